@@ -1,0 +1,149 @@
+"""Layers: thin classes that validate input, cache what the backward pass needs and call the
+pure rules of ``numeric.rules``. They restate no formula.
+
+Contract (shared by every layer, relied upon by the tests and later layers):
+
+* ``params`` and ``grads``: dicts of arrays keyed by parameter name (``"weight"``, ``"bias"``);
+  ``grads[k]`` has the shape of ``params[k]`` (denominator layout) and is overwritten by
+  ``backward``.
+* ``forward(x)`` returns the output and caches what ``backward`` needs.
+* ``backward(g)`` takes ``g = dL/dy`` (shape of the last output), fills ``grads`` and returns
+  ``dL/dx`` (shape of the last input).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numeric import rules
+from numeric.validation import as_float_array, require_positive_int, require_shape
+
+
+class Layer:
+    """Base class: no parameters; subclasses implement ``forward`` and ``backward``."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def num_parameters(self) -> int:
+        """Number of learnable scalars (seed 000: M*N + N for a Linear layer)."""
+        return sum(int(value.size) for value in self.params.values())
+
+    def _cached(self, key: str):
+        cache = getattr(self, "_cache", None)
+        if cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return cache[key]
+
+
+class Linear(Layer):
+    """Fully-connected layer y = x W^T + b (PyTorch layout), seed 000 and seed 001.
+
+    Parameters
+    ----------
+    in_features, out_features : int >= 1
+    rng : numpy.random.Generator, optional
+        Source of the initial weights, drawn uniformly from (-1/sqrt(in), 1/sqrt(in)) like
+        PyTorch's default; pass ``np.random.default_rng(seed)`` for reproducible weights.
+
+    Shapes: weight (out, in), bias (out,), x (N, in), y (N, out).
+
+    >>> layer = Linear(3, 2, rng=np.random.default_rng(0))
+    >>> layer.forward(np.ones((4, 3))).shape
+    (4, 2)
+    >>> layer.num_parameters()  # M*N + N with M = 3 inputs, N = 2 outputs (seed 000)
+    8
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, rng=None) -> None:
+        super().__init__()
+        self.in_features = require_positive_int("in_features", in_features, where="Linear")
+        self.out_features = require_positive_int("out_features", out_features, where="Linear")
+        rng = np.random.default_rng() if rng is None else rng
+        bound = 1.0 / np.sqrt(self.in_features)
+        self.params["weight"] = rng.uniform(-bound, bound, (self.out_features, self.in_features))
+        self.params["bias"] = rng.uniform(-bound, bound, (self.out_features,))
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+
+    def forward(self, x):
+        x = as_float_array("x", x, where="Linear.forward")
+        require_shape("x", x, (None, self.in_features), where="Linear.forward")
+        self._cache = {"x": x}
+        return rules.linear_forward(x, self.params["weight"], self.params["bias"])
+
+    def backward(self, grad_output):
+        x = self._cached("x")
+        grad_output = as_float_array("grad_output", grad_output, where="Linear.backward")
+        require_shape(
+            "grad_output", grad_output, (x.shape[0], self.out_features), where="Linear.backward"
+        )
+        self.grads["weight"] = rules.linear_grad_weight(grad_output, x)
+        self.grads["bias"] = rules.linear_grad_bias(grad_output)
+        return rules.linear_grad_input(grad_output, self.params["weight"])
+
+    def __repr__(self) -> str:
+        return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
+
+
+class ReLU(Layer):
+    """Element-wise max(s, 0); backward multiplies by the mask I[s] stored in forward (seed 002 (4)).
+
+    The derivative at the kink s = 0 is taken as 0, as in PyTorch.
+    """
+
+    def forward(self, x):
+        x = as_float_array("x", x, where="ReLU.forward")
+        mask = rules.relu_mask(x)
+        self._cache = {"mask": mask}
+        return rules.relu_forward(x, mask)
+
+    def backward(self, grad_output):
+        mask = self._cached("mask")
+        grad_output = as_float_array("grad_output", grad_output, where="ReLU.backward")
+        require_shape("grad_output", grad_output, mask.shape, where="ReLU.backward")
+        return rules.relu_grad_input(grad_output, mask)
+
+    def __repr__(self) -> str:
+        return "ReLU()"
+
+
+class Sequential(Layer):
+    """Layers applied in order; backward runs through them in reverse.
+
+    ``params`` and ``grads`` are flat views keyed ``"<index>.<name>"`` (e.g. ``"0.weight"``),
+    holding the very arrays of the member layers.
+    """
+
+    def __init__(self, *layers: Layer) -> None:
+        super().__init__()
+        if not layers:
+            raise ValueError("Sequential: needs at least one layer, got none")
+        self.layers = tuple(layers)
+        self.params = {
+            f"{index}.{name}": value
+            for index, layer in enumerate(self.layers)
+            for name, value in layer.params.items()
+        }
+        self._sync_grads()
+
+    def _sync_grads(self) -> None:
+        self.grads = {
+            f"{index}.{name}": value
+            for index, layer in enumerate(self.layers)
+            for name, value in layer.grads.items()
+        }
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad_output):
+        for layer in reversed(self.layers):
+            grad_output = layer.backward(grad_output)
+        self._sync_grads()
+        return grad_output
+
+    def __repr__(self) -> str:
+        return "Sequential(" + ", ".join(repr(layer) for layer in self.layers) + ")"

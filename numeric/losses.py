@@ -1,0 +1,48 @@
+"""Losses: a scalar value and its gradient with respect to the prediction, through numeric.rules."""
+
+from __future__ import annotations
+
+from numeric import rules
+from numeric.validation import as_float_array, require_shape
+
+REDUCTIONS = ("sum", "mean")
+
+
+class SquaredLoss:
+    """Squared loss of seed 002, xi = ||z - y||^2.
+
+    ``reduction="sum"`` (default) sums the squares over every entry of the batch, so
+    ``gradient`` is exactly seed 002's 2(z - y). ``reduction="mean"`` averages over the batch
+    (the first axis, N samples), i.e. (1/N) sum_i ||z_i - y_i||^2 as in seed 001's averaged loss;
+    its gradient is then 2(z - y)/N.
+
+    >>> import numpy as np
+    >>> loss = SquaredLoss()
+    >>> float(loss.value(np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]])))
+    5.0
+    >>> loss.gradient(np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]])).tolist()
+    [[2.0, 4.0]]
+    """
+
+    def __init__(self, reduction: str = "sum") -> None:
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"SquaredLoss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+    def _checked(self, prediction, target, where):
+        prediction = as_float_array("prediction", prediction, where=where)
+        target = as_float_array("target", target, where=where)
+        require_shape("target", target, prediction.shape, where=where)
+        factor = 1.0 if self.reduction == "sum" else 1.0 / prediction.shape[0]
+        return prediction, target, factor
+
+    def value(self, prediction, target):
+        prediction, target, factor = self._checked(prediction, target, "SquaredLoss.value")
+        return rules.scale(rules.squared_loss_value(prediction, target), factor)
+
+    def gradient(self, prediction, target):
+        prediction, target, factor = self._checked(prediction, target, "SquaredLoss.gradient")
+        return rules.scale(rules.squared_loss_grad(prediction, target), factor)
+
+    def __repr__(self) -> str:
+        return f"SquaredLoss(reduction={self.reduction!r})"

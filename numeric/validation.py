@@ -1,0 +1,48 @@
+"""Argument checks shared by the numeric layers.
+
+Every check raises ``ValueError`` naming the argument, the expected shape or value and the
+actual one, so that bad input never surfaces as a traceback from deep inside NumPy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(name: str, value, *, where: str) -> np.ndarray:
+    """Return ``value`` as a floating NumPy array (float32 kept, everything else float64).
+
+    Raises ``ValueError`` naming ``where`` and ``name`` if the value is not numeric.
+    """
+    array = np.asarray(value)
+    if array.dtype == np.float32 or array.dtype == np.float64:
+        return array
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    raise ValueError(f"{where}: {name} must be a real numeric array, got dtype {array.dtype}")
+
+
+def require_shape(name: str, array: np.ndarray, expected: tuple, *, where: str) -> None:
+    """Check ``array.shape`` against ``expected``; ``None`` in ``expected`` matches any length.
+
+    >>> require_shape("x", np.zeros((2, 3)), (None, 3), where="Linear.forward")
+    >>> require_shape("x", np.zeros((2, 4)), (None, 3), where="Linear.forward")
+    Traceback (most recent call last):
+    ...
+    ValueError: Linear.forward: x must have shape (N, 3), got (2, 4)
+    """
+    shape_ok = array.ndim == len(expected) and all(
+        want is None or want == got for want, got in zip(expected, array.shape)
+    )
+    if not shape_ok:
+        wanted = ", ".join("N" if want is None else str(want) for want in expected)
+        if len(expected) == 1:
+            wanted += ","
+        raise ValueError(f"{where}: {name} must have shape ({wanted}), got {tuple(array.shape)}")
+
+
+def require_positive_int(name: str, value, *, where: str) -> int:
+    """Return ``value`` if it is an integer >= 1, else raise ``ValueError`` naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{where}: {name} must be an integer >= 1, got {value!r}")
+    return int(value)

@@ -1,0 +1,74 @@
+"""Compile LaTeX to PDF with latexmk, and write output directories whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+TEX_INSTALL_HINT = (
+    "no TeX engine found (latexmk and pdflatex are needed for PDFs). On Debian/Ubuntu: "
+    "apt-get install -y --no-install-recommends texlive-latex-base texlive-latex-recommended latexmk; "
+    "then run: latexmk -pdf FILE.tex"
+)
+
+
+class OutputError(Exception):
+    """The output directory cannot be written."""
+
+
+class LatexError(Exception):
+    """latexmk failed; the message carries the tail of the log."""
+
+
+def tex_available() -> bool:
+    return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+
+
+def compile_pdf(tex_path: Path, timeout: float = 300) -> Path:
+    """Run latexmk on ``tex_path`` in its own directory; return the PDF path or raise LatexError."""
+    if not tex_available():
+        raise LatexError(TEX_INSTALL_HINT)
+    command = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
+    result = subprocess.run(
+        command, cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    pdf = tex_path.with_suffix(".pdf")
+    if result.returncode != 0 or not pdf.exists():
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-25:])
+        raise LatexError(f"latexmk failed on {tex_path.name}:\n{tail}")
+    return pdf
+
+
+def staging_directory(out: Path) -> Path:
+    """A fresh temporary directory beside ``out``; raises OutputError if ``out`` is unwritable."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: exists and is not a directory")
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
+    except OSError as error:
+        raise OutputError(f"--out {out}: cannot write there ({error.strerror})") from error
+
+
+def publish(staging: Path, out: Path, keep: tuple[str, ...]) -> list[Path]:
+    """Move the files named in ``keep`` from ``staging`` into ``out``, then remove ``staging``.
+
+    Each file is moved with an atomic rename, so a reader never sees a half-written file.
+    """
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        published = []
+        for name in keep:
+            os.replace(staging / name, out / name)
+            published.append(out / name)
+        return published
+    except OSError as error:
+        raise OutputError(f"--out {out}: cannot write there ({error.strerror})") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

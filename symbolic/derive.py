@@ -1,0 +1,223 @@
+"""Derivation engine: the chain rule applied entry by entry, and exact comparison with a rule's
+closed form, for concrete sizes (explicit matrices) and for general sizes (index notation).
+
+Concrete sizes use the *local* chain rule: for each entry v of a variable,
+
+    dJ/dv = sum over outputs o whose equation contains v of  (dJ/do) * (do/dv),
+
+which is the full chain rule (outputs without v contribute do/dv = 0) computed only where it
+can be non-zero. Every comparison is exact: ``expand(derived - claimed) == 0``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sympy import Derivative, Matrix, Sum, Symbol, diff, expand
+
+from symbolic.equations import ConcreteSystem, LayerEquations
+from symbolic.indexed import collapse_deltas, indices_equal, matrix_entry
+from symbolic.rules import GradientRule
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The first entry (1-based) where a derived matrix and a claimed one differ."""
+
+    index: tuple[int, ...]
+    derived: object
+    claimed: object
+
+    def describe(self) -> str:
+        return f"entry {self.index}: derived {self.derived}, claimed {self.claimed}"
+
+
+def chain_rule(outputs: Matrix, upstream: Matrix, variable: Matrix) -> Matrix:
+    """dJ/d(variable), entry by entry, given the outputs' equations and dJ/d(output) values."""
+    containing = defaultdict(list)
+    for position, expression in enumerate(outputs):
+        for atom in expression.free_symbols:
+            containing[atom].append(position)
+
+    def entry(v):
+        return sum(
+            (upstream[o] * diff(outputs[o], v) for o in containing.get(v, ())),
+            start=0,
+        )
+
+    return variable.applyfunc(entry)
+
+
+def first_mismatch(derived: Matrix, claimed: Matrix) -> Mismatch | None:
+    """None if ``expand(derived - claimed)`` vanishes entry by entry, else the first bad entry."""
+    if derived.shape != claimed.shape:
+        raise ValueError(f"shapes differ: derived {derived.shape}, claimed {claimed.shape}")
+    for row in range(derived.rows):
+        for col in range(derived.cols):
+            if expand(derived[row, col] - claimed[row, col]) != 0:
+                return Mismatch((row + 1, col + 1), derived[row, col], claimed[row, col])
+    return None
+
+
+def presentation_variable(rule: GradientRule, equations: LayerEquations) -> str:
+    """The operand of ``equations`` that corresponds to the rule's canonical ``wrt``."""
+    for key, (canonical_key, _) in equations.variables.items():
+        if canonical_key == rule.wrt:
+            return key
+    raise KeyError(f"{equations.name} has no variable for {rule.wrt!r}")
+
+
+def closed_form_in(rule: GradientRule, equations: LayerEquations, symbols) -> object:
+    """The rule's closed form written in the presentation's own MatrixSymbols and layout.
+
+    The canonical closed form is evaluated on the translated operands; if the presentation's
+    variable is the transpose of the canonical one, so is its gradient (denominator layout).
+    """
+    expression = rule.closed_form(equations.canonical(symbols))
+    _, transposed = equations.variables[presentation_variable(rule, equations)]
+    return (expression.T if transposed else expression).doit()
+
+
+def evaluate(matrix_expression, substitution) -> Matrix:
+    """Evaluate a MatrixSymbol expression with MatrixSymbol -> explicit Matrix substituted."""
+    value = matrix_expression.xreplace(substitution).doit()
+    if not getattr(value, "is_Matrix", False):
+        return Matrix([[value]])  # a scalar-valued form, e.g. a trace
+    return Matrix(value.as_explicit() if hasattr(value, "as_explicit") else value)
+
+
+def explicit(matrix_expression, system: ConcreteSystem) -> Matrix:
+    """Evaluate a MatrixSymbol expression on the system's explicit entry matrices."""
+    return evaluate(matrix_expression, system.substitution())
+
+
+@dataclass(frozen=True)
+class ConcreteVerification:
+    """Derived gradient vs closed form, for one rule, presentation and set of sizes."""
+
+    rule: GradientRule
+    system: ConcreteSystem
+    variable: str
+    derived: Matrix
+    closed_form: object
+    claimed: Matrix
+    mismatch: Mismatch | None
+
+    @property
+    def holds(self) -> bool:
+        return self.mismatch is None
+
+
+def verify_concrete(rule: GradientRule, equations: LayerEquations, sizes) -> ConcreteVerification:
+    """Derive dJ/d(variable) from the scalar equations and compare with the closed form."""
+    system = equations.instantiate(sizes)
+    variable = presentation_variable(rule, equations)
+    derived = chain_rule(system.outputs, system.upstream, system.explicit[variable])
+    closed = closed_form_in(rule, equations, system.symbols)
+    claimed = explicit(closed, system)
+    return ConcreteVerification(
+        rule, system, variable, derived, closed, claimed, first_mismatch(derived, claimed)
+    )
+
+
+@dataclass(frozen=True)
+class GeneralProof:
+    """The index-notation argument for general (symbolic) sizes, step by step."""
+
+    rule: GradientRule
+    equations: LayerEquations
+    variable: str
+    entry: object
+    ranges: dict
+    chain: object
+    with_upstream: object
+    differentiated: object
+    collapsed: object
+    closed_form: object
+    closed_entry: object
+    closed_collapsed: object
+    holds: bool
+
+
+J = Symbol("J")
+"""The scalar objective whose gradients the rules give."""
+
+
+def _generic_indices(equations: LayerEquations, variable: str):
+    operand = equations.operand(variable)
+    roles = [role for role in (operand.rows, operand.cols) if role is not None]
+    indices = [Symbol(name, integer=True) for name in ("p", "q")[: len(roles)]]
+    ranges = {index: (1, equations.sizes[role]) for index, role in zip(indices, roles)}
+    return indices, ranges
+
+
+def verify_general(rule: GradientRule, equations: LayerEquations) -> GeneralProof:
+    """Prove derived == closed form for a generic entry (p, q) with symbolic sizes."""
+    variable = presentation_variable(rule, equations)
+    indices, ranges = _generic_indices(equations, variable)
+    functions = equations.entry_functions()
+    entry = functions[variable](*indices)
+    out_indices = equations.output_indices()
+    output_entry = functions[equations.output.key](*[i for i, _ in out_indices])
+    upstream = equations.upstream(functions, *[i for i, _ in out_indices])
+    equation = equations.equation(functions, *[i for i, _ in out_indices])
+    limits = [(i, 1, size) for i, size in reversed(out_indices)]
+    chain = _sum(Derivative(J, output_entry) * Derivative(output_entry, entry), limits)
+    with_upstream = _sum(upstream * Derivative(output_entry, entry), limits)
+    differentiated = _sum(upstream * diff(equation, entry), limits)
+    collapsed = collapse_deltas(differentiated, ranges)
+    closed = closed_form_in(rule, equations, equations.matrix_symbols())
+    column = indices[1] if len(indices) > 1 else 1
+    closed_entry = matrix_entry(closed, indices[0], column, equations.entries_by_name())
+    return GeneralProof(
+        rule=rule,
+        equations=equations,
+        variable=variable,
+        entry=entry,
+        ranges=ranges,
+        chain=chain,
+        with_upstream=with_upstream,
+        differentiated=differentiated,
+        collapsed=collapsed,
+        closed_form=closed,
+        closed_entry=closed_entry,
+        closed_collapsed=collapse_deltas(closed_entry, ranges),
+        holds=indices_equal(differentiated, closed_entry, ranges),
+    )
+
+
+def _sum(body, limits):
+    return Sum(body, *limits) if limits else body
+
+
+def _object_array(matrix: Matrix, rank: int) -> np.ndarray:
+    array = np.array(matrix.tolist(), dtype=object)
+    return array.reshape(-1) if rank == 1 else array
+
+
+def numeric_rule_mismatch(rule: GradientRule, sizes) -> Mismatch | None:
+    """Run the numeric rule on arrays of SymPy symbols; compare with the closed form exactly."""
+    equations = rule.canonical
+    system = equations.instantiate(sizes)
+    arguments = [
+        _object_array(system.explicit[key], equations.operand(key).rank)
+        for key in rule.numeric_operands
+    ]
+    result = np.asarray(rule.numeric_rule(*arguments), dtype=object)
+    claimed = explicit(closed_form_in(rule, equations, system.symbols), system)
+    if result.size != len(claimed):
+        raise ValueError(
+            f"{rule.name}: numeric rule returned shape {result.shape}, closed form {claimed.shape}"
+        )
+    return first_mismatch(Matrix(result.reshape(claimed.shape).tolist()), claimed)
+
+
+def matrix_form_mismatch(equations: LayerEquations, sizes) -> Mismatch | None:
+    """Check that the presentation's matrix form has the scalar equations as its entries."""
+    if equations.matrix_form is None:
+        raise ValueError(f"{equations.name} states no matrix form")
+    system = equations.instantiate(sizes)
+    stated = explicit(equations.matrix_form(system.symbols), system)
+    return first_mismatch(system.outputs, stated)
