@@ -45,14 +45,26 @@ def compile_pdf(tex_path: Path, timeout: float = 300) -> Path:
 def staging_directory(out: Path) -> Path:
     """A fresh temporary directory beside ``out``; raises OutputError if ``out`` is unwritable."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: exists and is not a directory")
+    _require_writable(out)
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
     except OSError as error:
         raise OutputError(f"--out {out}: cannot write there ({error.strerror})") from error
+
+
+def _require_writable(out: Path) -> None:
+    """Raise OutputError naming the reason if ``out`` cannot be created or written."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: exists and is not a directory")
+    existing = out.resolve()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"--out {out}: {existing} is a file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {out}: no permission to write in {existing}")
 
 
 def publish(staging: Path, out: Path, keep: tuple[str, ...]) -> list[Path]:

@@ -63,7 +63,7 @@ class Text:
     parts: tuple
 
     @classmethod
-    def of(cls, *parts) -> "Text":
+    def of(cls, *parts) -> Text:
         return cls(tuple(parts))
 
 

@@ -25,11 +25,6 @@ from symbolic.rules import GradientRule, rule_named, rules_for
 DEFAULT_SIZES = {"batch": 2, "in": 3, "out": 2, "features": 2}
 
 
-def sizes_for(equations, sizes) -> dict:
-    """The entries of ``sizes`` that a presentation uses."""
-    return {role: sizes[role] for role in equations.sizes}
-
-
 def format_sizes(sizes) -> str:
     """'batch = 2, in = 3' for {'batch': 2, 'in': 3}."""
     return ", ".join(f"{role} = {value}" for role, value in sizes.items())
@@ -168,7 +163,7 @@ def rule_sections(rule: GradientRule, sizes) -> list[Section]:
         )
     ]
     for equations in rule.presentations:
-        local = sizes_for(equations, sizes)
+        local = equations.sizes_from(sizes)
         blocks = (
             _scalar_equation_blocks(equations, local)
             + _translation_blocks(equations)
@@ -216,7 +211,7 @@ def _network_section(widths) -> Section:
             "seed 002 (4), relu.input",
         )
     )
-    loss_symbols = {"prediction": MatrixSymbol("z^{L+1}", n_hidden, 1), "target": MatrixSymbol("y", n_hidden, 1)}
+    loss_symbols = {"prediction": MatrixSymbol("z^{L+1}", n_out, 1), "target": MatrixSymbol("y", n_out, 1)}
     blocks.append(
         Equation(
             MatrixSymbol(r"\frac{\partial \xi}{\partial z^{L+1}}", 1, 1),

@@ -13,8 +13,8 @@ Indices are 1-based, as in the seeds.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from sympy import IndexedBase, Matrix, MatrixSymbol, Symbol
 
@@ -73,6 +73,10 @@ class LayerEquations:
         sizes = self.sizes if sizes is None else sizes
         return tuple(1 if role is None else sizes[role] for role in (operand.rows, operand.cols))
 
+    def sizes_from(self, sizes: Mapping[str, int]) -> dict[str, int]:
+        """The entries of ``sizes`` (role -> int) that this presentation uses."""
+        return {role: sizes[role] for role in self.sizes}
+
     def matrix_symbols(self, sizes: Mapping[str, object] | None = None) -> dict[str, MatrixSymbol]:
         """Every operand as a MatrixSymbol, with symbolic sizes or the concrete ``sizes``."""
         return {o.key: MatrixSymbol(o.name, *self.shape(o, sizes)) for o in self.operands}
@@ -98,7 +102,7 @@ class LayerEquations:
         names = ("i", "j")
         return [(Symbol(names[n], integer=True), self.sizes[role]) for n, role in enumerate(roles)]
 
-    def instantiate(self, sizes: Mapping[str, int]) -> "ConcreteSystem":
+    def instantiate(self, sizes: Mapping[str, int]) -> ConcreteSystem:
         """The explicit scalar equations for concrete sizes (role -> int)."""
         missing = [role for role in self.sizes if role not in sizes]
         if missing:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sympy import Function, Max, S
 
 
-class indicator(Function):  # noqa: N801 - SymPy convention: lowercase functions compute
+class indicator(Function):
     """I[s]: 1 if s > 0, else 0.
 
     >>> from sympy import Symbol
@@ -29,10 +29,10 @@ class indicator(Function):  # noqa: N801 - SymPy convention: lowercase functions
         return S.Zero
 
     def _latex(self, printer):
-        return r"\mathbb{I}\left[%s\right]" % printer._print(self.args[0])
+        return rf"\mathbb{{I}}\left[{printer._print(self.args[0])}\right]"
 
 
-class relu(Function):  # noqa: N801
+class relu(Function):
     """relu(s) = max(s, 0), with d relu(s)/ds = I[s] (seed 001, seed 002 (4)).
 
     >>> from sympy import Symbol, diff
@@ -53,4 +53,4 @@ class relu(Function):  # noqa: N801
         return indicator(self.args[0])
 
     def _latex(self, printer):
-        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+        return rf"\operatorname{{relu}}\left({printer._print(self.args[0])}\right)"

@@ -9,8 +9,8 @@ canonical, PyTorch one. The CLI, the tests and the proof generator loop over ``R
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sympy import HadamardProduct, OneMatrix
 

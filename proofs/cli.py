@@ -1,0 +1,179 @@
+"""The ``gradproof`` command: a thin layer over the Python API (symbolic, proofs, numeric).
+
+Exit codes: 0 everything verified; 1 a derivation, proof or check failed (or a PDF could not be
+built when one was asked for); 2 bad input (unknown target, bad --sizes, unwritable --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from proofs.compile import TEX_INSTALL_HINT, OutputError, publish, staging_directory, tex_available
+from proofs.report import run_all, write_proof
+from proofs.targets import SIZE_ROLES, TARGET_NAMES, TARGETS, target_named
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def parse_sizes(text: str) -> dict[str, int]:
+    """'batch=2,in=3' -> {'batch': 2, 'in': 3}; raises argparse.ArgumentTypeError on bad input."""
+    sizes = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        role, _, value = item.partition("=")
+        if role not in SIZE_ROLES:
+            raise argparse.ArgumentTypeError(f"unknown size {role!r}; sizes are {', '.join(SIZE_ROLES)}")
+        if not value.isdigit() or int(value) < 1:
+            raise argparse.ArgumentTypeError(f"size {role} must be an integer >= 1, got {value!r}")
+        sizes[role] = int(value)
+    return sizes
+
+
+def target_name(text: str) -> str:
+    """Validate a target name; an unknown one lists the valid targets."""
+    if text not in TARGET_NAMES:
+        raise argparse.ArgumentTypeError(f"unknown target {text!r}; valid targets: {', '.join(TARGET_NAMES)}")
+    return text
+
+
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _targets(names: list[str]):
+    return [target_named(name) for name in (names or TARGET_NAMES)]
+
+
+def command_list(args) -> int:
+    for target in TARGETS:
+        print(f"{target.name}: {target.description}")
+        for rule in target.rules():
+            print(f"  {rule.name:28s} {rule.summary} [{rule.seed_ref}]")
+    return EXIT_OK
+
+
+def command_derive(args) -> int:
+    target = target_named(args.target)
+    sizes = {**target.default_sizes, **args.sizes}
+    derivation = target.derive(sizes)
+    rows = []
+    for result in derivation.rules:
+        for concrete, general in zip(result.concrete, result.general):
+            rows.append(
+                (
+                    result.rule.name,
+                    concrete.system.equations.name,
+                    str(general.closed_form),
+                    "holds" if concrete.holds else f"FAILS at {concrete.mismatch.describe()}",
+                    "holds" if general.holds else "FAILS",
+                )
+            )
+        rows.append((result.rule.name, "numeric rule", result.rule.numeric_rule.__name__,
+                     "holds" if result.numeric_ok else f"FAILS at {result.numeric_mismatch.describe()}", "-"))
+    print(f"sizes: {sizes}")
+    print(_table(rows, ("rule", "layout", "closed form", "concrete sizes", "general sizes")))
+    for label, holds, detail in derivation.extras:
+        print(f"{label}: {'holds' if holds else 'FAILS'} ({detail})")
+    return EXIT_OK if derivation.ok else EXIT_FAILED
+
+
+def command_prove(args) -> int:
+    staging = staging_directory(args.out)
+    keep, failed = [], False
+    for target in _targets(args.targets):
+        sizes = {**target.default_sizes, **args.sizes}
+        tex, pdf, error = write_proof(target, staging, sizes, args.pdf)
+        keep += [name for name in (tex, pdf) if name]
+        if args.pdf and not pdf:
+            failed = True
+            print(f"{target.name}: PDF not built: {error}", file=sys.stderr)
+    for path in publish(staging, args.out, tuple(keep)):
+        print(f"wrote {path}")
+    if not args.pdf:
+        print("compile with --pdf" + ("" if tex_available() else f" ({TEX_INSTALL_HINT})"))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def command_check(args) -> int:
+    reports = [report for target in _targets(args.targets) for report in target.check(args.seed)]
+    print(_table([report.row() for report in reports],
+                 ("check", "method", "evals", "max abs", "max rel", "worst entry", "status")))
+    return EXIT_OK if all(report.passed for report in reports) else EXIT_FAILED
+
+
+def command_all(args) -> int:
+    outcome = run_all(args.out, sizes_override=args.sizes, want_pdf=not args.no_pdf, seed=args.seed,
+                      progress=lambda message: print(message, flush=True))
+    for path in outcome.files:
+        print(f"wrote {path}")
+    for target_outcome in outcome.targets:
+        if not args.no_pdf and not target_outcome.pdf:
+            print(f"{target_outcome.target.name}: PDF not built: {target_outcome.pdf_error}", file=sys.stderr)
+    print("all verified" if outcome.ok else "FAILURES: see report.md")
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+EPILOG = {
+    "list": "example: gradproof list",
+    "derive": "example: gradproof derive fc --sizes batch=2,in=4,out=3",
+    "prove": "example: gradproof prove fc --out proofs-out --pdf",
+    "check": "example: gradproof check fc",
+    "all": "example: gradproof all --out out/",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradproof",
+        description="Derive, prove and cross-check neural-network layer gradients.",
+        epilog="example: gradproof all --out out/   (then open out/report.md and out/fc.pdf)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name, help_text, function):
+        sub = commands.add_parser(name, help=help_text, description=help_text, epilog=EPILOG[name])
+        sub.set_defaults(function=function)
+        return sub
+
+    sizes_help = f"sizes as role=int, comma separated; roles: {', '.join(SIZE_ROLES)}"
+    add("list", "list the targets and their rules", command_list)
+    derive = add("derive", "derive a target's gradients from scalar equations and verify them", command_derive)
+    derive.add_argument("target", type=target_name, help=f"one of: {', '.join(TARGET_NAMES)}")
+    derive.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)
+    prove = add("prove", "write LaTeX proofs (and PDFs with --pdf)", command_prove)
+    prove.add_argument("targets", nargs="*", type=target_name, metavar="TARGET",
+                       help=f"targets (default: all): {', '.join(TARGET_NAMES)}")
+    prove.add_argument("--out", type=Path, default=Path("proofs-out"), help="output directory")
+    prove.add_argument("--pdf", action="store_true", help="compile each proof with latexmk")
+    prove.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)
+    check = add("check", "finite-difference cross-checks of the numeric layers", command_check)
+    check.add_argument("targets", nargs="*", type=target_name, metavar="TARGET",
+                       help=f"targets (default: all): {', '.join(TARGET_NAMES)}")
+    check.add_argument("--seed", type=int, default=0, help="random seed of the test points")
+    run = add("all", "derive, prove and check everything; write DIR/report.md and the PDFs", command_all)
+    run.add_argument("--out", type=Path, required=True, help="output directory")
+    run.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)
+    run.add_argument("--no-pdf", action="store_true", help="write .tex only, do not compile")
+    run.add_argument("--seed", type=int, default=0, help="random seed of the numeric checks")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.function(args)
+    except OutputError as error:
+        print(f"gradproof: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ValueError as error:
+        print(f"gradproof: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

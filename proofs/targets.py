@@ -1,0 +1,140 @@
+"""CLI targets: what ``gradproof derive|prove|check TARGET`` runs, as one explicit table.
+
+A target bundles the rules it derives (from ``symbolic.rules``), the proof document it writes,
+and the numeric finite-difference checks it runs. Each rule names the check report that
+exercises its numeric implementation, so the report can put both on one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from numeric import Linear, ReLU, Sequential, SquaredLoss, check_layer, check_loss, check_model_with_loss
+from proofs import fc_proof
+from symbolic.derive import numeric_rule_mismatch, verify_concrete, verify_general
+from symbolic.network import verify_network
+from symbolic.rules import GradientRule, rules_for
+
+SIZE_ROLES = ("batch", "in", "out", "features")
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """Everything verified about one rule: concrete and general derivations, numeric rule."""
+
+    rule: GradientRule
+    concrete: tuple  # ConcreteVerification per presentation
+    general: tuple  # GeneralProof per presentation
+    numeric_mismatch: object
+
+    @property
+    def concrete_ok(self) -> bool:
+        return all(check.holds for check in self.concrete)
+
+    @property
+    def general_ok(self) -> bool:
+        return all(proof.holds for proof in self.general)
+
+    @property
+    def numeric_ok(self) -> bool:
+        return self.numeric_mismatch is None
+
+    @property
+    def ok(self) -> bool:
+        return self.concrete_ok and self.general_ok and self.numeric_ok
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Result of ``derive`` for a target: per-rule results plus extra composite checks."""
+
+    rules: tuple[RuleResult, ...]
+    extras: tuple[tuple[str, bool, str], ...]  # (label, holds, detail)
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.rules) and all(holds for _, holds, _ in self.extras)
+
+
+def derive_rule(rule: GradientRule, sizes: dict) -> RuleResult:
+    """Verify one rule in every presentation, for ``sizes`` and for general sizes."""
+    concrete = tuple(
+        verify_concrete(rule, equations, equations.sizes_from(sizes))
+        for equations in rule.presentations
+    )
+    general = tuple(verify_general(rule, equations) for equations in rule.presentations)
+    numeric = numeric_rule_mismatch(rule, rule.canonical.sizes_from(sizes))
+    return RuleResult(rule, concrete, general, numeric)
+
+
+def derive_fc(sizes: dict) -> Derivation:
+    network = verify_network((sizes["in"], sizes["features"], sizes["out"]))
+    detail = f"backprop by the rule table == SymPy's direct derivative, widths {network.sizes}"
+    rules = tuple(derive_rule(rule, sizes) for rule in rules_for("fc"))
+    return Derivation(rules, (("seed 002 network (1)-(4)", network.holds, detail),))
+
+
+def _away_from_zero(rng, shape, low=0.1):
+    """Random values with |v| >= low, so ReLU's kink is farther than any finite-difference step."""
+    return rng.uniform(low, 1.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def check_fc(seed: int = 0) -> list:
+    """Finite-difference checks of Linear, ReLU, the squared loss and a two-layer FC network."""
+    rng = np.random.default_rng(seed)
+    reports = check_layer(Linear(3, 2, rng=rng), rng.standard_normal((4, 3)), rng=rng, name="Linear")
+    reports += check_layer(ReLU(), _away_from_zero(rng, (4, 5)), rng=rng, name="ReLU")
+    for reduction in ("sum", "mean"):
+        loss = SquaredLoss(reduction)
+        reports.append(
+            check_loss(loss, rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), name=f"SquaredLoss({reduction})")
+        )
+    network = Sequential(Linear(4, 6, rng=rng), ReLU(), Linear(6, 3, rng=rng))
+    x, target = rng.standard_normal((5, 4)), rng.standard_normal((5, 3))
+    reports += check_model_with_loss(network, SquaredLoss(), x, target, name="Linear-ReLU-Linear + SquaredLoss")
+    return reports
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    description: str
+    default_sizes: dict
+    derive: Callable[[dict], Derivation]
+    document: Callable
+    check: Callable[[int], list]
+    check_for_rule: dict
+
+    def rules(self) -> tuple[GradientRule, ...]:
+        return rules_for(self.name)
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        name="fc",
+        description="fully-connected layer, ReLU and squared loss (seeds 000, 001, 002)",
+        default_sizes=dict(fc_proof.DEFAULT_SIZES),
+        derive=derive_fc,
+        document=fc_proof.fc_document,
+        check=check_fc,
+        check_for_rule={
+            "linear.weight": "Linear d/dweight",
+            "linear.bias": "Linear d/dbias",
+            "linear.input": "Linear d/dinput",
+            "relu.input": "ReLU d/dinput",
+            "squared_loss.prediction": "SquaredLoss(sum) d/dprediction",
+        },
+    ),
+)
+
+TARGET_NAMES = tuple(target.name for target in TARGETS)
+
+
+def target_named(name: str) -> Target:
+    for target in TARGETS:
+        if target.name == name:
+            return target
+    raise KeyError(f"unknown target {name!r}; valid targets: {', '.join(TARGET_NAMES)}")

@@ -1,0 +1,108 @@
+"""The gradproof command as a user runs it: list, derive, prove, check, all; bad input."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from proofs import cli, report
+from proofs.targets import TARGETS
+from symbolic.rules import RULES
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "proofs.cli", *args], capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_list_names_every_target_and_rule(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert all(target.name in out for target in TARGETS) and all(rule.name in out for rule in RULES)
+
+
+def test_derive_fc_verifies_everything(capsys):
+    assert cli.main(["derive", "fc", "--sizes", "batch=1,in=2,out=3"]) == 0
+    out = capsys.readouterr().out
+    assert "FAILS" not in out and "seed 002 network (1)-(4): holds" in out
+
+
+def test_check_fc_prints_a_table_and_passes(capsys):
+    assert cli.main(["check", "fc"]) == 0
+    out = capsys.readouterr().out
+    assert "max abs" in out and "worst entry" in out and "MISMATCH" not in out
+    assert "Linear-ReLU-Linear + SquaredLoss d/d0.weight" in out
+
+
+def test_check_exits_non_zero_on_a_mismatch(monkeypatch, capsys):
+    fc_target = TARGETS[0]
+    failing = fc_target.check(0)
+    failing[0] = type(failing[0])(**{**failing[0].__dict__, "passed": False})
+    monkeypatch.setattr(cli, "_targets", lambda names: [type(fc_target)(**{**fc_target.__dict__, "check": lambda seed: failing})])
+    assert cli.main(["check", "fc"]) == 1
+    assert "MISMATCH" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [["derive", "conv9"], ["check", "conv9"], ["prove", "conv9"]])
+def test_unknown_target_lists_the_valid_ones(command):
+    result = run(*command)
+    assert result.returncode == 2
+    assert "unknown target 'conv9'; valid targets: fc" in result.stderr
+
+
+def test_bad_sizes_are_named():
+    result = run("derive", "fc", "--sizes", "batch=0")
+    assert result.returncode == 2 and "size batch must be an integer >= 1, got '0'" in result.stderr
+
+
+def test_unwritable_out_is_a_clear_error_and_writes_nothing(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = run("all", "--out", str(blocker / "out"), "--no-pdf")
+    assert result.returncode == 2 and "is a file, not a directory" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_failure_midway_leaves_no_half_written_output(tmp_path, monkeypatch):
+    fc_target = TARGETS[0]
+
+    def exploding_check(seed):
+        raise RuntimeError("checker crashed")
+
+    broken = type(fc_target)(**{**fc_target.__dict__, "check": exploding_check})
+    monkeypatch.setattr(report, "TARGETS", (broken,))
+    with pytest.raises(RuntimeError, match="checker crashed"):
+        report.run_all(tmp_path / "out", want_pdf=False, progress=lambda message: None)
+    assert list(tmp_path.iterdir()) == [], "neither DIR nor a staging directory may remain"
+
+
+def test_prove_writes_tex_and_says_how_to_compile(tmp_path):
+    result = run("prove", "fc", "--out", str(tmp_path / "p"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "p" / "fc.tex").exists() and "--pdf" in result.stdout
+
+
+def test_prove_pdf(tmp_path, require_tex):
+    result = run("prove", "fc", "--out", str(tmp_path / "p"), "--pdf")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "p" / "fc.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["fc.pdf", "fc.tex"]
+
+
+def test_all_writes_report_with_one_row_per_rule_and_the_pdf(tmp_path, require_tex):
+    out = tmp_path / "out"
+    result = run("all", "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (out / "report.md").read_text()
+    for rule in RULES:
+        assert f"| {rule.name} |" in text
+    assert "**NO**" not in text and "Overall: all verified" in text
+    assert (out / "fc.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_console_script_is_installed_in_ci():
+    if os.environ.get("CI") != "true" and shutil.which("gradproof") is None:
+        pytest.skip("gradproof not installed in this environment (pip install . installs it)")
+    result = subprocess.run(["gradproof", "all", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "example: gradproof all --out out/" in result.stdout

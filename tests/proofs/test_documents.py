@@ -1,0 +1,50 @@
+"""Proof documents: every formula comes from a SymPy object, steps name their rules, the PDF compiles."""
+
+import pytest
+
+from proofs.compile import compile_pdf
+from proofs.document import Document, Equation, Math, Section, Text, latex, render
+from proofs.fc_proof import fc_document
+from symbolic.derive import closed_form_in
+from symbolic.indexed import SIFTING
+from symbolic.rules import rules_for
+
+
+@pytest.fixture(scope="module")
+def fc_tex():
+    return render(fc_document())
+
+
+def test_fc_proof_contains_each_rule_closed_form_in_every_layout(fc_tex):
+    for rule in rules_for("fc"):
+        for equations in rule.presentations:
+            closed = closed_form_in(rule, equations, equations.matrix_symbols())
+            assert latex(closed) in fc_tex, (rule.name, equations.name)
+
+
+def test_fc_proof_names_its_rules_and_reports_no_failure(fc_tex):
+    for step in ("chain rule", "differentiate the scalar equation", SIFTING, "layout translation"):
+        assert step in fc_tex
+    assert "FAILS" not in fc_tex and "DIFFERS" not in fc_tex and "NOT equal" not in fc_tex
+    assert "rule holds for every size" in fc_tex
+
+
+def test_prose_is_escaped_so_it_cannot_carry_a_hand_typed_formula():
+    tex = render(Document("t", (Section("s", (Text.of("cost $5 & 10% of x_1"),)),)))
+    assert r"cost \$5 \& 10\% of x\_1" in tex
+
+
+def test_formulas_come_from_sympy_objects():
+    from sympy import Symbol
+
+    block = Text.of("value ", Math(Symbol("alpha") ** 2))
+    tex = render(Document("t", (Section("s", (block, Equation(Symbol("y"), Symbol("x") + 1, "r"))),)))
+    assert r"$\alpha^{2}$" in tex and r"y &= x + 1" in tex and r"\text{[r]}" in tex
+
+
+def test_fc_proof_compiles_to_pdf(tmp_path, fc_tex, require_tex):
+    tex_path = tmp_path / "fc.tex"
+    tex_path.write_text(fc_tex)
+    pdf = compile_pdf(tex_path)
+    assert pdf.stat().st_size > 10_000
+    assert pdf.read_bytes().startswith(b"%PDF")

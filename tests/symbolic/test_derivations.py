@@ -1,0 +1,143 @@
+"""Symbolic side: every rule derived from scalar equations equals its closed form (concrete and
+general sizes), the numeric rules equal the closed forms symbol for symbol, and false claims are
+refused. Seed references are in symbolic/rules.py."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from sympy import IndexedBase, KroneckerDelta, Matrix, Sum, diff, expand, symbols
+
+from numeric import Linear
+from symbolic import fc
+from symbolic.derive import (
+    chain_rule,
+    matrix_form_mismatch,
+    numeric_rule_mismatch,
+    verify_concrete,
+    verify_general,
+)
+from symbolic.indexed import collapse_deltas
+from symbolic.network import verify_network
+from symbolic.rules import RULES, rule_named
+
+CASES = [(rule, eq) for rule in RULES for eq in rule.presentations]
+CASE_IDS = [f"{rule.name}-{eq.name}" for rule, eq in CASES]
+SIZE_GRID = [
+    {"batch": 1, "in": 1, "out": 1, "features": 1},
+    {"batch": 2, "in": 3, "out": 2, "features": 3},
+    {"batch": 3, "in": 2, "out": 4, "features": 2},
+]
+
+
+@pytest.mark.parametrize("rule, equations", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("sizes", SIZE_GRID, ids=lambda s: "x".join(map(str, s.values())))
+def test_derivation_equals_closed_form_for_concrete_sizes(rule, equations, sizes):
+    check = verify_concrete(rule, equations, equations.sizes_from(sizes))
+    assert check.holds, check.mismatch.describe()
+    assert check.derived.shape == check.claimed.shape
+
+
+@pytest.mark.parametrize("rule, equations", CASES, ids=CASE_IDS)
+def test_derivation_equals_closed_form_for_general_sizes(rule, equations):
+    proof = verify_general(rule, equations)
+    assert proof.holds
+    assert not proof.collapsed.has(KroneckerDelta), "every delta must be collapsed"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+@pytest.mark.parametrize("sizes", SIZE_GRID, ids=lambda s: "x".join(map(str, s.values())))
+def test_numeric_rule_equals_closed_form_symbol_for_symbol(rule, sizes):
+    assert numeric_rule_mismatch(rule, rule.canonical.sizes_from(sizes)) is None
+
+
+def _doubled(rule):
+    return dataclasses.replace(rule, closed_form=lambda o: 2 * rule.closed_form(o))
+
+
+@pytest.mark.parametrize("rule, equations", CASES, ids=CASE_IDS)
+def test_a_wrong_closed_form_is_refused_with_the_entry(rule, equations):
+    wrong = _doubled(rule)
+    check = verify_concrete(wrong, equations, equations.sizes_from(SIZE_GRID[1]))
+    assert not check.holds
+    assert check.mismatch.index == (1, 1)
+    assert expand(check.mismatch.claimed - 2 * check.mismatch.derived) == 0
+    assert not verify_general(wrong, equations).holds
+
+
+def test_the_forgotten_transpose_is_refused():
+    # A classic slip: dW = X^T G (shape in x out) instead of G^T X (out x in).
+    rule = rule_named("linear.weight")
+    wrong = dataclasses.replace(rule, closed_form=lambda o: o["x"].T * o["grad_output"])
+    assert not verify_general(wrong, fc.LINEAR_TORCH).holds
+    assert not verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 2, "out": 2}).holds
+    with pytest.raises(ValueError, match="shapes differ"):
+        verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 3, "out": 2})
+
+
+def test_averaging_loses_the_one_over_n_if_forgotten():
+    # seed 001 averages over the batch; the summed closed form must be refused there.
+    rule = rule_named("linear.bias")
+    check = verify_concrete(rule, fc.LINEAR_SEED001_MEAN, {"batch": 3, "in": 2, "out": 2})
+    assert check.holds
+    summed_claim = dataclasses.replace(rule, closed_form=lambda o: 3 * rule.closed_form(o))
+    assert not verify_concrete(summed_claim, fc.LINEAR_SEED001_MEAN, {"batch": 3, "in": 2, "out": 2}).holds
+
+
+def test_a_wrong_numeric_rule_is_refused():
+    rule = rule_named("linear.weight")
+    wrong = dataclasses.replace(rule, numeric_rule=lambda g, x: (g.T @ x)[::-1])
+    assert numeric_rule_mismatch(wrong, {"batch": 2, "in": 2, "out": 2}) is not None
+
+
+def test_local_chain_rule_equals_sympy_differentiating_a_concrete_objective():
+    # J = sum_o (y_o^2 + o * y_o): SymPy differentiates J(W) directly; the engine uses dJ/dy only.
+    system = fc.LINEAR_TORCH.instantiate({"batch": 2, "in": 2, "out": 3})
+    outputs = list(system.outputs)
+    objective = sum(y**2 + k * y for k, y in enumerate(outputs))
+    upstream = Matrix(system.outputs.rows, system.outputs.cols, [2 * y + k for k, y in enumerate(outputs)])
+    weight = system.explicit["weight"]
+    engine = chain_rule(system.outputs, upstream, weight)
+    direct = weight.applyfunc(lambda w: diff(objective, w))
+    assert (engine - direct).applyfunc(expand) == Matrix.zeros(*weight.shape)
+
+
+@pytest.mark.parametrize("equations", [fc.LINEAR_TORCH, fc.LINEAR_SEED000, fc.LINEAR_SEED001_SUM, fc.SQUARED_LOSS])
+def test_matrix_forms_have_the_scalar_equations_as_entries(equations):
+    assert matrix_form_mismatch(equations, {role: 2 for role in equations.sizes}) is None
+
+
+def test_a_wrong_matrix_form_is_refused():
+    wrong = dataclasses.replace(fc.LINEAR_SEED000, matrix_form=lambda o: o["weight"] * o["x"])
+    assert matrix_form_mismatch(wrong, {"in": 2, "out": 2}) is not None
+
+
+@pytest.mark.parametrize("widths", [(3, 2, 2), (2, 3, 1)])
+def test_seed002_network_backprop_equals_direct_derivative(widths):
+    check = verify_network(widths)
+    assert check.holds
+    assert sum(step.direct is not None for step in check.steps) == 5
+
+
+def test_parameter_count_is_seed000_and_matches_the_numeric_layer():
+    n_in, n_out = symbols("M N", integer=True, positive=True)
+    assert expand(fc.parameter_count() - (n_in * n_out + n_out)) == 0
+    count = fc.parameter_count(fc.LINEAR_SEED000, {"in": 4, "out": 3})
+    assert count == Linear(4, 3, rng=np.random.default_rng(0)).num_parameters()
+
+
+def test_sifting_needs_the_index_in_range():
+    k, p, n, m = symbols("k p N M", integer=True)
+    f = IndexedBase("f")
+    expression = Sum(KroneckerDelta(k, p) * f[k], (k, 1, n))
+    assert collapse_deltas(expression, {p: (1, n)}) == f[p]
+    assert collapse_deltas(expression, {p: (1, m)}).has(KroneckerDelta)  # range unknown: no collapse
+
+
+def test_instantiate_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="size in must be an integer >= 1"):
+        fc.LINEAR_SEED000.instantiate({"in": 0, "out": 2})
+    with pytest.raises(ValueError, match=r"sizes \['out'\] are required"):
+        fc.LINEAR_SEED000.instantiate({"in": 2})
+
+
