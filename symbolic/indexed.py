@@ -1,5 +1,6 @@
-"""Index-notation algebra for general-size proofs: the sifting property, canonical dummies,
-and the entries of a matrix expression written with IndexedBase objects (1-based, as the seeds).
+"""Index-notation algebra for general-size proofs: linearity, the sifting property, a normal form
+modulo renaming and interchange of finite sums, and the entries of a matrix expression written
+with IndexedBase objects (1-based, as the seeds).
 
 The two rules applied here, and named in every proof that uses them:
 
@@ -11,7 +12,9 @@ The two rules applied here, and named in every proof that uses them:
 
 from __future__ import annotations
 
-from sympy import Add, KroneckerDelta, Mul, Sum, Symbol, expand
+import itertools
+
+from sympy import Add, KroneckerDelta, Mul, Pow, S, Sum, Symbol, expand
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 SIFTING = "sifting property of the Kronecker delta"
@@ -67,28 +70,88 @@ def _sifting_delta(term, variable, low, high, ranges):
     return None
 
 
-def canonical_dummies(expr, depth=0):
-    """Rename every summation variable by its nesting depth, so equal sums compare equal."""
-    if isinstance(expr, Sum):
-        body, limits = expr.function, []
-        for offset, (variable, low, high) in enumerate(expr.limits):
-            fresh = Symbol(f"k_{{{depth + offset}}}", integer=True)
-            body = body.xreplace({variable: fresh})
-            limits.append((fresh, low, high))
-        return Sum(canonical_dummies(body, depth + len(limits)), *limits)
-    if not expr.args:
-        return expr
-    return expr.func(*[canonical_dummies(arg, depth) for arg in expr.args])
-
-
 def normal_form(expr, ranges):
-    """Linearity + sifting + canonical dummies: equal index expressions get equal normal forms."""
-    return canonical_dummies(collapse_deltas(expr, ranges))
+    """A canonical form of an index expression, so that equal expressions compare equal.
+
+    The expression is flattened into a sum of terms c * sum_{limits} (product) by linearity and
+    distributivity (a product of sums is a multiple sum); the sifting property removes every
+    summation whose variable meets a Kronecker delta with an index of the same range (a free index
+    of ``ranges`` or another summation variable); a summation over a variable absent from its
+    body becomes a factor (its count); then summation variables are renamed in the order that
+    makes the term smallest over all orders of the limits (interchange of finite sums).
+    """
+    total = 0
+    for limits, body in _flat_terms(expr):
+        limits, body = _sift(list(limits), body, ranges)
+        total += _canonical_term(limits, body)
+    return total
 
 
 def indices_equal(left, right, ranges):
-    """Exact comparison of two index expressions: expand(normal(left) - normal(right)) == 0."""
+    """Exact comparison of two index expressions: their normal forms differ by 0."""
     return expand(normal_form(left, ranges) - normal_form(right, ranges)) == 0
+
+
+_FRESH = itertools.count()
+
+
+def _flat_terms(expr):
+    """expr as a list of (limits, product) with no Sum inside any product."""
+    if isinstance(expr, Sum):
+        fresh = {v: Symbol(f"s_{next(_FRESH)}", integer=True) for v, _, _ in expr.limits}
+        limits = tuple((fresh[v], low, high) for v, low, high in expr.limits)
+        return [(limits + inner, body) for inner, body in _flat_terms(expr.function.xreplace(fresh))]
+    if isinstance(expr, Add):
+        return [term for arg in expr.args for term in _flat_terms(arg)]
+    if isinstance(expr, Mul):
+        terms = [((), S.One)]
+        for factor in expr.args:
+            terms = [(la + lb, pa * pb) for la, pa in terms for lb, pb in _flat_terms(factor)]
+        return terms
+    if isinstance(expr, Pow) and expr.exp.is_Integer and expr.exp > 0 and expr.base.has(Sum):
+        return _flat_terms(Mul(*([expr.base] * int(expr.exp)), evaluate=False))
+    if expr.has(Sum):
+        return [((), expr)]
+    return [((), term) for term in Add.make_args(expand(expr))]
+
+
+def _sift(limits, body, ranges):
+    """Remove summations by sifting, or by counting when the variable is absent."""
+    changed = True
+    while changed:
+        changed = False
+        for position, (variable, low, high) in enumerate(limits):
+            known = {**ranges, **{w: (lo, hi) for w, lo, hi in limits if w != variable}}
+            delta = _sifting_delta(body, variable, low, high, known)
+            if delta is not None:
+                partner = delta.args[1] if delta.args[0] == variable else delta.args[0]
+                body = (body / delta).xreplace({variable: partner})
+            elif variable not in body.free_symbols:
+                body = body * (high - low + 1)
+            else:
+                continue
+            limits.pop(position)
+            changed = True
+            break
+    return limits, body
+
+
+def _canonical_term(limits, body):
+    """c * Sum(rest, limits) with dummies named k_0, k_1, ... in the smallest order."""
+    if not limits:
+        return body
+    variables = {v for v, _, _ in limits}
+    constant = Mul(*[f for f in Mul.make_args(body) if not (f.free_symbols & variables)])
+    rest = Mul(*[f for f in Mul.make_args(body) if f.free_symbols & variables])
+    best = None
+    for order in itertools.permutations(limits):
+        renaming = {v: Symbol(f"k_{{{n}}}", integer=True) for n, (v, _, _) in enumerate(order)}
+        candidate_limits = tuple((renaming[v], low, high) for v, low, high in order)
+        candidate = rest.xreplace(renaming)
+        key = (str(candidate_limits), str(candidate))
+        if best is None or key < best[0]:
+            best = (key, candidate_limits, candidate)
+    return constant * Sum(best[2], *best[1])
 
 
 def matrix_entry(matrix_expr, row, col, entry_of):

@@ -1,0 +1,127 @@
+"""vec, vec_r and mat as SymPy matrix expressions; the Kronecker product is SymPy's own.
+
+``Vec(X)`` stacks the columns of X (seed 004; Matrix Cookbook, section 10.2.2):
+vec(X)[i + m*j] = X[i, j] (0-based) for X of shape (m, n). ``VecRowMajor(X)`` stacks the rows, as
+NumPy's ``ravel`` does. ``Mat(v, m, n)`` undoes ``Vec``. Each prints as in the seeds, evaluates to
+an explicit Matrix under ``doit`` when its argument is explicit, and has the entries above.
+"""
+
+from __future__ import annotations
+
+from sympy import Basic, Integer, KroneckerProduct, S, sympify
+from sympy.matrices import MatrixBase
+from sympy.matrices.expressions import MatrixExpr
+
+__all__ = ["Adjugate", "KroneckerProduct", "Mat", "Vec", "VecRowMajor"]
+
+
+class _Stacking(MatrixExpr):
+    """Common part of Vec and VecRowMajor: an (m*n) x 1 column built from an m x n matrix."""
+
+    def __new__(cls, arg):
+        arg = sympify(arg)
+        if not getattr(arg, "is_Matrix", False):
+            raise ValueError(f"{cls.__name__}: argument must be a matrix, got {arg!r}")
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return (self.arg.rows * self.arg.cols, S.One)
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(arg, MatrixBase):
+            return self._explicit(arg)
+        return type(self)(arg)
+
+
+class Vec(_Stacking):
+    """Column stacking: vec(X)[i + m*j] = X[i, j] (0-based)."""
+
+    def _entry(self, i, j, **kwargs):
+        rows = self.arg.rows
+        return self.arg._entry(i % rows, i // rows, **kwargs)
+
+    @staticmethod
+    def _explicit(matrix):
+        return matrix.T.reshape(len(matrix), 1)
+
+    def _latex(self, printer):
+        return rf"\operatorname{{vec}}\left({printer._print(self.arg)}\right)"
+
+
+class VecRowMajor(_Stacking):
+    """Row stacking (NumPy's default ravel): vec_r(X)[j + n*i] = X[i, j] (0-based)."""
+
+    def _entry(self, i, j, **kwargs):
+        cols = self.arg.cols
+        return self.arg._entry(i // cols, i % cols, **kwargs)
+
+    @staticmethod
+    def _explicit(matrix):
+        return matrix.reshape(len(matrix), 1)
+
+    def _latex(self, printer):
+        return rf"\operatorname{{vec}}_r\left({printer._print(self.arg)}\right)"
+
+
+class Mat(MatrixExpr):
+    """The inverse of vec: the m x n matrix whose column stacking is the (m*n)-vector v."""
+
+    def __new__(cls, vector, rows, cols):
+        vector, rows, cols = sympify(vector), sympify(rows), sympify(cols)
+        if getattr(vector, "shape", (None, None))[1] != 1:
+            raise ValueError(f"Mat: the argument must be a column vector, got shape {getattr(vector, 'shape', None)}")
+        if (vector.rows - rows * cols) != 0:
+            raise ValueError(f"Mat: a vector of {vector.rows} entries cannot be a {rows} x {cols} matrix")
+        return Basic.__new__(cls, vector, rows, cols)
+
+    @property
+    def shape(self):
+        return (self.args[1], self.args[2])
+
+    def _entry(self, i, j, **kwargs):
+        return self.args[0]._entry(i + self.args[1] * j, Integer(0), **kwargs)
+
+    def doit(self, **hints):
+        vector = self.args[0].doit(**hints)
+        if isinstance(vector, MatrixBase):
+            rows, cols = int(self.args[1]), int(self.args[2])
+            return vector.reshape(cols, rows).T
+        return Mat(vector, self.args[1], self.args[2])
+
+    def _latex(self, printer):
+        rows, cols = (printer._print(arg) for arg in self.args[1:])
+        return rf"\operatorname{{mat}}_{{{rows}\times {cols}}}\left({printer._print(self.args[0])}\right)"
+
+
+class Adjugate(MatrixExpr):
+    """adj(X), the transposed cofactor matrix: X adj(X) = det(X) I, so X^-1 = adj(X)/det(X).
+
+    Used to state the inverse identity of the Kronecker product as a polynomial identity.
+    """
+
+    def __new__(cls, arg):
+        arg = sympify(arg)
+        if not getattr(arg, "is_Matrix", False) or (arg.rows - arg.cols) != 0:
+            raise ValueError(f"Adjugate: argument must be a square matrix, got shape {getattr(arg, 'shape', None)}")
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints)
+        return arg.adjugate() if isinstance(arg, MatrixBase) else Adjugate(arg)
+
+    def _latex(self, printer):
+        return rf"\operatorname{{adj}}\left({printer._print(self.arg)}\right)"

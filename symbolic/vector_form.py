@@ -1,0 +1,136 @@
+"""Seed 004's vector form of the fully-connected layer, eqs. (8), (9), and its Jacobians.
+
+s = W z + b = (I_1 ⊗ W) z + (1_1 ⊗ I) b                 (8)
+            = (z^T ⊗ I) vec(W) + (1_1 ⊗ I) b             (9)
+
+From (9) the Jacobian d s / d vec(W)^T = z^T ⊗ I, and the chain rule gives
+d xi / d vec(W)^T = (d xi/d s)^T (z^T ⊗ I), which must equal vec(d xi/d s z^T)^T, seed 002 (1):
+the right side is built from the FC rule already in the rule table (linear.weight in seed 000's
+presentation), not restated. Batch form (seed 001's layout, Y = X W): d vec(Y) / d vec(W) = I ⊗ X.
+Jacobians are in numerator layout here, as the seeds write them: row r is output entry r.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sympy import Identity, KroneckerProduct, Matrix, MatrixSymbol, Symbol, diff
+
+from symbolic import fc
+from symbolic.derive import closed_form_in, explicit, first_mismatch
+from symbolic.identities import IdentityClaim, Operand
+from symbolic.indexed import indices_equal, normal_form
+from symbolic.kron import Vec
+from symbolic.kron_identities import kron_unevaluated, ones
+from symbolic.rules import rule_named
+from symbolic.structured import entry, structure
+
+
+def _fc_forward(o, d):
+    return o["W"] * o["z"] + o["b"]
+
+
+def _fc_weight_gradient(o, d):
+    """vec(d xi/d s z^T)^T from the rule table's linear.weight, seed 000 presentation."""
+    operands = {"x": o["z"], "weight": o["W"], "bias": o["b"], "grad_output": o["G"]}
+    return Vec(closed_form_in(rule_named("linear.weight"), fc.LINEAR_SEED000, operands)).T
+
+
+_FC_OPERANDS = (Operand("W", "N", "M"), Operand("z", "M", "1"), Operand("b", "N", "1"))
+
+VECTOR_FORM_IDENTITIES: tuple[IdentityClaim, ...] = (
+    IdentityClaim(
+        key="fc_vector_form_8",
+        seed_ref="seed 004 (8), from (6)",
+        operands=_FC_OPERANDS,
+        lhs=_fc_forward,
+        rhs=lambda o, d: kron_unevaluated(Identity(1), o["W"]) * o["z"]
+        + kron_unevaluated(ones(1, 1), Identity(d["N"])) * o["b"],
+    ),
+    IdentityClaim(
+        key="fc_vector_form_9",
+        seed_ref="seed 004 (9), from (7)",
+        operands=_FC_OPERANDS,
+        lhs=_fc_forward,
+        rhs=lambda o, d: KroneckerProduct(o["z"].T, Identity(d["N"])) * Vec(o["W"])
+        + kron_unevaluated(ones(1, 1), Identity(d["N"])) * o["b"],
+    ),
+    IdentityClaim(
+        key="fc_weight_gradient_vector_form",
+        seed_ref="seed 002 (1) = chain rule through seed 004 (9)",
+        operands=(*_FC_OPERANDS, Operand("G", "N", "1")),
+        lhs=lambda o, d: o["G"].T * KroneckerProduct(o["z"].T, Identity(d["N"])),
+        rhs=_fc_weight_gradient,
+        note="G is the derivative of xi with respect to s; the right side is the rule table's linear.weight.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class JacobianClaim:
+    """d vec(output) / d vec(variable)^T, derived from a presentation's scalar equations."""
+
+    key: str
+    seed_ref: str
+    equations: object
+    variable: str
+    claimed: Callable  # (presentation MatrixSymbols, dims) -> matrix expression
+
+
+JACOBIANS: tuple[JacobianClaim, ...] = (
+    JacobianClaim(
+        key="fc_jacobian_weight",
+        seed_ref="seed 004 (9): d s / d vec(W)^T",
+        equations=fc.LINEAR_SEED000,
+        variable="weight",
+        claimed=lambda s, d: KroneckerProduct(s["x"].T, Identity(d["out"])),
+    ),
+    JacobianClaim(
+        key="batch_jacobian_weight",
+        seed_ref="seed 001 layout, Y = X W: d vec(Y) / d vec(W)",
+        equations=fc.LINEAR_SEED001_SUM,
+        variable="weight",
+        claimed=lambda s, d: KroneckerProduct(Identity(d["out"]), s["x"]),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class JacobianResult:
+    claim: JacobianClaim
+    sizes: dict | None
+    derived: object
+    claimed: object
+    holds: bool
+
+
+def check_jacobian(claim: JacobianClaim, sizes: dict) -> JacobianResult:
+    """Differentiate every entry of vec(output) by every entry of vec(variable); compare exactly."""
+    system = claim.equations.instantiate(claim.equations.sizes_from(sizes))
+    outputs = Vec(system.outputs).doit()
+    variable = Vec(system.explicit[claim.variable]).doit()
+    derived = Matrix(len(outputs), len(variable), lambda r, c: diff(outputs[r], variable[c]))
+    claimed = explicit(claim.claimed(system.symbols, system.sizes), system)
+    return JacobianResult(claim, system.sizes, derived, claimed, first_mismatch(derived, claimed) is None)
+
+
+def prove_jacobian_general(claim: JacobianClaim) -> JacobianResult:
+    """Generic entry (output slot indices, variable slot indices) with symbolic sizes."""
+    equations = claim.equations
+    symbols = equations.matrix_symbols()
+    claimed = claim.claimed(symbols, dict(equations.sizes))
+    out_rows, out_cols = structure(MatrixSymbol("Y", *equations.shape(equations.output)))
+    var_rows, var_cols = structure(symbols[claim.variable])
+    out_index = [Symbol(f"i_{n + 1}", integer=True) for n in range(len(out_cols + out_rows))]
+    var_index = [Symbol(f"j_{n + 1}", integer=True) for n in range(len(var_cols + var_rows))]
+    ranges = {**dict(zip(out_index, [(1, s) for s in out_cols + out_rows])),
+              **dict(zip(var_index, [(1, s) for s in var_cols + var_rows]))}
+    functions = equations.entry_functions()
+    # vec: the leading slots are the column index, the trailing ones the row index
+    output_entry = equations.equation(functions, *(out_index[len(out_cols):] + out_index[: len(out_cols)]))
+    variable_entry = functions[claim.variable](*(var_index[len(var_cols):] + var_index[: len(var_cols)]))
+    derived = diff(output_entry, variable_entry)
+    claimed_entry = entry(claimed, tuple(out_index), tuple(var_index), set())
+    holds = indices_equal(derived, claimed_entry, ranges)
+    return JacobianResult(claim, None, normal_form(derived, ranges), normal_form(claimed_entry, ranges), holds)
