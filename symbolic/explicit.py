@@ -55,7 +55,7 @@ def determinant(matrix: se.DenseMatrix):
 
 
 def _laplace(matrix):
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def minor(rows, cols):
         if not rows:
             return se.Integer(1)

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import symengine as se
-from sympy import Symbol
+from sympy import MatrixSymbol, Symbol
 from sympy.matrices.common import ShapeError
-from sympy import MatrixSymbol
 
 from symbolic.explicit import Difference, entry_symbols, evaluate, first_difference
 from symbolic.indexed import indices_equal, normal_form

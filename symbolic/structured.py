@@ -71,7 +71,7 @@ def structure(expr) -> tuple[tuple, tuple]:
         return cols, rows
     if isinstance(expr, MatMul):
         parts = [structure(arg) for arg in expr.args if getattr(arg, "is_Matrix", False)]
-        for (_, inner_left), (inner_right, _) in zip(parts, parts[1:]):
+        for (_, inner_left), (inner_right, _) in itertools.pairwise(parts):
             if inner_left != inner_right:
                 raise StructureMismatch(f"inner index slots {inner_left} and {inner_right} differ in {expr}")
         return parts[0][0], parts[-1][1]

@@ -12,8 +12,8 @@ Jacobians are in numerator layout here, as the seeds write them: row r is output
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sympy import Identity, KroneckerProduct, Matrix, MatrixSymbol, Symbol, diff
 
