@@ -1,4 +1,4 @@
-"""vec, mat and the Kronecker product for NumPy arrays (seed 004; Matrix Cookbook, section 10.2).
+"""vec, mat and the Kronecker product for NumPy arrays (seed 004; Matrix Cookbook, Kronecker and vec sections).
 
 ``vec`` stacks columns (Fortran order), as the seeds and the Matrix Cookbook do, so that
 vec(A X B) = (B^T ⊗ A) vec(X). NumPy's default ``ravel`` is row-major: that is ``vec_r``, for

@@ -51,8 +51,8 @@ def _targets(names: list[str]):
 def command_list(args) -> int:
     for target in TARGETS:
         print(f"{target.name}: {target.description}")
-        for rule in target.rules():
-            print(f"  {rule.name:28s} {rule.summary} [{rule.seed_ref}]")
+        for name, seed_ref in target.listing():
+            print(f"  {name:32s} {seed_ref}")
     return EXIT_OK
 
 
@@ -62,23 +62,31 @@ def command_derive(args) -> int:
     derivation = target.derive(sizes)
     rows = []
     for result in derivation.rules:
-        for concrete, general in zip(result.concrete, result.general):
-            rows.append(
-                (
-                    result.rule.name,
-                    concrete.system.equations.name,
-                    str(general.closed_form),
-                    "holds" if concrete.holds else f"FAILS at {concrete.mismatch.describe()}",
-                    "holds" if general.holds else "FAILS",
-                )
-            )
-        rows.append((result.rule.name, "numeric rule", result.rule.numeric_rule.__name__,
-                     "holds" if result.numeric_ok else f"FAILS at {result.numeric_mismatch.describe()}", "-"))
+        rows.extend(_derive_rows(result))
     print(f"sizes: {sizes}")
-    print(_table(rows, ("rule", "layout", "closed form", "concrete sizes", "general sizes")))
+    print(_table(rows, ("rule or identity", "layout or source", "statement", "concrete sizes", "general sizes")))
     for label, holds, detail in derivation.extras:
         print(f"{label}: {'holds' if holds else 'FAILS'} ({detail})")
     return EXIT_OK if derivation.ok else EXIT_FAILED
+
+
+def _verdict(ok) -> str:
+    return "-" if ok is None else ("holds" if ok else "FAILS")
+
+
+def _derive_rows(result) -> list[tuple[str, ...]]:
+    """Table rows for one rule (per layout, plus its numeric rule) or one identity."""
+    if not hasattr(result, "rule"):
+        claim_text = result.general_statement()
+        concrete = "holds" if result.concrete_ok else result.sweep.counterexample.describe()
+        return [(result.name, result.seed_ref, claim_text, f"{concrete} ({result.concrete_detail})", _verdict(result.general_ok))]
+    rows = []
+    for concrete, general in zip(result.concrete, result.general):
+        verdict = "holds" if concrete.holds else f"FAILS at {concrete.mismatch.describe()}"
+        rows.append((result.rule.name, concrete.system.equations.name, str(general.closed_form), verdict, _verdict(general.holds)))
+    numeric = "holds" if result.numeric_ok else f"FAILS at {result.numeric_mismatch.describe()}"
+    rows.append((result.rule.name, "numeric rule", result.rule.numeric_rule.__name__, numeric, "-"))
+    return rows
 
 
 def command_prove(args) -> int:

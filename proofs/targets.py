@@ -13,10 +13,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from numeric import Linear, ReLU, Sequential, SquaredLoss, check_layer, check_loss, check_model_with_loss
-from proofs import fc_proof
+from numeric import kron as kron_numeric
+from numeric.gradcheck import compare
+from proofs import fc_proof, kron_proof
 from symbolic.derive import numeric_rule_mismatch, verify_concrete, verify_general
+from symbolic.identities import (
+    RANDOM_INTEGERS,
+    SYMBOLIC,
+    GeneralProof,
+    IdentityClaim,
+    SweepResult,
+    build,
+    prove_general,
+    sweep,
+)
+from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
 from symbolic.network import verify_network
 from symbolic.rules import GradientRule, rules_for
+from symbolic.vector_form import JACOBIANS, VECTOR_FORM_IDENTITIES, check_jacobian, prove_jacobian_general
 
 SIZE_ROLES = ("batch", "in", "out", "features")
 
@@ -46,12 +60,46 @@ class RuleResult:
     def ok(self) -> bool:
         return self.concrete_ok and self.general_ok and self.numeric_ok
 
+    name = property(lambda self: self.rule.name)
+    seed_ref = property(lambda self: self.rule.seed_ref)
+    concrete_detail = property(lambda self: f"{len(self.concrete)} layouts")
+
+
+@dataclass(frozen=True)
+class IdentityResult:
+    """An identity claim: the concrete sweep and the general-size proof (if one is attempted)."""
+
+    claim: IdentityClaim
+    sweep: SweepResult
+    general: GeneralProof | None
+
+    name = property(lambda self: self.claim.key)
+    seed_ref = property(lambda self: self.claim.seed_ref)
+    concrete_ok = property(lambda self: self.sweep.holds)
+    general_ok = property(lambda self: None if self.general is None else self.general.holds)
+    numeric_ok = property(lambda self: None)
+
+    @property
+    def concrete_detail(self) -> str:
+        detail = f"{len(self.sweep.results)} sizes, {self.sweep.count(SYMBOLIC)} symbolic"
+        if self.sweep.count(RANDOM_INTEGERS):
+            detail += f", {self.sweep.count(RANDOM_INTEGERS)} exact-integer"
+        return detail
+
+    @property
+    def ok(self) -> bool:
+        return self.concrete_ok and self.general_ok is not False
+
+    def general_statement(self) -> str:
+        _, _, lhs, rhs = build(self.claim)
+        return f"{lhs} = {rhs}"
+
 
 @dataclass(frozen=True)
 class Derivation:
     """Result of ``derive`` for a target: per-rule results plus extra composite checks."""
 
-    rules: tuple[RuleResult, ...]
+    rules: tuple  # RuleResult or IdentityResult rows
     extras: tuple[tuple[str, bool, str], ...]  # (label, holds, detail)
 
     @property
@@ -75,6 +123,37 @@ def derive_fc(sizes: dict) -> Derivation:
     detail = f"backprop by the rule table == SymPy's direct derivative, widths {network.sizes}"
     rules = tuple(derive_rule(rule, sizes) for rule in rules_for("fc"))
     return Derivation(rules, (("seed 002 network (1)-(4)", network.holds, detail),))
+
+
+def derive_identity(claim: IdentityClaim, max_size: int = 4) -> IdentityResult:
+    return IdentityResult(claim, sweep(claim, max_size), prove_general(claim) if claim.general else None)
+
+
+def derive_kron(sizes: dict) -> Derivation:
+    rows = tuple(derive_identity(claim) for claim in KRON_IDENTITIES + VECTOR_FORM_IDENTITIES)
+    refused = sweep(FALSE_CLAIM, 4)
+    extras = [("false claim " + FALSE_CLAIM.key + " refused", not refused.holds,
+               refused.counterexample.describe() if refused.counterexample else "it was NOT refused")]
+    for claim in JACOBIANS:
+        concrete = check_jacobian(claim, sizes)
+        general = prove_jacobian_general(claim)
+        extras.append((f"{claim.key}: {claim.seed_ref}", concrete.holds and general.holds,
+                       f"derived from scalar equations; concrete {sizes}: {concrete.holds}, general sizes: {general.holds}"))
+    return Derivation(rows, tuple(extras))
+
+
+def check_kron(seed: int = 0) -> list:
+    """Float64 checks that numeric.kron's vec, vec_r, mat and kron satisfy the identities."""
+    rng = np.random.default_rng(seed)
+    a, x, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((5, 2))
+    cases = (
+        ("numeric vec_AXB", kron_numeric.vec(a @ x @ b), kron_numeric.kron(b.T, a) @ kron_numeric.vec(x)),
+        ("numeric vec_r_AXB", kron_numeric.vec_r(a @ x @ b), kron_numeric.kron(a, b.T) @ kron_numeric.vec_r(x)),
+        ("numeric vec_AB_left", kron_numeric.vec(a @ x), kron_numeric.kron(np.eye(5), a) @ kron_numeric.vec(x)),
+        ("numeric mat(vec(X)) = X", kron_numeric.mat(kron_numeric.vec(x), x.shape), x),
+    )
+    return [compare(name, left, right, method="float64 evaluation", evaluations=1, rtol=1e-12, atol=1e-12)
+            for name, left, right in cases]
 
 
 def _away_from_zero(rng, shape, low=0.1):
@@ -107,9 +186,7 @@ class Target:
     document: Callable
     check: Callable[[int], list]
     check_for_rule: dict
-
-    def rules(self) -> tuple[GradientRule, ...]:
-        return rules_for(self.name)
+    listing: Callable[[], tuple[tuple[str, str], ...]]  # (name, seed reference) of each item
 
 
 TARGETS: tuple[Target, ...] = (
@@ -120,12 +197,29 @@ TARGETS: tuple[Target, ...] = (
         derive=derive_fc,
         document=fc_proof.fc_document,
         check=check_fc,
+        listing=lambda: tuple((rule.name, rule.seed_ref) for rule in rules_for("fc")),
         check_for_rule={
             "linear.weight": "Linear d/dweight",
             "linear.bias": "Linear d/dbias",
             "linear.input": "Linear d/dinput",
             "relu.input": "ReLU d/dinput",
             "squared_loss.prediction": "SquaredLoss(sum) d/dprediction",
+        },
+    ),
+    Target(
+        name="kron",
+        description="Kronecker/vec identities and the FC layer in vector form (seed 004, Matrix Cookbook)",
+        default_sizes=dict(fc_proof.DEFAULT_SIZES),
+        derive=derive_kron,
+        document=lambda sizes: kron_proof.kron_document(),
+        check=check_kron,
+        listing=lambda: tuple(
+            (item.key, item.seed_ref) for item in (*KRON_IDENTITIES, *VECTOR_FORM_IDENTITIES, *JACOBIANS, FALSE_CLAIM)
+        ),
+        check_for_rule={
+            "vec_AXB": "numeric vec_AXB",
+            "vec_r_AXB": "numeric vec_r_AXB",
+            "vec_AB_left": "numeric vec_AB_left",
         },
     ),
 )

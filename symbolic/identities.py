@@ -19,6 +19,7 @@ general-size entries (``symbolic.structured``). Users state their own identities
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Callable
@@ -165,8 +166,12 @@ def all_sizes(claim: IdentityClaim, max_size: int = 4):
         yield dict(zip(names, values))
 
 
+@functools.lru_cache(maxsize=64)
 def sweep(claim: IdentityClaim, max_size: int = 4, *, stop_at_first_failure: bool = True) -> SweepResult:
-    """Check every size with each dimension from 1 to ``max_size``; the smallest failure first."""
+    """Check every size with each dimension from 1 to ``max_size``; the smallest failure first.
+
+    Results are cached per claim: a claim is immutable and the check is exact and deterministic.
+    """
     results = []
     for sizes in all_sizes(claim, max_size):
         result = check(claim, sizes)

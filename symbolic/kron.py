@@ -1,6 +1,6 @@
 """vec, vec_r and mat as SymPy matrix expressions; the Kronecker product is SymPy's own.
 
-``Vec(X)`` stacks the columns of X (seed 004; Matrix Cookbook, section 10.2.2):
+``Vec(X)`` stacks the columns of X (seed 004; the Matrix Cookbook's vec operator section):
 vec(X)[i + m*j] = X[i, j] (0-based) for X of shape (m, n). ``VecRowMajor(X)`` stacks the rows, as
 NumPy's ``ravel`` does. ``Mat(v, m, n)`` undoes ``Vec``. Each prints as in the seeds, evaluates to
 an explicit Matrix under ``doit`` when its argument is explicit, and has the entries above.

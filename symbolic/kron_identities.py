@@ -1,12 +1,13 @@
 """The Kronecker/vec identities of seed 004 and the Matrix Cookbook, stated once each.
 
 Each entry is an ``IdentityClaim``: the CLI, the tests and the proof document loop over
-``KRON_IDENTITIES``. Cookbook numbers refer to the 2012 edition (section 10.2, Kronecker and vec).
+``KRON_IDENTITIES``. References name the Matrix Cookbook's sections on the Kronecker product and
+on the vec operator.
 """
 
 from __future__ import annotations
 
-from sympy import Basic, Determinant, Identity, KroneckerProduct, OneMatrix, Trace
+from sympy import Basic, Determinant, Identity, KroneckerProduct, MatMul, OneMatrix, Trace, Transpose
 
 from symbolic.identities import IdentityClaim, Operand
 from symbolic.kron import Adjugate, Vec, VecRowMajor
@@ -19,6 +20,17 @@ def kron_unevaluated(*factors):
 
 def ones(rows, cols):
     return OneMatrix(rows, cols)
+
+
+def transpose_unevaluated(matrix):
+    """(M)^T kept as written: SymPy rewrites (A ⊗ B)^T into A^T ⊗ B^T on construction, which
+    would make the transpose identity below true by SymPy's own rewriting instead of by proof."""
+    return Basic.__new__(Transpose, matrix)
+
+
+def product_unevaluated(*factors):
+    """A matrix product kept as written (the * operator drops factors such as 1 ⊗ I)."""
+    return MatMul(*factors)
 
 
 KRON_IDENTITIES: tuple[IdentityClaim, ...] = (
@@ -38,49 +50,49 @@ KRON_IDENTITIES: tuple[IdentityClaim, ...] = (
     ),
     IdentityClaim(
         key="vec_AXB",
-        seed_ref="Matrix Cookbook (520)",
+        seed_ref="Matrix Cookbook, the vec operator section",
         operands=(Operand("A", "m", "n"), Operand("X", "n", "p"), Operand("B", "p", "q")),
         lhs=lambda o, d: Vec(o["A"] * o["X"] * o["B"]),
         rhs=lambda o, d: KroneckerProduct(o["B"].T, o["A"]) * Vec(o["X"]),
     ),
     IdentityClaim(
         key="vec_r_AXB",
-        seed_ref="row-major counterpart of Matrix Cookbook (520), NumPy's ravel",
+        seed_ref="row-major counterpart (NumPy's ravel) of the vec(AXB) identity",
         operands=(Operand("A", "m", "n"), Operand("X", "n", "p"), Operand("B", "p", "q")),
         lhs=lambda o, d: VecRowMajor(o["A"] * o["X"] * o["B"]),
         rhs=lambda o, d: KroneckerProduct(o["A"], o["B"].T) * VecRowMajor(o["X"]),
     ),
     IdentityClaim(
         key="kron_mixed_product",
-        seed_ref="Matrix Cookbook (511)",
+        seed_ref="Matrix Cookbook, the Kronecker product section",
         operands=(Operand("A", "m", "n"), Operand("B", "p", "q"), Operand("C", "n", "r"), Operand("D", "q", "s")),
         lhs=lambda o, d: KroneckerProduct(o["A"], o["B"]) * KroneckerProduct(o["C"], o["D"]),
         rhs=lambda o, d: KroneckerProduct(o["A"] * o["C"], o["B"] * o["D"]),
     ),
     IdentityClaim(
         key="kron_transpose",
-        seed_ref="Matrix Cookbook (507)",
+        seed_ref="Matrix Cookbook, the Kronecker product section",
         operands=(Operand("A", "m", "n"), Operand("B", "p", "q")),
-        lhs=lambda o, d: KroneckerProduct(o["A"], o["B"]).T,
+        lhs=lambda o, d: transpose_unevaluated(KroneckerProduct(o["A"], o["B"])),
         rhs=lambda o, d: KroneckerProduct(o["A"].T, o["B"].T),
     ),
     IdentityClaim(
         key="kron_trace",
-        seed_ref="Matrix Cookbook (515)",
+        seed_ref="Matrix Cookbook, the Kronecker product section",
         operands=(Operand("A", "n", "n"), Operand("B", "m", "m")),
         lhs=lambda o, d: Trace(KroneckerProduct(o["A"], o["B"])),
         rhs=lambda o, d: Trace(o["A"]) * Trace(o["B"]),
     ),
     IdentityClaim(
         key="trace_vec",
-        seed_ref="Matrix Cookbook (521)",
+        seed_ref="Matrix Cookbook, the vec operator section",
         operands=(Operand("A", "m", "n"), Operand("B", "m", "n")),
         lhs=lambda o, d: Trace(o["A"].T * o["B"]),
         rhs=lambda o, d: Vec(o["A"]).T * Vec(o["B"]),
     ),
     IdentityClaim(
         key="kron_inverse",
-        seed_ref="Matrix Cookbook (508)",
+        seed_ref="Matrix Cookbook, the Kronecker product section",
         operands=(Operand("A", "n", "n"), Operand("B", "m", "m")),
         lhs=lambda o, d: KroneckerProduct(o["A"], o["B"]) * KroneckerProduct(Adjugate(o["A"]), Adjugate(o["B"])),
         rhs=lambda o, d: Determinant(o["A"]) * Determinant(o["B"]) * Identity(d["n"] * d["m"]),
@@ -94,7 +106,7 @@ KRON_IDENTITIES: tuple[IdentityClaim, ...] = (
     ),
     IdentityClaim(
         key="kron_det",
-        seed_ref="Matrix Cookbook (509)",
+        seed_ref="Matrix Cookbook, the Kronecker product section",
         operands=(Operand("A", "n", "n"), Operand("B", "m", "m")),
         lhs=lambda o, d: Determinant(KroneckerProduct(o["A"], o["B"])),
         rhs=lambda o, d: Determinant(o["A"]) ** d["m"] * Determinant(o["B"]) ** d["n"],
@@ -106,4 +118,14 @@ KRON_IDENTITIES: tuple[IdentityClaim, ...] = (
         ),
         symbolic_up_to=lambda sizes: sizes["n"] * sizes["m"] <= 8,
     ),
+)
+
+
+FALSE_CLAIM = IdentityClaim(
+    key="vec_AB_wrong_side",
+    seed_ref="a false variant of seed 004 (6): the identity on the wrong side",
+    operands=(Operand("A", "m", "n"), Operand("B", "n", "p")),
+    lhs=lambda o, d: Vec(o["A"] * o["B"]),
+    rhs=lambda o, d: KroneckerProduct(o["A"], Identity(d["p"])) * Vec(o["B"]),
+    note="Stated to show a refusal: gradproof must answer that it does not hold, with a counterexample.",
 )

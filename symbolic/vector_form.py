@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sympy import Identity, KroneckerProduct, Matrix, MatrixSymbol, Symbol, diff
+from sympy import Identity, KroneckerProduct, MatAdd, Matrix, MatrixSymbol, Symbol, diff
 
 from symbolic import fc
 from symbolic.derive import closed_form_in, explicit, first_mismatch
 from symbolic.identities import IdentityClaim, Operand
 from symbolic.indexed import indices_equal, normal_form
 from symbolic.kron import Vec
-from symbolic.kron_identities import kron_unevaluated, ones
+from symbolic.kron_identities import kron_unevaluated, ones, product_unevaluated
 from symbolic.rules import rule_named
 from symbolic.structured import entry, structure
 
@@ -37,6 +37,11 @@ def _fc_weight_gradient(o, d):
     return Vec(closed_form_in(rule_named("linear.weight"), fc.LINEAR_SEED000, operands)).T
 
 
+def _bias_term(o, d):
+    """(1_1 ⊗ I) b, seed 004 (8), (9), kept as written."""
+    return product_unevaluated(kron_unevaluated(ones(1, 1), Identity(d["N"])), o["b"])
+
+
 _FC_OPERANDS = (Operand("W", "N", "M"), Operand("z", "M", "1"), Operand("b", "N", "1"))
 
 VECTOR_FORM_IDENTITIES: tuple[IdentityClaim, ...] = (
@@ -45,16 +50,16 @@ VECTOR_FORM_IDENTITIES: tuple[IdentityClaim, ...] = (
         seed_ref="seed 004 (8), from (6)",
         operands=_FC_OPERANDS,
         lhs=_fc_forward,
-        rhs=lambda o, d: kron_unevaluated(Identity(1), o["W"]) * o["z"]
-        + kron_unevaluated(ones(1, 1), Identity(d["N"])) * o["b"],
+        rhs=lambda o, d: MatAdd(
+            product_unevaluated(kron_unevaluated(Identity(1), o["W"]), o["z"]), _bias_term(o, d)
+        ),
     ),
     IdentityClaim(
         key="fc_vector_form_9",
         seed_ref="seed 004 (9), from (7)",
         operands=_FC_OPERANDS,
         lhs=_fc_forward,
-        rhs=lambda o, d: KroneckerProduct(o["z"].T, Identity(d["N"])) * Vec(o["W"])
-        + kron_unevaluated(ones(1, 1), Identity(d["N"])) * o["b"],
+        rhs=lambda o, d: MatAdd(KroneckerProduct(o["z"].T, Identity(d["N"])) * Vec(o["W"]), _bias_term(o, d)),
     ),
     IdentityClaim(
         key="fc_weight_gradient_vector_form",

@@ -9,7 +9,11 @@ import pytest
 
 from proofs import cli, report
 from proofs.targets import TARGETS
+from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
 from symbolic.rules import RULES
+from symbolic.vector_form import VECTOR_FORM_IDENTITIES
+
+IDENTITIES = KRON_IDENTITIES + VECTOR_FORM_IDENTITIES
 
 
 def run(*args):
@@ -20,6 +24,15 @@ def test_list_names_every_target_and_rule(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     assert all(target.name in out for target in TARGETS) and all(rule.name in out for rule in RULES)
+    assert all(claim.key in out for claim in IDENTITIES) and FALSE_CLAIM.key in out
+
+
+def test_derive_kron_proves_every_identity_and_refuses_the_false_claim(capsys):
+    assert cli.main(["derive", "kron"]) == 0
+    out = capsys.readouterr().out
+    assert "FAILS" not in out and f"false claim {FALSE_CLAIM.key} refused: holds" in out
+    assert "does not hold for {'m': 1, 'n': 2, 'p': 2}: entry (1, 1)" in out
+    assert "4096 sizes, 4096 symbolic" in out  # the mixed product, every dimension 1..4
 
 
 def test_derive_fc_verifies_everything(capsys):
@@ -48,7 +61,7 @@ def test_check_exits_non_zero_on_a_mismatch(monkeypatch, capsys):
 def test_unknown_target_lists_the_valid_ones(command):
     result = run(*command)
     assert result.returncode == 2
-    assert "unknown target 'conv9'; valid targets: fc" in result.stderr
+    assert "unknown target 'conv9'; valid targets: fc, kron" in result.stderr
 
 
 def test_bad_sizes_are_named():
@@ -90,15 +103,25 @@ def test_prove_pdf(tmp_path, require_tex):
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["fc.pdf", "fc.tex"]
 
 
+def test_prove_kron_pdf_contains_every_identity(tmp_path, require_tex):
+    result = run("prove", "kron", "--out", str(tmp_path / "k"), "--pdf")
+    assert result.returncode == 0, result.stderr
+    tex = (tmp_path / "k" / "kron.tex").read_text()
+    assert all(claim.key.replace("_", "\\_") in tex for claim in IDENTITIES)
+    assert "DOES NOT HOLD" in tex and tex.count("the identity holds for every size") == 11
+    assert (tmp_path / "k" / "kron.pdf").read_bytes().startswith(b"%PDF")
+
+
 def test_all_writes_report_with_one_row_per_rule_and_the_pdf(tmp_path, require_tex):
     out = tmp_path / "out"
     result = run("all", "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
     text = (out / "report.md").read_text()
-    for rule in RULES:
-        assert f"| {rule.name} |" in text
+    for name in [rule.name for rule in RULES] + [claim.key for claim in IDENTITIES]:
+        assert f"| {name} |" in text
     assert "**NO**" not in text and "Overall: all verified" in text
-    assert (out / "fc.pdf").read_bytes().startswith(b"%PDF")
+    for target in TARGETS:
+        assert (out / f"{target.name}.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_console_script_is_installed_in_ci():

@@ -1,0 +1,115 @@
+"""Kronecker/vec identities (seed 004, Matrix Cookbook 10.2): every size with dimensions 1..4,
+general sizes in index notation, refusals with counterexamples, and the FC vector form."""
+
+import dataclasses
+
+import pytest
+from sympy import Identity, KroneckerProduct, Matrix, MatrixSymbol, Trace, Transpose, symbols
+
+from symbolic.identities import RANDOM_INTEGERS, SYMBOLIC, IdentityClaim, Operand, build, check, prove_general, sweep
+from symbolic.kron import Mat, Vec, VecRowMajor
+from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
+from symbolic.vector_form import JACOBIANS, VECTOR_FORM_IDENTITIES, check_jacobian, prove_jacobian_general
+
+ALL = KRON_IDENTITIES + VECTOR_FORM_IDENTITIES
+GENERAL = [claim for claim in ALL if claim.general]
+
+
+@pytest.mark.parametrize("claim", ALL, ids=[c.key for c in ALL])
+def test_identity_holds_for_every_size_with_dimensions_1_to_4(claim):
+    result = sweep(claim, 4)
+    assert result.holds, result.counterexample.describe()
+    assert len(result.results) == 4 ** len(claim.dimensions())
+
+
+@pytest.mark.parametrize("claim", GENERAL, ids=[c.key for c in GENERAL])
+def test_identity_holds_for_general_sizes(claim):
+    proof = prove_general(claim)
+    assert proof.reason == "" and proof.holds
+
+
+def test_inverse_and_det_are_concrete_only_and_det_says_which_sizes_are_symbolic():
+    assert {c.key for c in ALL if not c.general} == {"kron_inverse", "kron_det"}
+    det = next(c for c in ALL if c.key == "kron_det")
+    assert check(det, {"n": 2, "m": 4}).method == SYMBOLIC
+    assert check(det, {"n": 4, "m": 4}).method == RANDOM_INTEGERS
+
+
+def test_the_false_claim_is_refused_with_the_smallest_counterexample():
+    result = sweep(FALSE_CLAIM, 4)
+    assert not result.holds
+    counterexample = result.counterexample
+    assert counterexample.sizes == {"m": 1, "n": 2, "p": 2}
+    assert counterexample.difference.index == (1, 1)
+    assert str(counterexample.difference.left) == "A[1,1]*B[1,1] + A[1,2]*B[2,1]"
+    assert str(counterexample.difference.right) == "A[1,1]*B[1,1] + A[1,2]*B[1,2]"
+    assert "does not hold for {'m': 1, 'n': 2, 'p': 2}: entry (1, 1)" in counterexample.describe()
+    proof = prove_general(FALSE_CLAIM)
+    assert not proof.holds and "index slots" in proof.reason
+
+
+def _claim(key, operands, lhs, rhs, **extra):
+    return IdentityClaim(key=key, seed_ref="test", operands=operands, lhs=lhs, rhs=rhs, **extra)
+
+
+def test_the_numpy_row_major_mix_up_is_refused():
+    vec_axb = next(c for c in ALL if c.key == "vec_r_AXB")
+    mixed_up = dataclasses.replace(vec_axb, rhs=lambda o, d: KroneckerProduct(o["B"].T, o["A"]) * VecRowMajor(o["X"]))
+    assert not sweep(mixed_up, 2).holds
+    assert not prove_general(mixed_up).holds
+
+
+def test_a_false_claim_with_matching_structure_is_refused_for_general_sizes_too():
+    wrong = _claim(
+        "trace_sum", (Operand("A", "n", "n"), Operand("B", "m", "m")),
+        lambda o, d: Trace(KroneckerProduct(o["A"], o["B"])), lambda o, d: Trace(o["A"]) + Trace(o["B"]),
+    )
+    assert not prove_general(wrong).holds and prove_general(wrong).reason == ""
+    assert sweep(wrong, 2).counterexample.sizes == {"n": 1, "m": 1}
+
+
+def test_wrong_exponents_in_the_determinant_are_refused():
+    det = next(c for c in ALL if c.key == "kron_det")
+    swapped = dataclasses.replace(det, rhs=lambda o, d: o["A"].det() ** d["n"] * o["B"].det() ** d["m"])
+    assert sweep(swapped, 4).counterexample.sizes == {"n": 1, "m": 2}
+
+
+def test_the_transpose_identity_is_not_made_true_by_sympy_rewriting():
+    claim = next(c for c in ALL if c.key == "kron_transpose")
+    _, _, lhs, rhs = build(claim)
+    assert isinstance(lhs, Transpose) and lhs != rhs
+
+
+def test_non_conforming_sizes_are_named():
+    claim = _claim("bad", (Operand("A", "m", "n"), Operand("B", "p", "q")),
+                   lambda o, d: o["A"] * o["B"], lambda o, d: o["A"] * o["B"])
+    with pytest.raises(ValueError, match=r"operands do not conform \(A \(2, 3\), B \(2, 2\)\)"):
+        check(claim, {"m": 2, "n": 3, "p": 2, "q": 2})
+    different = _claim("shapes", (Operand("A", "m", "n"),), lambda o, d: o["A"], lambda o, d: o["A"].T)
+    with pytest.raises(ValueError, match=r"the sides have different shapes, \(2, 3\) and \(3, 2\)"):
+        check(different, {"m": 2, "n": 3})
+
+
+def test_vec_mat_and_vec_r_entries():
+    x = Matrix(2, 3, symbols("x0:6"))
+    assert list(Vec(x).doit()) == [x[0, 0], x[1, 0], x[0, 1], x[1, 1], x[0, 2], x[1, 2]]
+    assert list(VecRowMajor(x).doit()) == list(x)
+    assert Mat(Vec(x), 2, 3).doit() == x
+    symbol = MatrixSymbol("X", 2, 3)
+    assert Vec(symbol).as_explicit()[3, 0] == symbol[1, 1]
+    with pytest.raises(ValueError, match="a vector of 6 entries cannot be a 4 x 2 matrix"):
+        Mat(Vec(symbol), 4, 2)
+
+
+@pytest.mark.parametrize("claim", JACOBIANS, ids=[j.key for j in JACOBIANS])
+def test_jacobians_derived_from_scalar_equations(claim):
+    for sizes in ({"batch": 1, "in": 1, "out": 1}, {"batch": 2, "in": 3, "out": 2}):
+        assert check_jacobian(claim, sizes).holds
+    assert prove_jacobian_general(claim).holds
+
+
+def test_a_wrong_jacobian_is_refused():
+    batch = next(j for j in JACOBIANS if j.key == "batch_jacobian_weight")
+    wrong = dataclasses.replace(batch, claimed=lambda s, d: KroneckerProduct(s["x"], Identity(d["out"])))
+    assert not check_jacobian(wrong, {"batch": 2, "in": 2, "out": 2}).holds
+    assert not prove_jacobian_general(wrong).holds
