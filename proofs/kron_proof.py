@@ -138,7 +138,7 @@ def kron_document(max_size: int = DEFAULT_MAX_SIZE):
     sections.append(
         Section(
             "The FC layer in vector form (seed 004 (8), (9); seed 002 (1))",
-            (Text.of("With phi(pad(z)) = I z, the FC layer is the convolution layer's matrix product (seed 004)."),),
+            (Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so the two are derived together."),),
         )
     )
     sections += [identity_section(claim, max_size) for claim in VECTOR_FORM_IDENTITIES]
