@@ -15,28 +15,36 @@ from sympy.matrices.expressions import MatrixExpr
 __all__ = ["Adjugate", "KroneckerProduct", "Mat", "Vec", "VecRowMajor"]
 
 
-class _Stacking(MatrixExpr):
-    """Common part of Vec and VecRowMajor: an (m*n) x 1 column built from an m x n matrix."""
+class _MatrixFunction(MatrixExpr):
+    """A matrix expression of one matrix argument; ``doit`` applies ``_explicit`` to explicit ones."""
+
+    requires_square = False
 
     def __new__(cls, arg):
         arg = sympify(arg)
-        if not getattr(arg, "is_Matrix", False):
-            raise ValueError(f"{cls.__name__}: argument must be a matrix, got {arg!r}")
+        square = getattr(arg, "is_Matrix", False) and (arg.rows - arg.cols) == 0
+        if not getattr(arg, "is_Matrix", False) or (cls.requires_square and not square):
+            kind = "a square matrix" if cls.requires_square else "a matrix"
+            raise ValueError(f"{cls.__name__}: argument must be {kind}, got {arg!r} of shape {getattr(arg, 'shape', None)}")
         return Basic.__new__(cls, arg)
 
     @property
     def arg(self):
         return self.args[0]
 
-    @property
-    def shape(self):
-        return (self.arg.rows * self.arg.cols, S.One)
-
     def doit(self, **hints):
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
         if isinstance(arg, MatrixBase):
             return self._explicit(arg)
         return type(self)(arg)
+
+
+class _Stacking(_MatrixFunction):
+    """Common part of Vec and VecRowMajor: an (m*n) x 1 column built from an m x n matrix."""
+
+    @property
+    def shape(self):
+        return (self.arg.rows * self.arg.cols, S.One)
 
 
 class Vec(_Stacking):
@@ -99,29 +107,21 @@ class Mat(MatrixExpr):
         return rf"\operatorname{{mat}}_{{{rows}\times {cols}}}\left({printer._print(self.args[0])}\right)"
 
 
-class Adjugate(MatrixExpr):
+class Adjugate(_MatrixFunction):
     """adj(X), the transposed cofactor matrix: X adj(X) = det(X) I, so X^-1 = adj(X)/det(X).
 
     Used to state the inverse identity of the Kronecker product as a polynomial identity.
     """
 
-    def __new__(cls, arg):
-        arg = sympify(arg)
-        if not getattr(arg, "is_Matrix", False) or (arg.rows - arg.cols) != 0:
-            raise ValueError(f"Adjugate: argument must be a square matrix, got shape {getattr(arg, 'shape', None)}")
-        return Basic.__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
+    requires_square = True
 
     @property
     def shape(self):
         return self.arg.shape
 
-    def doit(self, **hints):
-        arg = self.arg.doit(**hints)
-        return arg.adjugate() if isinstance(arg, MatrixBase) else Adjugate(arg)
+    @staticmethod
+    def _explicit(matrix):
+        return matrix.adjugate()
 
     def _latex(self, printer):
         return rf"\operatorname{{adj}}\left({printer._print(self.arg)}\right)"
