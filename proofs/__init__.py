@@ -1,0 +1,1 @@
+"""Proof documents (LaTeX, PDF), the CLI targets, the report and the gradproof command."""

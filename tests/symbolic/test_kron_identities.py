@@ -113,3 +113,11 @@ def test_a_wrong_jacobian_is_refused():
     wrong = dataclasses.replace(batch, claimed=lambda s, d: KroneckerProduct(s["x"], Identity(d["out"])))
     assert not check_jacobian(wrong, {"batch": 2, "in": 2, "out": 2}).holds
     assert not prove_jacobian_general(wrong).holds
+
+
+def test_a_claim_with_an_inverse_is_refused_clearly_rather_than_answered_wrongly():
+    from sympy import Inverse
+
+    claim = _claim("inverse", (Operand("A", "n", "n"),), lambda o, d: Inverse(o["A"]) * o["A"], lambda o, d: Identity(d["n"]))
+    with pytest.raises(NotImplementedError, match="state the claim as a polynomial identity with Adjugate"):
+        check(claim, {"n": 2})
