@@ -118,6 +118,9 @@ def test_a_wrong_jacobian_is_refused():
 def test_a_claim_with_an_inverse_is_refused_clearly_rather_than_answered_wrongly():
     from sympy import Inverse
 
-    claim = _claim("inverse", (Operand("A", "n", "n"),), lambda o, d: Inverse(o["A"]) * o["A"], lambda o, d: Identity(d["n"]))
+    claim = _claim(
+        "inverse", (Operand("A", "n", "n"), Operand("B", "n", "n")),
+        lambda o, d: Inverse(o["A"]) * o["B"], lambda o, d: o["B"],
+    )
     with pytest.raises(NotImplementedError, match="state the claim as a polynomial identity with Adjugate"):
         check(claim, {"n": 2})
