@@ -5,11 +5,12 @@ Public API: ``Linear``, ``ReLU``, ``Sequential``, ``SquaredLoss``, the pure grad
 """
 
 from numeric.gradcheck import CheckReport, check_layer, check_loss, check_model_with_loss
-from numeric.layers import Layer, Linear, ReLU, Sequential
+from numeric.layers import Conv2d, Layer, Linear, ReLU, Sequential
 from numeric.losses import SquaredLoss
 
 __all__ = [
     "CheckReport",
+    "Conv2d",
     "Layer",
     "Linear",
     "ReLU",

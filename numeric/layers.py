@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric import rules
+from numeric import conv, rules
 from numeric.validation import as_float_array, require_positive_int, require_shape
 
 
@@ -147,3 +147,86 @@ class Sequential(Layer):
 
     def __repr__(self) -> str:
         return "Sequential(" + ", ".join(repr(layer) for layer in self.layers) + ")"
+
+
+def _pair(name: str, value, where: str) -> tuple[int, int]:
+    values = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else tuple(value)
+    if len(values) != 2:
+        raise ValueError(f"{where}: {name} must be an int or a pair of ints, got {value!r}")
+    return tuple(require_positive_int(name, v, where=where) for v in values)
+
+
+class Conv2d(Layer):
+    """2-D convolution (cross-correlation, as PyTorch), seed 003 and seed 004.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int >= 1
+    kernel_size : int or (kH, kW)
+    stride, dilation : int >= 1 (the same along both axes)
+    padding : int >= 0, zeros on every side
+    rng : numpy.random.Generator, optional; weights uniform in +-1/sqrt(in_channels*kH*kW)
+
+    Shapes: x (N, C_in, H, W) -> y (N, C_out, H_out, W_out) with
+    H_out = floor((H + 2 padding - dilation (kH - 1) - 1) / stride) + 1; weight (C_out, C_in, kH, kW).
+
+    >>> layer = Conv2d(1, 2, 3, padding=1, rng=np.random.default_rng(0))
+    >>> layer.forward(np.ones((1, 1, 5, 5))).shape
+    (1, 2, 5, 5)
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, *, rng=None):
+        super().__init__()
+        where = "Conv2d"
+        self.in_channels = require_positive_int("in_channels", in_channels, where=where)
+        self.out_channels = require_positive_int("out_channels", out_channels, where=where)
+        self.kernel_size = _pair("kernel_size", kernel_size, where)
+        self.stride = require_positive_int("stride", stride, where=where)
+        self.dilation = require_positive_int("dilation", dilation, where=where)
+        if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+            raise ValueError(f"{where}: padding must be an integer >= 0, got {padding!r}")
+        self.padding = int(padding)
+        rng = np.random.default_rng() if rng is None else rng
+        bound = 1.0 / np.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        self.params["weight"] = rng.uniform(-bound, bound, (self.out_channels, self.in_channels, *self.kernel_size))
+        self.params["bias"] = rng.uniform(-bound, bound, (self.out_channels,))
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+
+    def _check_input(self, x):
+        x = as_float_array("x", x, where="Conv2d.forward")
+        if x.ndim != 4:
+            raise ValueError(f"Conv2d.forward: x must be 4-D (N, C_in, H, W), got shape {x.shape}")
+        if x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"Conv2d.forward: x has {x.shape[1]} channels, the layer expects in_channels={self.in_channels}"
+            )
+        for axis, size, kernel in zip("HW", x.shape[2:], self.kernel_size):
+            span = self.dilation * (kernel - 1) + 1
+            if span > size + 2 * self.padding:
+                raise ValueError(
+                    f"Conv2d.forward: the kernel spans {span} along {axis} (kernel {kernel}, dilation "
+                    f"{self.dilation}) but the padded input has only {size + 2 * self.padding} "
+                    f"(size {size}, padding {self.padding})"
+                )
+        return x
+
+    def forward(self, x):
+        x = self._check_input(x)
+        self._cache = {"x": x}
+        return conv.conv2d_forward(x, self.params["weight"], self.params["bias"], self.stride, self.padding, self.dilation)
+
+    def backward(self, grad_output):
+        x = self._cached("x")
+        grad_output = as_float_array("grad_output", grad_output, where="Conv2d.backward")
+        expected = (x.shape[0], self.out_channels,
+                    *(conv.output_size(s, k, self.stride, self.padding, self.dilation)
+                      for s, k in zip(x.shape[2:], self.kernel_size)))
+        require_shape("grad_output", grad_output, expected, where="Conv2d.backward")
+        geometry = (self.stride, self.padding, self.dilation)
+        self.grads["weight"] = conv.conv2d_grad_weight(grad_output, x, self.kernel_size, *geometry)
+        self.grads["bias"] = conv.conv2d_grad_bias(grad_output)
+        return conv.conv2d_grad_input(grad_output, self.params["weight"], x.shape, *geometry)
+
+    def __repr__(self) -> str:
+        return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, dilation={self.dilation})")

@@ -1,0 +1,220 @@
+"""Conv2d derived from its scalar equations (seed 003; PyTorch convention), compared exactly
+with the closed forms, which are the numeric rules of ``numeric.conv`` run on symbols.
+
+Scalar equation of one output entry (0-based here, as NumPy; padding reads zeros):
+
+    y[n, o, u, v] = b[o] + sum_{c, i, j} w[o, c, i, j] * x[n, c, u*s + i*d - p, v*s + j*d - p]
+
+The local chain rule differentiates each output's own equation (a dozen terms) instead of one
+expanded sum of every output, and runs in symengine: this is what makes n = 64 take seconds
+(DESIGN.md, performance notes). Every comparison is exact: expand(derived - closed form) == 0.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import symengine as se
+
+from numeric import conv as rules
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Sizes and hyper-parameters of one Conv2d configuration."""
+
+    batch: int = 1
+    in_channels: int = 1
+    out_channels: int = 1
+    height: int = 4
+    width: int = 4
+    kernel: int = 3
+    stride: int = 1
+    padding: int = 0
+    dilation: int = 1
+
+    def __post_init__(self):
+        for name in ("batch", "in_channels", "out_channels", "height", "width", "kernel", "stride", "dilation"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"ConvGeometry: {name} must be an integer >= 1, got {value!r}")
+        if not isinstance(self.padding, int) or self.padding < 0:
+            raise ValueError(f"ConvGeometry: padding must be an integer >= 0, got {self.padding!r}")
+        if min(self.output_shape[2:]) < 1:
+            raise ValueError(f"ConvGeometry: the kernel does not fit the padded input: {self}")
+
+    @property
+    def output_shape(self) -> tuple[int, int, int, int]:
+        size = [rules.output_size(n, self.kernel, self.stride, self.padding, self.dilation) for n in (self.height, self.width)]
+        return (self.batch, self.out_channels, *size)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int, int]:
+        return (self.batch, self.in_channels, self.height, self.width)
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        return (self.out_channels, self.in_channels, self.kernel, self.kernel)
+
+
+class Deferred:
+    """A symengine value whose additions are deferred: ``a + b`` is an O(1) tree node.
+
+    NumPy's object-dtype ``@`` and ``sum`` accumulate ``acc = acc + a*b`` term by term; with plain
+    symengine values every ``+`` copies the growing sum, which is quadratic in the number of terms
+    (3844 per entry of dW at n = 64). Evaluating the numeric rules on ``Deferred`` values gives the
+    same expression, flattened once by ``value()``. Only + and * occur in the rules.
+    """
+
+    __slots__ = ("leaf", "parts")
+
+    def __init__(self, leaf=None, parts=()):
+        self.leaf, self.parts = leaf, parts
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return self
+        return Deferred(parts=(self, other if isinstance(other, Deferred) else Deferred(se.sympify(other))))
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        other_value = other.value() if isinstance(other, Deferred) else se.sympify(other)
+        return Deferred(self.value() * other_value)
+
+    __rmul__ = __mul__
+
+    def value(self):
+        """The expression: the leaf, or the flattened sum of every leaf below this node."""
+        if not self.parts:
+            return self.leaf
+        leaves, stack = [], [self]
+        while stack:
+            node = stack.pop()
+            if node.parts:
+                stack.extend(node.parts)
+            else:
+                leaves.append(node.leaf)
+        return se.Add(*leaves)
+
+
+def deferred(array: np.ndarray) -> np.ndarray:
+    """The same array with every entry wrapped as a ``Deferred`` value."""
+    wrapped = np.empty(array.shape, dtype=object)
+    for index in itertools.product(*(range(k) for k in array.shape)):
+        wrapped[index] = Deferred(array[index])
+    return wrapped
+
+
+def symbol_array(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """An object array of symengine symbols named like x[0,1,2,3]."""
+    array = np.empty(shape, dtype=object)
+    for index in itertools.product(*(range(n) for n in shape)):
+        array[index] = se.Symbol(f"{name}[{','.join(map(str, index))}]")
+    return array
+
+
+@dataclass(frozen=True)
+class ConvSystem:
+    geometry: ConvGeometry
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray
+    grad_output: np.ndarray
+    outputs: dict  # output index -> (equation, symbols it contains)
+
+
+def scalar_equations(geometry: ConvGeometry) -> ConvSystem:
+    """Every output entry as its own scalar equation (padding contributes no term)."""
+    g = geometry
+    x, weight = symbol_array("x", g.input_shape), symbol_array("w", g.weight_shape)
+    bias, grad_output = symbol_array("b", (g.out_channels,)), symbol_array("g", g.output_shape)
+    outputs = {}
+    for n, o, u, v in itertools.product(*(range(k) for k in g.output_shape)):
+        terms, atoms = [bias[o]], [bias[o]]
+        for c, i, j in itertools.product(range(g.in_channels), range(g.kernel), range(g.kernel)):
+            row, col = u * g.stride + i * g.dilation - g.padding, v * g.stride + j * g.dilation - g.padding
+            if 0 <= row < g.height and 0 <= col < g.width:
+                terms.append(weight[o, c, i, j] * x[n, c, row, col])
+                atoms += [weight[o, c, i, j], x[n, c, row, col]]
+        outputs[(n, o, u, v)] = (se.Add(*terms), atoms)
+    return ConvSystem(g, x, weight, bias, grad_output, outputs)
+
+
+def derive(system: ConvSystem) -> dict[str, np.ndarray]:
+    """dL/dX, dL/dW, dL/db by the local chain rule: sum over outputs of g * d(equation)/d(entry)."""
+    accumulated = defaultdict(list)
+    for index, (equation, atoms) in system.outputs.items():
+        upstream = system.grad_output[index]
+        for atom in set(atoms):
+            accumulated[atom].append(upstream * equation.diff(atom))
+
+    def gradient(variables: np.ndarray) -> np.ndarray:
+        result = np.empty(variables.shape, dtype=object)
+        for index in itertools.product(*(range(k) for k in variables.shape)):
+            result[index] = se.Add(*accumulated.get(variables[index], [se.Integer(0)]))
+        return result
+
+    return {"input": gradient(system.x), "weight": gradient(system.weight), "bias": gradient(system.bias)}
+
+
+def closed_forms(system: ConvSystem) -> dict[str, np.ndarray]:
+    """The numeric rules of numeric.conv, evaluated on the symbols (the one source of truth)."""
+    g = system.geometry
+    geometry = (g.stride, g.padding, g.dilation)
+    grad_output, weight, x = deferred(system.grad_output), deferred(system.weight), deferred(system.x)
+    return {
+        "input": rules.conv2d_grad_input(grad_output, weight, g.input_shape, *geometry),
+        "weight": rules.conv2d_grad_weight(grad_output, x, (g.kernel, g.kernel), *geometry),
+        "bias": rules.conv2d_grad_bias(grad_output),
+    }
+
+
+@dataclass(frozen=True)
+class ConvVerification:
+    geometry: ConvGeometry
+    mismatches: dict  # gradient name -> (index, derived, closed) of the first differing entry, or None
+
+    @property
+    def holds(self) -> bool:
+        return all(m is None for m in self.mismatches.values())
+
+
+def first_mismatch(derived: np.ndarray, closed: np.ndarray):
+    if derived.shape != closed.shape:
+        raise ValueError(f"shapes differ: derived {derived.shape}, closed form {closed.shape}")
+    for index in itertools.product(*(range(k) for k in derived.shape)):
+        claimed = _value(closed[index])
+        if se.expand(derived[index] - claimed) != 0:
+            return index, derived[index], claimed
+    return None
+
+
+def _value(entry):
+    return entry.value() if isinstance(entry, Deferred) else se.sympify(entry)
+
+
+def verify(geometry: ConvGeometry, closed=closed_forms) -> ConvVerification:
+    """Derive from the scalar equations and compare with the closed forms, entry by entry."""
+    system = scalar_equations(geometry)
+    derived, claimed = derive(system), closed(system)
+    return ConvVerification(geometry, {name: first_mismatch(derived[name], claimed[name]) for name in derived})
+
+
+def forward_matches_equations(geometry: ConvGeometry) -> bool:
+    """The numeric forward rule on symbols equals the scalar equations entry by entry."""
+    system = scalar_equations(geometry)
+    g = geometry
+    y = rules.conv2d_forward(deferred(system.x), deferred(system.weight), deferred(system.bias), g.stride, g.padding, g.dilation)
+    return all(se.expand(_value(y[index]) - equation) == 0 for index, (equation, _) in system.outputs.items())
+
+
+def geometry_grid():
+    """The grid of issue 4: batch 1-2, channels 1-2, kernel 1-3, stride 1-2, padding 0-1, dilation 1-2."""
+    for batch, c_in, c_out, kernel, stride, padding, dilation in itertools.product(
+        (1, 2), (1, 2), (1, 2), (1, 2, 3), (1, 2), (0, 1), (1, 2)
+    ):
+        yield ConvGeometry(batch, c_in, c_out, 5, 6, kernel, stride, padding, dilation)
