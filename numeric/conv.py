@@ -54,7 +54,7 @@ def rot180_swap(weight):
 def patches(x_padded, kernel: tuple[int, int], stride: int, dilation: int):
     """im2col: (N*H_out*W_out, C*kH*kW) matrix of the windows of an already padded input."""
     kh, kw = kernel
-    n, c, h, w = x_padded.shape
+    n, c = x_padded.shape[:2]
     span_h, span_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
     windows = sliding_window_view(x_padded, (span_h, span_w), axis=(2, 3))
     windows = windows[:, :, ::stride, ::stride, ::dilation, ::dilation]

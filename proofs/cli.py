@@ -77,9 +77,7 @@ def _verdict(ok) -> str:
 def _derive_rows(result) -> list[tuple[str, ...]]:
     """Table rows for one rule (per layout, plus its numeric rule) or one identity."""
     if not hasattr(result, "rule"):
-        claim_text = result.general_statement()
-        concrete = "holds" if result.concrete_ok else result.sweep.counterexample.describe()
-        return [(result.name, result.seed_ref, claim_text, f"{concrete} ({result.concrete_detail})", _verdict(result.general_ok))]
+        return [(result.name, result.seed_ref, result.statement, result.concrete_text, _verdict(result.general_ok))]
     rows = []
     for concrete, general in zip(result.concrete, result.general):
         verdict = "holds" if concrete.holds else f"FAILS at {concrete.mismatch.describe()}"

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numeric import Linear, ReLU, Sequential, SquaredLoss, check_layer, check_loss, check_model_with_loss
+from numeric import Conv2d, Linear, ReLU, Sequential, SquaredLoss, check_layer, check_loss, check_model_with_loss
 from numeric import kron as kron_numeric
 from numeric.gradcheck import compare
-from proofs import fc_proof, kron_proof
+from proofs import conv_proof, fc_proof, kron_proof
+from symbolic import conv
+from symbolic.conv_matrix import seed003_example
 from symbolic.derive import numeric_rule_mismatch, verify_concrete, verify_general
 from symbolic.identities import (
     RANDOM_INTEGERS,
@@ -90,9 +92,49 @@ class IdentityResult:
     def ok(self) -> bool:
         return self.concrete_ok and self.general_ok is not False
 
-    def general_statement(self) -> str:
+    @property
+    def statement(self) -> str:
         _, _, lhs, rhs = build(self.claim)
         return f"{lhs} = {rhs}"
+
+    @property
+    def concrete_text(self) -> str:
+        verdict = "holds" if self.concrete_ok else self.sweep.counterexample.describe()
+        return f"{verdict} ({self.concrete_detail})"
+
+
+@dataclass(frozen=True)
+class ConvGradientResult:
+    """One Conv2d gradient over the grid: derivation from scalar equations vs the numeric rule."""
+
+    name: str
+    seed_ref: str
+    results: tuple  # ConvVerification per grid configuration
+    gradient: str
+    general_ok: bool | None = None
+    numeric_ok = property(lambda self: None)  # the numeric rule IS the closed form compared here
+
+    @property
+    def concrete_ok(self) -> bool:
+        return all(result.mismatches[self.gradient] is None for result in self.results)
+
+    @property
+    def concrete_detail(self) -> str:
+        return f"{len(self.results)} grid configurations, closed form = numeric rule"
+
+    @property
+    def statement(self) -> str:
+        return f"numeric.conv.conv2d_grad_{self.gradient}"
+
+    @property
+    def concrete_text(self) -> str:
+        failing = [r for r in self.results if r.mismatches[self.gradient] is not None]
+        verdict = "holds" if not failing else f"FAILS at {failing[0].geometry}: {failing[0].mismatches[self.gradient]}"
+        return f"{verdict} ({self.concrete_detail})"
+
+    @property
+    def ok(self) -> bool:
+        return self.concrete_ok and self.general_ok is not False
 
 
 @dataclass(frozen=True)
@@ -140,6 +182,49 @@ def derive_kron(sizes: dict) -> Derivation:
         extras.append((f"{claim.key}: {claim.seed_ref}", concrete.holds and general.holds,
                        f"derived from scalar equations; concrete {sizes}: {concrete.holds}, general sizes: {general.holds}"))
     return Derivation(rows, tuple(extras))
+
+
+CONV_GRADIENTS = (
+    ("conv2d.input", "seed 003 (backward pass: transposed convolution, rotated kernel)", "input"),
+    ("conv2d.weight", "seed 003 (weight update: correlation of the padded input with G)", "weight"),
+    ("conv2d.bias", "sum of G over batch and positions", "bias"),
+)
+
+
+def derive_conv(sizes: dict) -> Derivation:
+    results = tuple(conv.verify(geometry) for geometry in conv.geometry_grid())
+    rows = tuple(ConvGradientResult(name, ref, results, gradient) for name, ref, gradient in CONV_GRADIENTS)
+    forward_ok = all(conv.forward_matches_equations(geometry) for geometry in conv.geometry_grid())
+    example = seed003_example()
+    extras = (
+        ("numeric forward rule == scalar equations", forward_ok, f"{len(results)} grid configurations"),
+        ("seed 003: backward pass is M^T dL/dy", example.backward_is_transpose, "3 x 3 input, padding 1"),
+        ("seed 003: M^T is the rotated-kernel convolution", example.transpose_is_rotated_convolution, "9 x 9"),
+        ("seed 003: dL/dw = Q^T dL/dy", example.weight_gradient_is_q_transpose, "9 x 9"),
+    )
+    return Derivation(rows, extras)
+
+
+CONV_CHECK_CONFIGS = (
+    {"in_channels": 2, "out_channels": 3, "kernel_size": 3, "stride": 1, "padding": 1, "dilation": 1},
+    {"in_channels": 2, "out_channels": 2, "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2},
+    {"in_channels": 1, "out_channels": 2, "kernel_size": 2, "stride": 2, "padding": 0, "dilation": 1},
+)
+
+
+def _conv_name(config: dict) -> str:
+    return "Conv2d(" + ", ".join(f"{key}={value}" for key, value in config.items()) + ")"
+
+
+def check_conv(seed: int = 0) -> list:
+    """Finite differences of Conv2d per entry, for three configurations of the grid."""
+    rng = np.random.default_rng(seed)
+    reports = []
+    for config in CONV_CHECK_CONFIGS:
+        layer = Conv2d(**config, rng=rng)
+        x = rng.standard_normal((2, config["in_channels"], 7, 6))
+        reports += check_layer(layer, x, rng=rng, name=_conv_name(config))
+    return reports
 
 
 def check_kron(seed: int = 0) -> list:
@@ -220,6 +305,18 @@ TARGETS: tuple[Target, ...] = (
             "vec_AXB": "numeric vec_AXB",
             "vec_r_AXB": "numeric vec_r_AXB",
             "vec_AB_left": "numeric vec_AB_left",
+        },
+    ),
+    Target(
+        name="conv2d",
+        description="Conv2d with channels, batch, stride, padding, dilation (seed 003, PyTorch convention)",
+        default_sizes=dict(fc_proof.DEFAULT_SIZES),
+        derive=derive_conv,
+        document=lambda sizes: conv_proof.conv_document(),
+        check=check_conv,
+        listing=lambda: tuple((name, ref) for name, ref, _ in CONV_GRADIENTS),
+        check_for_rule={
+            name: f"{_conv_name(CONV_CHECK_CONFIGS[0])} d/d{gradient}" for name, _, gradient in CONV_GRADIENTS
         },
     ),
 )

@@ -1,0 +1,65 @@
+"""Benchmark: deriving AND verifying Conv2d's dX, dW, db from explicit scalar equations.
+
+gradproof's method (local chain rule in symengine, closed forms = numeric rules on symbols) is
+timed at n = 16, 32, 64 (one channel, n x n input, 3 x 3 kernel); the plain method (SymPy
+differentiates one expanded sum J = sum_o g_o y_o with respect to every entry) is timed at n = 16
+in the same run, and the ratio printed. Targets (issue 4): <= 1 s at n = 32, <= 5 s at n = 64.
+
+Run, with gradproof installed (make install): .venv/bin/python benchmarks/symbolic_conv.py [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import sympy
+
+from symbolic.conv import ConvGeometry, scalar_equations, verify
+
+
+def gradproof_seconds(size: int) -> float:
+    start = time.perf_counter()
+    result = verify(ConvGeometry(height=size, width=size, kernel=3))
+    elapsed = time.perf_counter() - start
+    if not result.holds:
+        raise SystemExit(f"verification failed at n = {size}: {result.mismatches}")
+    return elapsed
+
+
+def plain_sympy_seconds(size: int) -> float:
+    """One expanded sum of every output, differentiated by SymPy with respect to every entry."""
+    system = scalar_equations(ConvGeometry(height=size, width=size, kernel=3))
+    start = time.perf_counter()
+    objective = sympy.expand(sympy.Add(*[
+        sympy.sympify(system.grad_output[index]) * sympy.sympify(equation)
+        for index, (equation, _) in system.outputs.items()
+    ]))
+    for array in (system.x, system.weight, system.bias):
+        for entry in array.flat:
+            sympy.diff(objective, sympy.sympify(entry))
+    return time.perf_counter() - start
+
+
+def median_of(function, size, repeats):
+    function(size)  # warm-up
+    return statistics.median(function(size) for _ in range(repeats))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    plain16 = median_of(plain_sympy_seconds, 16, 1)
+    ours = {size: median_of(gradproof_seconds, size, args.repeats) for size in (16, 32, 64)}
+    print(f"plain SymPy (expanded sum, diff per entry), n = 16: {plain16:8.3f} s (derivation only)")
+    for size, seconds in ours.items():
+        print(f"gradproof (derive + verify),              n = {size}: {seconds:8.3f} s")
+    print(f"ratio plain / gradproof at n = 16: {plain16 / ours[16]:.1f}x")
+    print(f"target n = 32 <= 1 s: {'met' if ours[32] <= 1 else 'MISSED'} ({ours[32]:.3f} s)")
+    print(f"target n = 64 <= 5 s: {'met' if ours[64] <= 5 else 'MISSED'} ({ours[64]:.3f} s)")
+
+
+if __name__ == "__main__":
+    main()

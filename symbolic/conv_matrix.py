@@ -1,0 +1,81 @@
+"""Seed 003's worked example: a 3 x 3 input, a 3 x 3 kernel, zero padding 1, as matrix products.
+
+* the convolution is y = M x for the 9 x 9 matrix M = dy/dx (row-major order a..i, alpha..kappa);
+* the backward pass is dL/dx = M^T dL/dy, and M^T is itself the matrix of a convolution with the
+  kernel rotated by 180 degrees (the full correlation of the numeric rule);
+* the weight gradient is dL/dw = Q^T dL/dy with Q = dy/dw, the correlation of the padded input
+  with dL/dy.
+
+M and Q are derived as Jacobians of the scalar equations of ``symbolic.conv`` (not typed in), and
+each statement is checked exactly against the derivation by the local chain rule and against the
+numeric rules of ``numeric.conv``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sympy import Matrix, Symbol, sympify
+
+from numeric import conv as rules
+from symbolic.conv import ConvGeometry, derive, scalar_equations
+
+INPUT_NAMES = "abcdefghi"
+OUTPUT_NAMES = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa")
+
+
+@dataclass(frozen=True)
+class Seed003Example:
+    x: Matrix
+    weight: Matrix
+    grad_output: Matrix
+    outputs: Matrix
+    conv_matrix: Matrix  # M
+    rotated_matrix: Matrix  # matrix of the convolution with the rotated kernel, applied to dL/dy
+    weight_matrix: Matrix  # Q
+    grad_input: Matrix  # derived by the local chain rule
+    grad_weight: Matrix
+    backward_is_transpose: bool
+    transpose_is_rotated_convolution: bool
+    weight_gradient_is_q_transpose: bool
+
+    @property
+    def holds(self) -> bool:
+        return self.backward_is_transpose and self.transpose_is_rotated_convolution and self.weight_gradient_is_q_transpose
+
+
+def _renaming(system):
+    rename = {}
+    for (r, c), name in zip(np.ndindex(3, 3), INPUT_NAMES):
+        rename[sympify(system.x[0, 0, r, c])] = Symbol(name)
+        rename[sympify(system.weight[0, 0, r, c])] = Symbol(f"w_{{{r + 1}{c + 1}}}")
+    for (u, v), name in zip(np.ndindex(3, 3), OUTPUT_NAMES):
+        rename[sympify(system.grad_output[0, 0, u, v])] = Symbol(rf"\frac{{\partial L}}{{\partial \{name}}}")
+    rename[sympify(system.bias[0])] = Symbol("b")
+    return rename
+
+
+def _column(array, rename):
+    return Matrix([sympify(value).xreplace(rename) for value in np.asarray(array).reshape(-1)])
+
+
+def seed003_example() -> Seed003Example:
+    system = scalar_equations(ConvGeometry(1, 1, 1, 3, 3, 3, 1, 1, 1))
+    rename = _renaming(system)
+    outputs = Matrix([sympify(system.outputs[index][0]).xreplace(rename) - Symbol("b") for index in sorted(system.outputs)])
+    x, weight, grad = (_column(a, rename) for a in (system.x, system.weight, system.grad_output))
+    conv_matrix, weight_matrix = outputs.jacobian(x), outputs.jacobian(weight)
+    derived = derive(system)
+    grad_input, grad_weight = _column(derived["input"], rename), _column(derived["weight"], rename)
+    # The backward pass as a convolution: G fully padded, correlated with the rotated kernel.
+    symbolic_g = np.array(list(grad), dtype=object).reshape(1, 1, 3, 3)
+    symbolic_w = np.array(list(weight), dtype=object).reshape(1, 1, 3, 3)
+    rotated = rules.conv2d_forward(symbolic_g, rules.rot180_swap(symbolic_w), np.zeros(1, dtype=object), 1, 1, 1)
+    rotated_matrix = Matrix(list(rotated.reshape(-1))).jacobian(grad)
+    return Seed003Example(
+        x, weight, grad, outputs, conv_matrix, rotated_matrix, weight_matrix, grad_input, grad_weight,
+        backward_is_transpose=(conv_matrix.T * grad - grad_input).expand() == Matrix.zeros(9, 1),
+        transpose_is_rotated_convolution=conv_matrix.T == rotated_matrix,
+        weight_gradient_is_q_transpose=(weight_matrix.T * grad - grad_weight).expand() == Matrix.zeros(9, 1),
+    )
