@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from proofs import cli, report
-from proofs.targets import TARGETS
+from proofs.targets import CONV_GRADIENTS, TARGETS
 from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
 from symbolic.rules import RULES
 from symbolic.vector_form import VECTOR_FORM_IDENTITIES
@@ -41,6 +41,17 @@ def test_derive_fc_verifies_everything(capsys):
     assert "FAILS" not in out and "seed 002 network (1)-(4): holds" in out
 
 
+def test_derive_and_check_conv2d(capsys):
+    assert cli.main(["derive", "conv2d"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("conv2d.")}
+    assert sorted(rows) == ["conv2d.bias", "conv2d.input", "conv2d.weight"]
+    assert all("holds (192 grid configurations" in line for line in rows.values())
+    assert "M^T is the rotated-kernel convolution: holds" in out
+    assert cli.main(["check", "conv2d"]) == 0
+    assert "MISMATCH" not in capsys.readouterr().out
+
+
 def test_check_fc_prints_a_table_and_passes(capsys):
     assert cli.main(["check", "fc"]) == 0
     out = capsys.readouterr().out
@@ -61,7 +72,7 @@ def test_check_exits_non_zero_on_a_mismatch(monkeypatch, capsys):
 def test_unknown_target_lists_the_valid_ones(command):
     result = run(*command)
     assert result.returncode == 2
-    assert "unknown target 'conv9'; valid targets: fc, kron" in result.stderr
+    assert "unknown target 'conv9'; valid targets: fc, kron, conv2d" in result.stderr
 
 
 def test_bad_sizes_are_named():
@@ -117,7 +128,7 @@ def test_all_writes_report_with_one_row_per_rule_and_the_pdf(tmp_path, require_t
     result = run("all", "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
     text = (out / "report.md").read_text()
-    for name in [rule.name for rule in RULES] + [claim.key for claim in IDENTITIES]:
+    for name in [rule.name for rule in RULES] + [claim.key for claim in IDENTITIES] + [n for n, _, _ in CONV_GRADIENTS]:
         assert f"| {name} |" in text
     assert "**NO**" not in text and "Overall: all verified" in text
     for target in TARGETS:

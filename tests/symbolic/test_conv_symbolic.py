@@ -1,0 +1,71 @@
+"""Conv2d derived from scalar equations equals the closed forms (the numeric rules on symbols) on
+the whole grid of issue 4; wrong closed forms are refused; seed 003's worked example."""
+
+import pytest
+from sympy import Symbol
+
+from numeric import conv as rules
+from symbolic.conv import ConvGeometry, deferred, forward_matches_equations, geometry_grid, verify
+from symbolic.conv_matrix import seed003_example
+
+GRID = list(geometry_grid())
+
+
+def test_the_grid_is_the_issues():
+    assert len(GRID) == 2 * 2 * 2 * 3 * 2 * 2 * 2
+
+
+@pytest.mark.parametrize("geometry", GRID, ids=lambda g: f"n{g.batch}c{g.in_channels}o{g.out_channels}k{g.kernel}s{g.stride}p{g.padding}d{g.dilation}")
+def test_derivation_equals_closed_forms_and_forward_equals_equations(geometry):
+    result = verify(geometry)
+    assert result.holds, result.mismatches
+    assert forward_matches_equations(geometry)
+
+
+def _closed_with(grad_input):
+    def closed(system):
+        g = system.geometry
+        return {
+            "input": grad_input(system, g),
+            "weight": rules.conv2d_grad_weight(deferred(system.grad_output), deferred(system.x), (g.kernel, g.kernel),
+                                               g.stride, g.padding, g.dilation),
+            "bias": rules.conv2d_grad_bias(deferred(system.grad_output)),
+        }
+    return closed
+
+
+def test_forgetting_to_rotate_the_kernel_is_refused():
+    def unrotated(system, g):
+        flipped_back = system.weight[:, :, ::-1, ::-1]  # the rule rotates it again: net effect, no rotation
+        return rules.conv2d_grad_input(deferred(system.grad_output), deferred(flipped_back), g.input_shape,
+                                       g.stride, g.padding, g.dilation)
+    result = verify(ConvGeometry(1, 1, 1, 4, 4, 2, 1, 0, 1), closed=_closed_with(unrotated))
+    assert result.mismatches["input"] is not None and result.mismatches["weight"] is None
+
+
+def test_ignoring_the_stride_in_the_backward_pass_is_refused():
+    def stride_one(system, g):
+        return rules.conv2d_grad_input(deferred(system.grad_output), deferred(system.weight), g.input_shape,
+                                       1, g.padding, g.dilation)
+    result = verify(ConvGeometry(1, 1, 1, 5, 5, 2, 2, 0, 1), closed=_closed_with(stride_one))
+    assert result.mismatches["input"] is not None
+
+
+def test_seed003_worked_example():
+    example = seed003_example()
+    assert example.holds
+    w = {(i, j): Symbol(f"w_{{{i}{j}}}") for i in range(1, 4) for j in range(1, 4)}
+    # the first two rows of seed 003's 9 x 9 matrix, as printed on its slide
+    assert list(example.conv_matrix[0, :]) == [w[2, 2], w[2, 3], 0, w[3, 2], w[3, 3], 0, 0, 0, 0]
+    assert list(example.conv_matrix[4, :]) == [w[i, j] for i in range(1, 4) for j in range(1, 4)]
+    a, b, d, e = (Symbol(name) for name in "abde")
+    assert list(example.weight_matrix[0, :]) == [0, 0, 0, 0, a, b, 0, d, e]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"stride": 0}, "stride must be an integer >= 1"), ({"padding": -1}, "padding must be an integer >= 0"),
+    ({"kernel": 7}, "the kernel does not fit the padded input"),
+])
+def test_geometry_validation(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ConvGeometry(**kwargs)
