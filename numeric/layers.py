@@ -212,8 +212,9 @@ class Conv2d(Layer):
 
     def forward(self, x):
         x = self._check_input(x)
-        self._cache = {"x": x}
-        return conv.conv2d_forward(x, self.params["weight"], self.params["bias"], self.stride, self.padding, self.dilation)
+        columns, out_hw = conv.im2col(conv.pad2d(x, self.padding), self.kernel_size, self.stride, self.dilation)
+        self._cache = {"x": x, "columns": columns}
+        return conv.conv2d_forward_from_columns(columns, self.params["weight"], self.params["bias"], out_hw)
 
     def backward(self, grad_output):
         x = self._cached("x")
@@ -223,7 +224,9 @@ class Conv2d(Layer):
                       for s, k in zip(x.shape[2:], self.kernel_size)))
         require_shape("grad_output", grad_output, expected, where="Conv2d.backward")
         geometry = (self.stride, self.padding, self.dilation)
-        self.grads["weight"] = conv.conv2d_grad_weight(grad_output, x, self.kernel_size, *geometry)
+        self.grads["weight"] = conv.conv2d_grad_weight_from_columns(
+            grad_output, self._cached("columns"), self.in_channels, self.kernel_size
+        )
         self.grads["bias"] = conv.conv2d_grad_bias(grad_output)
         return conv.conv2d_grad_input(grad_output, self.params["weight"], x.shape, *geometry)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import Function, IndexedBase, Sum, Symbol, floor, symbols
+from sympy import Function, IndexedBase, MatMul, MatrixSymbol, Sum, Symbol, Transpose, floor, symbols
 
 from proofs.document import Document, Equation, Math, Section, Text
 from symbolic.conv import geometry_grid, verify
@@ -24,16 +24,19 @@ def _output_size() -> Equation:
 
 def _closed_forms() -> tuple:
     """The numeric rules' compositions, named as in numeric/conv.py (display of the one source)."""
-    g, w, x = symbols("G W X")
+    g, w, x = (MatrixSymbol(name, Symbol("r"), Symbol("c")) for name in "GWX")
     p, d, k = symbols("p d k", integer=True, positive=True)
     corr, pad, dilate, rot, crop, total = (
         Function(name) for name in (r"\operatorname{corr}_{d}", r"\operatorname{pad}", r"\operatorname{dilate}_{s}",
                                     r"\operatorname{rot180}^{\mathrm{swap}}", r"\operatorname{crop}_{p}",
                                     r"\sum_{n}")
     )
+    col2im = Function(r"\operatorname{col2im}")
     return (
+        Equation(Symbol(r"\frac{\partial L}{\partial X}"), crop(col2im(MatMul(Transpose(w), g, evaluate=False))),
+                 "seed 004, numeric.conv.conv2d_grad_input (the layer's)"),
         Equation(Symbol(r"\frac{\partial L}{\partial X}"), crop(corr(pad(dilate(g), d * (k - 1)), rot(w))),
-                 "numeric.conv.conv2d_grad_input"),
+                 "seed 003, numeric.conv.conv2d_grad_input_transposed"),
         Equation(Symbol(r"\frac{\partial L}{\partial W}"), total(corr(pad(x, p), dilate(g))),
                  "numeric.conv.conv2d_grad_weight"),
         Equation(Symbol(r"\frac{\partial L}{\partial b}"), Function(r"\sum_{n,u,v}")(g), "numeric.conv.conv2d_grad_bias"),
@@ -45,7 +48,7 @@ def _grid_section() -> Section:
     failures = [r for r in results if not r.holds]
     verdict = (
         f"All {len(results)} configurations hold: dX, dW and db derived from the scalar equations equal the "
-        "closed forms entry by entry."
+        "closed forms entry by entry (dX in both forms)."
         if not failures
         else f"{len(failures)} of {len(results)} configurations FAIL, the first: {failures[0].geometry}."
     )
@@ -100,8 +103,9 @@ def conv_document() -> Document:
             *_closed_forms(),
             Text.of("Here ", Math(Symbol(r"\operatorname{dilate}_{s}")), " inserts s - 1 zeros between entries, ",
                     Math(Symbol(r"\operatorname{rot180}^{\mathrm{swap}}")), " rotates the kernel by 180 degrees and "
-                    "swaps its input and output channels, and the crop drops the padding (rows no window reached "
-                    "get 0)."),
+                    "swaps its input and output channels, col2im adds every column entry back to the input "
+                    "position it was read from (the transpose of im2col, seed 004's P_phi), and the crop drops the "
+                    "padding (rows no window reached get 0). Both forms of dX are checked below."),
         ),
     )
     return Document("gradproof: Conv2d (seed 003, PyTorch convention)", (intro, _grid_section(), _seed003_section()))

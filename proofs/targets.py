@@ -111,25 +111,27 @@ class ConvGradientResult:
     seed_ref: str
     results: tuple  # ConvVerification per grid configuration
     gradient: str
+    closed_forms: tuple[str, ...]
     general_ok: bool | None = None
     numeric_ok = property(lambda self: None)  # the numeric rule IS the closed form compared here
 
     @property
     def concrete_ok(self) -> bool:
-        return all(result.mismatches[self.gradient] is None for result in self.results)
+        return all(result.mismatches[form] is None for result in self.results for form in self.closed_forms)
 
     @property
     def concrete_detail(self) -> str:
-        return f"{len(self.results)} grid configurations, closed form = numeric rule"
+        forms = " and ".join(self.closed_forms)
+        return f"{len(self.results)} grid configurations; closed forms: {forms}"
 
     @property
     def statement(self) -> str:
-        return f"numeric.conv.conv2d_grad_{self.gradient}"
+        return ", ".join(f"numeric.conv.conv2d_grad_{form}" for form in self.closed_forms)
 
     @property
     def concrete_text(self) -> str:
-        failing = [r for r in self.results if r.mismatches[self.gradient] is not None]
-        verdict = "holds" if not failing else f"FAILS at {failing[0].geometry}: {failing[0].mismatches[self.gradient]}"
+        failing = [(r, f) for r in self.results for f in self.closed_forms if r.mismatches[f] is not None]
+        verdict = "holds" if not failing else f"FAILS at {failing[0][0].geometry}: {failing[0][0].mismatches[failing[0][1]]}"
         return f"{verdict} ({self.concrete_detail})"
 
     @property
@@ -185,15 +187,16 @@ def derive_kron(sizes: dict) -> Derivation:
 
 
 CONV_GRADIENTS = (
-    ("conv2d.input", "seed 003 (backward pass: transposed convolution, rotated kernel)", "input"),
-    ("conv2d.weight", "seed 003 (weight update: correlation of the padded input with G)", "weight"),
-    ("conv2d.bias", "sum of G over batch and positions", "bias"),
+    ("conv2d.input", "seed 004 (P_pad^T P_phi^T vec(W^T G)); seed 003 (transposed convolution)", "input",
+     ("input", "input_transposed")),
+    ("conv2d.weight", "seed 003 (correlation of the padded input with G); seed 004", "weight", ("weight",)),
+    ("conv2d.bias", "sum of G over batch and positions", "bias", ("bias",)),
 )
 
 
 def derive_conv(sizes: dict) -> Derivation:
     results = tuple(conv.verify(geometry) for geometry in conv.geometry_grid())
-    rows = tuple(ConvGradientResult(name, ref, results, gradient) for name, ref, gradient in CONV_GRADIENTS)
+    rows = tuple(ConvGradientResult(name, ref, results, gradient, forms) for name, ref, gradient, forms in CONV_GRADIENTS)
     forward_ok = all(conv.forward_matches_equations(geometry) for geometry in conv.geometry_grid())
     example = seed003_example()
     extras = (
@@ -314,9 +317,9 @@ TARGETS: tuple[Target, ...] = (
         derive=derive_conv,
         document=lambda sizes: conv_proof.conv_document(),
         check=check_conv,
-        listing=lambda: tuple((name, ref) for name, ref, _ in CONV_GRADIENTS),
+        listing=lambda: tuple((name, ref) for name, ref, _, _ in CONV_GRADIENTS),
         check_for_rule={
-            name: f"{_conv_name(CONV_CHECK_CONFIGS[0])} d/d{gradient}" for name, _, gradient in CONV_GRADIENTS
+            name: f"{_conv_name(CONV_CHECK_CONFIGS[0])} d/d{gradient}" for name, _, gradient, _ in CONV_GRADIENTS
         },
     ),
 )

@@ -128,7 +128,7 @@ def test_all_writes_report_with_one_row_per_rule_and_the_pdf(tmp_path, require_t
     result = run("all", "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
     text = (out / "report.md").read_text()
-    for name in [rule.name for rule in RULES] + [claim.key for claim in IDENTITIES] + [n for n, _, _ in CONV_GRADIENTS]:
+    for name in [rule.name for rule in RULES] + [claim.key for claim in IDENTITIES] + [n for n, _, _, _ in CONV_GRADIENTS]:
         assert f"| {name} |" in text
     assert "**NO**" not in text and "Overall: all verified" in text
     for target in TARGETS:
