@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from sympy import Function, IndexedBase, MatMul, MatrixSymbol, Sum, Symbol, Transpose, floor, symbols
+from sympy import (
+    Function,
+    Identity,
+    IndexedBase,
+    KroneckerProduct,
+    MatAdd,
+    MatMul,
+    MatrixSymbol,
+    OneMatrix,
+    Sum,
+    Symbol,
+    Transpose,
+    floor,
+    symbols,
+)
 
 from proofs.document import Document, Equation, Math, Section, Text
-from symbolic.conv import geometry_grid, verify
+from symbolic.conv import ConvGeometry, geometry_grid, verify
 from symbolic.conv_matrix import seed003_example
+from symbolic.conv_vector_form import fc_special_case, seed004_check
+from symbolic.kron import Vec
 
 
 def _scalar_equation() -> Equation:
@@ -90,6 +106,47 @@ def _seed003_section() -> Section:
     )
 
 
+def _seed004_section() -> Section:
+    tiny = seed004_check(ConvGeometry(1, 1, 1, 2, 2, 2, 1, 1, 1))
+    checks = [seed004_check(geometry) for geometry in (ConvGeometry(1, 2, 2, 3, 3, 2, 1, 1, 1),
+                                                        ConvGeometry(1, 1, 2, 4, 5, 2, 2, 1, 2))]
+    positions, c_out, patch = symbols("P C_{out} K", integer=True, positive=True)
+    w, phi, b = MatrixSymbol("W", c_out, patch), MatrixSymbol(r"\phi", patch, positions), MatrixSymbol("b", c_out, 1)
+    vec_s = MatrixSymbol(r"\operatorname{vec}(S)", c_out * positions, 1)
+    grad = MatrixSymbol("G", c_out, positions)
+    padded_size, z_size = symbols("Q_{pad} Q", integer=True, positive=True)
+    p_phi = MatrixSymbol(r"P_{\phi}", patch * positions, padded_size)
+    p_pad = MatrixSymbol(r"P_{\mathrm{pad}}", padded_size, z_size)
+    bias_term = MatMul(KroneckerProduct(OneMatrix(positions, 1), Identity(c_out)), b)
+    blocks = [
+        Text.of("P_pad and P_phi are the Jacobians of the numeric padding and im2col applied to symbols, so they "
+                "are the layer's own operators. For a 2 x 2 input, a 2 x 2 kernel and padding 1:"),
+        Equation(Symbol(r"P_{\mathrm{pad}}"), tiny.p_pad, "Jacobian of numeric.conv.pad2d"),
+        Equation(Symbol(r"P_{\phi}"), tiny.p_phi, "Jacobian of numeric.conv.im2col"),
+        Text.of("Seed 004's statements, each checked exactly against the derivation from the scalar equations:"),
+        Equation(vec_s, MatAdd(MatMul(KroneckerProduct(Identity(positions), w), Vec(phi)), bias_term), "seed 004 (4)"),
+        Equation(vec_s, MatAdd(MatMul(KroneckerProduct(phi.T, Identity(c_out)), Vec(w)), bias_term), "seed 004 (5)"),
+        Text.of("and, with G the derivative of xi with respect to S, the three gradients:"),
+        Equation(MatrixSymbol(r"\frac{\partial \xi}{\partial \operatorname{vec}(W)^{T}}", 1, c_out * patch),
+                 Vec(MatMul(grad, phi.T)).T, "the weight gradient"),
+        Equation(MatrixSymbol(r"\frac{\partial \xi}{\partial b}", c_out, 1), MatMul(grad, OneMatrix(positions, 1)),
+                 "the bias gradient"),
+        Equation(MatrixSymbol(r"\frac{\partial \xi}{\partial \operatorname{vec}(Z)^{T}}", 1, z_size),
+                 MatMul(Vec(MatMul(w.T, grad)).T, p_phi, p_pad), "the input gradient through P_phi and P_pad"),
+    ]
+    for check in checks:
+        g = check.geometry
+        blocks.append(Text.of(
+            f"Input {g.in_channels} x {g.height} x {g.width}, {g.out_channels} output channels, kernel {g.kernel}, "
+            f"stride {g.stride}, padding {g.padding}, dilation {g.dilation}: "
+            + "; ".join(f"{name}: {'holds' if ok else 'FAILS'}" for name, ok in check.checks.items()) + "."
+        ))
+    fc_case = fc_special_case()
+    blocks.append(Text.of("The FC layer as a special case (a 1 x 1 image, a 1 x 1 kernel): "
+                          + "; ".join(f"{name}: {'holds' if ok else 'FAILS'}" for name, ok in fc_case.items()) + "."))
+    return Section("Seed 004: P_pad, P_phi and the vector form", tuple(blocks))
+
+
 def conv_document() -> Document:
     intro = Section(
         "Conventions and the closed forms",
@@ -108,4 +165,5 @@ def conv_document() -> Document:
                     "padding (rows no window reached get 0). Both forms of dX are checked below."),
         ),
     )
-    return Document("gradproof: Conv2d (seed 003, PyTorch convention)", (intro, _grid_section(), _seed003_section()))
+    return Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
+                    (intro, _grid_section(), _seed003_section(), _seed004_section()))

@@ -18,6 +18,7 @@ from numeric.gradcheck import compare
 from proofs import conv_proof, fc_proof, kron_proof
 from symbolic import conv
 from symbolic.conv_matrix import seed003_example
+from symbolic.conv_vector_form import fc_special_case, seed004_check
 from symbolic.derive import numeric_rule_mismatch, verify_concrete, verify_general
 from symbolic.identities import (
     RANDOM_INTEGERS,
@@ -199,7 +200,13 @@ def derive_conv(sizes: dict) -> Derivation:
     rows = tuple(ConvGradientResult(name, ref, results, gradient, forms) for name, ref, gradient, forms in CONV_GRADIENTS)
     forward_ok = all(conv.forward_matches_equations(geometry) for geometry in conv.geometry_grid())
     example = seed003_example()
+    seed004 = [seed004_check(geometry) for geometry in SEED004_GEOMETRIES]
+    fc_case = fc_special_case()
     extras = (
+        ("seed 004 (3)-(5) and its three gradients, P_pad and P_phi from the numeric operators",
+         all(check.holds for check in seed004), f"{len(seed004)} geometries, incl. stride 2 and dilation 2"),
+        ("seed 004: the FC layer as the special case phi(pad(z)) = I z", all(fc_case.values()),
+         "the conv weight gradient equals the rule table's linear.weight"),
         ("numeric forward rule == scalar equations", forward_ok, f"{len(results)} grid configurations"),
         ("seed 003: backward pass is M^T dL/dy", example.backward_is_transpose, "3 x 3 input, padding 1"),
         ("seed 003: M^T is the rotated-kernel convolution", example.transpose_is_rotated_convolution, "9 x 9"),
@@ -207,6 +214,12 @@ def derive_conv(sizes: dict) -> Derivation:
     )
     return Derivation(rows, extras)
 
+
+SEED004_GEOMETRIES = (
+    conv.ConvGeometry(1, 2, 2, 3, 3, 2, 1, 1, 1),
+    conv.ConvGeometry(1, 1, 2, 4, 5, 2, 2, 1, 2),
+    conv.ConvGeometry(1, 2, 1, 3, 4, 3, 1, 0, 1),
+)
 
 CONV_CHECK_CONFIGS = (
     {"in_channels": 2, "out_channels": 3, "kernel_size": 3, "stride": 1, "padding": 1, "dilation": 1},

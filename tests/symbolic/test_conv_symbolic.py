@@ -7,6 +7,7 @@ from sympy import Symbol
 from numeric import conv as rules
 from symbolic.conv import ConvGeometry, deferred, forward_matches_equations, geometry_grid, verify
 from symbolic.conv_matrix import seed003_example
+from symbolic.conv_vector_form import fc_special_case, seed004_check
 
 GRID = list(geometry_grid())
 
@@ -69,3 +70,31 @@ def test_seed003_worked_example():
 def test_geometry_validation(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ConvGeometry(**kwargs)
+
+
+@pytest.mark.parametrize("geometry", [
+    ConvGeometry(1, 2, 2, 3, 3, 2, 1, 1, 1), ConvGeometry(1, 1, 2, 4, 5, 2, 2, 1, 2), ConvGeometry(1, 2, 1, 3, 4, 3, 1, 0, 1),
+], ids=["p1", "s2p1d2", "k3"])
+def test_seed004_vector_form_and_gradients(geometry):
+    check = seed004_check(geometry)
+    assert check.holds, [name for name, ok in check.checks.items() if not ok]
+    assert len(check.checks) == 8
+
+
+def test_seed004_fc_special_case_is_the_fc_rule():
+    assert all(fc_special_case().values())
+
+
+def test_selection_check_rejects_a_non_selection():
+    from sympy import Matrix
+
+    from symbolic.conv_vector_form import _is_selection
+
+    assert _is_selection(Matrix([[0, 1], [1, 0]]), one_per_row=True)
+    assert not _is_selection(Matrix([[1, 1], [0, 1]]), one_per_row=True)
+    assert not _is_selection(Matrix([[2, 0], [0, 1]]), one_per_row=False)
+
+
+def test_seed004_form_is_per_sample():
+    with pytest.raises(ValueError, match="per sample, got batch 2"):
+        seed004_check(ConvGeometry(2, 1, 1, 3, 3, 2))

@@ -1,0 +1,119 @@
+"""Seed 004's vector form of a convolution layer, for one sample, checked exactly.
+
+With Z the input as a C x (H W) matrix (row c is channel c, positions row-major), seed 004 writes
+
+    pad(Z) = mat(P_pad vec(Z)),  phi(pad(Z)) = mat(P_phi vec(pad(Z))),  S = W phi(pad(Z)) + b 1^T   (3)
+    vec(S) = (I ⊗ W) vec(phi(pad(Z))) + (1 ⊗ I) b                                                   (4)
+           = (phi(pad(Z))^T ⊗ I) vec(W) + (1 ⊗ I) b                                                 (5)
+    d xi/d vec(W)^T = vec(d xi/dS phi(pad(Z))^T)^T,   d xi/db = d xi/dS 1,
+    d xi/d vec(Z)^T = vec(W^T d xi/dS)^T P_phi P_pad.
+
+P_pad and P_phi are not typed in: they are the Jacobians of ``numeric.conv.pad2d`` and
+``numeric.conv.im2col`` applied to symbols, so they are exactly the layer's own operators; each is
+checked to be a 0/1 selection matrix. Every statement is compared with the derivation from the
+scalar equations (``symbolic.conv``). With a 1 x 1 image and a 1 x 1 kernel, phi(pad(z)) = I z
+and the layer is the FC layer, whose gradient is the rule table's linear.weight (seed 002, 004).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sympy import Matrix, eye, ones, sympify
+from sympy.matrices.expressions.kronecker import kronecker_product
+
+from numeric import conv as rules
+from symbolic import fc
+from symbolic.conv import ConvGeometry, derive, scalar_equations, symbol_array
+from symbolic.kron import Vec
+from symbolic.network import apply_rule
+
+
+def _channel_rows(array) -> Matrix:
+    """(1, C, H, W) -> the C x (H W) matrix of seed 004 (positions row-major)."""
+    c = array.shape[1]
+    return Matrix(np.vectorize(sympify, otypes=[object])(array.reshape(c, -1)).tolist())
+
+
+def _vec(matrix: Matrix) -> Matrix:
+    return Vec(matrix).doit()
+
+
+@dataclass(frozen=True)
+class Seed004Check:
+    geometry: ConvGeometry
+    p_pad: Matrix
+    p_phi: Matrix
+    phi: Matrix
+    weight: Matrix
+    checks: dict  # statement -> bool
+
+    @property
+    def holds(self) -> bool:
+        return all(self.checks.values())
+
+
+def _is_selection(matrix: Matrix, one_per_row: bool) -> bool:
+    zero_one = all(entry in (0, 1) for entry in matrix)
+    return zero_one and (not one_per_row or all(sum(matrix.row(r)) == 1 for r in range(matrix.rows)))
+
+
+def seed004_check(geometry: ConvGeometry) -> Seed004Check:
+    """Build P_pad, P_phi from the numeric operators and check (3)-(5) and the three gradients."""
+    if geometry.batch != 1:
+        raise ValueError(f"seed004_check: seed 004's form is per sample, got batch {geometry.batch}")
+    g, system = geometry, scalar_equations(geometry)
+    z = _channel_rows(system.x)
+    padded_symbols = symbol_array("zp", (1, g.in_channels, g.height + 2 * g.padding, g.width + 2 * g.padding))
+    p_pad = _vec(_channel_rows(rules.pad2d(system.x, g.padding))).jacobian(_vec(z))
+    columns, (h_out, w_out) = rules.im2col(padded_symbols, (g.kernel, g.kernel), g.stride, g.dilation)
+    phi_of_padded = Matrix(np.vectorize(sympify, otypes=[object])(columns[0]).tolist())
+    p_phi = _vec(phi_of_padded).jacobian(_vec(_channel_rows(padded_symbols)))
+    phi = (p_phi * p_pad * _vec(z)).reshape(phi_of_padded.cols, phi_of_padded.rows).T  # mat(P_phi P_pad vec(Z))
+    weight = Matrix(np.vectorize(sympify, otypes=[object])(system.weight.reshape(g.out_channels, -1)).tolist())
+    bias = Matrix([sympify(b) for b in system.bias])
+    positions = h_out * w_out
+    s = weight * phi + bias * ones(1, positions)
+    outputs = Matrix(g.out_channels, positions,
+                     lambda o, q: sympify(system.outputs[(0, o, q // w_out, q % w_out)][0]))
+    grad = Matrix(g.out_channels, positions, lambda o, q: sympify(system.grad_output[0, o, q // w_out, q % w_out]))
+    derived = derive(system)
+    derived_w = Matrix(np.vectorize(sympify, otypes=[object])(derived["weight"].reshape(g.out_channels, -1)).tolist())
+    derived_x = _channel_rows(derived["input"])
+    ones_column = ones(positions, 1)
+    identity = eye(g.out_channels)
+    checks = {
+        "the padding matrix P_pad is a 0/1 matrix": _is_selection(p_pad, one_per_row=False),
+        "the im2col matrix P_phi selects one entry per row": _is_selection(p_phi, one_per_row=True),
+        "seed 004 (3), the forward pass, equals the scalar equations": (s - outputs).expand() == Matrix.zeros(*s.shape),
+        "seed 004 (4)": (
+            _vec(s) - kronecker_product(eye(positions), weight) * _vec(phi) - kronecker_product(ones_column, identity) * bias
+        ).expand() == Matrix.zeros(len(s), 1),
+        "seed 004 (5)": (
+            _vec(s) - kronecker_product(phi.T, identity) * _vec(weight) - kronecker_product(ones_column, identity) * bias
+        ).expand() == Matrix.zeros(len(s), 1),
+        "the weight gradient": (_vec(grad * phi.T) - _vec(derived_w)).expand() == Matrix.zeros(len(weight), 1),
+        "the bias gradient": (grad * ones_column - Matrix(list(map(sympify, derived["bias"])))).expand()
+        == Matrix.zeros(g.out_channels, 1),
+        "the input gradient through P_phi and P_pad": (
+            (_vec(weight.T * grad).T * p_phi * p_pad).T - _vec(derived_x)
+        ).expand() == Matrix.zeros(len(z), 1),
+    }
+    return Seed004Check(geometry, p_pad, p_phi, phi, weight, checks)
+
+
+def fc_special_case(in_features: int = 3, out_features: int = 2) -> dict:
+    """A 1 x 1 image and a 1 x 1 kernel: phi(pad(z)) = I z, and the conv gradient is the FC rule."""
+    check = seed004_check(ConvGeometry(1, in_features, out_features, 1, 1, 1, 1, 0, 1))
+    z = Matrix(in_features, 1, list(check.phi))
+    system = scalar_equations(check.geometry)
+    grad = Matrix([sympify(system.grad_output[0, o, 0, 0]) for o in range(out_features)])
+    fc_rule = apply_rule("linear.weight", fc.LINEAR_SEED000, {"in": in_features, "out": out_features},
+                         {"x": z, "weight": check.weight, "bias": Matrix.zeros(out_features, 1), "grad_output": grad})
+    return {
+        "P_phi P_pad is the identity": check.p_phi * check.p_pad == eye(in_features),
+        "the conv weight gradient is the rule table's linear.weight": (grad * check.phi.T - fc_rule).expand()
+        == Matrix.zeros(out_features, in_features),
+        "every seed 004 statement holds in this case": check.holds,
+    }
