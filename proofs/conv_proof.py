@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sympy import (
+    Derivative,
     Function,
     Identity,
     IndexedBase,
@@ -18,8 +19,9 @@ from sympy import (
     symbols,
 )
 
-from proofs.document import Document, Equation, Math, Section, Text
+from proofs.document import Chain, Document, Equation, Math, Section, Text
 from symbolic.conv import ConvGeometry, geometry_grid, verify
+from symbolic.conv_general import REFLECTION, ZERO_EXTENSION, general_proofs
 from symbolic.conv_matrix import seed003_example
 from symbolic.conv_vector_form import fc_special_case, seed004_check
 from symbolic.kron import Vec
@@ -57,6 +59,26 @@ def _closed_forms() -> tuple:
                  "numeric.conv.conv2d_grad_weight"),
         Equation(Symbol(r"\frac{\partial L}{\partial b}"), Function(r"\sum_{n,u,v}")(g), "numeric.conv.conv2d_grad_bias"),
     )
+
+
+def _general_section() -> Section:
+    blocks = [Text.of(
+        "General sizes, for stride 1, no padding and dilation 1, with any batch size, numbers of channels, "
+        "input size and kernel size (indices from 1). A generic entry of each gradient, by the chain rule, "
+        "differentiated and simplified (linearity; sifting; for dX, ", ZERO_EXTENSION, "):")]
+    for proof in general_proofs():
+        blocks += [
+            Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate the scalar equation"),
+                                                         (proof.derived, "linearity; sifting")
+                                                         if proof.gradient != "input" else
+                                                         (proof.derived, f"linearity; sifting; {ZERO_EXTENSION}"))),
+            Text.of("The closed form:"),
+            Chain(proof.closed_form, ((proof.closed_reindexed, REFLECTION),))
+            if proof.gradient == "input"
+            else Equation(Symbol(rf"\frac{{\partial J}}{{\partial {proof.gradient[0]}}}"), proof.closed_form, "closed form"),
+            Text.of("Normal forms agree: holds for every size." if proof.holds else "Normal forms DIFFER."),
+        ]
+    return Section("General sizes: stride 1", tuple(blocks))
 
 
 def _grid_section() -> Section:
@@ -166,4 +188,4 @@ def conv_document() -> Document:
         ),
     )
     return Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
-                    (intro, _grid_section(), _seed003_section(), _seed004_section()))
+                    (intro, _general_section(), _grid_section(), _seed003_section(), _seed004_section()))

@@ -17,6 +17,7 @@ from numeric import kron as kron_numeric
 from numeric.gradcheck import compare
 from proofs import conv_proof, fc_proof, kron_proof
 from symbolic import conv
+from symbolic.conv_general import general_proofs
 from symbolic.conv_matrix import seed003_example
 from symbolic.conv_vector_form import fc_special_case, seed004_check
 from symbolic.derive import numeric_rule_mismatch, verify_concrete, verify_general
@@ -197,7 +198,11 @@ CONV_GRADIENTS = (
 
 def derive_conv(sizes: dict) -> Derivation:
     results = tuple(conv.verify(geometry) for geometry in conv.geometry_grid())
-    rows = tuple(ConvGradientResult(name, ref, results, gradient, forms) for name, ref, gradient, forms in CONV_GRADIENTS)
+    general = {proof.gradient: proof.holds for proof in general_proofs()}
+    rows = tuple(
+        ConvGradientResult(name, ref, results, gradient, forms, general_ok=general[gradient])
+        for name, ref, gradient, forms in CONV_GRADIENTS
+    )
     forward_ok = all(conv.forward_matches_equations(geometry) for geometry in conv.geometry_grid())
     example = seed003_example()
     seed004 = [seed004_check(geometry) for geometry in SEED004_GEOMETRIES]

@@ -98,3 +98,26 @@ def test_selection_check_rejects_a_non_selection():
 def test_seed004_form_is_per_sample():
     with pytest.raises(ValueError, match="per sample, got batch 2"):
         seed004_check(ConvGeometry(2, 1, 1, 3, 3, 2))
+
+
+def test_general_size_proofs_for_stride_one_with_batch_and_channels():
+    from symbolic.conv_general import general_proofs
+
+    proofs = {proof.gradient: proof for proof in general_proofs()}
+    assert sorted(proofs) == ["bias", "input", "weight"]
+    assert all(proof.holds for proof in proofs.values())
+
+
+@pytest.mark.parametrize("mistake", ["kernel not rotated", "channels not swapped"])
+def test_general_size_proof_refuses_a_wrong_transposed_convolution(mistake):
+    from sympy import Sum, Symbol, expand
+
+    from symbolic import conv_general as cg
+
+    n0, c0, h0, w0 = (Symbol(name, integer=True) for name in ("n_0", "c_0", "h_0", "w_0"))
+    ranges = {n0: (1, cg.N), c0: (1, cg.C), h0: (1, cg.H), w0: (1, cg.W)}
+    kernel = cg.w[cg.o, c0, cg.p, cg.q] if mistake == "kernel not rotated" else cg.w[c0, cg.o, cg.K + 1 - cg.p, cg.K + 1 - cg.q]
+    position = (h0 + cg.p - cg.K, w0 + cg.q - cg.K)
+    wrong = Sum(cg.g_extended[n0, cg.o, position[0], position[1]] * kernel, (cg.q, 1, cg.K), (cg.p, 1, cg.K), (cg.o, 1, cg.O))
+    derived = cg._derived_normal_form(cg.x[n0, c0, h0, w0], ranges)
+    assert expand(derived - cg._normal(wrong, ranges)) != 0

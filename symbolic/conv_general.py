@@ -1,0 +1,146 @@
+"""General-size index proofs of Conv2d's gradients: stride 1, no padding, dilation 1, with any
+batch size N, input channels C, output channels O, input H x W and kernel K x K (1-based):
+
+    y[n, o, u, v] = b[o] + sum_{c, p, q} w[o, c, p, q] x[n, c, u + p - 1, v + q - 1],
+    u in 1..H - K + 1,  v in 1..W - K + 1.
+
+Rules used, each named in the proof:
+
+* chain rule; differentiation of the Indexed scalar equation (Kronecker deltas);
+* linearity of finite sums and the sifting property where the partner index is in range;
+* sifting with zero extension: sum_{u=1}^{H_out} f(u) delta(u + p - 1, h) = f~(h - p + 1), where f~
+  is f extended by zeros outside 1..H_out (the partner h - p + 1 may leave the range: exactly the
+  zeros that the full correlation's padding of G supplies);
+* reflection of a summation index, p' = K + 1 - p, which maps 1..K onto itself (the 180-degree
+  rotation of the kernel).
+
+The closed forms are written here in index notation (seed 003: the full correlation of the
+zero-padded G with the rotated, channel-swapped kernel; the correlation of X with G summed over
+the batch; the sum of G); the numeric functions that implement them are compared with the
+derivation for concrete sizes in ``symbolic.conv``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import IndexedBase, KroneckerDelta, Mul, Sum, Symbol, diff, expand, solve
+
+from symbolic.indexed import _canonical_term, _flat_terms, _sift
+
+ZERO_EXTENSION = "sifting with zero extension of G"
+REFLECTION = "reflection of the kernel index, p' = K + 1 - p"
+
+
+def _integer(name):
+    return Symbol(name, integer=True)
+
+
+def _size(name):
+    return Symbol(name, integer=True, positive=True)
+
+
+N, C, O, H, W, K = (_size(name) for name in ("N", "C", "O", "H", "W", "K"))
+H_OUT, W_OUT = H - K + 1, W - K + 1
+x, w, b, g = IndexedBase("x"), IndexedBase("w"), IndexedBase("b"), IndexedBase("g")
+g_extended = IndexedBase(r"\tilde{g}")
+n, o, u, v, c, p, q = (_integer(name) for name in ("n", "o", "u", "v", "c", "p", "q"))
+
+
+def equation(n_, o_, u_, v_):
+    """The scalar equation of one output entry (stride 1, no padding, dilation 1)."""
+    return b[o_] + Sum(w[o_, c, p, q] * x[n_, c, u_ + p - 1, v_ + q - 1], (q, 1, K), (p, 1, K), (c, 1, C))
+
+
+def _chain(entry):
+    """sum over every output of g * d(output)/d(entry): the chain rule, differentiated."""
+    limits = ((v, 1, W_OUT), (u, 1, H_OUT), (o, 1, O), (n, 1, N))
+    return Sum(g[n, o, u, v] * diff(equation(n, o, u, v), entry), *limits)
+
+
+def _sift_zero_extended(limits, body):
+    """Remove the summations over output positions (ranges 1..H_out, 1..W_out) whose delta pins them
+    to an index that may leave the range; G becomes its zero extension."""
+    limits = list(limits)
+    for upper in (H_OUT, W_OUT):
+        position = next((i for i, (_, low, high) in enumerate(limits) if low == 1 and high == upper), None)
+        if position is None:
+            continue
+        variable = limits[position][0]
+        delta = next((f for f in Mul.make_args(body) if isinstance(f, KroneckerDelta) and variable in f.free_symbols), None)
+        solution = solve(delta.args[0] - delta.args[1], variable) if delta is not None else []
+        if len(solution) != 1:
+            continue
+        body = (body / delta).xreplace({variable: solution[0]}).replace(
+            lambda e: getattr(e, "base", None) in (g, g_extended), lambda e: g_extended[e.indices]
+        )
+        limits.pop(position)
+    return limits, body
+
+
+def _derived_normal_form(entry, ranges):
+    total = 0
+    for limits, body in _flat_terms(_chain(entry)):
+        limits, body = _sift(list(limits), body, ranges)
+        limits, body = _sift_zero_extended(limits, body)
+        total += _canonical_term(limits, body)
+    return total
+
+
+def _normal(expr, ranges):
+    total = 0
+    for limits, body in _flat_terms(expr):
+        limits, body = _sift(list(limits), body, ranges)
+        total += _canonical_term(limits, body)
+    return total
+
+
+@dataclass(frozen=True)
+class ConvGeneralProof:
+    gradient: str
+    entry: object
+    chain: object
+    derived: object
+    closed_form: object
+    closed_reindexed: object
+    holds: bool
+
+
+def prove_grad_input() -> ConvGeneralProof:
+    n0, c0, h0, w0 = (_integer(name) for name in ("n_0", "c_0", "h_0", "w_0"))
+    ranges = {n0: (1, N), c0: (1, C), h0: (1, H), w0: (1, W)}
+    entry = x[n0, c0, h0, w0]
+    p_r, q_r = _integer("p'"), _integer("q'")
+    # full correlation of G padded by K - 1 zeros with the rotated, channel-swapped kernel
+    closed = Sum(g_extended[n0, o, h0 + p_r - K, w0 + q_r - K] * w[o, c0, K + 1 - p_r, K + 1 - q_r],
+                 (q_r, 1, K), (p_r, 1, K), (o, 1, O))
+    reindexed = Sum(closed.function.xreplace({p_r: K + 1 - p, q_r: K + 1 - q}), (q, 1, K), (p, 1, K), (o, 1, O))
+    derived = _derived_normal_form(entry, ranges)
+    holds = expand(derived - _normal(reindexed, ranges)) == 0
+    return ConvGeneralProof("input", entry, _chain(entry), derived, closed, reindexed, holds)
+
+
+def prove_grad_weight() -> ConvGeneralProof:
+    o0, c0, p0, q0 = (_integer(name) for name in ("o_0", "c_0", "p_0", "q_0"))
+    ranges = {o0: (1, O), c0: (1, C), p0: (1, K), q0: (1, K)}
+    entry = w[o0, c0, p0, q0]
+    closed = Sum(x[n, c0, p0 + u - 1, q0 + v - 1] * g[n, o0, u, v], (v, 1, W_OUT), (u, 1, H_OUT), (n, 1, N))
+    derived = _derived_normal_form(entry, ranges)
+    return ConvGeneralProof("weight", entry, _chain(entry), derived, closed, closed,
+                            expand(derived - _normal(closed, ranges)) == 0)
+
+
+def prove_grad_bias() -> ConvGeneralProof:
+    o0 = _integer("o_0")
+    ranges = {o0: (1, O)}
+    entry = b[o0]
+    closed = Sum(g[n, o0, u, v], (v, 1, W_OUT), (u, 1, H_OUT), (n, 1, N))
+    derived = _derived_normal_form(entry, ranges)
+    return ConvGeneralProof("bias", entry, _chain(entry), derived, closed, closed,
+                            expand(derived - _normal(closed, ranges)) == 0)
+
+
+def general_proofs() -> tuple[ConvGeneralProof, ...]:
+    return (prove_grad_input(), prove_grad_weight(), prove_grad_bias())
+
+
