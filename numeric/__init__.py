@@ -5,16 +5,22 @@ Public API: ``Linear``, ``ReLU``, ``Sequential``, ``SquaredLoss``, the pure grad
 """
 
 from numeric.gradcheck import CheckReport, check_layer, check_loss, check_model_with_loss
-from numeric.layers import Conv2d, Layer, Linear, ReLU, Sequential
-from numeric.losses import SquaredLoss
+from numeric.layers import AvgPool2d, Conv2d, Flatten, Layer, Linear, MaxPool2d, ReLU, Sequential
+from numeric.losses import SoftmaxCrossEntropy, SquaredLoss
+from numeric.optim import SGD
 
 __all__ = [
+    "SGD",
+    "AvgPool2d",
     "CheckReport",
     "Conv2d",
+    "Flatten",
     "Layer",
     "Linear",
+    "MaxPool2d",
     "ReLU",
     "Sequential",
+    "SoftmaxCrossEntropy",
     "SquaredLoss",
     "check_layer",
     "check_loss",

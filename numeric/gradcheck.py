@@ -147,3 +147,54 @@ def check_model_with_loss(model, loss, x, target, *, name="network", **tolerance
         check_function(f"{name} d/d{key}", total_loss, points[key], analytic[key], **tolerances)
         for key in analytic
     ]
+
+
+def _objective(model, loss, x, target, regularization):
+    """f = (1/2C) ||theta||^2 + loss(model(x), target): seed 004's regularized objective."""
+    penalty = sum(float(np.sum(p * p)) for p in model.params.values()) / (2 * regularization)
+    return loss.value(model.forward(x), target) + penalty
+
+
+def _objective_gradients(model, loss, x, target, regularization):
+    from numeric.pool import objective_grad
+
+    grad_input = model.backward(loss.gradient(model.forward(x), target))
+    grads = {name: objective_grad(model.params[name], model.grads[name], regularization) for name in model.params}
+    return grad_input, grads
+
+
+def check_objective(model, loss, x, target, *, regularization, name="objective", **tolerances):
+    """Per-entry central differences of f with respect to the input and every parameter."""
+    x = np.array(x, dtype=np.float64)
+    grad_input, grads = _objective_gradients(model, loss, x, target, regularization)
+    analytic, points = {"input": grad_input, **grads}, {"input": x, **model.params}
+    return [
+        check_function(f"{name} d/d{key}", lambda: _objective(model, loss, x, target, regularization),
+                       points[key], analytic[key], **tolerances)
+        for key in analytic
+    ]
+
+
+def check_random_projections(model, loss, x, target, *, regularization, rng, directions=4, step=DEFAULT_STEP,
+                             name="objective", rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
+    """<grad f, v> against (f(theta + h v) - f(theta - h v)) / 2h for random unit directions v over
+    all parameters at once: 2 evaluations per direction, for networks too large to check per entry."""
+    x = np.array(x, dtype=np.float64)
+    _, grads = _objective_gradients(model, loss, x, target, regularization)
+    analytic, numeric = [], []
+    for _ in range(directions):
+        direction = {key: rng.standard_normal(value.shape) for key, value in model.params.items()}
+        norm = np.sqrt(sum(np.sum(d * d) for d in direction.values()))
+        direction = {key: d / norm for key, d in direction.items()}
+        analytic.append(sum(float(np.sum(grads[key] * direction[key])) for key in grads))
+        values = []
+        for sign in (1, -1):
+            for key, parameter in model.params.items():
+                parameter += sign * step * direction[key]
+            values.append(_objective(model, loss, x, target, regularization))
+            for key, parameter in model.params.items():
+                parameter -= sign * step * direction[key]
+        numeric.append((values[0] - values[1]) / (2 * step))
+    method = f"random projection, h={step:g}"
+    return compare(f"{name} <grad f, v>", np.array(analytic), np.array(numeric), method=method,
+                   evaluations=2 * directions, rtol=rtol, atol=atol)

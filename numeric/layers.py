@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric import conv, rules
+from numeric import conv, pool, rules
 from numeric.validation import as_float_array, require_positive_int, require_shape
 
 
@@ -233,3 +233,94 @@ class Conv2d(Layer):
     def __repr__(self) -> str:
         return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, dilation={self.dilation})")
+
+
+class _Pool2d(Layer):
+    """Common checks of the pooling layers: 4-D input, windows that tile the input exactly."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = require_positive_int("kernel_size", kernel_size, where=name)
+        self.stride = self.kernel_size if stride is None else require_positive_int("stride", stride, where=name)
+        if padding != 0:
+            raise NotImplementedError(f"{name}: padding={padding!r} is not implemented; only padding=0 is")
+        self.padding = 0
+
+    def _check_input(self, x):
+        name = type(self).__name__
+        x = as_float_array("x", x, where=f"{name}.forward")
+        if x.ndim != 4:
+            raise ValueError(f"{name}.forward: x must be 4-D (N, C, H, W), got shape {x.shape}")
+        for axis, size in zip("HW", x.shape[2:]):
+            if size < self.kernel_size or (size - self.kernel_size) % self.stride:
+                raise ValueError(
+                    f"{name}.forward: windows of {self.kernel_size} with stride {self.stride} do not fit "
+                    f"{axis} = {size} exactly (need {axis} >= kernel_size and {axis} - kernel_size divisible by stride)"
+                )
+        return x
+
+    def _output_shape(self, x):
+        return (*x.shape[:2], *((s - self.kernel_size) // self.stride + 1 for s in x.shape[2:]))
+
+    def _checked_grad(self, grad_output):
+        name = type(self).__name__
+        grad_output = as_float_array("grad_output", grad_output, where=f"{name}.backward")
+        require_shape("grad_output", grad_output, self._output_shape(self._cached("x")), where=f"{name}.backward")
+        return grad_output
+
+
+class MaxPool2d(_Pool2d):
+    """Max pooling (seed 002): Z = mat(P_pool vec(S)); backward P_pool^T, through the argmax of forward.
+
+    Ties: the first maximum in row-major order within the window is selected, as in PyTorch.
+    """
+
+    def forward(self, x):
+        x = self._check_input(x)
+        argmax = pool.maxpool_argmax(x, self.kernel_size, self.stride)
+        self._cache = {"x": x, "argmax": argmax}
+        return pool.maxpool_forward(x, argmax, self.kernel_size, self.stride)
+
+    def backward(self, grad_output):
+        grad_output = self._checked_grad(grad_output)
+        x = self._cached("x")
+        return pool.maxpool_grad_input(grad_output, self._cached("argmax"), x.shape, self.kernel_size, self.stride)
+
+    def __repr__(self) -> str:
+        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+
+
+class AvgPool2d(_Pool2d):
+    """Average pooling: each output is the mean of its window; backward spreads G evenly."""
+
+    def forward(self, x):
+        x = self._check_input(x)
+        self._cache = {"x": x}
+        return pool.avgpool_forward(x, self.kernel_size, self.stride)
+
+    def backward(self, grad_output):
+        grad_output = self._checked_grad(grad_output)
+        return pool.avgpool_grad_input(grad_output, self._cached("x").shape, self.kernel_size, self.stride)
+
+    def __repr__(self) -> str:
+        return f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+
+
+class Flatten(Layer):
+    """(N, ...) -> (N, prod(...)) in C order, as torch.flatten(x, 1); backward reshapes back."""
+
+    def forward(self, x):
+        x = as_float_array("x", x, where="Flatten.forward")
+        if x.ndim < 2:
+            raise ValueError(f"Flatten.forward: x must have a batch axis and at least one more, got shape {x.shape}")
+        self._cache = {"shape": x.shape}
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad_output):
+        shape = self._cached("shape")
+        require_shape("grad_output", np.asarray(grad_output), (shape[0], int(np.prod(shape[1:]))), where="Flatten.backward")
+        return np.asarray(grad_output).reshape(shape)
+
+    def __repr__(self) -> str:
+        return "Flatten()"

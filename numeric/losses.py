@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from numeric import rules
+import numpy as np
+
+from numeric import pool, rules
 from numeric.validation import as_float_array, require_shape
 
 REDUCTIONS = ("sum", "mean")
@@ -46,3 +48,38 @@ class SquaredLoss:
 
     def __repr__(self) -> str:
         return f"SquaredLoss(reduction={self.reduction!r})"
+
+
+class SoftmaxCrossEntropy:
+    """Softmax cross-entropy averaged over the batch: (1/N) sum_i (log sum_k exp z_ik - z_i,y_i).
+
+    Stable: the row maximum is subtracted before exponentiating. The gradient with respect to the
+    logits is (softmax(z) - onehot(y)) / N; the 1/N is the batch average (seed 004's 1/l).
+    ``labels`` are integers in [0, K) for K classes.
+    """
+
+    def _checked(self, logits, labels, where):
+        logits = as_float_array("logits", logits, where=where)
+        if logits.ndim != 2:
+            raise ValueError(f"{where}: logits must have shape (N, K), got {logits.shape}")
+        labels = np.asarray(labels)
+        if labels.shape != (logits.shape[0],) or labels.dtype.kind not in "iu":
+            raise ValueError(f"{where}: labels must be {logits.shape[0]} integers, got shape {labels.shape} dtype {labels.dtype}")
+        bad = (labels < 0) | (labels >= logits.shape[1])
+        if bad.any():
+            raise ValueError(
+                f"{where}: labels must lie in [0, {logits.shape[1]}), got {labels[bad][0]} at index {int(np.argmax(bad))}"
+            )
+        return logits, labels
+
+    def value(self, logits, labels):
+        logits, labels = self._checked(logits, labels, "SoftmaxCrossEntropy.value")
+        return pool.cross_entropy_value(logits, labels)
+
+    def gradient(self, logits, labels):
+        logits, labels = self._checked(logits, labels, "SoftmaxCrossEntropy.gradient")
+        one_hot = np.eye(logits.shape[1], dtype=logits.dtype)[labels]
+        return pool.cross_entropy_grad(pool.softmax(logits), one_hot)
+
+    def __repr__(self) -> str:
+        return "SoftmaxCrossEntropy()"

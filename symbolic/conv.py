@@ -66,7 +66,7 @@ class Deferred:
     NumPy's object-dtype ``@`` and ``sum`` accumulate ``acc = acc + a*b`` term by term; with plain
     symengine values every ``+`` copies the growing sum, which is quadratic in the number of terms
     (3844 per entry of dW at n = 64). Evaluating the numeric rules on ``Deferred`` values gives the
-    same expression, flattened once by ``value()``. Only + and * occur in the rules.
+    same expression, flattened once by ``value()``. Only +, * and division by a number occur in the rules.
     """
 
     __slots__ = ("leaf", "parts")
@@ -86,6 +86,10 @@ class Deferred:
         return Deferred(self.value() * other_value)
 
     __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        """Division by a number stays exact: an integer divisor becomes a rational factor."""
+        return Deferred(self.value() / se.sympify(other))
 
     def value(self):
         """The expression: the leaf, or the flattened sum of every leaf below this node."""

@@ -13,7 +13,7 @@ so the rule table's single closed form serves them all:
 
 from __future__ import annotations
 
-from sympy import OneMatrix, Rational, Sum, Symbol, Trace
+from sympy import OneMatrix, Rational, S, Sum, Symbol, Trace
 
 from symbolic.equations import LayerEquations, Operand
 from symbolic.functions import indicator, relu
@@ -103,7 +103,7 @@ def _seed001_equation(ops, i, j):
 
 def _seed001(averaged: bool) -> LayerEquations:
     def batch_factor(batch_size):
-        return 1 / batch_size if averaged else Rational(1)
+        return S.One / batch_size if averaged else Rational(1)  # exact: never a float 1/N
 
     def canonical(symbols):
         grad = symbols["grad_output"]

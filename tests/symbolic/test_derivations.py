@@ -141,3 +141,13 @@ def test_instantiate_rejects_bad_sizes():
         fc.LINEAR_SEED000.instantiate({"in": 2})
 
 
+
+
+@pytest.mark.parametrize("rule, equations", CASES, ids=CASE_IDS)
+def test_concrete_systems_carry_no_floats(rule, equations):
+    # A Float would turn the exact comparison into a rounded one (SymPy equates 0.333333333333333 and 1/3).
+    from sympy import Float
+
+    check = verify_concrete(rule, equations, equations.sizes_from(SIZE_GRID[2]))
+    for matrix in (check.system.outputs, check.system.upstream, check.derived, check.claimed):
+        assert not any(entry.has(Float) for entry in matrix)

@@ -1,0 +1,81 @@
+"""MaxPool2d, AvgPool2d and Flatten derived from their scalar equations and compared exactly with
+the numeric rules run on symbols (seed 002; PyTorch conventions).
+
+Max pooling's scalar equations are fixed by the argmax of the forward pass (seed 002: P_pool is
+the 0/1 matrix fixed by the argmax): z[n, c, u, v] = s[n, c, u s + i*, v s + j*]. The argmax is data,
+computed by the numeric forward pass on random values, then the derivation is symbolic.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+
+import numpy as np
+import symengine as se
+
+from numeric import pool as rules
+from symbolic.conv import Deferred, _value, deferred, symbol_array
+
+
+def _local_chain_rule(outputs: dict, grad_output: np.ndarray, variables: np.ndarray) -> np.ndarray:
+    """dJ/d(variable) = sum over outputs containing it of g * d(equation)/d(variable)."""
+    accumulated = defaultdict(list)
+    for index, equation in outputs.items():
+        for atom in equation.free_symbols:
+            accumulated[atom].append(grad_output[index] * equation.diff(atom))
+    result = np.empty(variables.shape, dtype=object)
+    for index in np.ndindex(variables.shape):
+        result[index] = se.Add(*accumulated.get(variables[index], [se.Integer(0)]))
+    return result
+
+
+def _first_mismatch(derived, closed):
+    for index in np.ndindex(derived.shape):
+        if se.expand(derived[index] - _value(closed[index])) != 0:
+            return index, derived[index], _value(closed[index])
+    return None
+
+
+def verify_maxpool(shape, kernel: int, stride: int, seed: int = 0):
+    """(derived == P_pool^T G, forward == scalar equations) for one configuration."""
+    s = symbol_array("s", shape)
+    argmax = rules.maxpool_argmax(np.random.default_rng(seed).standard_normal(shape), kernel, stride)
+    out_shape = argmax.shape
+    g = symbol_array("g", out_shape)
+    outputs = {}
+    for n, c, u, v in np.ndindex(out_shape):
+        i, j = divmod(int(argmax[n, c, u, v]), kernel)
+        outputs[(n, c, u, v)] = s[n, c, u * stride + i, v * stride + j]
+    derived = _local_chain_rule(outputs, g, s)
+    closed = rules.maxpool_grad_input(deferred(g), argmax, shape, kernel, stride)
+    forward = rules.maxpool_forward(s, argmax, kernel, stride)
+    forward_ok = all(se.expand(forward[index] - outputs[index]) == 0 for index in outputs)
+    return _first_mismatch(derived, closed) is None, forward_ok
+
+
+def verify_avgpool(shape, kernel: int, stride: int):
+    s = symbol_array("s", shape)
+    out_shape = (*shape[:2], *((size - kernel) // stride + 1 for size in shape[2:]))
+    g = symbol_array("g", out_shape)
+    outputs = {
+        (n, c, u, v): se.Add(*[s[n, c, u * stride + i, v * stride + j] for i in range(kernel) for j in range(kernel)])
+        / (kernel * kernel)
+        for n, c, u, v in np.ndindex(out_shape)
+    }
+    derived = _local_chain_rule(outputs, g, s)
+    closed = rules.avgpool_grad_input(deferred(g), shape, kernel, stride)
+    forward = rules.avgpool_forward(deferred(s), kernel, stride)
+    forward_ok = all(se.expand(_value(forward[index]) - outputs[index]) == 0 for index in outputs)
+    return _first_mismatch(derived, closed) is None, forward_ok
+
+
+def pooling_grid():
+    """batch 1-2, channels 1-2, kernel 2-3, stride 1 or the kernel size, on inputs the windows tile."""
+    for batch, channels, kernel, stride_is_kernel in itertools.product((1, 2), (1, 2), (2, 3), (False, True)):
+        stride = kernel if stride_is_kernel else 1
+        size = 2 * kernel if stride_is_kernel else kernel + 2
+        yield (batch, channels, size, size), kernel, stride
+
+
+__all__ = ["Deferred", "pooling_grid", "verify_avgpool", "verify_maxpool"]
