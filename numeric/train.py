@@ -29,7 +29,7 @@ def load_digits_split(seed: int = 0, test_fraction: float = 0.2):
     test = np.zeros(len(labels), dtype=bool)
     for label in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == label))
-        test[members[: int(round(test_fraction * len(members)))]] = True
+        test[members[: round(test_fraction * len(members))]] = True
     return images[~test], labels[~test], images[test], labels[test]
 
 

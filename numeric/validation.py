@@ -12,14 +12,18 @@ import numpy as np
 def as_float_array(name: str, value, *, where: str) -> np.ndarray:
     """Return ``value`` as a floating NumPy array (float32 kept, everything else float64).
 
-    Raises ``ValueError`` naming ``where`` and ``name`` if the value is not numeric.
+    Raises ``ValueError`` naming ``where`` and ``name`` if the value is not numeric or holds NaN.
     """
     array = np.asarray(value)
-    if array.dtype == np.float32 or array.dtype == np.float64:
-        return array
     if array.dtype.kind in "biu":
         return array.astype(np.float64)
-    raise ValueError(f"{where}: {name} must be a real numeric array, got dtype {array.dtype}")
+    if array.dtype != np.float32 and array.dtype != np.float64:
+        raise ValueError(f"{where}: {name} must be a real numeric array, got dtype {array.dtype}")
+    nan = np.isnan(array)
+    if nan.any():
+        first = tuple(int(i) for i in np.argwhere(nan)[0])
+        raise ValueError(f"{where}: {name} contains NaN ({int(nan.sum())} entries, the first at index {first})")
+    return array
 
 
 def require_shape(name: str, array: np.ndarray, expected: tuple, *, where: str) -> None:

@@ -123,12 +123,36 @@ def command_all(args) -> int:
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
+def command_train(args) -> int:
+    from proofs.training import progress_bar, train_digits
+
+    history, seconds, files = train_digits(
+        args.out, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
+        regularization=args.regularization, progress=progress_bar(),
+    )
+    for path in files:
+        print(f"wrote {path}")
+    print(f"final test accuracy: {history.test_accuracy[-1]:.2%} ({seconds:.1f} s, {args.epochs} epochs, seed {args.seed})")
+    return EXIT_OK
+
+
+def _positive(kind):
+    def parse(text):
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    return parse
+
+
 EPILOG = {
     "list": "example: gradproof list",
     "derive": "example: gradproof derive fc --sizes batch=2,in=4,out=3",
     "prove": "example: gradproof prove fc --out proofs-out --pdf",
     "check": "example: gradproof check fc",
     "all": "example: gradproof all --out out/",
+    "train": "example: gradproof train digits --epochs 25 --seed 0 --out train-out",
 }
 
 
@@ -165,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)
     run.add_argument("--no-pdf", action="store_true", help="write .tex only, do not compile")
     run.add_argument("--seed", type=int, default=0, help="random seed of the numeric checks")
+    fit = add("train", "train the CNN (conv-ReLU-pool x2, FC) on scikit-learn's 8x8 digits with numeric/ only",
+              command_train)
+    fit.add_argument("dataset", choices=["digits"], help="the data set: digits (ships with scikit-learn)")
+    fit.add_argument("--epochs", type=_positive(int), default=25)
+    fit.add_argument("--seed", type=int, default=0, help="seeds the split, the initial weights and the batches")
+    fit.add_argument("--batch-size", type=_positive(int), default=32)
+    fit.add_argument("--lr", type=_positive(float), default=0.05, help="initial learning rate (cosine decay)")
+    fit.add_argument("--regularization", type=_positive(float), default=1000.0, help="C of (1/2C)||theta||^2")
+    fit.add_argument("--out", type=Path, default=Path("train-out"), help="where the .npz and the .png go")
     return parser
 
 

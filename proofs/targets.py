@@ -12,10 +12,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numeric import Conv2d, Linear, ReLU, Sequential, SquaredLoss, check_layer, check_loss, check_model_with_loss
+from numeric import (
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    SoftmaxCrossEntropy,
+    SquaredLoss,
+    check_layer,
+    check_loss,
+    check_model_with_loss,
+)
 from numeric import kron as kron_numeric
-from numeric.gradcheck import compare
-from proofs import conv_proof, fc_proof, kron_proof
+from numeric.gradcheck import check_objective, check_random_projections, compare
+from numeric.train import digits_cnn
+from proofs import conv_proof, fc_proof, kron_proof, network_proof
 from symbolic import conv
 from symbolic.conv_general import general_proofs
 from symbolic.conv_matrix import seed003_example
@@ -32,8 +46,11 @@ from symbolic.identities import (
     sweep,
 )
 from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
+from symbolic.losses import cross_entropy_check, objective_check
 from symbolic.network import verify_network
+from symbolic.pooling import pooling_grid, verify_avgpool, verify_maxpool
 from symbolic.rules import GradientRule, rules_for
+from symbolic.theorem import counterexamples, theorem_for_all_selections, worked_example
 from symbolic.vector_form import JACOBIANS, VECTOR_FORM_IDENTITIES, check_jacobian, prove_jacobian_general
 
 SIZE_ROLES = ("batch", "in", "out", "features")
@@ -139,6 +156,21 @@ class ConvGradientResult:
     @property
     def ok(self) -> bool:
         return self.concrete_ok and self.general_ok is not False
+
+
+@dataclass(frozen=True)
+class CheckedStatement:
+    """A rule verified by one exact check, as a report row."""
+
+    name: str
+    seed_ref: str
+    concrete_ok: bool
+    concrete_detail: str
+    statement: str
+    general_ok: bool | None = None
+    numeric_ok = property(lambda self: None)
+    ok = property(lambda self: self.concrete_ok and self.general_ok is not False)
+    concrete_text = property(lambda self: f"{'holds' if self.concrete_ok else 'FAILS'} ({self.concrete_detail})")
 
 
 @dataclass(frozen=True)
@@ -248,6 +280,50 @@ def check_conv(seed: int = 0) -> list:
     return reports
 
 
+def derive_network(sizes: dict) -> Derivation:
+    grid = list(pooling_grid())
+    maxpool = [verify_maxpool(*config) for config in grid]
+    avgpool = [verify_avgpool(*config) for config in grid]
+    detail = f"{len(grid)} configurations, derived == numeric rule, forward == scalar equations"
+    rows = (
+        CheckedStatement("maxpool2d.input", "seed 002 (P_pool^T dZ)", all(map(all, maxpool)), detail,
+                         "numeric.pool.maxpool_grad_input"),
+        CheckedStatement("avgpool2d.input", "average pooling", all(map(all, avgpool)), detail,
+                         "numeric.pool.avgpool_grad_input"),
+        CheckedStatement("cross_entropy.logits", "softmax - onehot, averaged over the batch",
+                         cross_entropy_check()["holds"], "batch 3, 3 classes", "numeric.pool.cross_entropy_grad"),
+        CheckedStatement("objective.theta", "seed 004 (1), (2); seed 003 update", objective_check()["holds"],
+                         "3 parameters, 2 samples, unknown losses", "numeric.pool.objective_grad"),
+    )
+    count, theorem = theorem_for_all_selections()
+    example = worked_example()
+    differing = counterexamples()
+    extras = (
+        ("seed 002 theorem (5) = (6) under ReLU + max pooling", theorem, f"all {count} selection matrices, symbolic"),
+        ("seed 002 worked example", list(example["pooled"]) == [5, 4, 9, 6] and example["form5"] == example["form6"],
+         f"P_pool vec(image) = {list(example['pooled'])}; (6) = {list(example['form6'])}"),
+        ("(5) != (6) without the properties", all(a != b for a, b in differing.values()), ", ".join(differing)),
+    )
+    return Derivation(rows, extras)
+
+
+def check_network(seed: int = 0) -> list:
+    """Layer checks, the objective per entry on a small CNN, random projections on the digits CNN."""
+    rng = np.random.default_rng(seed)
+    reports = check_layer(MaxPool2d(2), rng.standard_normal((2, 2, 4, 6)), rng=rng, name="MaxPool2d(2)")
+    reports += check_layer(AvgPool2d(2, 1), rng.standard_normal((2, 2, 4, 5)), rng=rng, name="AvgPool2d(2, stride=1)")
+    reports += check_layer(Flatten(), rng.standard_normal((2, 3, 2, 2)), rng=rng, name="Flatten")
+    reports.append(check_loss(SoftmaxCrossEntropy(), rng.standard_normal((5, 4)), rng.integers(0, 4, 5),
+                              name="SoftmaxCrossEntropy"))
+    small = digits_cnn(rng, channels=(2, 2), classes=3)
+    reports += check_objective(small, SoftmaxCrossEntropy(), rng.standard_normal((2, 1, 8, 8)), rng.integers(0, 3, 2),
+                               regularization=10.0, name="small CNN, objective f")
+    reports.append(check_random_projections(digits_cnn(rng), SoftmaxCrossEntropy(), rng.standard_normal((16, 1, 8, 8)),
+                                            rng.integers(0, 10, 16), regularization=1000.0, rng=rng,
+                                            name="digits CNN, objective f"))
+    return reports
+
+
 def check_kron(seed: int = 0) -> list:
     """Float64 checks that numeric.kron's vec, vec_r, mat and kron satisfy the identities."""
     rng = np.random.default_rng(seed)
@@ -338,6 +414,24 @@ TARGETS: tuple[Target, ...] = (
         listing=lambda: tuple((name, ref) for name, ref, _, _ in CONV_GRADIENTS),
         check_for_rule={
             name: f"{_conv_name(CONV_CHECK_CONFIGS[0])} d/d{gradient}" for name, _, gradient, _ in CONV_GRADIENTS
+        },
+    ),
+    Target(
+        name="network",
+        description="pooling, flatten, softmax cross-entropy, the objective, seed 002's theorem; a CNN's gradient",
+        default_sizes=dict(fc_proof.DEFAULT_SIZES),
+        derive=derive_network,
+        document=lambda sizes: network_proof.network_document(),
+        check=check_network,
+        listing=lambda: (
+            ("maxpool2d.input", "seed 002"), ("avgpool2d.input", "average pooling"),
+            ("cross_entropy.logits", "softmax cross-entropy"), ("objective.theta", "seed 004 (1), (2); seed 003"),
+            ("theorem (5) = (6)", "seed 002"), ("worked example", "seed 002"),
+        ),
+        check_for_rule={
+            "maxpool2d.input": "MaxPool2d(2) d/dinput",
+            "avgpool2d.input": "AvgPool2d(2, stride=1) d/dinput",
+            "cross_entropy.logits": "SoftmaxCrossEntropy d/dprediction",
         },
     ),
 )

@@ -17,12 +17,17 @@ class indicator(Function):
     >>> from sympy import Symbol
     >>> indicator(3), indicator(0), indicator(-2)
     (1, 0, 0)
+    >>> indicator(relu(Symbol("t")))  # I[relu(t)] = I[t]: ReLU's output is positive where t is
+    indicator(t)
     """
 
     @classmethod
     def eval(cls, arg):
         if arg.is_extended_real and arg.is_number:
             return S.One if arg.is_positive else S.Zero
+        if isinstance(arg, relu):
+            # relu(t) > 0 exactly where t > 0: the ReLU property seed 002's theorem uses
+            return cls(arg.args[0])
         return None
 
     def fdiff(self, argindex=1):

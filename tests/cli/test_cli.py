@@ -72,7 +72,7 @@ def test_check_exits_non_zero_on_a_mismatch(monkeypatch, capsys):
 def test_unknown_target_lists_the_valid_ones(command):
     result = run(*command)
     assert result.returncode == 2
-    assert "unknown target 'conv9'; valid targets: fc, kron, conv2d" in result.stderr
+    assert "unknown target 'conv9'; valid targets: fc, kron, conv2d, network" in result.stderr
 
 
 def test_bad_sizes_are_named():
@@ -141,3 +141,23 @@ def test_console_script_is_installed_in_ci():
         pytest.skip("gradproof not installed in this environment (pip install . installs it)")
     result = subprocess.run([str(script), "all", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "example: gradproof all --out out/" in result.stdout
+
+
+def test_derive_and_check_network(capsys):
+    assert cli.main(["derive", "network"]) == 0
+    out = capsys.readouterr().out
+    assert "theorem (5) = (6) under ReLU + max pooling: holds (all 256" in out and "[5, 4, 9, 6]" in out
+    assert cli.main(["check", "network"]) == 0
+    assert "MISMATCH" not in capsys.readouterr().out
+
+
+def test_train_digits_writes_parameters_and_plot(tmp_path):
+    result = run("train", "digits", "--epochs", "2", "--seed", "1", "--out", str(tmp_path / "t"))
+    assert result.returncode == 0, result.stderr
+    assert "epoch   2/2" in result.stdout and "final test accuracy:" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["digits_params.npz", "digits_training.png"]
+    assert (tmp_path / "t" / "digits_training.png").read_bytes().startswith(b"\x89PNG")
+    import numpy as np
+
+    with np.load(tmp_path / "t" / "digits_params.npz") as params:
+        assert params["0.weight"].shape == (16, 1, 3, 3) and params["7.weight"].shape == (10, 128)

@@ -48,3 +48,14 @@ def test_fc_proof_compiles_to_pdf(tmp_path, fc_tex, require_tex):
     pdf = compile_pdf(tex_path)
     assert pdf.stat().st_size > 10_000
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_network_proof_states_property_one_non_vacuously(require_tex, tmp_path):
+    from proofs.network_proof import network_document
+
+    tex = render(network_document())
+    assert r"\mathbb{I}\left[\operatorname{relu}\left(t\right)\right] &= \mathbb{I}\left[t\right]" in tex
+    assert "for every one" in tex and "they differ" in tex and "FAILS" not in tex
+    path = tmp_path / "network.tex"
+    path.write_text(tex)
+    assert compile_pdf(path).read_bytes().startswith(b"%PDF")

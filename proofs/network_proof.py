@@ -1,0 +1,92 @@
+"""The proof document of the ``network`` target: pooling, flatten, softmax cross-entropy, the
+regularized objective and the update, seed 002's theorem, its worked example and counterexamples."""
+
+from __future__ import annotations
+
+from sympy import HadamardProduct, MatMul, MatrixSymbol, Symbol, symbols
+
+from proofs.document import Document, Equation, Math, Section, Text
+from symbolic.functions import indicator, relu
+from symbolic.losses import cross_entropy_check, objective_check
+from symbolic.pooling import pooling_grid, verify_avgpool, verify_maxpool
+from symbolic.theorem import counterexamples, theorem_for_all_selections, worked_example
+
+
+def _pooling_section() -> Section:
+    grid = list(pooling_grid())
+    maxpool = all(all(verify_maxpool(*config)) for config in grid)
+    avgpool = all(all(verify_avgpool(*config)) for config in grid)
+    return Section("Pooling and flatten, from their scalar equations", (
+        Text.of(f"Max pooling's scalar equations copy the entry its argmax selects (ties: the first maximum, as "
+                f"PyTorch); average pooling's take the mean of the window. On {len(grid)} configurations (batch 1-2, "
+                "channels 1-2, kernel 2-3, stride 1 or the kernel size), with a distinct symbol in every entry, the "
+                "local chain rule gives dS, compared exactly with the numeric rules run on the same symbols: max "
+                f"pooling {'holds' if maxpool else 'FAILS'}, average pooling {'holds' if avgpool else 'FAILS'}. "
+                "Flatten is a reshape; its backward is the inverse reshape."),
+    ))
+
+
+def _worked_example_section() -> Section:
+    example = worked_example()
+    return Section("Seed 002's worked example", (
+        Text.of("The 4 x 4 image of seed 002, max pooled with 2 x 2 windows. The pooling matrix is the Jacobian of "
+                "gradproof's max pooling applied to symbols, with vec stacking columns:"),
+        Equation(Symbol(r"P_{\mathrm{pool}}"), example["P_pool"], "fixed by the argmax"),
+        Equation(MatMul(Symbol(r"P_{\mathrm{pool}}"), Symbol(r"\operatorname{vec}(S)")), example["pooled"],
+                 "seed 002: the pooled image, column-major"),
+        Text.of("Equation (6) with upstream values v: the slide's text lost some zeros; the correct 16 entries are"),
+        Equation(Symbol("(6)"), example["form6"], "v at the argmax positions"),
+        Text.of("and (5) gives the same vector: " + ("equal." if example["form5"] == example["form6"] else "DIFFERENT.")),
+    ))
+
+
+def _theorem_section() -> Section:
+    count, holds = theorem_for_all_selections()
+    g = MatrixSymbol(r"\frac{\partial \xi}{\partial \operatorname{vec}(Z)^{T}}", 1, Symbol("m"))
+    p = MatrixSymbol(r"P_{\mathrm{pool}}", Symbol("m"), Symbol("n"))
+    mask_s = MatrixSymbol(r"\operatorname{vec}(\mathbb{I}[S])^{T}", 1, Symbol("n"))
+    mask_z = MatrixSymbol(r"\operatorname{vec}(\mathbb{I}[Z])^{T}", 1, Symbol("m"))
+    t = Symbol("t")
+    blocks = [
+        Equation(Symbol("(5)"), HadamardProduct(MatMul(g, p), mask_s), "seed 002 (5): needs S"),
+        Equation(Symbol("(6)"), MatMul(HadamardProduct(g, mask_z), p), "seed 002 (6): needs only Z"),
+        Text.of("The argument uses two properties. First, ReLU's output is positive exactly where its derivative "
+                "is 1:"),
+        Equation(indicator(relu(t), evaluate=False), indicator(t), "property 1, a rewrite rule of gradproof's indicator"),
+        Text.of("Second, max pooling selects one entry per window: the pooling matrix has a single 1 in each row, "
+                "so each pooled value is the ReLU of its selected entry, and a column j of the pooling matrix "
+                "holds a 1 only in rows that selected j. Entry j of (6) is then the sum over those rows of the "
+                "upstream value times the mask at the selected entry, which is the mask at j: entry j of (5)."),
+        Text.of(f"Checked symbolically for all {count} selection matrices of the 4 x 4 image with 2 x 2 windows "
+                f"(symbolic S and upstream values): (5) = (6) {'for every one' if holds else 'FAILS'}."),
+        Text.of("Where it breaks, for one 2 x 2 window (upstream value 1):"),
+    ]
+    for name, (five, six) in counterexamples().items():
+        differs = "they differ" if five != six else "they agree"
+        blocks += [Text.of(f"{name}: (5) gives ", Math(five), " and (6) gives ", Math(six), f"; {differs}.")]
+    return Section("Seed 002's theorem: ReLU and max pooling need not store S", tuple(blocks))
+
+
+def _loss_section() -> Section:
+    ce, objective = cross_entropy_check(), objective_check()
+    c, mu = symbols("C mu", positive=True)
+    return Section("Softmax cross-entropy, the regularized objective and the update", (
+        Text.of("Cross-entropy averaged over a batch of 3 with labels (3, 1, 2) and 3 classes:"),
+        Equation(Symbol(r"\xi"), ce["loss"], "scalar equation"),
+        Equation(Symbol(r"\frac{\partial \xi}{\partial z}"), ce["derived"], "SymPy's derivative"),
+        Text.of("equal to the rule (softmax - onehot) / N evaluated on the same symbols: "
+                + ("holds." if ce["holds"] else "FAILS.")),
+        Text.of("Seed 004's objective with unknown per-sample losses, and its gradient:"),
+        Equation(Symbol("f"), objective["objective"], "seed 004"),
+        Equation(Symbol(r"\frac{\partial f}{\partial \theta}"), objective["derived"], "seed 004 (1), (2)"),
+        Text.of("equal to the rule theta / C + data gradient: " + ("holds." if objective["holds"] else "FAILS.")
+                + " The update of seed 003, the rule applied to the same symbols, with learning rate ",
+                Math(mu), " and regularization ", Math(c), ":"),
+        Equation(Symbol(r"\theta_{\mathrm{new}}"), objective["update"], "seed 003, weight update"),
+    ))
+
+
+def network_document() -> Document:
+    return Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
+        _pooling_section(), _worked_example_section(), _theorem_section(), _loss_section(),
+    ))

@@ -1,0 +1,59 @@
+"""Issue 5, symbolic side: pooling derived from scalar equations, cross-entropy, the objective,
+seed 002's theorem (5) = (6), its worked example, and the counterexamples."""
+
+import pytest
+from sympy import Matrix, Symbol, symbols
+
+from symbolic.functions import indicator, relu
+from symbolic.losses import cross_entropy_check, objective_check
+from symbolic.pooling import pooling_grid, verify_avgpool, verify_maxpool
+from symbolic.theorem import counterexamples, form5, form6, theorem_for_all_selections, worked_example
+
+GRID = list(pooling_grid())
+
+
+@pytest.mark.parametrize("config", GRID, ids=lambda c: f"{c[0]}k{c[1]}s{c[2]}")
+def test_pooling_derivations_equal_the_numeric_rules(config):
+    assert verify_maxpool(*config) == (True, True)
+    assert verify_avgpool(*config) == (True, True)
+
+
+def test_avgpool_closed_form_is_exact_not_a_rounded_float():
+    from numeric.pool import avgpool_forward
+    from symbolic.conv import deferred, symbol_array
+
+    value = avgpool_forward(deferred(symbol_array("s", (1, 1, 3, 3))), 3, 3)[0, 0, 0, 0].value()
+    assert "1/9" in str(value) and "." not in str(value)
+
+
+def test_cross_entropy_and_objective_equal_their_closed_forms():
+    assert cross_entropy_check()["holds"]
+    assert cross_entropy_check(labels=(0,), classes=2)["holds"]
+    assert objective_check()["holds"]
+
+
+def test_theorem_holds_for_every_selection_matrix():
+    assert theorem_for_all_selections() == (256, True)
+
+
+def test_property_one_is_the_rewrite_it_claims():
+    t = Symbol("t")
+    assert indicator(relu(t)) == indicator(t)
+    assert [indicator(relu(v)) for v in (-2, 0, 3)] == [0, 0, 1]
+
+
+def test_seed002_worked_example():
+    example = worked_example()
+    assert example["P_pool"].shape == (4, 16)
+    assert list(example["pooled"]) == [5, 4, 9, 6]
+    v1, v2, v3, v4 = symbols("v_1:5")
+    assert list(example["form6"]) == [0, 0, 0, 0, 0, v1, 0, v2, 0, 0, 0, 0, 0, v3, v4, 0]
+    assert example["form5"] == example["form6"]
+
+
+def test_counterexamples_differ_and_the_theorem_form_would_catch_a_wrong_mask():
+    assert all(five != six for five, six in counterexamples().values())
+    selection, g = Matrix([[0, 1]]), Matrix([1])
+    s = Matrix([Symbol("a"), Symbol("b")])
+    # with the mask of the wrong entry, (6) no longer equals (5)
+    assert form5(selection, g, s.applyfunc(indicator)) != form6(selection, g, Matrix([indicator(Symbol("a"))]))
