@@ -5,13 +5,17 @@ VENV ?= .venv
 OUT ?= out
 TEX_PACKAGES = texlive-latex-base texlive-latex-recommended latexmk
 
-.PHONY: report test install install-test tex clean
+.PHONY: report test train install install-test tex clean
 
 report: install tex  ## derive, prove and check everything; writes $(OUT)/report.md and PDFs
 	$(VENV)/bin/gradproof all --out $(OUT)
 
 test: install-test tex  ## run the test suite
 	$(VENV)/bin/python -m pytest
+
+train: $(VENV)/bin/python  ## train the CNN on scikit-learn's digits with gradproof's layers
+	$(VENV)/bin/pip install --quiet ".[train]"
+	$(VENV)/bin/gradproof train digits --out train-out
 
 install: $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet --upgrade pip
@@ -35,4 +39,4 @@ tex:
 	fi
 
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) train-out build *.egg-info .pytest_cache .hypothesis
