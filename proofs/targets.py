@@ -48,7 +48,7 @@ from symbolic.identities import (
 from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
 from symbolic.losses import cross_entropy_check, objective_check
 from symbolic.network import verify_network
-from symbolic.pooling import pooling_grid, verify_avgpool, verify_maxpool
+from symbolic.pooling import pooling_grid, verify_avgpool, verify_flatten, verify_maxpool
 from symbolic.rules import GradientRule, rules_for
 from symbolic.theorem import counterexamples, theorem_for_all_selections, worked_example
 from symbolic.vector_form import JACOBIANS, VECTOR_FORM_IDENTITIES, check_jacobian, prove_jacobian_general
@@ -290,6 +290,8 @@ def derive_network(sizes: dict) -> Derivation:
                          "numeric.pool.maxpool_grad_input"),
         CheckedStatement("avgpool2d.input", "average pooling", all(map(all, avgpool)), detail,
                          "numeric.pool.avgpool_grad_input"),
+        CheckedStatement("flatten.input", "reshape", all(verify_flatten(shape) for shape in ((1, 2, 3, 2), (2, 3, 2, 2))),
+                         "2 shapes, derived == inverse reshape", "numeric.layers.Flatten.backward"),
         CheckedStatement("cross_entropy.logits", "softmax - onehot, averaged over the batch",
                          cross_entropy_check()["holds"], "batch 3, 3 classes", "numeric.pool.cross_entropy_grad"),
         CheckedStatement("objective.theta", "seed 004 (1), (2); seed 003 update", objective_check()["holds"],
@@ -424,13 +426,14 @@ TARGETS: tuple[Target, ...] = (
         document=lambda sizes: network_proof.network_document(),
         check=check_network,
         listing=lambda: (
-            ("maxpool2d.input", "seed 002"), ("avgpool2d.input", "average pooling"),
+            ("maxpool2d.input", "seed 002"), ("avgpool2d.input", "average pooling"), ("flatten.input", "reshape"),
             ("cross_entropy.logits", "softmax cross-entropy"), ("objective.theta", "seed 004 (1), (2); seed 003"),
             ("theorem (5) = (6)", "seed 002"), ("worked example", "seed 002"),
         ),
         check_for_rule={
             "maxpool2d.input": "MaxPool2d(2) d/dinput",
             "avgpool2d.input": "AvgPool2d(2, stride=1) d/dinput",
+            "flatten.input": "Flatten d/dinput",
             "cross_entropy.logits": "SoftmaxCrossEntropy d/dprediction",
         },
     ),

@@ -78,4 +78,14 @@ def pooling_grid():
         yield (batch, channels, size, size), kernel, stride
 
 
-__all__ = ["Deferred", "pooling_grid", "verify_avgpool", "verify_maxpool"]
+__all__ = ["Deferred", "pooling_grid", "verify_avgpool", "verify_flatten", "verify_maxpool"]
+
+
+def verify_flatten(shape):
+    """z[n, (c H + h) W + w] = s[n, c, h, w]: derived dS equals the inverse reshape of G."""
+    s = symbol_array("s", shape)
+    features = int(np.prod(shape[1:]))
+    g = symbol_array("g", (shape[0], features))
+    outputs = {(n, f): s[(n, *np.unravel_index(f, shape[1:]))] for n in range(shape[0]) for f in range(features)}
+    derived = _local_chain_rule(outputs, g, s)
+    return _first_mismatch(derived, g.reshape(shape)) is None

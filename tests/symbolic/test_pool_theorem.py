@@ -18,6 +18,12 @@ def test_pooling_derivations_equal_the_numeric_rules(config):
     assert verify_avgpool(*config) == (True, True)
 
 
+def test_flatten_derivation_is_the_inverse_reshape():
+    from symbolic.pooling import verify_flatten
+
+    assert verify_flatten((2, 3, 2, 2)) and verify_flatten((1, 1, 1, 5))
+
+
 def test_avgpool_closed_form_is_exact_not_a_rounded_float():
     from numeric.pool import avgpool_forward
     from symbolic.conv import deferred, symbol_array
