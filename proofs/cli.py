@@ -7,10 +7,20 @@ built when one was asked for); 2 bad input (unknown target, bad --sizes, unwrita
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
-from proofs.compile import TEX_INSTALL_HINT, OutputError, publish, staging_directory, tex_available
+from proofs.compile import (
+    TEX_INSTALL_HINT,
+    LatexError,
+    OutputError,
+    compile_pdf,
+    publish,
+    staging_directory,
+    tex_available,
+)
+from proofs.document import render
 from proofs.report import run_all, write_proof
 from proofs.targets import SIZE_ROLES, TARGET_NAMES, TARGETS, target_named
 
@@ -136,6 +146,63 @@ def command_train(args) -> int:
     return EXIT_OK
 
 
+def command_verify(args) -> int:
+    from proofs import verify
+
+    operands = verify.parse_shapes(args.shape)
+    if (args.claim is None) == (args.equals is None):
+        raise ValueError("give exactly one of --claim GRADIENT (with --wrt) or --equals RHS")
+    if args.out:
+        staging_directory(args.out).rmdir()  # fail early, before any work, if --out is unwritable
+    if args.claim is not None:
+        if not args.wrt:
+            raise ValueError("--claim needs --wrt NAME, the operand the gradient is taken with respect to")
+        claim = verify.gradient_claim(args.expression, args.claim, operands, args.wrt, args.scalar)
+        verdict, fd_report, general = verify.run_gradient(claim, args.sizes)
+        holds = verdict.holds
+        print(("HOLDS" if holds else "DOES NOT HOLD") + f" at sizes {verdict.sizes} (exact)")
+        if not holds:
+            print(f"counterexample: {verdict.counterexample.describe()}")
+        print("finite differences: " + "  ".join(fd_report.row()[1:]))
+        print("general sizes: " + ("holds" if general[0] else "does not hold" if general[0] is False else general[3]))
+        document = verify.gradient_document(verdict, fd_report, general) if args.out else None
+    else:
+        claim = verify.identity_claim(args.expression, args.equals, operands)
+        results = verify.run_identity(claim, args.sizes)
+        refuted = next((r for r in results if not r.holds), None)
+        holds = refuted is None
+        print("HOLDS at " + ", ".join(str(r.sizes) for r in results) if holds else "DOES NOT HOLD: " + refuted.describe())
+        document = verify.identity_document(claim, results) if args.out else None
+    if args.out:
+        for path in write_document(document, args.out, "claim", args.pdf):
+            print(f"wrote {path}")
+    return EXIT_OK if holds else EXIT_FAILED
+
+
+def write_document(document, out: Path, stem: str, pdf: bool) -> list[Path]:
+    """Render (and compile) a document in a staging directory; publish it whole or not at all."""
+    staging = staging_directory(out)
+    try:
+        keep = [f"{stem}.tex"]
+        (staging / keep[0]).write_text(render(document), encoding="utf-8")
+        if pdf:
+            keep.append(compile_pdf(staging / keep[0]).name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return publish(staging, out, tuple(keep))
+
+
+def _dimension_sizes(text: str) -> dict[str, int]:
+    sizes = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        if not name.isidentifier() or not value.isdigit() or int(value) < 1:
+            raise argparse.ArgumentTypeError(f"expected NAME=INT (INT >= 1) such as m=3, got {item!r}")
+        sizes[name] = int(value)
+    return sizes
+
+
 def _positive(kind):
     def parse(text):
         value = kind(text)
@@ -153,6 +220,8 @@ EPILOG = {
     "check": "example: gradproof check fc",
     "all": "example: gradproof all --out out/",
     "train": "example: gradproof train digits --epochs 25 --seed 0 --out train-out",
+    "verify": ('example: gradproof verify --shape W=m,n --shape x=n,1 --shape b=m,1 --shape t=m,1 --sizes m=3,n=4 '
+               '--wrt W --claim "2*(W*x+b-t)*x.T" "(W*x+b-t).T*(W*x+b-t)"'),
 }
 
 
@@ -198,6 +267,16 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--lr", type=_positive(float), default=0.05, help="initial learning rate (cosine decay)")
     fit.add_argument("--regularization", type=_positive(float), default=1000.0, help="C of (1/2C)||theta||^2")
     fit.add_argument("--out", type=Path, default=Path("train-out"), help="where the .npz and the .png go")
+    claim = add("verify", "check a gradient claim (--claim, --wrt) or an identity (--equals), exactly", command_verify)
+    claim.add_argument("expression", help="the scalar objective, or the left side of an identity (SymPy syntax)")
+    claim.add_argument("--shape", action="append", default=[], metavar="NAME=ROWS,COLS", help="declare an operand")
+    claim.add_argument("--scalar", action="append", default=[], metavar="NAME", help="declare a scalar parameter")
+    claim.add_argument("--sizes", type=_dimension_sizes, default=None, help="dimension sizes, e.g. m=3,n=4")
+    claim.add_argument("--wrt", help="the operand of the gradient")
+    claim.add_argument("--claim", help="the claimed gradient, with the shape of --wrt")
+    claim.add_argument("--equals", help="the right side of an identity claim")
+    claim.add_argument("--out", type=Path, help="write claim.tex (a proof or a refutation) into this directory")
+    claim.add_argument("--pdf", action="store_true", help="with --out: compile claim.tex")
     return parser
 
 
@@ -212,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"gradproof: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except LatexError as error:
+        print(f"gradproof: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

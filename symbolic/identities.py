@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import symengine as se
-from sympy import MatrixSymbol, Symbol
+from sympy import Inverse, Matrix, MatrixSymbol, Symbol, cancel
 from sympy.matrices.common import ShapeError
 
 from symbolic.explicit import Difference, entry_symbols, evaluate, first_difference
@@ -122,12 +122,15 @@ class ConcreteResult:
 
 
 SYMBOLIC = "symbolic entries"
+RATIONAL_FUNCTIONS = "symbolic entries, rational functions compared with cancel (inverses)"
 RANDOM_INTEGERS = "exact integer arithmetic at random points"
 
 
 def check(claim: IdentityClaim, sizes: dict, *, seed: int = 0) -> ConcreteResult:
     """Check the claim exactly at concrete sizes."""
     operands, _, lhs, rhs = build(claim, sizes)
+    if lhs.has(Inverse) or rhs.has(Inverse):
+        return ConcreteResult(dict(sizes), RATIONAL_FUNCTIONS, _rational_difference(operands, lhs, rhs))
     if claim.symbolic_up_to(sizes):
         values = {symbol: entry_symbols(symbol) for symbol in operands.values()}
         method = SYMBOLIC
@@ -139,6 +142,28 @@ def check(claim: IdentityClaim, sizes: dict, *, seed: int = 0) -> ConcreteResult
         }
         method = RANDOM_INTEGERS
     return ConcreteResult(dict(sizes), method, first_difference(evaluate(lhs, values), evaluate(rhs, values)))
+
+
+def _explicit_symbols(symbol: MatrixSymbol) -> Matrix:
+    """Entries named like A[1,2] (1-based), as in the symengine path."""
+    return Matrix(symbol.rows, symbol.cols, [Symbol(f"{symbol.name}[{i + 1},{j + 1}]")
+                                             for i in range(symbol.rows) for j in range(symbol.cols)])
+
+
+def _rational_difference(operands, lhs, rhs) -> Difference | None:
+    """Both sides with SymPy's explicit inverses (rational functions); exact comparison by cancel."""
+    explicit = {symbol: _explicit_symbols(symbol) for symbol in operands.values()}
+
+    def value(side):
+        result = side.xreplace(explicit).doit()
+        return Matrix(result) if getattr(result, "is_Matrix", False) else Matrix([[result]])
+
+    left, right = value(lhs), value(rhs)
+    for i in range(left.rows):
+        for j in range(left.cols):
+            if cancel(left[i, j] - right[i, j]) != 0:
+                return Difference((i + 1, j + 1), left[i, j], right[i, j])
+    return None
 
 
 @dataclass(frozen=True)

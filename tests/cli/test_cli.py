@@ -161,3 +161,36 @@ def test_train_digits_writes_parameters_and_plot(tmp_path):
 
     with np.load(tmp_path / "t" / "digits_params.npz") as params:
         assert params["0.weight"].shape == (16, 1, 3, 3) and params["7.weight"].shape == (10, 128)
+
+
+VERIFY = ["verify", "--shape", "W=m,n", "--shape", "x=n,1", "--shape", "b=m,1", "--shape", "t=m,1",
+          "--sizes", "m=3,n=4", "--wrt", "W"]
+
+
+def test_verify_the_issues_example_holds_and_its_mistakes_do_not(tmp_path):
+    good = run(*VERIFY, "--claim", "2*(W*x+b-t)*x.T", "(W*x+b-t).T*(W*x+b-t)")
+    assert good.returncode == 0 and "HOLDS" in good.stdout and "general sizes: holds" in good.stdout
+    half = run(*VERIFY, "--claim", "(W*x+b-t)*x.T", "(W*x+b-t).T*(W*x+b-t)", "--out", str(tmp_path / "r"))
+    assert half.returncode == 1 and "DOES NOT HOLD" in half.stdout and "entry (1, 1)" in half.stdout
+    assert (tmp_path / "r" / "claim.tex").exists()
+
+
+@pytest.mark.parametrize("claim, expression, message", [
+    ("2*q*W", "tr(W.T*W)", "unknown symbol 'q'"),
+    ("2*(W*x+b-t)*x", "(W*x+b-t).T*(W*x+b-t)", "Matrices are not aligned"),
+])
+def test_verify_bad_input_exits_2(claim, expression, message):
+    result = run(*VERIFY, "--claim", claim, expression)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_verify_identity_mode():
+    result = run("verify", "--shape", "A=m,n", "--shape", "B=n,p", "vec(A*B)", "--equals", "kron(eye(p), A)*vec(B)")
+    assert result.returncode == 0 and "HOLDS" in result.stdout
+    wrong = run("verify", "--shape", "A=m,n", "--shape", "B=n,p", "vec(A*B)", "--equals", "kron(A, eye(p))*vec(B)")
+    assert wrong.returncode == 1 and "'m': 1, 'n': 2, 'p': 2" in wrong.stdout
+
+
+def test_verify_sympys_logdet_zero_is_refused():
+    result = run("verify", "--shape", "X=n,n", "--sizes", "n=2", "--wrt", "X", "--claim", "0*X", "log(det(X))")
+    assert result.returncode == 1 and "12/65" in result.stdout

@@ -115,12 +115,17 @@ def test_a_wrong_jacobian_is_refused():
     assert not prove_jacobian_general(wrong).holds
 
 
-def test_a_claim_with_an_inverse_is_refused_clearly_rather_than_answered_wrongly():
+def test_claims_with_inverses_are_decided_exactly_with_rational_functions():
     from sympy import Inverse
 
-    claim = _claim(
-        "inverse", (Operand("A", "n", "n"), Operand("B", "n", "n")),
-        lambda o, d: Inverse(o["A"]) * o["B"], lambda o, d: o["B"],
-    )
-    with pytest.raises(NotImplementedError, match="state the claim as a polynomial identity with Adjugate"):
-        check(claim, {"n": 2})
+    from symbolic.identities import RATIONAL_FUNCTIONS
+
+    operands = (Operand("A", "n", "n"), Operand("B", "n", "n"))
+    true = _claim("inverse_of_product", operands, lambda o, d: Inverse(o["A"] * o["B"]),
+                  lambda o, d: Inverse(o["B"]) * Inverse(o["A"]))
+    false = _claim("wrong_order", operands, lambda o, d: Inverse(o["A"] * o["B"]),
+                   lambda o, d: Inverse(o["A"]) * Inverse(o["B"]))
+    assert check(true, {"n": 2}).holds and check(true, {"n": 2}).method == RATIONAL_FUNCTIONS
+    assert sweep(true, 2).holds
+    refuted = sweep(false, 2)
+    assert not refuted.holds and refuted.counterexample.sizes == {"n": 2}

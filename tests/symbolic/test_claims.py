@@ -1,0 +1,70 @@
+"""Gradient claims (issue 6): exact verdicts, counterexamples, and SymPy 1.14's silent errors pinned."""
+
+import dataclasses
+
+import pytest
+from sympy import Determinant, MatrixSymbol, Trace, diff, log
+
+from symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_general
+from symbolic.identities import Operand
+
+RIDGE_OPERANDS = (Operand("W", "m", "n"), Operand("x", "n", "1"), Operand("b", "m", "1"), Operand("t", "m", "1"))
+
+
+def ridge_objective(o, d, s):
+    r = o["W"] * o["x"] + o["b"] - o["t"]
+    return Trace(r.T * r) + s["lambda"] * Trace(o["W"].T * o["W"])
+
+
+RIDGE = GradientClaim(
+    "ridge", RIDGE_OPERANDS, ridge_objective, "W",
+    lambda o, d, s: 2 * (o["W"] * o["x"] + o["b"] - o["t"]) * o["x"].T + 2 * s["lambda"] * o["W"],
+    scalars=("lambda",),
+)
+LOGDET = GradientClaim("logdet", (Operand("X", "n", "n"),), lambda o, d, s: log(Determinant(o["X"])), "X",
+                       lambda o, d, s: o["X"].inv().T)
+
+
+def sympys_own(claim):
+    """The claim SymPy makes: its own MatrixSymbol derivative of the objective."""
+    return dataclasses.replace(claim, claimed=lambda o, d, s: diff(claim.objective(o, d, s), o[claim.wrt]))
+
+
+def test_sympy_returns_a_silent_zero_for_both_cases():
+    # the behaviour these tests pin: if SymPy fixes it, the refutation tests below will say so
+    x = MatrixSymbol("X", 3, 3)
+    assert diff(log(Determinant(x)), x).is_ZeroMatrix
+
+
+@pytest.mark.parametrize("claim, sizes", [(RIDGE, {"m": 3, "n": 4}), (LOGDET, {"n": 3})], ids=["ridge", "logdet"])
+def test_sympys_own_derivative_is_refused_with_a_counterexample(claim, sizes):
+    verdict = check_gradient(sympys_own(claim), sizes)
+    assert not verdict.holds
+    counterexample = verdict.counterexample
+    assert counterexample.index == (1, 1) and counterexample.claimed == 0
+    assert counterexample.derived_value != counterexample.claimed_value
+    assert not finite_difference_check(sympys_own(claim), sizes).passed
+
+
+@pytest.mark.parametrize("claim, sizes", [(RIDGE, {"m": 3, "n": 4}), (RIDGE, {"m": 1, "n": 2}), (LOGDET, {"n": 2}),
+                                          (LOGDET, {"n": 3})], ids=["ridge34", "ridge12", "logdet2", "logdet3"])
+def test_the_true_answers_hold(claim, sizes):
+    assert check_gradient(claim, sizes).holds
+    assert finite_difference_check(claim, sizes).passed
+
+
+def test_general_size_verdicts_where_the_index_algebra_applies():
+    assert prove_general(RIDGE)[0] is True
+    wrong = dataclasses.replace(RIDGE, claimed=lambda o, d, s: 2 * (o["W"] * o["x"] + o["b"] - o["t"]) * o["x"].T)
+    assert prove_general(wrong)[0] is False
+    holds, _, _, reason = prove_general(LOGDET)
+    assert holds is None and "concrete sizes only" in reason
+
+
+def test_bad_claims_are_named():
+    wrong_shape = dataclasses.replace(RIDGE, claimed=lambda o, d, s: o["x"])
+    with pytest.raises(ValueError, match=r"the claimed gradient has shape \(4, 1\), W has \(3, 4\)"):
+        check_gradient(wrong_shape, {"m": 3, "n": 4})
+    clash = dataclasses.replace(RIDGE, objective=lambda o, d, s: Trace(o["W"] * o["W"]))
+    with pytest.raises(ValueError, match="shapes clash"):
+        check_gradient(clash, {"m": 3, "n": 4})
