@@ -106,8 +106,7 @@ def conv2d_forward(x, weight, bias, stride: int = 1, padding: int = 0, dilation:
 def conv2d_forward_from_columns(columns, weight, bias, out_hw):
     """S = W phi(pad(Z)) + b 1^T per sample (seed 004 (3)), from im2col columns."""
     c_out = weight.shape[0]
-    result = weight.reshape(c_out, -1) @ columns
-    result += bias.reshape(1, -1, 1)
+    result = weight.reshape(c_out, -1) @ columns + bias.reshape(1, -1, 1)
     return result.reshape(columns.shape[0], c_out, *out_hw)
 
 

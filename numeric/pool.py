@@ -24,7 +24,7 @@ def pool_windows(x, kernel: int, stride: int):
 
 def maxpool_argmax(x, kernel: int, stride: int):
     """Index of the first maximum of each window (the nonlinear piece, computed in forward)."""
-    return pool_windows(x, kernel, stride).argmax(axis=-1)
+    return pool_windows(np.real(x), kernel, stride).argmax(axis=-1)  # ties and kinks on the real part
 
 
 def maxpool_forward(x, argmax, kernel: int, stride: int):
@@ -59,13 +59,13 @@ def avgpool_grad_input(grad_output, input_shape, kernel: int, stride: int):
 
 def softmax(logits):
     """Numerically stable softmax along the last axis (the maximum is subtracted first)."""
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    shifted = np.exp(logits - np.real(logits).max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 def cross_entropy_value(logits, labels):
     """mean_i (log sum_k exp z_ik - z_i,y_i), computed stably with the row maximum subtracted."""
-    top = logits.max(axis=-1, keepdims=True)
+    top = np.real(logits).max(axis=-1, keepdims=True)
     log_norm = np.log(np.exp(logits - top).sum(axis=-1)) + top[:, 0]
     return (log_norm - logits[np.arange(len(labels)), labels]).mean()
 

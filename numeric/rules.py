@@ -12,6 +12,8 @@ denominator layout: dL/dW has the shape of W.
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def linear_forward(x, weight, bias):
     """y = x W^T + 1 b^T for a batch x of shape (N, in); seed 000 y = W x + b, transposed."""
@@ -35,7 +37,7 @@ def linear_grad_input(grad_output, weight):
 
 def relu_mask(pre_activation):
     """I[S]: 1 where S > 0, else 0 (PyTorch's convention at the kink S = 0). Seed 002 (4)."""
-    return (pre_activation > 0).astype(pre_activation.dtype)
+    return (np.real(pre_activation) > 0).astype(pre_activation.dtype)  # kinks branch on the real part
 
 
 def relu_forward(pre_activation, mask):

@@ -10,15 +10,18 @@ import numpy as np
 
 
 def as_float_array(name: str, value, *, where: str) -> np.ndarray:
-    """Return ``value`` as a floating NumPy array (float32 kept, everything else float64).
+    """Return ``value`` as a floating NumPy array (float32, float64 and complex kept; integers to float64).
+
+    Complex input is accepted for complex-step differentiation (``numeric.gradcheck``): the layers'
+    kinks (ReLU, max pooling) branch on the real part.
 
     Raises ``ValueError`` naming ``where`` and ``name`` if the value is not numeric or holds NaN.
     """
     array = np.asarray(value)
     if array.dtype.kind in "biu":
         return array.astype(np.float64)
-    if array.dtype != np.float32 and array.dtype != np.float64:
-        raise ValueError(f"{where}: {name} must be a real numeric array, got dtype {array.dtype}")
+    if array.dtype.kind not in "fc" or array.dtype == np.float16:
+        raise ValueError(f"{where}: {name} must be a float32, float64 or complex array, got dtype {array.dtype}")
     nan = np.isnan(array)
     if nan.any():
         first = tuple(int(i) for i in np.argwhere(nan)[0])

@@ -115,7 +115,16 @@ def command_prove(args) -> int:
 
 
 def command_check(args) -> int:
-    reports = [report for target in _targets(args.targets) for report in target.check(args.seed)]
+    if args.against == "torch":
+        from proofs.torch_oracle import against_torch
+
+        try:
+            reports = against_torch(args.seed)
+        except RuntimeError as error:
+            print(f"gradproof: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    else:
+        reports = [report for target in _targets(args.targets) for report in target.check(args.seed, args.method)]
     print(_table([report.row() for report in reports],
                  ("check", "method", "evals", "max abs", "max rel", "worst entry", "status")))
     return EXIT_OK if all(report.passed for report in reports) else EXIT_FAILED
@@ -217,7 +226,7 @@ EPILOG = {
     "list": "example: gradproof list",
     "derive": "example: gradproof derive fc --sizes batch=2,in=4,out=3",
     "prove": "example: gradproof prove fc --out proofs-out --pdf",
-    "check": "example: gradproof check fc",
+    "check": "example: gradproof check fc --method complex   (or: gradproof check --against torch)",
     "all": "example: gradproof all --out out/",
     "train": "example: gradproof train digits --epochs 25 --seed 0 --out train-out",
     "verify": ('example: gradproof verify --shape W=m,n --shape x=n,1 --shape b=m,1 --shape t=m,1 --sizes m=3,n=4 '
@@ -253,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("targets", nargs="*", type=target_name, metavar="TARGET",
                        help=f"targets (default: all): {', '.join(TARGET_NAMES)}")
     check.add_argument("--seed", type=int, default=0, help="random seed of the test points")
+    check.add_argument("--method", choices=["central", "richardson", "complex"], default="central",
+                       help="numeric derivative: central differences (default), 4th-order Richardson, complex step")
+    check.add_argument("--against", choices=["torch"], help="compare with PyTorch autograd instead (optional extra)")
     run = add("all", "derive, prove and check everything; write DIR/report.md and the PDFs", command_all)
     run.add_argument("--out", type=Path, required=True, help="output directory")
     run.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)

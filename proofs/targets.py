@@ -269,14 +269,14 @@ def _conv_name(config: dict) -> str:
     return "Conv2d(" + ", ".join(f"{key}={value}" for key, value in config.items()) + ")"
 
 
-def check_conv(seed: int = 0) -> list:
+def check_conv(seed: int = 0, method: str = "central") -> list:
     """Finite differences of Conv2d per entry, for three configurations of the grid."""
     rng = np.random.default_rng(seed)
     reports = []
     for config in CONV_CHECK_CONFIGS:
         layer = Conv2d(**config, rng=rng)
         x = rng.standard_normal((2, config["in_channels"], 7, 6))
-        reports += check_layer(layer, x, rng=rng, name=_conv_name(config))
+        reports += check_layer(layer, x, rng=rng, name=_conv_name(config), method=method)
     return reports
 
 
@@ -309,24 +309,25 @@ def derive_network(sizes: dict) -> Derivation:
     return Derivation(rows, extras)
 
 
-def check_network(seed: int = 0) -> list:
+def check_network(seed: int = 0, method: str = "central") -> list:
     """Layer checks, the objective per entry on a small CNN, random projections on the digits CNN."""
     rng = np.random.default_rng(seed)
-    reports = check_layer(MaxPool2d(2), rng.standard_normal((2, 2, 4, 6)), rng=rng, name="MaxPool2d(2)")
-    reports += check_layer(AvgPool2d(2, 1), rng.standard_normal((2, 2, 4, 5)), rng=rng, name="AvgPool2d(2, stride=1)")
-    reports += check_layer(Flatten(), rng.standard_normal((2, 3, 2, 2)), rng=rng, name="Flatten")
+    reports = check_layer(MaxPool2d(2), rng.standard_normal((2, 2, 4, 6)), rng=rng, name="MaxPool2d(2)", method=method)
+    reports += check_layer(AvgPool2d(2, 1), rng.standard_normal((2, 2, 4, 5)), rng=rng, name="AvgPool2d(2, stride=1)",
+                           method=method)
+    reports += check_layer(Flatten(), rng.standard_normal((2, 3, 2, 2)), rng=rng, name="Flatten", method=method)
     reports.append(check_loss(SoftmaxCrossEntropy(), rng.standard_normal((5, 4)), rng.integers(0, 4, 5),
-                              name="SoftmaxCrossEntropy"))
+                              name="SoftmaxCrossEntropy", method=method))
     small = digits_cnn(rng, channels=(2, 2), classes=3)
     reports += check_objective(small, SoftmaxCrossEntropy(), rng.standard_normal((2, 1, 8, 8)), rng.integers(0, 3, 2),
-                               regularization=10.0, name="small CNN, objective f")
+                               regularization=10.0, name="small CNN, objective f", method=method)
     reports.append(check_random_projections(digits_cnn(rng), SoftmaxCrossEntropy(), rng.standard_normal((16, 1, 8, 8)),
                                             rng.integers(0, 10, 16), regularization=1000.0, rng=rng,
                                             name="digits CNN, objective f"))
     return reports
 
 
-def check_kron(seed: int = 0) -> list:
+def check_kron(seed: int = 0, method: str = "central") -> list:
     """Float64 checks that numeric.kron's vec, vec_r, mat and kron satisfy the identities."""
     rng = np.random.default_rng(seed)
     a, x, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((5, 2))
@@ -345,19 +346,21 @@ def _away_from_zero(rng, shape, low=0.1):
     return rng.uniform(low, 1.0, shape) * rng.choice([-1.0, 1.0], shape)
 
 
-def check_fc(seed: int = 0) -> list:
+def check_fc(seed: int = 0, method: str = "central") -> list:
     """Finite-difference checks of Linear, ReLU, the squared loss and a two-layer FC network."""
     rng = np.random.default_rng(seed)
-    reports = check_layer(Linear(3, 2, rng=rng), rng.standard_normal((4, 3)), rng=rng, name="Linear")
-    reports += check_layer(ReLU(), _away_from_zero(rng, (4, 5)), rng=rng, name="ReLU")
+    reports = check_layer(Linear(3, 2, rng=rng), rng.standard_normal((4, 3)), rng=rng, name="Linear", method=method)
+    reports += check_layer(ReLU(), _away_from_zero(rng, (4, 5)), rng=rng, name="ReLU", method=method)
     for reduction in ("sum", "mean"):
         loss = SquaredLoss(reduction)
         reports.append(
-            check_loss(loss, rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), name=f"SquaredLoss({reduction})")
+            check_loss(loss, rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), name=f"SquaredLoss({reduction})",
+                       method=method)
         )
     network = Sequential(Linear(4, 6, rng=rng), ReLU(), Linear(6, 3, rng=rng))
     x, target = rng.standard_normal((5, 4)), rng.standard_normal((5, 3))
-    reports += check_model_with_loss(network, SquaredLoss(), x, target, name="Linear-ReLU-Linear + SquaredLoss")
+    reports += check_model_with_loss(network, SquaredLoss(), x, target, name="Linear-ReLU-Linear + SquaredLoss",
+                                     method=method)
     return reports
 
 
@@ -368,7 +371,7 @@ class Target:
     default_sizes: dict
     derive: Callable[[dict], Derivation]
     document: Callable
-    check: Callable[[int], list]
+    check: Callable[..., list]  # (seed, method) -> reports
     check_for_rule: dict
     listing: Callable[[], tuple[tuple[str, str], ...]]  # (name, seed reference) of each item
 

@@ -63,7 +63,7 @@ def test_check_exits_non_zero_on_a_mismatch(monkeypatch, capsys):
     fc_target = TARGETS[0]
     failing = fc_target.check(0)
     failing[0] = type(failing[0])(**{**failing[0].__dict__, "passed": False})
-    monkeypatch.setattr(cli, "_targets", lambda names: [type(fc_target)(**{**fc_target.__dict__, "check": lambda seed: failing})])
+    monkeypatch.setattr(cli, "_targets", lambda names: [type(fc_target)(**{**fc_target.__dict__, "check": lambda seed, method="central": failing})])
     assert cli.main(["check", "fc"]) == 1
     assert "MISMATCH" in capsys.readouterr().out
 
@@ -194,3 +194,20 @@ def test_verify_identity_mode():
 def test_verify_sympys_logdet_zero_is_refused():
     result = run("verify", "--shape", "X=n,n", "--sizes", "n=2", "--wrt", "X", "--claim", "0*X", "log(det(X))")
     assert result.returncode == 1 and "12/65" in result.stdout
+
+
+def test_check_with_each_method(capsys):
+    for method in ("richardson", "complex"):
+        assert cli.main(["check", "fc", "--method", method]) == 0
+        out = capsys.readouterr().out
+        assert "MISMATCH" not in out and ("Richardson" in out or "complex step" in out)
+
+
+def test_check_against_torch_runs_or_says_how_to_get_it():
+    result = run("check", "--against", "torch")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        assert result.returncode == 2 and "pip install 'gradproof[torch]'" in result.stderr
+    else:
+        assert result.returncode == 0 and "PyTorch autograd" in result.stdout and "MISMATCH" not in result.stdout
