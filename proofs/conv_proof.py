@@ -63,9 +63,11 @@ def _closed_forms() -> tuple:
 
 def _general_section() -> Section:
     blocks = [Text.of(
-        "General sizes, for stride 1, no padding and dilation 1, with any batch size, numbers of channels, "
-        "input size and kernel size (indices from 1). A generic entry of each gradient, by the chain rule, "
-        "differentiated and simplified (linearity; sifting; for dX, ", ZERO_EXTENSION, "):")]
+        "General sizes: symbolic stride s, padding P and dilation d, any batch size, numbers of channels, "
+        "input, kernel and output sizes (indices from 1; x reads 0 outside the image, which is the padding). "
+        "A generic entry of each gradient, by the chain rule, differentiated and simplified (linearity; "
+        "sifting; for dX, ", ZERO_EXTENSION, ": the hatted G has s - 1 zeros between its entries and zeros "
+        "around them):")]
     for proof in general_proofs():
         blocks += [
             Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate the scalar equation"),
@@ -73,12 +75,12 @@ def _general_section() -> Section:
                                                          if proof.gradient != "input" else
                                                          (proof.derived, f"linearity; sifting; {ZERO_EXTENSION}"))),
             Text.of("The closed form:"),
-            Chain(proof.closed_form, ((proof.closed_reindexed, REFLECTION),))
-            if proof.gradient == "input"
-            else Equation(Symbol(rf"\frac{{\partial J}}{{\partial {proof.gradient[0]}}}"), proof.closed_form, "closed form"),
+            Equation(Symbol(rf"\frac{{\partial J}}{{\partial {proof.gradient[0]}}}"), proof.closed_form, "closed form"),
+            *([Equation(Symbol(r"\frac{\partial J}{\partial x}"), proof.closed_reindexed, REFLECTION)]
+              if proof.gradient == "input" else []),
             Text.of("Normal forms agree: holds for every size." if proof.holds else "Normal forms DIFFER."),
         ]
-    return Section("General sizes: stride 1", tuple(blocks))
+    return Section("General sizes: any stride, padding and dilation", tuple(blocks))
 
 
 def _grid_section() -> Section:

@@ -1,21 +1,22 @@
-"""General-size index proofs of Conv2d's gradients: stride 1, no padding, dilation 1, with any
-batch size N, input channels C, output channels O, input H x W and kernel K x K (1-based):
+"""General-size index proofs of Conv2d's gradients, with symbolic stride s, padding P and dilation
+d, and any batch size N, channels C and O, input H x W, kernel K x K and output H_out x W_out
+(1-based; x reads 0 outside 1..H, 1..W, which is the zero padding):
 
-    y[n, o, u, v] = b[o] + sum_{c, p, q} w[o, c, p, q] x[n, c, u + p - 1, v + q - 1],
-    u in 1..H - K + 1,  v in 1..W - K + 1.
+    y[n, o, u, v] = b[o] + sum_{c, p, q} w[o, c, p, q] x[n, c, (u-1)s + (p-1)d + 1 - P, (v-1)s + (q-1)d + 1 - P].
 
 Rules used, each named in the proof:
 
 * chain rule; differentiation of the Indexed scalar equation (Kronecker deltas);
 * linearity of finite sums and the sifting property where the partner index is in range;
-* sifting with zero extension: sum_{u=1}^{H_out} f(u) delta(u + p - 1, h) = f~(h - p + 1), where f~
-  is f extended by zeros outside 1..H_out (the partner h - p + 1 may leave the range: exactly the
-  zeros that the full correlation's padding of G supplies);
+* sifting with zero extension and dilation: sum_{u=1}^{H_out} g[u] delta((u-1)s + e, h) = g^[h - e],
+  where g^ is G with s - 1 zeros inserted between entries (g^[(u-1)s] = g[u]) and extended by zeros
+  (the partner may leave the range or fall between two outputs: exactly the zeros that dilating
+  and padding G supply in the transposed convolution);
 * reflection of a summation index, p' = K + 1 - p, which maps 1..K onto itself (the 180-degree
   rotation of the kernel).
 
 The closed forms are written here in index notation (seed 003: the full correlation of the
-zero-padded G with the rotated, channel-swapped kernel; the correlation of X with G summed over
+stride-dilated, zero-padded G with the rotated, channel-swapped kernel, cropped by P; the correlation of X with G summed over
 the batch; the sum of G); the numeric functions that implement them are compared with the
 derivation for concrete sizes in ``symbolic.conv``.
 """
@@ -26,9 +27,9 @@ from dataclasses import dataclass
 
 from sympy import IndexedBase, KroneckerDelta, Mul, Sum, Symbol, diff, expand, solve
 
-from symbolic.indexed import _canonical_term, _flat_terms, _sift
+from symbolic.indexed import _canonical_term, _flat_terms, _sift, expand_indices
 
-ZERO_EXTENSION = "sifting with zero extension of G"
+ZERO_EXTENSION = "sifting with zero extension and dilation of G"
 REFLECTION = "reflection of the kernel index, p' = K + 1 - p"
 
 
@@ -41,15 +42,20 @@ def _size(name):
 
 
 N, C, O, H, W, K = (_size(name) for name in ("N", "C", "O", "H", "W", "K"))
-H_OUT, W_OUT = H - K + 1, W - K + 1
+H_OUT, W_OUT = _size("H_{out}"), _size("W_{out}")
+STRIDE, PAD, DIL = _size("s"), Symbol("P", integer=True, nonnegative=True), _size("d")
 x, w, b, g = IndexedBase("x"), IndexedBase("w"), IndexedBase("b"), IndexedBase("g")
-g_extended = IndexedBase(r"\tilde{g}")
+g_extended = IndexedBase(r"\hat{g}")
 n, o, u, v, c, p, q = (_integer(name) for name in ("n", "o", "u", "v", "c", "p", "q"))
 
 
+def _input_index(output, kernel):
+    return (output - 1) * STRIDE + (kernel - 1) * DIL + 1 - PAD
+
+
 def equation(n_, o_, u_, v_):
-    """The scalar equation of one output entry (stride 1, no padding, dilation 1)."""
-    return b[o_] + Sum(w[o_, c, p, q] * x[n_, c, u_ + p - 1, v_ + q - 1], (q, 1, K), (p, 1, K), (c, 1, C))
+    """The scalar equation of one output entry (stride s, padding P, dilation d)."""
+    return b[o_] + Sum(w[o_, c, p, q] * x[n_, c, _input_index(u_, p), _input_index(v_, q)], (q, 1, K), (p, 1, K), (c, 1, C))
 
 
 def _chain(entry):
@@ -71,8 +77,14 @@ def _sift_zero_extended(limits, body):
         solution = solve(delta.args[0] - delta.args[1], variable) if delta is not None else []
         if len(solution) != 1:
             continue
-        body = (body / delta).xreplace({variable: solution[0]}).replace(
-            lambda e: getattr(e, "base", None) in (g, g_extended), lambda e: g_extended[e.indices]
+        body = (body / delta).xreplace({variable: solution[0]})
+        body = body.replace(lambda e: getattr(e, "base", None) == g, lambda e: g_extended[e.indices])
+        slot = 2 if upper == H_OUT else 3
+        # g^ is indexed by the offset (u - 1) s into the dilated G: rewrite this slot's index
+        body = body.replace(
+            lambda e: getattr(e, "base", None) == g_extended,
+            lambda e, slot=slot: g_extended[tuple(expand(STRIDE * (i - 1)) if k == slot else i
+                                                  for k, i in enumerate(e.indices))],
         )
         limits.pop(position)
     return limits, body
@@ -83,13 +95,13 @@ def _derived_normal_form(entry, ranges):
     for limits, body in _flat_terms(_chain(entry)):
         limits, body = _sift(list(limits), body, ranges)
         limits, body = _sift_zero_extended(limits, body)
-        total += _canonical_term(limits, body)
+        total += _canonical_term(limits, expand_indices(body))
     return total
 
 
 def _normal(expr, ranges):
     total = 0
-    for limits, body in _flat_terms(expr):
+    for limits, body in _flat_terms(expand_indices(expr)):
         limits, body = _sift(list(limits), body, ranges)
         total += _canonical_term(limits, body)
     return total
@@ -111,8 +123,14 @@ def prove_grad_input() -> ConvGeneralProof:
     ranges = {n0: (1, N), c0: (1, C), h0: (1, H), w0: (1, W)}
     entry = x[n0, c0, h0, w0]
     p_r, q_r = _integer("p'"), _integer("q'")
-    # full correlation of G padded by K - 1 zeros with the rotated, channel-swapped kernel
-    closed = Sum(g_extended[n0, o, h0 + p_r - K, w0 + q_r - K] * w[o, c0, K + 1 - p_r, K + 1 - q_r],
+    # dilate G by s (g^), pad by d(K - 1), correlate with the rotated, channel-swapped kernel at
+    # dilation d, crop P: entry (h0 + P) of the correlation reads g^ at h0 + P + (p' - 1)d - d(K - 1) - 1
+    reach = DIL * (K - 1) + 1 - PAD
+
+    def read(index, kernel):
+        return index + (kernel - 1) * DIL - reach
+
+    closed = Sum(g_extended[n0, o, read(h0, p_r), read(w0, q_r)] * w[o, c0, K + 1 - p_r, K + 1 - q_r],
                  (q_r, 1, K), (p_r, 1, K), (o, 1, O))
     reindexed = Sum(closed.function.xreplace({p_r: K + 1 - p, q_r: K + 1 - q}), (q, 1, K), (p, 1, K), (o, 1, O))
     derived = _derived_normal_form(entry, ranges)
@@ -124,7 +142,8 @@ def prove_grad_weight() -> ConvGeneralProof:
     o0, c0, p0, q0 = (_integer(name) for name in ("o_0", "c_0", "p_0", "q_0"))
     ranges = {o0: (1, O), c0: (1, C), p0: (1, K), q0: (1, K)}
     entry = w[o0, c0, p0, q0]
-    closed = Sum(x[n, c0, p0 + u - 1, q0 + v - 1] * g[n, o0, u, v], (v, 1, W_OUT), (u, 1, H_OUT), (n, 1, N))
+    closed = Sum(x[n, c0, _input_index(u, p0), _input_index(v, q0)] * g[n, o0, u, v],
+                 (v, 1, W_OUT), (u, 1, H_OUT), (n, 1, N))
     derived = _derived_normal_form(entry, ranges)
     return ConvGeneralProof("weight", entry, _chain(entry), derived, closed, closed,
                             expand(derived - _normal(closed, ranges)) == 0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 
-from sympy import Add, KroneckerDelta, Mul, Pow, S, Sum, Symbol, expand
+from sympy import Add, Indexed, KroneckerDelta, Mul, Pow, S, Sum, Symbol, expand
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 SIFTING = "sifting property of the Kronecker delta"
@@ -81,10 +81,15 @@ def normal_form(expr, ranges):
     makes the term smallest over all orders of the limits (interchange of finite sums).
     """
     total = 0
-    for limits, body in _flat_terms(expr):
+    for limits, body in _flat_terms(expand_indices(expr)):
         limits, body = _sift(list(limits), body, ranges)
         total += _canonical_term(limits, body)
     return total
+
+
+def expand_indices(expr):
+    """Expand the index expressions of every Indexed, so equal indices are written alike."""
+    return expr.replace(lambda e: isinstance(e, Indexed), lambda e: e.base[tuple(expand(i) for i in e.indices)])
 
 
 def indices_equal(left, right, ranges):

@@ -100,7 +100,7 @@ def test_seed004_form_is_per_sample():
         seed004_check(ConvGeometry(2, 1, 1, 3, 3, 2))
 
 
-def test_general_size_proofs_for_stride_one_with_batch_and_channels():
+def test_general_size_proofs_with_symbolic_stride_padding_dilation_batch_and_channels():
     from symbolic.conv_general import general_proofs
 
     proofs = {proof.gradient: proof for proof in general_proofs()}
@@ -108,7 +108,7 @@ def test_general_size_proofs_for_stride_one_with_batch_and_channels():
     assert all(proof.holds for proof in proofs.values())
 
 
-@pytest.mark.parametrize("mistake", ["kernel not rotated", "channels not swapped"])
+@pytest.mark.parametrize("mistake", ["none", "kernel not rotated", "channels not swapped", "padding ignored"])
 def test_general_size_proof_refuses_a_wrong_transposed_convolution(mistake):
     from sympy import Sum, Symbol, expand
 
@@ -116,8 +116,19 @@ def test_general_size_proof_refuses_a_wrong_transposed_convolution(mistake):
 
     n0, c0, h0, w0 = (Symbol(name, integer=True) for name in ("n_0", "c_0", "h_0", "w_0"))
     ranges = {n0: (1, cg.N), c0: (1, cg.C), h0: (1, cg.H), w0: (1, cg.W)}
-    kernel = cg.w[cg.o, c0, cg.p, cg.q] if mistake == "kernel not rotated" else cg.w[c0, cg.o, cg.K + 1 - cg.p, cg.K + 1 - cg.q]
-    position = (h0 + cg.p - cg.K, w0 + cg.q - cg.K)
-    wrong = Sum(cg.g_extended[n0, cg.o, position[0], position[1]] * kernel, (cg.q, 1, cg.K), (cg.p, 1, cg.K), (cg.o, 1, cg.O))
+    pad = 0 if mistake == "padding ignored" else cg.PAD
+    reach = cg.DIL * (cg.K - 1) + 1 - pad
+
+    def read(index, kernel):
+        return index + (kernel - 1) * cg.DIL - reach
+
+    p_r, q_r = cg.p, cg.q  # the closed form's own (reflected-to-be) kernel indices
+    kernel = {
+        "kernel not rotated": cg.w[cg.o, c0, p_r, q_r],
+        "channels not swapped": cg.w[c0, cg.o, cg.K + 1 - p_r, cg.K + 1 - q_r],
+    }.get(mistake, cg.w[cg.o, c0, cg.K + 1 - p_r, cg.K + 1 - q_r])
+    claim = Sum(cg.g_extended[n0, cg.o, read(h0, p_r), read(w0, q_r)] * kernel, (q_r, 1, cg.K), (p_r, 1, cg.K), (cg.o, 1, cg.O))
+    reflected = Sum(claim.function.xreplace({p_r: cg.K + 1 - p_r, q_r: cg.K + 1 - q_r}), *claim.limits)
     derived = cg._derived_normal_form(cg.x[n0, c0, h0, w0], ranges)
-    assert expand(derived - cg._normal(wrong, ranges)) != 0
+    equal = expand(derived - cg._normal(reflected, ranges)) == 0
+    assert equal == (mistake == "none")
