@@ -70,10 +70,10 @@ def _general_section() -> Section:
         "around them):")]
     for proof in general_proofs():
         blocks += [
-            Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate the scalar equation"),
+            Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate"),
                                                          (proof.derived, "linearity; sifting")
                                                          if proof.gradient != "input" else
-                                                         (proof.derived, f"linearity; sifting; {ZERO_EXTENSION}"))),
+                                                         (proof.derived, "sifting; zero extension and dilation of G"))),
             Text.of("The closed form:"),
             Equation(Symbol(rf"\frac{{\partial J}}{{\partial {proof.gradient[0]}}}"), proof.closed_form, "closed form"),
             *([Equation(Symbol(r"\frac{\partial J}{\partial x}"), proof.closed_reindexed, REFLECTION)]
