@@ -22,7 +22,7 @@ from sympy import Indexed, Matrix, MatrixSymbol, Rational, Symbol, cancel, diff,
 from sympy.matrices.common import ShapeError
 
 from numeric.gradcheck import compare
-from symbolic.identities import Operand
+from symbolic.identities import Operand, explicit_symbols
 from symbolic.indexed import normal_form
 from symbolic.structured import StructureMismatch, entry, structure
 
@@ -113,10 +113,6 @@ def _build(claim, sizes):
     return operands, scalars, objective, claimed
 
 
-def _explicit(symbol: MatrixSymbol) -> Matrix:
-    return Matrix(symbol.rows, symbol.cols, lambda i, j: Symbol(f"{symbol.name}[{i + 1},{j + 1}]"))
-
-
 def _scalar(value):
     return value[0, 0] if getattr(value, "is_Matrix", False) else value
 
@@ -124,7 +120,7 @@ def _scalar(value):
 def check_gradient(claim: GradientClaim, sizes: dict, *, seed: int = 0) -> GradientVerdict:
     """Exact verdict at concrete sizes, with a counterexample when the claim is false."""
     operands, _, objective, claimed = _build(claim, sizes)
-    explicit = {symbol: _explicit(symbol) for symbol in operands.values()}
+    explicit = {symbol: explicit_symbols(symbol) for symbol in operands.values()}
     value = _scalar(objective.xreplace(explicit).doit())
     variables = explicit[operands[claim.wrt]]
     derived = variables.applyfunc(lambda v: diff(value, v))
@@ -159,7 +155,7 @@ def _witness(sizes, index, derived, claimed, seed):
 def finite_difference_check(claim: GradientClaim, sizes: dict, *, seed: int = 0, tries: int = 20):
     """Central differences of the objective at a random point vs the claimed gradient (float64)."""
     operands, scalars, objective, claimed = _build(claim, sizes)
-    explicit = {symbol: _explicit(symbol) for symbol in operands.values()}
+    explicit = {symbol: explicit_symbols(symbol) for symbol in operands.values()}
     entries = [s for m in explicit.values() for s in m] + list(scalars.values())
     value = lambdify(entries, _scalar(objective.xreplace(explicit).doit()), "numpy")
     gradient = lambdify(entries, Matrix(claimed.xreplace(explicit).doit()), "numpy")

@@ -148,21 +148,35 @@ def scalar_equations(geometry: ConvGeometry) -> ConvSystem:
     return ConvSystem(g, x, weight, bias, grad_output, outputs)
 
 
-def derive(system: ConvSystem) -> dict[str, np.ndarray]:
-    """dL/dX, dL/dW, dL/db by the local chain rule: sum over outputs of g * d(equation)/d(entry)."""
+def local_chain_rule(outputs: dict, grad_output: np.ndarray, *variables: np.ndarray, atoms: dict | None = None):
+    """dJ/d(v) = sum over the outputs whose equation contains v of g * d(equation)/d(v), for every
+    entry v of each array in ``variables``; returns one gradient array per variable array.
+
+    ``outputs`` maps an output index to its scalar equation (symengine); ``grad_output`` holds g;
+    ``atoms`` optionally maps each index to the symbols its equation contains (known when it was
+    built: cheaper than asking symengine). One pass over the outputs serves every variable.
+    """
     accumulated = defaultdict(list)
-    for index, (equation, atoms) in system.outputs.items():
-        upstream = system.grad_output[index]
-        for atom in set(atoms):
+    for index, equation in outputs.items():
+        upstream = grad_output[index]
+        for atom in set(atoms[index]) if atoms is not None else equation.free_symbols:
             accumulated[atom].append(upstream * equation.diff(atom))
+    gradients = []
+    for array in variables:
+        result = np.empty(array.shape, dtype=object)
+        for index in np.ndindex(array.shape):
+            result[index] = se.Add(*accumulated.get(array[index], [se.Integer(0)]))
+        gradients.append(result)
+    return tuple(gradients)
 
-    def gradient(variables: np.ndarray) -> np.ndarray:
-        result = np.empty(variables.shape, dtype=object)
-        for index in itertools.product(*(range(k) for k in variables.shape)):
-            result[index] = se.Add(*accumulated.get(variables[index], [se.Integer(0)]))
-        return result
 
-    return {"input": gradient(system.x), "weight": gradient(system.weight), "bias": gradient(system.bias)}
+def derive(system: ConvSystem) -> dict[str, np.ndarray]:
+    """dL/dX, dL/dW, dL/db by the local chain rule."""
+    equations = {index: equation for index, (equation, _) in system.outputs.items()}
+    atoms = {index: found for index, (_, found) in system.outputs.items()}
+    grad_x, grad_w, grad_b = local_chain_rule(equations, system.grad_output, system.x, system.weight, system.bias,
+                                              atoms=atoms)
+    return {"input": grad_x, "weight": grad_w, "bias": grad_b}
 
 
 def closed_forms(system: ConvSystem) -> dict[str, np.ndarray]:

@@ -144,7 +144,7 @@ def check(claim: IdentityClaim, sizes: dict, *, seed: int = 0) -> ConcreteResult
     return ConcreteResult(dict(sizes), method, first_difference(evaluate(lhs, values), evaluate(rhs, values)))
 
 
-def _explicit_symbols(symbol: MatrixSymbol) -> Matrix:
+def explicit_symbols(symbol: MatrixSymbol) -> Matrix:
     """Entries named like A[1,2] (1-based), as in the symengine path."""
     return Matrix(symbol.rows, symbol.cols, [Symbol(f"{symbol.name}[{i + 1},{j + 1}]")
                                              for i in range(symbol.rows) for j in range(symbol.cols)])
@@ -152,7 +152,7 @@ def _explicit_symbols(symbol: MatrixSymbol) -> Matrix:
 
 def _rational_difference(operands, lhs, rhs) -> Difference | None:
     """Both sides with SymPy's explicit inverses (rational functions); exact comparison by cancel."""
-    explicit = {symbol: _explicit_symbols(symbol) for symbol in operands.values()}
+    explicit = {symbol: explicit_symbols(symbol) for symbol in operands.values()}
 
     def value(side):
         result = side.xreplace(explicit).doit()

@@ -9,32 +9,12 @@ computed by the numeric forward pass on random values, then the derivation is sy
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 
 import numpy as np
 import symengine as se
 
 from numeric import pool as rules
-from symbolic.conv import Deferred, _value, deferred, symbol_array
-
-
-def _local_chain_rule(outputs: dict, grad_output: np.ndarray, variables: np.ndarray) -> np.ndarray:
-    """dJ/d(variable) = sum over outputs containing it of g * d(equation)/d(variable)."""
-    accumulated = defaultdict(list)
-    for index, equation in outputs.items():
-        for atom in equation.free_symbols:
-            accumulated[atom].append(grad_output[index] * equation.diff(atom))
-    result = np.empty(variables.shape, dtype=object)
-    for index in np.ndindex(variables.shape):
-        result[index] = se.Add(*accumulated.get(variables[index], [se.Integer(0)]))
-    return result
-
-
-def _first_mismatch(derived, closed):
-    for index in np.ndindex(derived.shape):
-        if se.expand(derived[index] - _value(closed[index])) != 0:
-            return index, derived[index], _value(closed[index])
-    return None
+from symbolic.conv import Deferred, _value, deferred, first_mismatch, local_chain_rule, symbol_array
 
 
 def verify_maxpool(shape, kernel: int, stride: int, seed: int = 0):
@@ -47,11 +27,11 @@ def verify_maxpool(shape, kernel: int, stride: int, seed: int = 0):
     for n, c, u, v in np.ndindex(out_shape):
         i, j = divmod(int(argmax[n, c, u, v]), kernel)
         outputs[(n, c, u, v)] = s[n, c, u * stride + i, v * stride + j]
-    derived = _local_chain_rule(outputs, g, s)
+    (derived,) = local_chain_rule(outputs, g, s)
     closed = rules.maxpool_grad_input(deferred(g), argmax, shape, kernel, stride)
     forward = rules.maxpool_forward(s, argmax, kernel, stride)
     forward_ok = all(se.expand(forward[index] - outputs[index]) == 0 for index in outputs)
-    return _first_mismatch(derived, closed) is None, forward_ok
+    return first_mismatch(derived, closed) is None, forward_ok
 
 
 def verify_avgpool(shape, kernel: int, stride: int):
@@ -63,11 +43,11 @@ def verify_avgpool(shape, kernel: int, stride: int):
         / (kernel * kernel)
         for n, c, u, v in np.ndindex(out_shape)
     }
-    derived = _local_chain_rule(outputs, g, s)
+    (derived,) = local_chain_rule(outputs, g, s)
     closed = rules.avgpool_grad_input(deferred(g), shape, kernel, stride)
     forward = rules.avgpool_forward(deferred(s), kernel, stride)
     forward_ok = all(se.expand(_value(forward[index]) - outputs[index]) == 0 for index in outputs)
-    return _first_mismatch(derived, closed) is None, forward_ok
+    return first_mismatch(derived, closed) is None, forward_ok
 
 
 def pooling_grid():
@@ -87,5 +67,5 @@ def verify_flatten(shape):
     features = int(np.prod(shape[1:]))
     g = symbol_array("g", (shape[0], features))
     outputs = {(n, f): s[(n, *np.unravel_index(f, shape[1:]))] for n in range(shape[0]) for f in range(features)}
-    derived = _local_chain_rule(outputs, g, s)
-    return _first_mismatch(derived, g.reshape(shape)) is None
+    (derived,) = local_chain_rule(outputs, g, s)
+    return first_mismatch(derived, g.reshape(shape)) is None
