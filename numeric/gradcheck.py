@@ -107,21 +107,6 @@ def numeric_gradient(func, point: np.ndarray, *, method: str = "central", step: 
     return gradient.reshape(point.shape), per_entry * flat.size + 1, one_sided
 
 
-def central_difference(func, point: np.ndarray, step: float = DEFAULT_STEP):
-    """Central differences of a ``func()`` that reads ``point`` (kept for callers that close over it)."""
-    original = point.copy()
-
-    def evaluate(values):
-        point[...] = values
-        return func()
-
-    try:
-        gradient, evaluations, _ = numeric_gradient(evaluate, original, step=step)
-    finally:
-        point[...] = original
-    return gradient, evaluations
-
-
 def compare(name, analytic, numeric, *, method, evaluations, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, one_sided=None):
     """Compare two gradients entry by entry and summarise the worst entry in a ``CheckReport``.
 
@@ -171,20 +156,6 @@ def check_array(name, func, point, analytic, *, method="central", step=None, rto
              "richardson": f"4th-order Richardson, h={step:g}*max(1,|x|)", "complex": "complex step, h=1e-20"}[method]
     return compare(name, analytic, numeric, method=label, evaluations=evaluations, one_sided=one_sided,
                    rtol=default_rtol if rtol is None else rtol, atol=default_atol if atol is None else atol)
-
-
-def check_function(name, func, point, analytic, *, step=DEFAULT_STEP, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """Central differences of a ``func()`` that reads ``point`` in place (the original interface)."""
-    original = np.array(point, dtype=np.float64)
-
-    def evaluate(values):
-        point[...] = values
-        return func()
-
-    try:
-        return check_array(name, evaluate, original, analytic, step=step, rtol=rtol, atol=atol)
-    finally:
-        point[...] = original
 
 
 @contextmanager
