@@ -437,6 +437,7 @@ TARGETS: tuple[Target, ...] = (
             "maxpool2d.input": "MaxPool2d(2) d/dinput",
             "avgpool2d.input": "AvgPool2d(2, stride=1) d/dinput",
             "flatten.input": "Flatten d/dinput",
+            "objective.theta": "small CNN, objective f d/d0.weight",
             "cross_entropy.logits": "SoftmaxCrossEntropy d/dprediction",
         },
     ),
