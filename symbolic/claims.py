@@ -203,3 +203,38 @@ def prove_general(claim: GradientClaim):
         return None, None, None, ("outside the index algebra (products, transposes, traces, Kronecker products, "
                                   "vec); concrete sizes only")
     return expand(derived - stated) == 0, derived, stated, ""
+
+
+def layer_equations(name: str, sizes: dict, operands, output, equation, upstream=None, matrix_form=None):
+    """A user's layer as scalar equations (``symbolic.equations.LayerEquations``), for ``check_equations``.
+
+    ``sizes`` maps size roles to names (e.g. ``{"in": "M", "out": "N"}``); ``operands`` and ``output``
+    are ``symbolic.equations.Operand``; ``equation(ops, *index)`` is one output entry; the upstream
+    gradient defaults to an operand keyed ``"grad_output"``.
+    """
+    from symbolic.equations import LayerEquations
+
+    symbols = {role: Symbol(label, integer=True, positive=True) for role, label in sizes.items()}
+    keys = [operand.key for operand in operands]
+    return LayerEquations(
+        name=name, title=name, seed_ref="user claim", sizes=symbols, operands=tuple(operands), output=output,
+        equation=equation,
+        upstream=upstream or (lambda ops, *index: ops["grad_output"](*index)),
+        canonical=dict, variables={key: (key, False) for key in keys if key != "grad_output"},
+        matrix_form=matrix_form,
+    )
+
+
+def check_equations(equations, wrt: str, closed_form, sizes: dict):
+    """Is dJ/d(wrt) = closed_form(operands)? Derived from the scalar equations by the chain rule.
+
+    Returns ``(concrete, general)``: the exact comparison at ``sizes`` (with the first differing
+    entry when it fails) and the index-notation proof for symbolic sizes.
+    """
+    from symbolic.derive import verify_concrete, verify_general
+    from symbolic.rules import GradientRule
+
+    rule = GradientRule(name=f"{equations.name}.{wrt}", target="user", wrt=wrt, summary="user claim",
+                        seed_ref="user claim", closed_form=closed_form, numeric_rule=None, numeric_operands=(),
+                        presentations=(equations,))
+    return verify_concrete(rule, equations, sizes), verify_general(rule, equations)

@@ -68,3 +68,27 @@ def test_bad_claims_are_named():
     clash = dataclasses.replace(RIDGE, objective=lambda o, d, s: Trace(o["W"] * o["W"]))
     with pytest.raises(ValueError, match="shapes clash"):
         check_gradient(clash, {"m": 3, "n": 4})
+
+
+def test_a_claim_stated_as_scalar_equations():
+    # a new layer, y_i = sum_k w_ik x_k^2: is dJ/dx = 2 x ⊙ (W^T g)? (and not W^T g)
+    from sympy import HadamardProduct, Sum, Symbol
+
+    from symbolic.claims import check_equations, layer_equations
+    from symbolic.equations import Operand as Op
+
+    def equation(ops, i):
+        k = Symbol("k", integer=True)
+        return Sum(ops["weight"](i, k) * ops["x"](k) ** 2, (k, 1, ops["size:in"]))
+
+    layer = layer_equations(
+        "square_then_linear", {"in": "M", "out": "N"},
+        (Op("x", "x", "x", "in"), Op("weight", "W", "w", "out", "in"), Op("grad_output", "G", "g", "out")),
+        Op("y", "y", "y", "out"), equation,
+    )
+    right = lambda o: 2 * HadamardProduct(o["x"], o["weight"].T * o["grad_output"])
+    wrong = lambda o: o["weight"].T * o["grad_output"]
+    concrete, general = check_equations(layer, "x", right, {"in": 3, "out": 2})
+    assert concrete.holds and general.holds
+    concrete, general = check_equations(layer, "x", wrong, {"in": 3, "out": 2})
+    assert not concrete.holds and concrete.mismatch.index == (1, 1) and not general.holds
