@@ -12,7 +12,8 @@ from pathlib import Path
 
 from proofs.compile import TEX_INSTALL_HINT, LatexError, compile_pdf, publish, staging_directory, tex_available
 from proofs.document import render
-from proofs.targets import TARGETS, Derivation, Target
+from proofs.results import Derivation
+from proofs.targets import TARGETS, Target
 
 
 @dataclass
