@@ -100,13 +100,17 @@ def _derive_rows(result) -> list[tuple[str, ...]]:
 def command_prove(args) -> int:
     staging = staging_directory(args.out)
     keep, failed = [], False
-    for target in _targets(args.targets):
-        sizes = {**target.default_sizes, **args.sizes}
-        tex, pdf, error = write_proof(target, staging, sizes, args.pdf)
-        keep += [name for name in (tex, pdf) if name]
-        if args.pdf and not pdf:
-            failed = True
-            print(f"{target.name}: PDF not built: {error}", file=sys.stderr)
+    try:
+        for target in _targets(args.targets):
+            sizes = {**target.default_sizes, **args.sizes}
+            tex, pdf, error = write_proof(target, staging, sizes, args.pdf)
+            keep += [name for name in (tex, pdf) if name]
+            if args.pdf and not pdf:
+                failed = True
+                print(f"{target.name}: PDF not built: {error}", file=sys.stderr)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # whole or nothing: no staging directory left behind
+        raise
     for path in publish(staging, args.out, tuple(keep)):
         print(f"wrote {path}")
     if not args.pdf:

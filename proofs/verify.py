@@ -13,7 +13,7 @@ from sympy.core.function import AppliedUndef
 from sympy.parsing.sympy_parser import parse_expr
 
 from proofs.document import Document, Equation, Math, Section, Text
-from symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_general
+from symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_general, symbols_for
 from symbolic.identities import IdentityClaim, Operand, build, check, sweep
 from symbolic.identities import prove_general as prove_identity_general
 from symbolic.kron import Vec, VecRowMajor
@@ -72,8 +72,6 @@ def identity_claim(lhs: str, rhs: str, operands) -> IdentityClaim:
 def gradient_document(verdict, fd_report, general) -> Document:
     claim = verdict.claim
     holds, derived_entry, stated_entry, reason = general
-    from symbolic.claims import symbols_for
-
     operands, dims, scalars = symbols_for(claim, None)
     blocks = [
         Text.of("Objective and claimed gradient (denominator layout), with symbolic sizes:"),

@@ -22,7 +22,7 @@ from sympy import Indexed, Matrix, MatrixSymbol, Rational, Symbol, cancel, diff,
 from sympy.matrices.common import ShapeError
 
 from numeric.gradcheck import compare
-from symbolic.identities import Operand, explicit_symbols
+from symbolic.identities import Operand, dimension_names, dimension_value, explicit_symbols
 from symbolic.indexed import normal_form
 from symbolic.structured import StructureMismatch, entry, structure
 
@@ -40,12 +40,7 @@ class GradientClaim:
     seed_ref: str = "user claim"
 
     def dimensions(self) -> tuple[str, ...]:
-        names = []
-        for operand in self.operands:
-            for dim in (operand.rows, operand.cols):
-                if dim != "1" and not dim.isdigit() and dim not in names:
-                    names.append(dim)
-        return tuple(names)
+        return dimension_names(self.operands)
 
 
 @dataclass(frozen=True)
@@ -79,21 +74,13 @@ class GradientVerdict:
         return self.counterexample is None
 
 
-def _dimension(value, dims):
-    if value == "1":
-        return 1
-    if str(value).isdigit():
-        return int(value)
-    return dims[value]
-
-
 def symbols_for(claim: GradientClaim, sizes: dict | None):
     """(operands as MatrixSymbols, dims, scalars) with symbolic or concrete dimensions."""
     dims = {name: Symbol(name, integer=True, positive=True) for name in claim.dimensions()} if sizes is None else dict(sizes)
     missing = [name for name in claim.dimensions() if name not in dims]
     if missing:
         raise ValueError(f"claim {claim.key}: sizes for {missing} are required, got {sizes}")
-    operands = {o.name: MatrixSymbol(o.name, _dimension(o.rows, dims), _dimension(o.cols, dims)) for o in claim.operands}
+    operands = {o.name: MatrixSymbol(o.name, dimension_value(o.rows, dims), dimension_value(o.cols, dims)) for o in claim.operands}
     scalars = {name: Symbol(name) for name in claim.scalars}
     return operands, dims, scalars
 

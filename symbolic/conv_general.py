@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from sympy import IndexedBase, KroneckerDelta, Mul, Sum, Symbol, diff, expand, solve
 
-from symbolic.indexed import _canonical_term, _flat_terms, _sift, expand_indices
+from symbolic.indexed import normal_form
 
 ZERO_EXTENSION = "sifting with zero extension and dilation of G"
 REFLECTION = "reflection of the kernel index, p' = K + 1 - p"
@@ -91,20 +91,8 @@ def _sift_zero_extended(limits, body):
 
 
 def _derived_normal_form(entry, ranges):
-    total = 0
-    for limits, body in _flat_terms(_chain(entry)):
-        limits, body = _sift(list(limits), body, ranges)
-        limits, body = _sift_zero_extended(limits, body)
-        total += _canonical_term(limits, expand_indices(body))
-    return total
-
-
-def _normal(expr, ranges):
-    total = 0
-    for limits, body in _flat_terms(expand_indices(expr)):
-        limits, body = _sift(list(limits), body, ranges)
-        total += _canonical_term(limits, body)
-    return total
+    """The chain rule for ``entry`` in normal form, with the zero-extension rule for dX."""
+    return normal_form(_chain(entry), ranges, extra_rule=_sift_zero_extended)
 
 
 @dataclass(frozen=True)
@@ -134,7 +122,7 @@ def prove_grad_input() -> ConvGeneralProof:
                  (q_r, 1, K), (p_r, 1, K), (o, 1, O))
     reindexed = Sum(closed.function.xreplace({p_r: K + 1 - p, q_r: K + 1 - q}), (q, 1, K), (p, 1, K), (o, 1, O))
     derived = _derived_normal_form(entry, ranges)
-    holds = expand(derived - _normal(reindexed, ranges)) == 0
+    holds = expand(derived - normal_form(reindexed, ranges)) == 0
     return ConvGeneralProof("input", entry, _chain(entry), derived, closed, reindexed, holds)
 
 
@@ -146,7 +134,7 @@ def prove_grad_weight() -> ConvGeneralProof:
                  (v, 1, W_OUT), (u, 1, H_OUT), (n, 1, N))
     derived = _derived_normal_form(entry, ranges)
     return ConvGeneralProof("weight", entry, _chain(entry), derived, closed, closed,
-                            expand(derived - _normal(closed, ranges)) == 0)
+                            expand(derived - normal_form(closed, ranges)) == 0)
 
 
 def prove_grad_bias() -> ConvGeneralProof:
@@ -156,7 +144,7 @@ def prove_grad_bias() -> ConvGeneralProof:
     closed = Sum(g[n, o0, u, v], (v, 1, W_OUT), (u, 1, H_OUT), (n, 1, N))
     derived = _derived_normal_form(entry, ranges)
     return ConvGeneralProof("bias", entry, _chain(entry), derived, closed, closed,
-                            expand(derived - _normal(closed, ranges)) == 0)
+                            expand(derived - normal_form(closed, ranges)) == 0)
 
 
 def general_proofs() -> tuple[ConvGeneralProof, ...]:

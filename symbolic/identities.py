@@ -61,12 +61,22 @@ class IdentityClaim:
     symbolic_up_to: Callable[[dict], bool] = field(default=lambda sizes: True)
 
     def dimensions(self) -> tuple[str, ...]:
-        names = []
-        for operand in self.operands:
-            for dim in (operand.rows, operand.cols):
-                if dim != "1" and dim not in names:
-                    names.append(dim)
-        return tuple(names)
+        return dimension_names(self.operands)
+
+
+def dimension_names(operands) -> tuple[str, ...]:
+    """The named dimensions of the operands, in order of appearance (a literal size is not a name)."""
+    names = []
+    for operand in operands:
+        for dim in (operand.rows, operand.cols):
+            if not dim.isdigit() and dim not in names:
+                names.append(dim)
+    return tuple(names)
+
+
+def dimension_value(dim: str, dims: dict):
+    """The size of a dimension: a literal integer ("1", "3") or the value of a named one."""
+    return int(dim) if dim.isdigit() else dims[dim]
 
 
 def _dimension_symbols(claim):
@@ -83,10 +93,9 @@ def build(claim: IdentityClaim, sizes: dict | None = None):
     if missing:
         raise ValueError(f"claim {claim.key}: sizes for {missing} are required, got {sizes}")
 
-    def size(dim):
-        return 1 if dim == "1" else dims[dim]
-
-    operands = {o.name: MatrixSymbol(o.name, size(o.rows), size(o.cols)) for o in claim.operands}
+    operands = {
+        o.name: MatrixSymbol(o.name, dimension_value(o.rows, dims), dimension_value(o.cols, dims)) for o in claim.operands
+    }
     try:
         lhs, rhs = claim.lhs(operands, dims), claim.rhs(operands, dims)
     except ShapeError as error:

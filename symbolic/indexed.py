@@ -70,7 +70,7 @@ def _sifting_delta(term, variable, low, high, ranges):
     return None
 
 
-def normal_form(expr, ranges):
+def normal_form(expr, ranges, extra_rule=None):
     """A canonical form of an index expression, so that equal expressions compare equal.
 
     The expression is flattened into a sum of terms c * sum_{limits} (product) by linearity and
@@ -79,11 +79,15 @@ def normal_form(expr, ranges):
     of ``ranges`` or another summation variable); a summation over a variable absent from its
     body becomes a factor (its count); then summation variables are renamed in the order that
     makes the term smallest over all orders of the limits (interchange of finite sums).
+    ``extra_rule(limits, body) -> (limits, body)`` adds a named rule of a caller's own after sifting
+    (the convolution's sifting with zero extension, ``symbolic.conv_general``).
     """
     total = 0
     for limits, body in _flat_terms(expand_indices(expr)):
         limits, body = _sift(list(limits), body, ranges)
-        total += _canonical_term(limits, body)
+        if extra_rule is not None:
+            limits, body = extra_rule(limits, body)
+        total += _canonical_term(limits, expand_indices(body))
     return total
 
 

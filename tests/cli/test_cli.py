@@ -211,3 +211,28 @@ def test_check_against_torch_runs_or_says_how_to_get_it():
         assert result.returncode == 2 and "pip install 'gradproof[torch]'" in result.stderr
     else:
         assert result.returncode == 0 and "PyTorch autograd" in result.stdout and "MISMATCH" not in result.stdout
+
+
+def test_prove_failure_midway_leaves_nothing(tmp_path, monkeypatch):
+    def exploding(target, staging, sizes, want_pdf):
+        raise RuntimeError("document crashed")
+
+    monkeypatch.setattr(cli, "write_proof", exploding)
+    with pytest.raises(RuntimeError, match="document crashed"):
+        cli.main(["prove", "fc", "--out", str(tmp_path / "p")])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_derive_and_all_exit_1_when_a_derivation_fails(monkeypatch, tmp_path, capsys):
+    from proofs.results import Derivation
+
+    fc_target = TARGETS[0]
+    honest = fc_target.derive(fc_target.default_sizes)
+    broken = Derivation(honest.rules, (("planted failure", False, "a composite check that fails"),))
+    failing_target = type(fc_target)(**{**fc_target.__dict__, "derive": lambda sizes: broken})
+    monkeypatch.setattr(cli, "target_named", lambda name: failing_target)
+    assert cli.main(["derive", "fc"]) == 1
+    assert "planted failure: FAILS" in capsys.readouterr().out
+    monkeypatch.setattr(report, "TARGETS", (failing_target,))
+    assert cli.main(["all", "--out", str(tmp_path / "o"), "--no-pdf"]) == 1
+    assert "**NO**" in (tmp_path / "o" / "report.md").read_text()
