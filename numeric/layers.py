@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric import conv, pool, rules
+from numeric import conv, parallel, pool, rules
 from numeric.validation import as_float_array, require_positive_int, require_shape
 
 
@@ -210,25 +210,52 @@ class Conv2d(Layer):
                 )
         return x
 
+    def _output_hw(self, x) -> tuple[int, int]:
+        return tuple(conv.output_size(s, k, self.stride, self.padding, self.dilation)
+                     for s, k in zip(x.shape[2:], self.kernel_size))
+
     def forward(self, x):
+        """y = W phi(pad(x)) + b 1^T per sample; the batch is split over ``numeric.parallel``'s threads."""
         x = self._check_input(x)
-        columns, out_hw = conv.im2col(conv.pad2d(x, self.padding), self.kernel_size, self.stride, self.dilation)
+        weight, bias = self.params["weight"], self.params["bias"]
+        out_hw = self._output_hw(x)
+        n, taps = x.shape[0], self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        columns = np.empty((n, taps, out_hw[0] * out_hw[1]), dtype=x.dtype)
+        y = np.empty((n, self.out_channels, *out_hw), dtype=np.result_type(x, weight, bias))
+
+        def forward_chunk(chunk: slice) -> None:
+            conv.im2col(conv.pad2d(x[chunk], self.padding), self.kernel_size, self.stride, self.dilation,
+                        out=columns[chunk])
+            conv.conv2d_forward_from_columns(columns[chunk], weight, bias, out_hw, out=y[chunk])
+
+        parallel.map_over_batch(forward_chunk, n, y.dtype)
         self._cache = {"x": x, "columns": columns}
-        return conv.conv2d_forward_from_columns(columns, self.params["weight"], self.params["bias"], out_hw)
+        return y
 
     def backward(self, grad_output):
-        x = self._cached("x")
+        """dW = sum_n G_n phi(pad(X_n))^T, db = sum of G, dX = P_pad^T P_phi^T vec(W^T G), per chunk."""
+        x, columns = self._cached("x"), self._cached("columns")
         grad_output = as_float_array("grad_output", grad_output, where="Conv2d.backward")
-        expected = (x.shape[0], self.out_channels,
-                    *(conv.output_size(s, k, self.stride, self.padding, self.dilation)
-                      for s, k in zip(x.shape[2:], self.kernel_size)))
-        require_shape("grad_output", grad_output, expected, where="Conv2d.backward")
+        require_shape("grad_output", grad_output, (x.shape[0], self.out_channels, *self._output_hw(x)),
+                      where="Conv2d.backward")
+        weight = self.params["weight"]
         geometry = (self.stride, self.padding, self.dilation)
-        self.grads["weight"] = conv.conv2d_grad_weight_from_columns(
-            grad_output, self._cached("columns"), self.in_channels, self.kernel_size
-        )
-        self.grads["bias"] = conv.conv2d_grad_bias(grad_output)
-        return conv.conv2d_grad_input(grad_output, self.params["weight"], x.shape, *geometry)
+        grad_input = np.empty(x.shape, dtype=np.result_type(grad_output, weight))
+
+        def backward_chunk(chunk: slice):
+            grad_chunk = grad_output[chunk]
+            grad_input[chunk] = conv.conv2d_grad_input(grad_chunk, weight, grad_input[chunk].shape, *geometry)
+            return (conv.conv2d_grad_weight_from_columns(grad_chunk, columns[chunk], self.in_channels,
+                                                         self.kernel_size),
+                    conv.conv2d_grad_bias(grad_chunk))
+
+        chunk_sums = parallel.map_over_batch(backward_chunk, x.shape[0], grad_input.dtype)
+        weight_sum, bias_sum = chunk_sums[0]
+        for chunk_weight, chunk_bias in chunk_sums[1:]:  # in chunk order: the same sum on every run
+            weight_sum = weight_sum + chunk_weight
+            bias_sum = bias_sum + chunk_bias
+        self.grads["weight"], self.grads["bias"] = weight_sum, bias_sum
+        return grad_input
 
     def __repr__(self) -> str:
         return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

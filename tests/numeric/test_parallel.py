@@ -1,0 +1,73 @@
+"""numeric.parallel: the batch split gives the serial result, deterministically, and leaves BLAS as it was."""
+
+import numpy as np
+import pytest
+from threadpoolctl import ThreadpoolController
+
+from numeric import Conv2d, parallel
+
+
+@pytest.fixture
+def threads():
+    """Restore the thread count a test changes."""
+    before = parallel.get_num_threads()
+    yield parallel.set_num_threads
+    parallel.set_num_threads(before)
+
+
+@pytest.mark.parametrize("batch, parts", [(1, 2), (2, 2), (7, 3), (64, 2), (3, 8)])
+def test_batch_slices_cover_the_batch_once_in_order(batch, parts):
+    slices = parallel.batch_slices(batch, parts)
+    covered = [index for chunk in slices for index in range(batch)[chunk]]
+    assert covered == list(range(batch))
+    assert len(slices) == min(batch, parts)
+    assert all(chunk.stop > chunk.start for chunk in slices)
+
+
+def run_layer(x, grad, **geometry):
+    layer = Conv2d(x.shape[1], grad.shape[1], 3, rng=np.random.default_rng(1), **geometry)
+    y = layer.forward(x)
+    dx = layer.backward(grad)
+    return y, dx, layer.grads["weight"], layer.grads["bias"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("worker_count", [2, 3, 5])
+def test_split_batch_equals_the_serial_layer(threads, dtype, worker_count):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((7, 3, 9, 8)).astype(dtype)
+    grad = rng.standard_normal((7, 4, 5, 4)).astype(dtype)
+    geometry = {"stride": 2, "padding": 1, "dilation": 1}
+    threads(1)
+    serial = run_layer(x, grad, **geometry)
+    threads(worker_count)
+    split = run_layer(x, grad, **geometry)
+    again = run_layer(x, grad, **geometry)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for name, expected, actual, repeated in zip(("y", "dx", "dW", "db"), serial, split, again):
+        assert actual.dtype == expected.dtype, name
+        np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance, err_msg=name)
+        np.testing.assert_array_equal(actual, repeated, err_msg=f"{name} differs between two runs")
+
+
+def test_blas_thread_count_is_restored_after_a_split_call(threads):
+    threads(2)
+    controller = ThreadpoolController()
+    before = [entry["num_threads"] for entry in controller.info() if entry["user_api"] == "blas"]
+    run_layer(np.ones((4, 2, 6, 6)), np.ones((4, 3, 4, 4)))
+    after = [entry["num_threads"] for entry in ThreadpoolController().info() if entry["user_api"] == "blas"]
+    assert after == before
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_names_a_bad_value(bad):
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        parallel.set_num_threads(bad)
+
+
+def test_a_bad_environment_value_is_named(monkeypatch):
+    monkeypatch.setenv("GRADPROOF_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match="GRADPROOF_NUM_THREADS must be a positive integer, got 'many'"):
+        parallel._default_threads()
+    monkeypatch.setenv("GRADPROOF_NUM_THREADS", "3")
+    assert parallel._default_threads() == 3
