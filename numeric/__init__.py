@@ -1,13 +1,15 @@
 """gradproof's NumPy layer library (PyTorch layouts, float64 by default). Never imports SymPy.
 
 Public API: ``Linear``, ``ReLU``, ``Sequential``, ``SquaredLoss``, the pure gradient rules in
-``numeric.rules`` and the finite-difference checker in ``numeric.gradcheck``.
+``numeric.rules`` and the finite-difference checker in ``numeric.gradcheck``. Conv2d splits a
+batch over worker threads: ``set_num_threads`` / ``get_num_threads`` (``numeric.parallel``).
 """
 
 from numeric.gradcheck import CheckReport, check_layer, check_loss, check_model_with_loss
 from numeric.layers import AvgPool2d, Conv2d, Flatten, Layer, Linear, MaxPool2d, ReLU, Sequential
 from numeric.losses import SoftmaxCrossEntropy, SquaredLoss
 from numeric.optim import SGD
+from numeric.parallel import get_num_threads, set_num_threads
 
 __all__ = [
     "SGD",
@@ -25,4 +27,6 @@ __all__ = [
     "check_layer",
     "check_loss",
     "check_model_with_loss",
+    "get_num_threads",
+    "set_num_threads",
 ]

@@ -228,7 +228,7 @@ class Conv2d(Layer):
                         out=columns[chunk])
             conv.conv2d_forward_from_columns(columns[chunk], weight, bias, out_hw, out=y[chunk])
 
-        parallel.map_over_batch(forward_chunk, n, y.dtype)
+        parallel.map_over_batch(forward_chunk, n, y.dtype, work=y.size * taps)
         self._cache = {"x": x, "columns": columns}
         return y
 
@@ -249,7 +249,9 @@ class Conv2d(Layer):
                                                          self.kernel_size),
                     conv.conv2d_grad_bias(grad_chunk))
 
-        chunk_sums = parallel.map_over_batch(backward_chunk, x.shape[0], grad_input.dtype)
+        taps = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        chunk_sums = parallel.map_over_batch(backward_chunk, x.shape[0], grad_input.dtype,
+                                             work=2 * grad_output.size * taps)
         weight_sum, bias_sum = chunk_sums[0]
         for chunk_weight, chunk_bias in chunk_sums[1:]:  # in chunk order: the same sum on every run
             weight_sum = weight_sum + chunk_weight

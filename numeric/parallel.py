@@ -13,8 +13,12 @@ benchmarks/numeric_conv.py measures the effect. NumPy releases the GIL inside ``
 ufunc loops on numeric dtypes, so the threads do run in parallel.
 
 While the workers run, BLAS is limited to one thread with threadpoolctl (the limit is process-wide,
-for the duration of the call). Object arrays (SymPy symbols) and batches of one run serially,
-in the calling thread, without touching BLAS.
+for the duration of the call). Object arrays (SymPy symbols), batches of one and small calls run
+serially, in the calling thread, without touching BLAS: a split costs a few tenths of a
+millisecond here (the workers, and BLAS's own threads going down to one and back), which a call
+of fewer than about 5 million multiply-adds does not earn back. Measured with Conv2d forward +
+backward, 3 x 3 kernels, 2 cores, splitting every call: 2.4 M multiply-adds per GEMM ran 1.3x
+slower split, 4.7 M broke even, 9.4 M took 0.73x the time.
 
 Thread count: ``set_num_threads(n)``; by default the environment variable GRADPROOF_NUM_THREADS,
 else OMP_NUM_THREADS, else the number of cores.
@@ -31,6 +35,9 @@ from typing import TypeVar
 import numpy as np
 
 Result = TypeVar("Result")
+
+MIN_SPLIT_WORK = 5_000_000
+"""Multiply-adds of one call below which ``map_over_batch`` runs serially (see the module docstring)."""
 
 _lock = threading.Lock()
 _state: dict = {"threads": None, "executor": None, "controller": None}
@@ -86,14 +93,15 @@ def _executor_and_controller():
         return _state["executor"], _state["controller"]
 
 
-def map_over_batch(function: Callable[[slice], Result], batch_size: int, dtype) -> list[Result]:
+def map_over_batch(function: Callable[[slice], Result], batch_size: int, dtype, work: int) -> list[Result]:
     """``[function(chunk) for chunk in batch_slices(batch_size, threads)]``, the chunks in threads.
 
-    Runs serially (one chunk, the whole batch) when there is one thread, one sample, or an object
-    dtype. The results come back in chunk order, so sums over them are deterministic.
+    ``work`` is the call's multiply-adds (its GEMMs). Runs serially (one chunk, the whole batch)
+    when there is one thread, one sample, an object dtype or less work than ``MIN_SPLIT_WORK``.
+    The results come back in chunk order, so sums over them are deterministic.
     """
     threads = get_num_threads()
-    if threads == 1 or batch_size < 2 or np.dtype(dtype) == object:
+    if threads == 1 or batch_size < 2 or np.dtype(dtype) == object or work < MIN_SPLIT_WORK:
         return [function(slice(0, batch_size))]
     executor, controller = _executor_and_controller()
     with controller.limit(limits=1, user_api="blas"):

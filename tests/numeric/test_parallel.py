@@ -15,6 +15,12 @@ def threads():
     parallel.set_num_threads(before)
 
 
+@pytest.fixture
+def split_every_call(monkeypatch):
+    """Small test layers would run serially (MIN_SPLIT_WORK); make them split."""
+    monkeypatch.setattr(parallel, "MIN_SPLIT_WORK", 0)
+
+
 @pytest.mark.parametrize("batch, parts", [(1, 2), (2, 2), (7, 3), (64, 2), (3, 8)])
 def test_batch_slices_cover_the_batch_once_in_order(batch, parts):
     slices = parallel.batch_slices(batch, parts)
@@ -33,7 +39,7 @@ def run_layer(x, grad, **geometry):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
 @pytest.mark.parametrize("worker_count", [2, 3, 5])
-def test_split_batch_equals_the_serial_layer(threads, dtype, worker_count):
+def test_split_batch_equals_the_serial_layer(threads, split_every_call, dtype, worker_count):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((7, 3, 9, 8)).astype(dtype)
     grad = rng.standard_normal((7, 4, 5, 4)).astype(dtype)
@@ -50,7 +56,7 @@ def test_split_batch_equals_the_serial_layer(threads, dtype, worker_count):
         np.testing.assert_array_equal(actual, repeated, err_msg=f"{name} differs between two runs")
 
 
-def test_blas_thread_count_is_restored_after_a_split_call(threads):
+def test_blas_thread_count_is_restored_after_a_split_call(threads, split_every_call):
     threads(2)
     controller = ThreadpoolController()
     before = [entry["num_threads"] for entry in controller.info() if entry["user_api"] == "blas"]
@@ -71,3 +77,23 @@ def test_a_bad_environment_value_is_named(monkeypatch):
         parallel._default_threads()
     monkeypatch.setenv("GRADPROOF_NUM_THREADS", "3")
     assert parallel._default_threads() == 3
+
+
+def test_small_calls_and_object_arrays_run_serially_in_the_calling_thread(threads):
+    import threading
+
+    threads(2)
+    seen = []
+
+    def record(chunk):
+        seen.append((chunk, threading.current_thread()))
+        return chunk
+
+    caller = threading.current_thread()
+    for dtype, work in ((np.float64, parallel.MIN_SPLIT_WORK - 1), (object, 10**9)):
+        seen.clear()
+        assert parallel.map_over_batch(record, 8, dtype, work=work) == [slice(0, 8)]
+        assert seen == [(slice(0, 8), caller)]
+    seen.clear()
+    assert parallel.map_over_batch(record, 8, np.float64, work=parallel.MIN_SPLIT_WORK) == [slice(0, 4), slice(4, 8)]
+    assert all(thread is not caller for _, thread in seen)
