@@ -89,7 +89,7 @@ def gemm_floor_step(config, dtype_name: str):
         grad[part] @ columns[part].transpose(0, 2, 1)
         weight_t @ grad[part]
 
-    return lambda: parallel.map_over_batch(chunk, n, dtype)
+    return lambda: parallel.map_over_batch(chunk, n, dtype, work=3 * n * config["c_out"] * taps * positions)
 
 
 def torch_step(torch, config, dtype_name: str):
