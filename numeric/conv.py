@@ -116,7 +116,7 @@ def conv2d_forward_from_columns(columns, weight, bias, out_hw, out=None):
     n, c_out = columns.shape[0], weight.shape[0]
     if out is None:
         out = np.empty((n, c_out, *out_hw), dtype=np.result_type(columns, weight, bias))
-    result = out.reshape(n, c_out, -1)
+    result = out.reshape(n, c_out, out_hw[0] * out_hw[1])  # sizes, not -1: the batch may be empty
     np.matmul(weight.reshape(c_out, -1), columns, out=result)
     result += bias.reshape(1, -1, 1)  # in place: a fresh output array costs as much as the GEMM here
     return out
@@ -136,7 +136,7 @@ def conv2d_grad_weight(grad_output, x, kernel: tuple[int, int], stride: int = 1,
 def conv2d_grad_weight_from_columns(grad_output, columns, in_channels: int, kernel: tuple[int, int]):
     """dL/dW = sum_n G_n phi(pad(X_n))^T (seed 004), from the forward pass's im2col columns."""
     n, c_out = grad_output.shape[:2]
-    per_sample = grad_output.reshape(n, c_out, -1) @ columns.transpose(0, 2, 1)
+    per_sample = grad_output.reshape(n, c_out, columns.shape[2]) @ columns.transpose(0, 2, 1)
     return per_sample.sum(axis=0).reshape(c_out, in_channels, *kernel)
 
 
@@ -145,7 +145,8 @@ def conv2d_grad_input(grad_output, weight, input_shape, stride: int = 1, padding
     n, c, h, w = input_shape
     c_out = weight.shape[0]
     # W^T made contiguous once: matmul of a transposed 2-D operand against a stack was up to 2x slower.
-    column_grads = np.ascontiguousarray(weight.reshape(c_out, -1).T) @ grad_output.reshape(n, c_out, -1)
+    positions = grad_output.shape[2] * grad_output.shape[3]
+    column_grads = np.ascontiguousarray(weight.reshape(c_out, -1).T) @ grad_output.reshape(n, c_out, positions)
     padded = col2im(column_grads, (n, c, h + 2 * padding, w + 2 * padding), weight.shape[2:], stride, dilation,
                     grad_output.shape[2:])
     return padded[:, :, padding : padding + h, padding : padding + w]

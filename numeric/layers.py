@@ -344,7 +344,7 @@ class Flatten(Layer):
         if x.ndim < 2:
             raise ValueError(f"Flatten.forward: x must have a batch axis and at least one more, got shape {x.shape}")
         self._cache = {"shape": x.shape}
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))  # not -1: the batch may be empty
 
     def backward(self, grad_output):
         shape = self._cached("shape")

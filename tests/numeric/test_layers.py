@@ -5,7 +5,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numeric import Linear, ReLU, Sequential, SquaredLoss, check_layer, check_loss, check_model_with_loss
+from numeric import (
+    Conv2d,
+    Flatten,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    SquaredLoss,
+    check_layer,
+    check_loss,
+    check_model_with_loss,
+)
 
 
 def test_linear_contract_shapes_and_forward():
@@ -130,3 +141,19 @@ def test_squared_loss_rejects_mismatched_target_and_unknown_reduction():
         SquaredLoss().value(np.ones((2, 3)), np.ones((3, 2)))
     with pytest.raises(ValueError, match="reduction must be one of"):
         SquaredLoss("max")
+
+
+@pytest.mark.parametrize("make_layer, input_shape", [
+    (lambda: Conv2d(2, 3, 3, padding=1, rng=np.random.default_rng(0)), (0, 2, 5, 5)),
+    (lambda: Flatten(), (0, 2, 4, 4)),
+    (lambda: MaxPool2d(2), (0, 2, 4, 4)),
+    (lambda: ReLU(), (0, 3)),
+    (lambda: Linear(3, 2, rng=np.random.default_rng(0)), (0, 3)),
+])
+def test_an_empty_batch_gives_empty_outputs_and_zero_gradients(make_layer, input_shape):
+    layer = make_layer()
+    y = layer.forward(np.zeros(input_shape))
+    assert y.shape[0] == 0
+    assert layer.backward(np.zeros(y.shape)).shape == input_shape
+    for name, grad in layer.grads.items():
+        assert grad.shape == layer.params[name].shape and not grad.any(), name
