@@ -9,8 +9,11 @@ Fairness. Both sides use the same thread count (``--threads``, default: the numb
 Torch is timed in a child process started by this script, with torch's own defaults: in one
 process torch's OpenMP threads either spin after each op and take the cores from NumPy's BLAS
 threads, or (OMP_WAIT_POLICY=PASSIVE) sleep and make torch up to a third slower here, so neither
-side would be measured at its best. The two sides alternate in ``--rounds`` rounds, so that a
-slow phase of this (shared, noisy) machine lands on both; the medians are over all rounds.
+side would be measured at its best. The reference figures (NumPy's square GEMM rate, the layer's
+GEMMs alone) are timed in child processes too: measured in this process just before a
+configuration, their large arrays slowed that configuration by up to a third. The parent times
+only gradproof's layer. The measurements alternate in ``--rounds`` rounds, so that a slow phase
+of this (shared, noisy) machine lands on all of them; the medians are over all rounds.
 
 Run, with gradproof installed: .venv/bin/python benchmarks/numeric_conv.py [--repeats 9] [--rounds 3]
 (`pip install torch==2.13.0` installs the CPU build that is on this machine.)
@@ -121,21 +124,38 @@ def square_gemm_step(dtype_name: str):
     return lambda: a @ a
 
 
-def torch_child(repeats: int, threads: int) -> None:
-    """Run in the child process: print {label: [seconds, ...]} as JSON for every configuration."""
+def torch_child(repeats: int, threads: int) -> dict:
+    """In a child process: torch's seconds per configuration, {label: [seconds, ...]}."""
     import torch
 
     torch.set_num_threads(threads)
     samples = {label(config, name): timings(torch_step(torch, config, name), repeats)
                for name, _ in DTYPES for config in CONFIGS}
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "samples": samples}))
+    return {"version": f"torch {torch.__version__}, {torch.get_num_threads()} threads", "samples": samples}
 
 
-def run_torch_child(repeats: int, threads: int) -> dict:
-    command = [sys.executable, __file__, "--torch-child", "--repeats", str(repeats), "--threads", str(threads)]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+def square_gemm_child(repeats: int, threads: int) -> dict:
+    """In a child process: NumPy's 1024 x 1024 GEMM, {dtype: [seconds, ...]}. A child, because
+    in this process the GEMM's 8 MB arrays changed the allocator's state enough to slow the next
+    configuration measured by up to a third."""
+    return {"samples": {name: timings(square_gemm_step(name), repeats) for name, _ in DTYPES}}
+
+
+def gemm_floor_child(repeats: int, threads: int) -> dict:
+    """In a child process, for the same reason: the GEMM-only step per configuration."""
+    return {"samples": {label(config, name): timings(gemm_floor_step(config, name), repeats)
+                        for name, _ in DTYPES for config in CONFIGS}}
+
+
+CHILDREN = {"torch": torch_child, "square-gemm": square_gemm_child, "gemm-floor": gemm_floor_child}
+
+
+def run_child(kind: str, repeats: int, threads: int) -> dict:
+    command = [sys.executable, __file__, "--child", kind, "--repeats", str(repeats), "--threads", str(threads)]
+    environment = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     if completed.returncode != 0:
-        raise SystemExit(f"the torch child process failed:\n{completed.stderr}")
+        raise SystemExit(f"the {kind} child process failed:\n{completed.stderr}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -144,11 +164,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9, help="timed runs per configuration and round")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of gradproof and torch")
     parser.add_argument("--threads", type=int, default=None, help="threads for both sides (default: all cores)")
-    parser.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     args = parser.parse_args()
     threads = args.threads or int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count())
-    if args.torch_child:
-        torch_child(args.repeats, threads)
+    if args.child:
+        print(json.dumps(CHILDREN[args.child](args.repeats, threads)))
         return
     # NumPy's BLAS and gradproof's own worker threads read these before NumPy is imported.
     os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
@@ -161,14 +181,16 @@ def main() -> None:
     square_gemm: dict[str, list[float]] = {}
     torch_version = None
     for _ in range(args.rounds):
+        for name, samples in run_child("square-gemm", args.repeats, threads)["samples"].items():
+            square_gemm.setdefault(name, []).extend(samples)
+        for key, samples in run_child("gemm-floor", args.repeats, threads)["samples"].items():
+            floor.setdefault(key, []).extend(samples)
         for name, _target in DTYPES:
-            square_gemm.setdefault(name, []).extend(timings(square_gemm_step(name), args.repeats))
             for config in CONFIGS:
                 ours.setdefault(label(config, name), []).extend(timings(gradproof_step(config, name), args.repeats))
-                floor.setdefault(label(config, name), []).extend(timings(gemm_floor_step(config, name), args.repeats))
         if has_torch:
-            child = run_torch_child(args.repeats, threads)
-            torch_version = f"torch {child['torch']}, {child['threads']} threads"
+            child = run_child("torch", args.repeats, threads)
+            torch_version = child["version"]
             for key, samples in child["samples"].items():
                 theirs.setdefault(key, []).extend(samples)
     print(f"{torch_version or 'torch is not installed (pip install torch==2.13.0): reporting the fraction of NumPy GEMM peak instead'}; "
