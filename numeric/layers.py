@@ -210,6 +210,17 @@ class Conv2d(Layer):
                 )
         return x
 
+    def _work_array(self, name: str, shape: tuple, dtype) -> np.ndarray:
+        """An uninitialised array kept from the last call when shape and dtype match. Only for
+        arrays that never leave the layer: a fresh one per call of tens of MB is fresh memory from
+        the kernel each time (page faults), which cost as much as filling it."""
+        work = getattr(self, "_work", {})
+        array = work.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = work[name] = np.empty(shape, dtype=dtype)
+            self._work = work
+        return array
+
     def _output_hw(self, x) -> tuple[int, int]:
         return tuple(conv.output_size(s, k, self.stride, self.padding, self.dilation)
                      for s, k in zip(x.shape[2:], self.kernel_size))
@@ -220,7 +231,7 @@ class Conv2d(Layer):
         weight, bias = self.params["weight"], self.params["bias"]
         out_hw = self._output_hw(x)
         n, taps = x.shape[0], self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        columns = np.empty((n, taps, out_hw[0] * out_hw[1]), dtype=x.dtype)
+        columns = self._work_array("columns", (n, taps, out_hw[0] * out_hw[1]), x.dtype)
         y = np.empty((n, self.out_channels, *out_hw), dtype=np.result_type(x, weight, bias))
 
         def forward_chunk(chunk: slice) -> None:
