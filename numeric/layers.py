@@ -191,6 +191,12 @@ class Conv2d(Layer):
         self.params["weight"] = rng.uniform(-bound, bound, (self.out_channels, self.in_channels, *self.kernel_size))
         self.params["bias"] = rng.uniform(-bound, bound, (self.out_channels,))
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        self._work: dict[str, np.ndarray] = {}
+
+    @property
+    def taps(self) -> int:
+        """C_in kH kW: the rows of im2col's columns, the inner dimension of every GEMM."""
+        return self.in_channels * self.kernel_size[0] * self.kernel_size[1]
 
     def _check_input(self, x):
         x = as_float_array("x", x, where="Conv2d.forward")
@@ -214,11 +220,9 @@ class Conv2d(Layer):
         """An uninitialised array kept from the last call when shape and dtype match. Only for
         arrays that never leave the layer: a fresh one per call of tens of MB is fresh memory from
         the kernel each time (page faults), which cost as much as filling it."""
-        work = getattr(self, "_work", {})
-        array = work.get(name)
+        array = self._work.get(name)
         if array is None or array.shape != shape or array.dtype != dtype:
-            array = work[name] = np.empty(shape, dtype=dtype)
-            self._work = work
+            array = self._work[name] = np.empty(shape, dtype=dtype)
         return array
 
     def _output_hw(self, x) -> tuple[int, int]:
@@ -230,8 +234,8 @@ class Conv2d(Layer):
         x = self._check_input(x)
         weight, bias = self.params["weight"], self.params["bias"]
         out_hw = self._output_hw(x)
-        n, taps = x.shape[0], self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        columns = self._work_array("columns", (n, taps, out_hw[0] * out_hw[1]), x.dtype)
+        n = x.shape[0]
+        columns = self._work_array("columns", (n, self.taps, out_hw[0] * out_hw[1]), x.dtype)
         y = np.empty((n, self.out_channels, *out_hw), dtype=np.result_type(x, weight, bias))
 
         def forward_chunk(chunk: slice) -> None:
@@ -239,7 +243,7 @@ class Conv2d(Layer):
                         out=columns[chunk])
             conv.conv2d_forward_from_columns(columns[chunk], weight, bias, out_hw, out=y[chunk])
 
-        parallel.map_over_batch(forward_chunk, n, y.dtype, work=y.size * taps)
+        parallel.map_over_batch(forward_chunk, n, y.dtype, work=y.size * self.taps)
         self._cache = {"x": x, "columns": columns}
         return y
 
@@ -260,9 +264,8 @@ class Conv2d(Layer):
                                                          self.kernel_size),
                     conv.conv2d_grad_bias(grad_chunk))
 
-        taps = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         chunk_sums = parallel.map_over_batch(backward_chunk, x.shape[0], grad_input.dtype,
-                                             work=2 * grad_output.size * taps)
+                                             work=2 * grad_output.size * self.taps)
         weight_sum, bias_sum = chunk_sums[0]
         for chunk_weight, chunk_bias in chunk_sums[1:]:  # in chunk order: the same sum on every run
             weight_sum = weight_sum + chunk_weight
