@@ -56,7 +56,7 @@ def timings(step, repeats: int) -> list[float]:
 def gradproof_step(config, dtype_name: str):
     import numpy as np
 
-    from numeric import Conv2d
+    from gradproof.numeric import Conv2d
 
     dtype = np.dtype(dtype_name)
     rng = np.random.default_rng(0)
@@ -77,7 +77,7 @@ def gemm_floor_step(config, dtype_name: str):
     what the layer would cost if im2col, col2im, padding and the sums were free."""
     import numpy as np
 
-    from numeric import parallel
+    from gradproof.numeric import parallel
 
     dtype = np.dtype(dtype_name)
     rng = np.random.default_rng(0)

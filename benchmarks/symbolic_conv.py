@@ -16,7 +16,7 @@ import time
 
 import sympy
 
-from symbolic.conv import ConvGeometry, scalar_equations, verify
+from gradproof.symbolic.layers.conv import ConvGeometry, scalar_equations, verify
 
 
 def gradproof_seconds(size: int) -> float:

@@ -5,11 +5,11 @@ Public API: ``Linear``, ``ReLU``, ``Sequential``, ``SquaredLoss``, the pure grad
 batch over worker threads: ``set_num_threads`` / ``get_num_threads`` (``numeric.parallel``).
 """
 
-from numeric.gradcheck import CheckReport, check_layer, check_loss, check_model_with_loss
-from numeric.layers import AvgPool2d, Conv2d, Flatten, Layer, Linear, MaxPool2d, ReLU, Sequential
-from numeric.losses import SoftmaxCrossEntropy, SquaredLoss
-from numeric.optim import SGD
-from numeric.parallel import get_num_threads, set_num_threads
+from gradproof.numeric.gradcheck import CheckReport, check_layer, check_loss, check_model_with_loss
+from gradproof.numeric.layers import AvgPool2d, Conv2d, Flatten, Layer, Linear, MaxPool2d, ReLU, Sequential
+from gradproof.numeric.losses import SoftmaxCrossEntropy, SquaredLoss
+from gradproof.numeric.optim import SGD
+from gradproof.numeric.parallel import get_num_threads, set_num_threads
 
 __all__ = [
     "SGD",

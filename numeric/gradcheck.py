@@ -264,7 +264,7 @@ def _objective_at(model, loss, x, target, regularization):
 
 
 def _objective_gradients(model, loss, x, target, regularization):
-    from numeric.pool import objective_grad
+    from gradproof.numeric.rules.objective import objective_grad
 
     grad_input = model.backward(loss.gradient(model.forward(x), target))
     grads = {name: objective_grad(model.params[name], model.grads[name], regularization) for name in model.params}

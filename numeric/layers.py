@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric import conv, parallel, pool, rules
-from numeric.validation import as_float_array, require_positive_int, require_shape
+from gradproof.numeric import parallel
+from gradproof.numeric.rules import conv as conv_rules
+from gradproof.numeric.rules import fc as fc_rules
+from gradproof.numeric.rules import pooling as pool_rules
+from gradproof.numeric.validation import as_float_array, require_positive_int, require_shape
 
 
 class Layer:
@@ -70,7 +73,7 @@ class Linear(Layer):
         x = as_float_array("x", x, where="Linear.forward")
         require_shape("x", x, (None, self.in_features), where="Linear.forward")
         self._cache = {"x": x}
-        return rules.linear_forward(x, self.params["weight"], self.params["bias"])
+        return fc_rules.linear_forward(x, self.params["weight"], self.params["bias"])
 
     def backward(self, grad_output):
         x = self._cached("x")
@@ -78,9 +81,9 @@ class Linear(Layer):
         require_shape(
             "grad_output", grad_output, (x.shape[0], self.out_features), where="Linear.backward"
         )
-        self.grads["weight"] = rules.linear_grad_weight(grad_output, x)
-        self.grads["bias"] = rules.linear_grad_bias(grad_output)
-        return rules.linear_grad_input(grad_output, self.params["weight"])
+        self.grads["weight"] = fc_rules.linear_grad_weight(grad_output, x)
+        self.grads["bias"] = fc_rules.linear_grad_bias(grad_output)
+        return fc_rules.linear_grad_input(grad_output, self.params["weight"])
 
     def __repr__(self) -> str:
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
@@ -94,15 +97,15 @@ class ReLU(Layer):
 
     def forward(self, x):
         x = as_float_array("x", x, where="ReLU.forward")
-        mask = rules.relu_mask(x)
+        mask = fc_rules.relu_mask(x)
         self._cache = {"mask": mask}
-        return rules.relu_forward(x, mask)
+        return fc_rules.relu_forward(x, mask)
 
     def backward(self, grad_output):
         mask = self._cached("mask")
         grad_output = as_float_array("grad_output", grad_output, where="ReLU.backward")
         require_shape("grad_output", grad_output, mask.shape, where="ReLU.backward")
-        return rules.relu_grad_input(grad_output, mask)
+        return fc_rules.relu_grad_input(grad_output, mask)
 
     def __repr__(self) -> str:
         return "ReLU()"
@@ -226,7 +229,7 @@ class Conv2d(Layer):
         return array
 
     def _output_hw(self, x) -> tuple[int, int]:
-        return tuple(conv.output_size(s, k, self.stride, self.padding, self.dilation)
+        return tuple(conv_rules.output_size(s, k, self.stride, self.padding, self.dilation)
                      for s, k in zip(x.shape[2:], self.kernel_size))
 
     def forward(self, x):
@@ -239,9 +242,9 @@ class Conv2d(Layer):
         y = np.empty((n, self.out_channels, *out_hw), dtype=np.result_type(x, weight, bias))
 
         def forward_chunk(chunk: slice) -> None:
-            conv.im2col(conv.pad2d(x[chunk], self.padding), self.kernel_size, self.stride, self.dilation,
+            conv_rules.im2col(conv_rules.pad2d(x[chunk], self.padding), self.kernel_size, self.stride, self.dilation,
                         out=columns[chunk])
-            conv.conv2d_forward_from_columns(columns[chunk], weight, bias, out_hw, out=y[chunk])
+            conv_rules.conv2d_forward_from_columns(columns[chunk], weight, bias, out_hw, out=y[chunk])
 
         parallel.map_over_batch(forward_chunk, n, y.dtype, work=y.size * self.taps)
         self._cache = {"x": x, "columns": columns}
@@ -259,10 +262,10 @@ class Conv2d(Layer):
 
         def backward_chunk(chunk: slice):
             grad_chunk = grad_output[chunk]
-            grad_input[chunk] = conv.conv2d_grad_input(grad_chunk, weight, grad_input[chunk].shape, *geometry)
-            return (conv.conv2d_grad_weight_from_columns(grad_chunk, columns[chunk], self.in_channels,
+            grad_input[chunk] = conv_rules.conv2d_grad_input(grad_chunk, weight, grad_input[chunk].shape, *geometry)
+            return (conv_rules.conv2d_grad_weight_from_columns(grad_chunk, columns[chunk], self.in_channels,
                                                          self.kernel_size),
-                    conv.conv2d_grad_bias(grad_chunk))
+                    conv_rules.conv2d_grad_bias(grad_chunk))
 
         chunk_sums = parallel.map_over_batch(backward_chunk, x.shape[0], grad_input.dtype,
                                              work=2 * grad_output.size * self.taps)
@@ -321,14 +324,14 @@ class MaxPool2d(_Pool2d):
 
     def forward(self, x):
         x = self._check_input(x)
-        argmax = pool.maxpool_argmax(x, self.kernel_size, self.stride)
+        argmax = pool_rules.maxpool_argmax(x, self.kernel_size, self.stride)
         self._cache = {"x": x, "argmax": argmax}
-        return pool.maxpool_forward(x, argmax, self.kernel_size, self.stride)
+        return pool_rules.maxpool_forward(x, argmax, self.kernel_size, self.stride)
 
     def backward(self, grad_output):
         grad_output = self._checked_grad(grad_output)
         x = self._cached("x")
-        return pool.maxpool_grad_input(grad_output, self._cached("argmax"), x.shape, self.kernel_size, self.stride)
+        return pool_rules.maxpool_grad_input(grad_output, self._cached("argmax"), x.shape, self.kernel_size, self.stride)
 
     def __repr__(self) -> str:
         return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
@@ -340,11 +343,11 @@ class AvgPool2d(_Pool2d):
     def forward(self, x):
         x = self._check_input(x)
         self._cache = {"x": x}
-        return pool.avgpool_forward(x, self.kernel_size, self.stride)
+        return pool_rules.avgpool_forward(x, self.kernel_size, self.stride)
 
     def backward(self, grad_output):
         grad_output = self._checked_grad(grad_output)
-        return pool.avgpool_grad_input(grad_output, self._cached("x").shape, self.kernel_size, self.stride)
+        return pool_rules.avgpool_grad_input(grad_output, self._cached("x").shape, self.kernel_size, self.stride)
 
     def __repr__(self) -> str:
         return f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride})"

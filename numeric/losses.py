@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric import pool, rules
-from numeric.validation import as_float_array, require_shape
+from gradproof.numeric.rules import cross_entropy as cross_entropy_rules
+from gradproof.numeric.rules import fc as fc_rules
+from gradproof.numeric.validation import as_float_array, require_shape
 
 REDUCTIONS = ("sum", "mean")
 
@@ -40,11 +41,11 @@ class SquaredLoss:
 
     def value(self, prediction, target):
         prediction, target, factor = self._checked(prediction, target, "SquaredLoss.value")
-        return rules.scale(rules.squared_loss_value(prediction, target), factor)
+        return fc_rules.scale(fc_rules.squared_loss_value(prediction, target), factor)
 
     def gradient(self, prediction, target):
         prediction, target, factor = self._checked(prediction, target, "SquaredLoss.gradient")
-        return rules.scale(rules.squared_loss_grad(prediction, target), factor)
+        return fc_rules.scale(fc_rules.squared_loss_grad(prediction, target), factor)
 
     def __repr__(self) -> str:
         return f"SquaredLoss(reduction={self.reduction!r})"
@@ -74,12 +75,12 @@ class SoftmaxCrossEntropy:
 
     def value(self, logits, labels):
         logits, labels = self._checked(logits, labels, "SoftmaxCrossEntropy.value")
-        return pool.cross_entropy_value(logits, labels)
+        return cross_entropy_rules.cross_entropy_value(logits, labels)
 
     def gradient(self, logits, labels):
         logits, labels = self._checked(logits, labels, "SoftmaxCrossEntropy.gradient")
         one_hot = np.eye(logits.shape[1], dtype=logits.dtype)[labels]
-        return pool.cross_entropy_grad(pool.softmax(logits), one_hot)
+        return cross_entropy_rules.cross_entropy_grad(cross_entropy_rules.softmax(logits), one_hot)
 
     def __repr__(self) -> str:
         return "SoftmaxCrossEntropy()"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric import pool
+from gradproof.numeric.rules import objective as objective_rules
 
 
 class SGD:
@@ -33,7 +33,7 @@ class SGD:
         """df/dtheta for one parameter: theta / C + data_grad (seed 004 (1), (2))."""
         if self.regularization is None:
             return data_grad
-        return pool.objective_grad(self.params[name], data_grad, self.regularization)
+        return objective_rules.objective_grad(self.params[name], data_grad, self.regularization)
 
     def step(self, grads: dict) -> None:
         missing = set(self.params) - set(grads)
@@ -44,4 +44,4 @@ class SGD:
             if self.momentum:
                 self.velocity[name] = self.momentum * self.velocity[name] + gradient
                 gradient = self.velocity[name]
-            parameter[...] = pool.sgd_update(parameter, gradient, self.lr)
+            parameter[...] = objective_rules.sgd_update(parameter, gradient, self.lr)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numeric.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
-from numeric.losses import SoftmaxCrossEntropy
-from numeric.optim import SGD
+from gradproof.numeric.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
+from gradproof.numeric.losses import SoftmaxCrossEntropy
+from gradproof.numeric.optim import SGD
 
 
 def load_digits_split(seed: int = 0, test_fraction: float = 0.2):

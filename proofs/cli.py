@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from proofs.compile import (
+from gradproof.proofs.compile import (
     TEX_INSTALL_HINT,
     LatexError,
     OutputError,
@@ -20,9 +20,9 @@ from proofs.compile import (
     staging_directory,
     tex_available,
 )
-from proofs.document import render
-from proofs.report import run_all, write_proof
-from proofs.targets import SIZE_ROLES, TARGET_NAMES, TARGETS, target_named
+from gradproof.proofs.document import render
+from gradproof.proofs.report import run_all, write_proof
+from gradproof.proofs.targets import SIZE_ROLES, TARGET_NAMES, TARGETS, target_named
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -120,7 +120,7 @@ def command_prove(args) -> int:
 
 def command_check(args) -> int:
     if args.against == "torch":
-        from proofs.torch_oracle import against_torch
+        from gradproof.proofs.torch_oracle import against_torch
 
         try:
             reports = against_torch(args.seed)
@@ -151,7 +151,7 @@ def command_all(args) -> int:
 
 
 def command_train(args) -> int:
-    from proofs.training import progress_bar, train_digits
+    from gradproof.proofs.training import progress_bar, train_digits
 
     history, seconds, files = train_digits(
         args.out, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
@@ -164,7 +164,7 @@ def command_train(args) -> int:
 
 
 def command_verify(args) -> int:
-    from proofs import verify
+    from gradproof.proofs import verify
 
     operands = verify.parse_shapes(args.shape)
     if (args.claim is None) == (args.equals is None):

@@ -19,12 +19,12 @@ from sympy import (
     symbols,
 )
 
-from proofs.document import Chain, Document, Equation, Math, Section, Text
-from symbolic.conv import ConvGeometry, geometry_grid, verify
-from symbolic.conv_general import REFLECTION, ZERO_EXTENSION, general_proofs
-from symbolic.conv_matrix import seed003_example
-from symbolic.conv_vector_form import fc_special_case, seed004_check
-from symbolic.kron import Vec
+from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
+from gradproof.symbolic.engine.kron import Vec
+from gradproof.symbolic.layers.conv import ConvGeometry, geometry_grid, verify
+from gradproof.symbolic.layers.conv_general import REFLECTION, ZERO_EXTENSION, general_proofs
+from gradproof.symbolic.seeds.conv_matrix import seed003_example
+from gradproof.symbolic.seeds.conv_vector_form import fc_special_case, seed004_check
 
 
 def _scalar_equation() -> Equation:

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from sympy import Derivative, MatrixSymbol, Symbol
 
-from proofs.document import Aligned, Chain, Document, Equation, Math, Section, Text
-from symbolic import fc
-from symbolic.derive import (
+from gradproof.proofs.document import Aligned, Chain, Document, Equation, Math, Section, Text
+from gradproof.symbolic.engine.derive import (
     J,
     closed_form_in,
     matrix_form_mismatch,
     verify_concrete,
     verify_general,
 )
-from symbolic.indexed import LINEARITY, SIFTING
-from symbolic.network import verify_network
-from symbolic.rules import GradientRule, rule_named, rules_for
+from gradproof.symbolic.engine.indexed import LINEARITY, SIFTING
+from gradproof.symbolic.engine.rule import GradientRule
+from gradproof.symbolic.layers import fc
+from gradproof.symbolic.layers.table import rule_named, rules_for
+from gradproof.symbolic.seeds.network import verify_network
 
 DEFAULT_SIZES = {"batch": 2, "in": 3, "out": 2, "features": 2}
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from sympy import Matrix, Tuple
 
-from proofs.document import Chain, Document, Equation, Math, Section, Text
-from symbolic.explicit import entry_symbols, evaluate
-from symbolic.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position, prove_general, sweep
-from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
-from symbolic.vector_form import JACOBIANS, VECTOR_FORM_IDENTITIES, check_jacobian, prove_jacobian_general
+from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
+from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
+from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position, prove_general, sweep
+from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
+from gradproof.symbolic.seeds.vector_form import (
+    JACOBIANS,
+    VECTOR_FORM_IDENTITIES,
+    check_jacobian,
+    prove_jacobian_general,
+)
 
 NORMALISE = "linearity; sifting property of the Kronecker delta; interchange of finite sums"
 DEFAULT_MAX_SIZE = 4

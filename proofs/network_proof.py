@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sympy import HadamardProduct, MatMul, MatrixSymbol, Symbol, symbols
 
-from proofs.document import Document, Equation, Math, Section, Text
-from symbolic.functions import indicator, relu
-from symbolic.losses import cross_entropy_check, objective_check
-from symbolic.pooling import pooling_grid, verify_avgpool, verify_maxpool
-from symbolic.theorem import counterexamples, theorem_for_all_selections, worked_example
+from gradproof.proofs.document import Document, Equation, Math, Section, Text
+from gradproof.symbolic.engine.functions import indicator, relu
+from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
+from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
+from gradproof.symbolic.seeds.theorem import counterexamples, theorem_for_all_selections, worked_example
 
 
 def _pooling_section() -> Section:

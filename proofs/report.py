@@ -10,10 +10,17 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proofs.compile import TEX_INSTALL_HINT, LatexError, compile_pdf, publish, staging_directory, tex_available
-from proofs.document import render
-from proofs.results import Derivation
-from proofs.targets import TARGETS, Target
+from gradproof.proofs.compile import (
+    TEX_INSTALL_HINT,
+    LatexError,
+    compile_pdf,
+    publish,
+    staging_directory,
+    tex_available,
+)
+from gradproof.proofs.document import render
+from gradproof.proofs.results import Derivation
+from gradproof.proofs.targets import TARGETS, Target
 
 
 @dataclass

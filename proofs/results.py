@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symbolic.identities import RANDOM_INTEGERS, SYMBOLIC, GeneralProof, IdentityClaim, SweepResult, build
-from symbolic.rules import GradientRule
+from gradproof.symbolic.engine.identities import (
+    RANDOM_INTEGERS,
+    SYMBOLIC,
+    GeneralProof,
+    IdentityClaim,
+    SweepResult,
+    build,
+)
+from gradproof.symbolic.engine.rule import GradientRule
 
 
 @dataclass(frozen=True)

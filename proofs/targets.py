@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numeric import (
+from gradproof.numeric import (
     AvgPool2d,
     Conv2d,
     Flatten,
@@ -26,28 +26,34 @@ from numeric import (
     check_loss,
     check_model_with_loss,
 )
-from numeric import kron as kron_numeric
-from numeric.gradcheck import check_objective, check_random_projections, compare
-from numeric.train import digits_cnn
-from proofs import conv_proof, fc_proof, kron_proof, network_proof
-from proofs.results import CheckedStatement, ConvGradientResult, Derivation, IdentityResult, RuleResult
-from symbolic import conv
-from symbolic.conv_general import general_proofs
-from symbolic.conv_matrix import seed003_example
-from symbolic.conv_vector_form import fc_special_case, seed004_check
-from symbolic.derive import numeric_rule_mismatch, verify_concrete, verify_general
-from symbolic.identities import (
+from gradproof.numeric import kron as kron_numeric
+from gradproof.numeric.gradcheck import check_objective, check_random_projections, compare
+from gradproof.numeric.train import digits_cnn
+from gradproof.proofs import conv_proof, fc_proof, kron_proof, network_proof
+from gradproof.proofs.results import CheckedStatement, ConvGradientResult, Derivation, IdentityResult, RuleResult
+from gradproof.symbolic.engine.derive import numeric_rule_mismatch, verify_concrete, verify_general
+from gradproof.symbolic.engine.identities import (
     IdentityClaim,
     prove_general,
     sweep,
 )
-from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
-from symbolic.losses import cross_entropy_check, objective_check
-from symbolic.network import verify_network
-from symbolic.pooling import pooling_grid, verify_avgpool, verify_flatten, verify_maxpool
-from symbolic.rules import GradientRule, rules_for
-from symbolic.theorem import counterexamples, theorem_for_all_selections, worked_example
-from symbolic.vector_form import JACOBIANS, VECTOR_FORM_IDENTITIES, check_jacobian, prove_jacobian_general
+from gradproof.symbolic.engine.rule import GradientRule
+from gradproof.symbolic.layers import conv
+from gradproof.symbolic.layers.conv_general import general_proofs
+from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
+from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_flatten, verify_maxpool
+from gradproof.symbolic.layers.table import rules_for
+from gradproof.symbolic.seeds.conv_matrix import seed003_example
+from gradproof.symbolic.seeds.conv_vector_form import fc_special_case, seed004_check
+from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
+from gradproof.symbolic.seeds.network import verify_network
+from gradproof.symbolic.seeds.theorem import counterexamples, theorem_for_all_selections, worked_example
+from gradproof.symbolic.seeds.vector_form import (
+    JACOBIANS,
+    VECTOR_FORM_IDENTITIES,
+    check_jacobian,
+    prove_jacobian_general,
+)
 
 SIZE_ROLES = ("batch", "in", "out", "features")
 
@@ -154,15 +160,15 @@ def derive_network(sizes: dict) -> Derivation:
     detail = f"{len(grid)} configurations, derived == numeric rule, forward == scalar equations"
     rows = (
         CheckedStatement("maxpool2d.input", "seed 002 (P_pool^T dZ)", all(map(all, maxpool)), detail,
-                         "numeric.pool.maxpool_grad_input"),
+                         "numeric.rules.pooling.maxpool_grad_input"),
         CheckedStatement("avgpool2d.input", "average pooling", all(map(all, avgpool)), detail,
-                         "numeric.pool.avgpool_grad_input"),
+                         "numeric.rules.pooling.avgpool_grad_input"),
         CheckedStatement("flatten.input", "reshape", all(verify_flatten(shape) for shape in ((1, 2, 3, 2), (2, 3, 2, 2))),
                          "2 shapes, derived == inverse reshape", "numeric.layers.Flatten.backward"),
         CheckedStatement("cross_entropy.logits", "softmax - onehot, averaged over the batch",
-                         cross_entropy_check()["holds"], "batch 3, 3 classes", "numeric.pool.cross_entropy_grad"),
+                         cross_entropy_check()["holds"], "batch 3, 3 classes", "numeric.rules.cross_entropy.cross_entropy_grad"),
         CheckedStatement("objective.theta", "seed 004 (1), (2); seed 003 update", objective_check()["holds"],
-                         "3 parameters, 2 samples, unknown losses", "numeric.pool.objective_grad"),
+                         "3 parameters, 2 samples, unknown losses", "numeric.rules.objective.objective_grad"),
     )
     count, theorem = theorem_for_all_selections()
     example = worked_example()

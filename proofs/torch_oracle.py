@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric import AvgPool2d, Conv2d, Linear, MaxPool2d, ReLU, SoftmaxCrossEntropy
-from numeric.gradcheck import compare
+from gradproof.numeric import AvgPool2d, Conv2d, Linear, MaxPool2d, ReLU, SoftmaxCrossEntropy
+from gradproof.numeric.gradcheck import compare
 
 INSTALL_HINT = "torch is not installed: pip install 'gradproof[torch]' (torch==2.13.0, the CPU build on this machine)"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from numeric.train import digits_cnn, load_digits_split, train
-from proofs.compile import publish, staging_directory
+from gradproof.numeric.train import digits_cnn, load_digits_split, train
+from gradproof.proofs.compile import publish, staging_directory
 
 DATASETS = ("digits",)
 

@@ -12,11 +12,11 @@ from sympy import Determinant, Identity, Inverse, KroneckerProduct, MatrixSymbol
 from sympy.core.function import AppliedUndef
 from sympy.parsing.sympy_parser import parse_expr
 
-from proofs.document import Document, Equation, Math, Section, Text
-from symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_general, symbols_for
-from symbolic.identities import IdentityClaim, Operand, build, check, sweep
-from symbolic.identities import prove_general as prove_identity_general
-from symbolic.kron import Vec, VecRowMajor
+from gradproof.proofs.document import Document, Equation, Math, Section, Text
+from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_general, symbols_for
+from gradproof.symbolic.engine.identities import IdentityClaim, Operand, build, check, sweep
+from gradproof.symbolic.engine.identities import prove_general as prove_identity_general
+from gradproof.symbolic.engine.kron import Vec, VecRowMajor
 
 FUNCTIONS = {
     "tr": Trace, "trace": Trace, "det": Determinant, "inv": Inverse, "log": log, "exp": exp,

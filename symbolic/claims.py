@@ -21,10 +21,10 @@ import numpy as np
 from sympy import Indexed, Matrix, MatrixSymbol, Rational, Symbol, cancel, diff, expand, lambdify, nsimplify
 from sympy.matrices.common import ShapeError
 
-from numeric.gradcheck import compare
-from symbolic.identities import Operand, dimension_names, dimension_value, explicit_symbols
-from symbolic.indexed import normal_form
-from symbolic.structured import StructureMismatch, entry, structure
+from gradproof.numeric.gradcheck import compare
+from gradproof.symbolic.engine.identities import Operand, dimension_names, dimension_value, explicit_symbols
+from gradproof.symbolic.engine.indexed import normal_form
+from gradproof.symbolic.engine.structured import StructureMismatch, entry, structure
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def layer_equations(name: str, sizes: dict, operands, output, equation, upstream
     are ``symbolic.equations.Operand``; ``equation(ops, *index)`` is one output entry; the upstream
     gradient defaults to an operand keyed ``"grad_output"``.
     """
-    from symbolic.equations import LayerEquations
+    from gradproof.symbolic.engine.equations import LayerEquations
 
     symbols = {role: Symbol(label, integer=True, positive=True) for role, label in sizes.items()}
     keys = [operand.key for operand in operands]
@@ -218,8 +218,8 @@ def check_equations(equations, wrt: str, closed_form, sizes: dict):
     Returns ``(concrete, general)``: the exact comparison at ``sizes`` (with the first differing
     entry when it fails) and the index-notation proof for symbolic sizes.
     """
-    from symbolic.derive import verify_concrete, verify_general
-    from symbolic.rules import GradientRule
+    from gradproof.symbolic.engine.derive import verify_concrete, verify_general
+    from gradproof.symbolic.engine.rule import GradientRule
 
     rule = GradientRule(name=f"{equations.name}.{wrt}", target="user", wrt=wrt, summary="user claim",
                         seed_ref="user claim", closed_form=closed_form, numeric_rule=None, numeric_operands=(),

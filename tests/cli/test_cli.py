@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from proofs import cli, report
-from proofs.targets import CONV_GRADIENTS, TARGETS
-from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
-from symbolic.rules import RULES
-from symbolic.vector_form import VECTOR_FORM_IDENTITIES
+from gradproof.proofs import cli, report
+from gradproof.proofs.targets import CONV_GRADIENTS, TARGETS
+from gradproof.symbolic.layers.table import RULES
+from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
+from gradproof.symbolic.seeds.vector_form import VECTOR_FORM_IDENTITIES
 
 IDENTITIES = KRON_IDENTITIES + VECTOR_FORM_IDENTITIES
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "proofs.cli", *args], capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run([sys.executable, "-m", "gradproof.proofs.cli", *args], capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_list_names_every_target_and_rule(capsys):
@@ -224,7 +224,7 @@ def test_prove_failure_midway_leaves_nothing(tmp_path, monkeypatch):
 
 
 def test_derive_and_all_exit_1_when_a_derivation_fails(monkeypatch, tmp_path, capsys):
-    from proofs.results import Derivation
+    from gradproof.proofs.results import Derivation
 
     fc_target = TARGETS[0]
     honest = fc_target.derive(fc_target.default_sizes)

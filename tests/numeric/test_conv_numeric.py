@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numeric import Conv2d, check_layer
-from numeric.conv import output_size
+from gradproof.numeric import Conv2d, check_layer
+from gradproof.numeric.rules.conv import output_size
 
 
 def loop_oracle(x, weight, bias, stride, padding, dilation):

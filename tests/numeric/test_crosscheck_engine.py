@@ -4,8 +4,8 @@ errors, and kinks reported as kinks rather than as failures."""
 import numpy as np
 import pytest
 
-from numeric import Linear, MaxPool2d, ReLU, check_layer
-from numeric.gradcheck import check_layer_projections, numeric_gradient
+from gradproof.numeric import Linear, MaxPool2d, ReLU, check_layer
+from gradproof.numeric.gradcheck import check_layer_projections, numeric_gradient
 
 
 class ScaledBackward(Linear):
@@ -35,7 +35,8 @@ def test_every_method_accepts_a_correct_backward(method):
 
 def test_method_accuracy_orders_as_expected():
     rng = np.random.default_rng(1)
-    f = lambda v: np.sum(np.sin(v) * np.exp(v))
+    def f(v):
+        return np.sum(np.sin(v) * np.exp(v))
     x = rng.standard_normal(5)
     exact = np.cos(x) * np.exp(x) + np.sin(x) * np.exp(x)
     errors = {m: np.abs(numeric_gradient(f, x, method=m)[0] - exact).max() for m in ("central", "richardson", "complex")}

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import KroneckerProduct, Matrix, symbols
 
-from numeric.kron import kron, mat, mat_r, vec, vec_r
-from symbolic.kron import Vec, VecRowMajor
+from gradproof.numeric.kron import kron, mat, mat_r, vec, vec_r
+from gradproof.symbolic.engine.kron import Vec, VecRowMajor
 
 
 def test_vec_stacks_columns_and_vec_r_stacks_rows():

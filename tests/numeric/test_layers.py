@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numeric import (
+from gradproof.numeric import (
     Conv2d,
     Flatten,
     Linear,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from threadpoolctl import ThreadpoolController
 
-from numeric import Conv2d, parallel
+from gradproof.numeric import Conv2d, parallel
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from numeric import SGD, AvgPool2d, Flatten, MaxPool2d, SoftmaxCrossEntropy, check_layer, check_loss
-from numeric.gradcheck import check_objective, check_random_projections
-from numeric.pool import softmax
-from numeric.train import digits_cnn, load_digits_split, train
+from gradproof.numeric import SGD, AvgPool2d, Flatten, MaxPool2d, SoftmaxCrossEntropy, check_layer, check_loss
+from gradproof.numeric.gradcheck import check_objective, check_random_projections
+from gradproof.numeric.rules.cross_entropy import softmax
+from gradproof.numeric.train import digits_cnn, load_digits_split, train
 
 
 def test_maxpool_on_seed002_image_and_first_max_on_ties():

@@ -2,12 +2,12 @@
 
 import pytest
 
-from proofs.compile import compile_pdf
-from proofs.document import Document, Equation, Math, Section, Text, latex, render
-from proofs.fc_proof import fc_document
-from symbolic.derive import closed_form_in
-from symbolic.indexed import SIFTING
-from symbolic.rules import rules_for
+from gradproof.proofs.compile import compile_pdf
+from gradproof.proofs.document import Document, Equation, Math, Section, Text, latex, render
+from gradproof.proofs.fc_proof import fc_document
+from gradproof.symbolic.engine.derive import closed_form_in
+from gradproof.symbolic.engine.indexed import SIFTING
+from gradproof.symbolic.layers.table import rules_for
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_fc_proof_compiles_to_pdf(tmp_path, fc_tex, require_tex):
 
 
 def test_network_proof_states_property_one_non_vacuously(require_tex, tmp_path):
-    from proofs.network_proof import network_document
+    from gradproof.proofs.network_proof import network_document
 
     tex = render(network_document())
     assert r"\mathbb{I}\left[\operatorname{relu}\left(t\right)\right] &= \mathbb{I}\left[t\right]" in tex

@@ -5,8 +5,8 @@ import dataclasses
 import pytest
 from sympy import Determinant, MatrixSymbol, Trace, diff, log
 
-from symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_general
-from symbolic.identities import Operand
+from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_general
+from gradproof.symbolic.engine.identities import Operand
 
 RIDGE_OPERANDS = (Operand("W", "m", "n"), Operand("x", "n", "1"), Operand("b", "m", "1"), Operand("t", "m", "1"))
 
@@ -74,8 +74,8 @@ def test_a_claim_stated_as_scalar_equations():
     # a new layer, y_i = sum_k w_ik x_k^2: is dJ/dx = 2 x ⊙ (W^T g)? (and not W^T g)
     from sympy import HadamardProduct, Sum, Symbol
 
-    from symbolic.claims import check_equations, layer_equations
-    from symbolic.equations import Operand as Op
+    from gradproof.symbolic.claims import check_equations, layer_equations
+    from gradproof.symbolic.engine.equations import Operand as Op
 
     def equation(ops, i):
         k = Symbol("k", integer=True)
@@ -86,8 +86,10 @@ def test_a_claim_stated_as_scalar_equations():
         (Op("x", "x", "x", "in"), Op("weight", "W", "w", "out", "in"), Op("grad_output", "G", "g", "out")),
         Op("y", "y", "y", "out"), equation,
     )
-    right = lambda o: 2 * HadamardProduct(o["x"], o["weight"].T * o["grad_output"])
-    wrong = lambda o: o["weight"].T * o["grad_output"]
+    def right(o):
+        return 2 * HadamardProduct(o["x"], o["weight"].T * o["grad_output"])
+    def wrong(o):
+        return o["weight"].T * o["grad_output"]
     concrete, general = check_equations(layer, "x", right, {"in": 3, "out": 2})
     assert concrete.holds and general.holds
     concrete, general = check_equations(layer, "x", wrong, {"in": 3, "out": 2})

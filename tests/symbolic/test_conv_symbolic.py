@@ -4,10 +4,10 @@ the whole grid of issue 4; wrong closed forms are refused; seed 003's worked exa
 import pytest
 from sympy import Symbol
 
-from numeric import conv as rules
-from symbolic.conv import ConvGeometry, deferred, forward_matches_equations, geometry_grid, verify
-from symbolic.conv_matrix import seed003_example
-from symbolic.conv_vector_form import fc_special_case, seed004_check
+from gradproof.numeric.rules import conv as conv_rules
+from gradproof.symbolic.layers.conv import ConvGeometry, deferred, forward_matches_equations, geometry_grid, verify
+from gradproof.symbolic.seeds.conv_matrix import seed003_example
+from gradproof.symbolic.seeds.conv_vector_form import fc_special_case, seed004_check
 
 GRID = list(geometry_grid())
 
@@ -28,9 +28,9 @@ def _closed_with(grad_input):
         g = system.geometry
         return {
             "input": grad_input(system, g),
-            "weight": rules.conv2d_grad_weight(deferred(system.grad_output), deferred(system.x), (g.kernel, g.kernel),
+            "weight": conv_rules.conv2d_grad_weight(deferred(system.grad_output), deferred(system.x), (g.kernel, g.kernel),
                                                g.stride, g.padding, g.dilation),
-            "bias": rules.conv2d_grad_bias(deferred(system.grad_output)),
+            "bias": conv_rules.conv2d_grad_bias(deferred(system.grad_output)),
         }
     return closed
 
@@ -38,7 +38,7 @@ def _closed_with(grad_input):
 def test_forgetting_to_rotate_the_kernel_is_refused():
     def unrotated(system, g):
         flipped_back = system.weight[:, :, ::-1, ::-1]  # the rule rotates it again: net effect, no rotation
-        return rules.conv2d_grad_input(deferred(system.grad_output), deferred(flipped_back), g.input_shape,
+        return conv_rules.conv2d_grad_input(deferred(system.grad_output), deferred(flipped_back), g.input_shape,
                                        g.stride, g.padding, g.dilation)
     result = verify(ConvGeometry(1, 1, 1, 4, 4, 2, 1, 0, 1), closed=_closed_with(unrotated))
     assert result.mismatches["input"] is not None and result.mismatches["weight"] is None
@@ -46,7 +46,7 @@ def test_forgetting_to_rotate_the_kernel_is_refused():
 
 def test_ignoring_the_stride_in_the_backward_pass_is_refused():
     def stride_one(system, g):
-        return rules.conv2d_grad_input(deferred(system.grad_output), deferred(system.weight), g.input_shape,
+        return conv_rules.conv2d_grad_input(deferred(system.grad_output), deferred(system.weight), g.input_shape,
                                        1, g.padding, g.dilation)
     result = verify(ConvGeometry(1, 1, 1, 5, 5, 2, 2, 0, 1), closed=_closed_with(stride_one))
     assert result.mismatches["input"] is not None
@@ -88,7 +88,7 @@ def test_seed004_fc_special_case_is_the_fc_rule():
 def test_selection_check_rejects_a_non_selection():
     from sympy import Matrix
 
-    from symbolic.conv_vector_form import _is_selection
+    from gradproof.symbolic.seeds.conv_vector_form import _is_selection
 
     assert _is_selection(Matrix([[0, 1], [1, 0]]), one_per_row=True)
     assert not _is_selection(Matrix([[1, 1], [0, 1]]), one_per_row=True)
@@ -101,7 +101,7 @@ def test_seed004_form_is_per_sample():
 
 
 def test_general_size_proofs_with_symbolic_stride_padding_dilation_batch_and_channels():
-    from symbolic.conv_general import general_proofs
+    from gradproof.symbolic.layers.conv_general import general_proofs
 
     proofs = {proof.gradient: proof for proof in general_proofs()}
     assert sorted(proofs) == ["bias", "input", "weight"]
@@ -112,8 +112,8 @@ def test_general_size_proofs_with_symbolic_stride_padding_dilation_batch_and_cha
 def test_general_size_proof_refuses_a_wrong_transposed_convolution(mistake):
     from sympy import Sum, Symbol, expand
 
-    from symbolic import conv_general as cg
-    from symbolic.indexed import normal_form
+    from gradproof.symbolic.engine.indexed import normal_form
+    from gradproof.symbolic.layers import conv_general as cg
 
     n0, c0, h0, w0 = (Symbol(name, integer=True) for name in ("n_0", "c_0", "h_0", "w_0"))
     ranges = {n0: (1, cg.N), c0: (1, cg.C), h0: (1, cg.H), w0: (1, cg.W)}

@@ -8,18 +8,18 @@ import numpy as np
 import pytest
 from sympy import IndexedBase, KroneckerDelta, Matrix, Sum, diff, expand, symbols
 
-from numeric import Linear
-from symbolic import fc
-from symbolic.derive import (
+from gradproof.numeric import Linear
+from gradproof.symbolic.engine.derive import (
     chain_rule,
     matrix_form_mismatch,
     numeric_rule_mismatch,
     verify_concrete,
     verify_general,
 )
-from symbolic.indexed import collapse_deltas
-from symbolic.network import verify_network
-from symbolic.rules import RULES, rule_named
+from gradproof.symbolic.engine.indexed import collapse_deltas
+from gradproof.symbolic.layers import fc
+from gradproof.symbolic.layers.table import RULES, rule_named
+from gradproof.symbolic.seeds.network import verify_network
 
 CASES = [(rule, eq) for rule in RULES for eq in rule.presentations]
 CASE_IDS = [f"{rule.name}-{eq.name}" for rule, eq in CASES]

@@ -6,10 +6,24 @@ import dataclasses
 import pytest
 from sympy import Identity, KroneckerProduct, Matrix, MatrixSymbol, Trace, Transpose, symbols
 
-from symbolic.identities import RANDOM_INTEGERS, SYMBOLIC, IdentityClaim, Operand, build, check, prove_general, sweep
-from symbolic.kron import Mat, Vec, VecRowMajor
-from symbolic.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
-from symbolic.vector_form import JACOBIANS, VECTOR_FORM_IDENTITIES, check_jacobian, prove_jacobian_general
+from gradproof.symbolic.engine.identities import (
+    RANDOM_INTEGERS,
+    SYMBOLIC,
+    IdentityClaim,
+    Operand,
+    build,
+    check,
+    prove_general,
+    sweep,
+)
+from gradproof.symbolic.engine.kron import Mat, Vec, VecRowMajor
+from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
+from gradproof.symbolic.seeds.vector_form import (
+    JACOBIANS,
+    VECTOR_FORM_IDENTITIES,
+    check_jacobian,
+    prove_jacobian_general,
+)
 
 ALL = KRON_IDENTITIES + VECTOR_FORM_IDENTITIES
 GENERAL = [claim for claim in ALL if claim.general]
@@ -118,7 +132,7 @@ def test_a_wrong_jacobian_is_refused():
 def test_claims_with_inverses_are_decided_exactly_with_rational_functions():
     from sympy import Inverse
 
-    from symbolic.identities import RATIONAL_FUNCTIONS
+    from gradproof.symbolic.engine.identities import RATIONAL_FUNCTIONS
 
     operands = (Operand("A", "n", "n"), Operand("B", "n", "n"))
     true = _claim("inverse_of_product", operands, lambda o, d: Inverse(o["A"] * o["B"]),

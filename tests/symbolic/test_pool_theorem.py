@@ -4,10 +4,10 @@ seed 002's theorem (5) = (6), its worked example, and the counterexamples."""
 import pytest
 from sympy import Matrix, Symbol, symbols
 
-from symbolic.functions import indicator, relu
-from symbolic.losses import cross_entropy_check, objective_check
-from symbolic.pooling import pooling_grid, verify_avgpool, verify_maxpool
-from symbolic.theorem import counterexamples, form5, form6, theorem_for_all_selections, worked_example
+from gradproof.symbolic.engine.functions import indicator, relu
+from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
+from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
+from gradproof.symbolic.seeds.theorem import counterexamples, form5, form6, theorem_for_all_selections, worked_example
 
 GRID = list(pooling_grid())
 
@@ -19,14 +19,14 @@ def test_pooling_derivations_equal_the_numeric_rules(config):
 
 
 def test_flatten_derivation_is_the_inverse_reshape():
-    from symbolic.pooling import verify_flatten
+    from gradproof.symbolic.layers.pooling import verify_flatten
 
     assert verify_flatten((2, 3, 2, 2)) and verify_flatten((1, 1, 1, 5))
 
 
 def test_avgpool_closed_form_is_exact_not_a_rounded_float():
-    from numeric.pool import avgpool_forward
-    from symbolic.conv import deferred, symbol_array
+    from gradproof.numeric.rules.pooling import avgpool_forward
+    from gradproof.symbolic.layers.conv import deferred, symbol_array
 
     value = avgpool_forward(deferred(symbol_array("s", (1, 1, 3, 3))), 3, 3)[0, 0, 0, 0].value()
     assert "1/9" in str(value) and "." not in str(value)

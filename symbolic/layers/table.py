@@ -9,33 +9,11 @@ canonical, PyTorch one. The CLI, the tests and the proof generator loop over ``R
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from sympy import HadamardProduct, OneMatrix
 
-from numeric import rules as numeric_rules
-from symbolic import fc
-from symbolic.equations import LayerEquations
-
-
-@dataclass(frozen=True)
-class GradientRule:
-    """One gradient rule: dJ/d(wrt) = closed_form(canonical operands)."""
-
-    name: str
-    target: str
-    wrt: str
-    summary: str
-    seed_ref: str
-    closed_form: Callable
-    numeric_rule: Callable
-    numeric_operands: tuple[str, ...]
-    presentations: tuple[LayerEquations, ...]
-
-    @property
-    def canonical(self) -> LayerEquations:
-        return self.presentations[0]
+from gradproof.numeric.rules import fc as fc_rules
+from gradproof.symbolic.engine.rule import GradientRule
+from gradproof.symbolic.layers import fc
 
 
 def linear_weight_closed_form(o):
@@ -79,7 +57,7 @@ RULES: tuple[GradientRule, ...] = (
         summary="Linear layer, gradient with respect to the weight",
         seed_ref="seed 000 (dW = dy x^T); seed 001; seed 002 (1)",
         closed_form=linear_weight_closed_form,
-        numeric_rule=numeric_rules.linear_grad_weight,
+        numeric_rule=fc_rules.linear_grad_weight,
         numeric_operands=("grad_output", "x"),
         presentations=_LINEAR_PRESENTATIONS,
     ),
@@ -90,7 +68,7 @@ RULES: tuple[GradientRule, ...] = (
         summary="Linear layer, gradient with respect to the bias",
         seed_ref="seed 000 (db = dy); seed 001; seed 002 (2)",
         closed_form=linear_bias_closed_form,
-        numeric_rule=numeric_rules.linear_grad_bias,
+        numeric_rule=fc_rules.linear_grad_bias,
         numeric_operands=("grad_output",),
         presentations=_LINEAR_PRESENTATIONS,
     ),
@@ -101,7 +79,7 @@ RULES: tuple[GradientRule, ...] = (
         summary="Linear layer, gradient with respect to the input",
         seed_ref="seed 000 (dx = W^T dy); seed 001; seed 002 (3)",
         closed_form=linear_input_closed_form,
-        numeric_rule=numeric_rules.linear_grad_input,
+        numeric_rule=fc_rules.linear_grad_input,
         numeric_operands=("grad_output", "weight"),
         presentations=_LINEAR_PRESENTATIONS,
     ),
@@ -112,7 +90,7 @@ RULES: tuple[GradientRule, ...] = (
         summary="ReLU, gradient with respect to its input",
         seed_ref="seed 002 (4); seed 003 (element-wise case)",
         closed_form=relu_input_closed_form,
-        numeric_rule=numeric_rules.relu_grad_input,
+        numeric_rule=fc_rules.relu_grad_input,
         numeric_operands=("grad_output", "mask"),
         presentations=(fc.RELU,),
     ),
@@ -123,7 +101,7 @@ RULES: tuple[GradientRule, ...] = (
         summary="Squared loss, gradient with respect to the prediction",
         seed_ref="seed 002 (2(z - y))",
         closed_form=squared_loss_closed_form,
-        numeric_rule=numeric_rules.squared_loss_grad,
+        numeric_rule=fc_rules.squared_loss_grad,
         numeric_operands=("prediction", "target"),
         presentations=(fc.SQUARED_LOSS,),
     ),

@@ -23,11 +23,11 @@ import numpy as np
 from sympy import Matrix, eye, ones, sympify
 from sympy.matrices.expressions.kronecker import kronecker_product
 
-from numeric import conv as rules
-from symbolic import fc
-from symbolic.conv import ConvGeometry, derive, scalar_equations, symbol_array
-from symbolic.kron import Vec
-from symbolic.network import apply_rule
+from gradproof.numeric.rules import conv as conv_rules
+from gradproof.symbolic.engine.kron import Vec
+from gradproof.symbolic.layers import fc
+from gradproof.symbolic.layers.conv import ConvGeometry, derive, scalar_equations, symbol_array
+from gradproof.symbolic.seeds.network import apply_rule
 
 
 def _channel_rows(array) -> Matrix:
@@ -66,8 +66,8 @@ def seed004_check(geometry: ConvGeometry) -> Seed004Check:
     g, system = geometry, scalar_equations(geometry)
     z = _channel_rows(system.x)
     padded_symbols = symbol_array("zp", (1, g.in_channels, g.height + 2 * g.padding, g.width + 2 * g.padding))
-    p_pad = _vec(_channel_rows(rules.pad2d(system.x, g.padding))).jacobian(_vec(z))
-    columns, (h_out, w_out) = rules.im2col(padded_symbols, (g.kernel, g.kernel), g.stride, g.dilation)
+    p_pad = _vec(_channel_rows(conv_rules.pad2d(system.x, g.padding))).jacobian(_vec(z))
+    columns, (h_out, w_out) = conv_rules.im2col(padded_symbols, (g.kernel, g.kernel), g.stride, g.dilation)
     phi_of_padded = Matrix(np.vectorize(sympify, otypes=[object])(columns[0]).tolist())
     p_phi = _vec(phi_of_padded).jacobian(_vec(_channel_rows(padded_symbols)))
     phi = (p_phi * p_pad * _vec(z)).reshape(phi_of_padded.cols, phi_of_padded.rows).T  # mat(P_phi P_pad vec(Z))

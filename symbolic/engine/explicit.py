@@ -30,7 +30,7 @@ from sympy import (
 )
 from sympy.matrices import MatrixBase
 
-from symbolic.kron import Adjugate, Mat, Vec, VecRowMajor
+from gradproof.symbolic.engine.kron import Adjugate, Mat, Vec, VecRowMajor
 
 
 def entry_symbols(symbol: MatrixSymbol) -> se.DenseMatrix:

@@ -7,7 +7,7 @@ statement printed in the proof, the concrete instances (symengine, ``symbolic.ex
 general-size entries (``symbolic.structured``). Users state their own identities the same way::
 
     >>> from sympy import Identity, KroneckerProduct
-    >>> from symbolic.kron import Vec
+    >>> from gradproof.symbolic.engine.kron import Vec
     >>> wrong = IdentityClaim(
     ...     key="wrong", seed_ref="user", operands=(Operand("A", "m", "n"), Operand("B", "n", "p")),
     ...     lhs=lambda o, d: Vec(o["A"] * o["B"]),
@@ -29,9 +29,9 @@ import symengine as se
 from sympy import Inverse, Matrix, MatrixSymbol, Symbol, cancel
 from sympy.matrices.common import ShapeError
 
-from symbolic.explicit import Difference, entry_symbols, evaluate, first_difference
-from symbolic.indexed import indices_equal, normal_form
-from symbolic.structured import StructureMismatch, entry, position, structure
+from gradproof.symbolic.engine.explicit import Difference, entry_symbols, evaluate, first_difference
+from gradproof.symbolic.engine.indexed import indices_equal, normal_form
+from gradproof.symbolic.engine.structured import StructureMismatch, entry, position, structure
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ import itertools
 import numpy as np
 from sympy import Matrix, Rational, Symbol, expand, symbols, tanh
 
-from numeric import pool as rules
-from symbolic.functions import indicator, relu
-from symbolic.kron import Vec
+from gradproof.numeric.rules import pooling as pool_rules
+from gradproof.symbolic.engine.functions import indicator, relu
+from gradproof.symbolic.engine.kron import Vec
 
 SEED002_IMAGE = ((3, 2, 3, 6), (4, 5, 4, 9), (2, 1, 2, 6), (3, 4, 3, 2))
 
@@ -37,7 +37,7 @@ def _vec(matrix: Matrix) -> Matrix:
 def pooling_matrix(argmax: np.ndarray, height: int, width: int, kernel: int) -> Matrix:
     """P_pool (column-major vec, as seed 002) as the Jacobian of the numeric max pooling on symbols."""
     s = Matrix(height, width, lambda i, j: Symbol(f"s_{{{i + 1},{j + 1}}}"))
-    z = rules.maxpool_forward(np.array(s.tolist(), dtype=object)[None, None], argmax, kernel, kernel)[0, 0]
+    z = pool_rules.maxpool_forward(np.array(s.tolist(), dtype=object)[None, None], argmax, kernel, kernel)[0, 0]
     return _vec(Matrix(z.tolist())).jacobian(_vec(s))
 
 
@@ -69,7 +69,7 @@ def theorem_for_all_selections(size: int = 4, kernel: int = 2) -> tuple[int, boo
 def worked_example() -> dict:
     """Seed 002's 4 x 4 image: P_pool, P_pool vec(image), and (6) for symbolic v."""
     image = Matrix(SEED002_IMAGE)
-    argmax = rules.maxpool_argmax(np.array(SEED002_IMAGE, dtype=float)[None, None], 2, 2)
+    argmax = pool_rules.maxpool_argmax(np.array(SEED002_IMAGE, dtype=float)[None, None], 2, 2)
     p_pool = pooling_matrix(argmax, 4, 4, 2)
     v = Matrix(symbols("v_1:5"))
     z = p_pool * _vec(image).applyfunc(relu)
@@ -90,7 +90,8 @@ def counterexamples() -> dict:
     # tanh with max pooling: tanh(z) > 0 no longer marks where the derivative is taken (property 1)
     s_tanh = Matrix([Rational(1, 2), Rational(1, 4), -1, Rational(-1, 2)])
     select = Matrix([[1, 0, 0, 0]])
-    derivative = lambda t: 1 - tanh(t) ** 2
+    def derivative(t):
+        return 1 - tanh(t) ** 2
     five = form5(select, g, s_tanh.applyfunc(derivative))
     six = form6(select, g, (select * s_tanh.applyfunc(tanh)).applyfunc(derivative))
     results["tanh with max pooling"] = (five, six)

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from sympy import IndexedBase, Matrix, diff
 
-from symbolic import fc
-from symbolic.derive import Mismatch, closed_form_in, evaluate, first_mismatch
-from symbolic.functions import indicator, relu
-from symbolic.rules import rule_named
+from gradproof.symbolic.engine.derive import Mismatch, closed_form_in, evaluate, first_mismatch
+from gradproof.symbolic.engine.functions import indicator, relu
+from gradproof.symbolic.layers import fc
+from gradproof.symbolic.layers.table import rule_named
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from sympy import OneMatrix, Rational, S, Sum, Symbol, Trace
 
-from symbolic.equations import LayerEquations, Operand
-from symbolic.functions import indicator, relu
+from gradproof.symbolic.engine.equations import LayerEquations, Operand
+from gradproof.symbolic.engine.functions import indicator, relu
 
 
 def _size(name: str) -> Symbol:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from sympy import Matrix, Symbol, sympify
 
-from numeric import conv as rules
-from symbolic.conv import ConvGeometry, derive, scalar_equations
+from gradproof.numeric.rules import conv as conv_rules
+from gradproof.symbolic.layers.conv import ConvGeometry, derive, scalar_equations
 
 INPUT_NAMES = "abcdefghi"
 OUTPUT_NAMES = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa")
@@ -71,7 +71,7 @@ def seed003_example() -> Seed003Example:
     # The backward pass as a convolution: G fully padded, correlated with the rotated kernel.
     symbolic_g = np.array(list(grad), dtype=object).reshape(1, 1, 3, 3)
     symbolic_w = np.array(list(weight), dtype=object).reshape(1, 1, 3, 3)
-    rotated = rules.conv2d_forward(symbolic_g, rules.rot180_swap(symbolic_w), np.zeros(1, dtype=object), 1, 1, 1)
+    rotated = conv_rules.conv2d_forward(symbolic_g, conv_rules.rot180_swap(symbolic_w), np.zeros(1, dtype=object), 1, 1, 1)
     rotated_matrix = Matrix(list(rotated.reshape(-1))).jacobian(grad)
     return Seed003Example(
         x, weight, grad, outputs, conv_matrix, rotated_matrix, weight_matrix, grad_input, grad_weight,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sympy import Basic, Determinant, Identity, KroneckerProduct, MatMul, OneMatrix, Trace, Transpose
 
-from symbolic.identities import IdentityClaim, Operand
-from symbolic.kron import Adjugate, Vec, VecRowMajor
+from gradproof.symbolic.engine.identities import IdentityClaim, Operand
+from gradproof.symbolic.engine.kron import Adjugate, Vec, VecRowMajor
 
 
 def kron_unevaluated(*factors):

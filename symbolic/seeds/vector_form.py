@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 from sympy import Identity, KroneckerProduct, MatAdd, Matrix, MatrixSymbol, Symbol, diff
 
-from symbolic import fc
-from symbolic.derive import closed_form_in, explicit, first_mismatch
-from symbolic.identities import IdentityClaim, Operand
-from symbolic.indexed import indices_equal, normal_form
-from symbolic.kron import Vec
-from symbolic.kron_identities import kron_unevaluated, ones, product_unevaluated
-from symbolic.rules import rule_named
-from symbolic.structured import entry, structure
+from gradproof.symbolic.engine.derive import closed_form_in, explicit, first_mismatch
+from gradproof.symbolic.engine.identities import IdentityClaim, Operand
+from gradproof.symbolic.engine.indexed import indices_equal, normal_form
+from gradproof.symbolic.engine.kron import Vec
+from gradproof.symbolic.engine.structured import entry, structure
+from gradproof.symbolic.layers import fc
+from gradproof.symbolic.layers.table import rule_named
+from gradproof.symbolic.seeds.kron_identities import kron_unevaluated, ones, product_unevaluated
 
 
 def _fc_forward(o, d):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from numeric.conv import col2im
+from gradproof.numeric.rules.conv import col2im
 
 
 def pool_windows(x, kernel: int, stride: int):
@@ -55,34 +55,3 @@ def avgpool_grad_input(grad_output, input_shape, kernel: int, stride: int):
     """dS: each window's G spread evenly, 1/k^2 to each of its entries."""
     spread = np.broadcast_to(grad_output[..., None], (*grad_output.shape, kernel * kernel)) / (kernel * kernel)
     return _windows_back(spread, input_shape, kernel, stride)
-
-
-def softmax(logits):
-    """Numerically stable softmax along the last axis (the maximum is subtracted first)."""
-    shifted = np.exp(logits - np.real(logits).max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
-
-
-def cross_entropy_value(logits, labels):
-    """mean_i (log sum_k exp z_ik - z_i,y_i), computed stably with the row maximum subtracted."""
-    top = np.real(logits).max(axis=-1, keepdims=True)
-    log_norm = np.log(np.exp(logits - top).sum(axis=-1)) + top[:, 0]
-    return (log_norm - logits[np.arange(len(labels)), labels]).mean()
-
-
-def cross_entropy_grad(probabilities, one_hot):
-    """d/d logits of the batch-averaged cross-entropy: (softmax - onehot) / N."""
-    return (probabilities - one_hot) / probabilities.shape[0]
-
-
-def objective_grad(parameter, data_grad, regularization: float):
-    """df/dtheta for f = (1/2C) ||theta||^2 + (1/l) sum_i xi_i: theta / C + data_grad (seed 004 (1), (2)).
-
-    ``data_grad`` is already the batch average (1/l) sum_i d xi_i / d theta.
-    """
-    return parameter / regularization + data_grad
-
-
-def sgd_update(parameter, gradient, learning_rate: float):
-    """M_new = M_old - mu df/dM (seed 003, weight update, in denominator layout)."""
-    return parameter - learning_rate * gradient

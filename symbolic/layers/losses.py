@@ -1,5 +1,5 @@
 """Softmax cross-entropy, seed 004's regularized objective and seed 003's update, derived with SymPy
-and compared exactly with the numeric rules of ``numeric.pool`` run on symbols.
+and compared exactly with the numeric rules of ``numeric.rules.cross_entropy`` and ``numeric.rules.objective`` run on symbols.
 
 * xi = (1/N) sum_i (log sum_k exp z_ik - z_i,y_i): SymPy differentiates it; the closed form is
   (softmax(z) - onehot(y)) / N, the softmax being handed to the rule (computed in the forward pass),
@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from sympy import Function, Matrix, Rational, Symbol, diff, exp, expand, log, symbols
 
-from numeric import pool as rules
+from gradproof.numeric.rules import cross_entropy as cross_entropy_rules
+from gradproof.numeric.rules import objective as objective_rules
 
 
 def cross_entropy_check(labels=(2, 0, 1), classes: int = 3) -> dict:
@@ -24,7 +25,7 @@ def cross_entropy_check(labels=(2, 0, 1), classes: int = 3) -> dict:
     derived = z.applyfunc(lambda entry: diff(xi, entry))
     probabilities = Matrix(n, classes, lambda i, k: exp(z[i, k]) / sum(exp(z[i, j]) for j in range(classes)))
     one_hot = np.eye(classes, dtype=int)[list(labels)]
-    closed = Matrix(rules.cross_entropy_grad(np.array(probabilities.tolist(), dtype=object), one_hot).tolist())
+    closed = Matrix(cross_entropy_rules.cross_entropy_grad(np.array(probabilities.tolist(), dtype=object), one_hot).tolist())
     return {"loss": xi, "derived": derived, "closed": closed,
             "holds": (derived - closed).applyfunc(expand) == Matrix.zeros(n, classes)}
 
@@ -36,7 +37,7 @@ def objective_check(parameters: int = 3, samples: int = 2) -> dict:
     f = theta.dot(theta) / (2 * c) + Rational(1, samples) * sum(losses)
     derived = Matrix([diff(f, t) for t in theta])
     data_grad = Matrix([Rational(1, samples) * sum(diff(loss, t) for loss in losses) for t in theta])
-    closed = Matrix(rules.objective_grad(np.array(list(theta), dtype=object), np.array(list(data_grad), dtype=object), c))
-    update = Matrix(rules.sgd_update(np.array(list(theta), dtype=object), np.array(list(closed), dtype=object), mu))
+    closed = Matrix(objective_rules.objective_grad(np.array(list(theta), dtype=object), np.array(list(data_grad), dtype=object), c))
+    update = Matrix(objective_rules.sgd_update(np.array(list(theta), dtype=object), np.array(list(closed), dtype=object), mu))
     return {"objective": f, "derived": derived, "closed": closed, "update": update,
             "holds": (derived - closed).applyfunc(expand) == Matrix.zeros(parameters, 1)}

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from sympy import IndexedBase, KroneckerDelta, Mul, Sum, Symbol, diff, expand, solve
 
-from symbolic.indexed import normal_form
+from gradproof.symbolic.engine.indexed import normal_form
 
 ZERO_EXTENSION = "sifting with zero extension and dilation of G"
 REFLECTION = "reflection of the kernel index, p' = K + 1 - p"
@@ -41,7 +41,7 @@ def _size(name):
     return Symbol(name, integer=True, positive=True)
 
 
-N, C, O, H, W, K = (_size(name) for name in ("N", "C", "O", "H", "W", "K"))
+N, C, O, H, W, K = (_size(name) for name in ("N", "C", "O", "H", "W", "K"))  # noqa: E741 (O: output channels, as in the notes)
 H_OUT, W_OUT = _size("H_{out}"), _size("W_{out}")
 STRIDE, PAD, DIL = _size("s"), Symbol("P", integer=True, nonnegative=True), _size("d")
 x, w, b, g = IndexedBase("x"), IndexedBase("w"), IndexedBase("b"), IndexedBase("g")

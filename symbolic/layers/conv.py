@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import symengine as se
 
-from numeric import conv as rules
+from gradproof.numeric.rules import conv as conv_rules
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class ConvGeometry:
 
     @property
     def output_shape(self) -> tuple[int, int, int, int]:
-        size = [rules.output_size(n, self.kernel, self.stride, self.padding, self.dilation) for n in (self.height, self.width)]
+        size = [conv_rules.output_size(n, self.kernel, self.stride, self.padding, self.dilation) for n in (self.height, self.width)]
         return (self.batch, self.out_channels, *size)
 
     @property
@@ -66,7 +66,7 @@ class Deferred:
     NumPy's object-dtype ``@`` and ``sum`` accumulate ``acc = acc + a*b`` term by term; with plain
     symengine values every ``+`` copies the growing sum, which is quadratic in the number of terms
     (3844 per entry of dW at n = 64). Evaluating the numeric rules on ``Deferred`` values gives the
-    same expression, flattened once by ``value()``. Only +, * and division by a number occur in the rules.
+    same expression, flattened once by ``value()``. Only +, * and division by a number occur in the conv_rules.
     """
 
     __slots__ = ("leaf", "parts")
@@ -185,10 +185,10 @@ def closed_forms(system: ConvSystem) -> dict[str, np.ndarray]:
     geometry = (g.stride, g.padding, g.dilation)
     grad_output, weight, x = deferred(system.grad_output), deferred(system.weight), deferred(system.x)
     return {
-        "input": rules.conv2d_grad_input(grad_output, weight, g.input_shape, *geometry),
-        "input_transposed": rules.conv2d_grad_input_transposed(grad_output, weight, g.input_shape, *geometry),
-        "weight": rules.conv2d_grad_weight(grad_output, x, (g.kernel, g.kernel), *geometry),
-        "bias": rules.conv2d_grad_bias(grad_output),
+        "input": conv_rules.conv2d_grad_input(grad_output, weight, g.input_shape, *geometry),
+        "input_transposed": conv_rules.conv2d_grad_input_transposed(grad_output, weight, g.input_shape, *geometry),
+        "weight": conv_rules.conv2d_grad_weight(grad_output, x, (g.kernel, g.kernel), *geometry),
+        "bias": conv_rules.conv2d_grad_bias(grad_output),
     }
 
 
@@ -234,7 +234,7 @@ def forward_matches_equations(geometry: ConvGeometry) -> bool:
     """The numeric forward rule on symbols equals the scalar equations entry by entry."""
     system = scalar_equations(geometry)
     g = geometry
-    y = rules.conv2d_forward(deferred(system.x), deferred(system.weight), deferred(system.bias), g.stride, g.padding, g.dilation)
+    y = conv_rules.conv2d_forward(deferred(system.x), deferred(system.weight), deferred(system.bias), g.stride, g.padding, g.dilation)
     return all(se.expand(_value(y[index]) - equation) == 0 for index, (equation, _) in system.outputs.items())
 
 

@@ -13,14 +13,14 @@ import itertools
 import numpy as np
 import symengine as se
 
-from numeric import pool as rules
-from symbolic.conv import _value, deferred, first_mismatch, local_chain_rule, symbol_array
+from gradproof.numeric.rules import pooling as pool_rules
+from gradproof.symbolic.layers.conv import _value, deferred, first_mismatch, local_chain_rule, symbol_array
 
 
 def verify_maxpool(shape, kernel: int, stride: int, seed: int = 0):
     """(derived == P_pool^T G, forward == scalar equations) for one configuration."""
     s = symbol_array("s", shape)
-    argmax = rules.maxpool_argmax(np.random.default_rng(seed).standard_normal(shape), kernel, stride)
+    argmax = pool_rules.maxpool_argmax(np.random.default_rng(seed).standard_normal(shape), kernel, stride)
     out_shape = argmax.shape
     g = symbol_array("g", out_shape)
     outputs = {}
@@ -28,8 +28,8 @@ def verify_maxpool(shape, kernel: int, stride: int, seed: int = 0):
         i, j = divmod(int(argmax[n, c, u, v]), kernel)
         outputs[(n, c, u, v)] = s[n, c, u * stride + i, v * stride + j]
     (derived,) = local_chain_rule(outputs, g, s)
-    closed = rules.maxpool_grad_input(deferred(g), argmax, shape, kernel, stride)
-    forward = rules.maxpool_forward(s, argmax, kernel, stride)
+    closed = pool_rules.maxpool_grad_input(deferred(g), argmax, shape, kernel, stride)
+    forward = pool_rules.maxpool_forward(s, argmax, kernel, stride)
     forward_ok = all(se.expand(forward[index] - outputs[index]) == 0 for index in outputs)
     return first_mismatch(derived, closed) is None, forward_ok
 
@@ -44,8 +44,8 @@ def verify_avgpool(shape, kernel: int, stride: int):
         for n, c, u, v in np.ndindex(out_shape)
     }
     (derived,) = local_chain_rule(outputs, g, s)
-    closed = rules.avgpool_grad_input(deferred(g), shape, kernel, stride)
-    forward = rules.avgpool_forward(deferred(s), kernel, stride)
+    closed = pool_rules.avgpool_grad_input(deferred(g), shape, kernel, stride)
+    forward = pool_rules.avgpool_forward(deferred(s), kernel, stride)
     forward_ok = all(se.expand(_value(forward[index]) - outputs[index]) == 0 for index in outputs)
     return first_mismatch(derived, closed) is None, forward_ok
 

@@ -39,7 +39,7 @@ from sympy import (
     Transpose,
 )
 
-from symbolic.kron import Vec, VecRowMajor
+from gradproof.symbolic.engine.kron import Vec, VecRowMajor
 
 RULES_USED = {
     MatMul: "entry of a matrix product",

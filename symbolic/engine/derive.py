@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from sympy import Derivative, Matrix, Sum, Symbol, diff, expand
 
-from symbolic.equations import ConcreteSystem, LayerEquations
-from symbolic.indexed import collapse_deltas, indices_equal, matrix_entry
-from symbolic.rules import GradientRule
+from gradproof.symbolic.engine.equations import ConcreteSystem, LayerEquations
+from gradproof.symbolic.engine.indexed import collapse_deltas, indices_equal, matrix_entry
+from gradproof.symbolic.engine.rule import GradientRule
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The derivation engine: operands and scalar equations, index algebra, the chain rule, exact comparison, identity claims."""
