@@ -67,7 +67,7 @@ def seed004_check(geometry: ConvGeometry) -> Seed004Check:
     z = _channel_rows(system.x)
     padded_symbols = symbol_array("zp", (1, g.in_channels, g.height + 2 * g.padding, g.width + 2 * g.padding))
     p_pad = _vec(_channel_rows(conv_rules.pad2d(system.x, g.padding))).jacobian(_vec(z))
-    columns, (h_out, w_out) = conv_rules.im2col(padded_symbols, (g.kernel, g.kernel), g.stride, g.dilation)
+    columns, (h_out, w_out) = conv_rules.im2col(padded_symbols, g.kernel_hw, g.stride, g.dilation)
     phi_of_padded = Matrix(np.vectorize(sympify, otypes=[object])(columns[0]).tolist())
     p_phi = _vec(phi_of_padded).jacobian(_vec(_channel_rows(padded_symbols)))
     phi = (p_phi * p_pad * _vec(z)).reshape(phi_of_padded.cols, phi_of_padded.rows).T  # mat(P_phi P_pad vec(Z))
