@@ -85,16 +85,15 @@ def _verdict(ok) -> str:
 
 
 def _derive_rows(result) -> list[tuple[str, ...]]:
-    """Table rows for one rule (per layout, plus its numeric rule) or one identity."""
-    if not hasattr(result, "rule"):
-        return [(result.name, result.seed_ref, result.statement, result.concrete_text, _verdict(result.general_ok))]
-    rows = []
-    for concrete, general in zip(result.concrete, result.general):
-        verdict = "holds" if concrete.holds else f"FAILS at {concrete.mismatch.describe()}"
-        rows.append((result.rule.name, concrete.system.equations.name, str(general.closed_form), verdict, _verdict(general.holds)))
-    numeric = "holds" if result.numeric_ok else f"FAILS at {result.numeric_mismatch.describe()}"
-    rows.append((result.rule.name, "numeric rule", result.rule.numeric_rule.__name__, numeric, "-"))
-    return rows
+    """Table rows for one rule (one row per layer of evidence) or one identity, from the run's result."""
+    if not hasattr(result, "verdicts"):
+        return [(result.name, result.seed_ref, result.statement, result.concrete_text, result.general_text)]
+    verdicts = result.verdicts
+    return [
+        (result.name, "scalar equations", result.rule.summary, result.concrete_text, result.general_text),
+        (result.name, "numeric rule", result.rule.numeric_rule.__name__,
+         f"{_verdict(verdicts.numeric.holds)} ({verdicts.numeric.detail})", "-"),
+    ]
 
 
 def command_prove(args) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sympy import (
     Derivative,
-    Function,
     Identity,
     IndexedBase,
     KroneckerProduct,
@@ -12,98 +11,123 @@ from sympy import (
     MatMul,
     MatrixSymbol,
     OneMatrix,
-    Sum,
     Symbol,
-    Transpose,
-    floor,
     symbols,
 )
 
-from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
+from gradproof.numeric.rules import conv as conv_rules
+from gradproof.proofs.document import Chain, Document, Equation, Section, Text
 from gradproof.symbolic.engine.kron import Vec
+from gradproof.symbolic.layers import conv_general as general
 from gradproof.symbolic.layers.conv import ConvGeometry, geometry_grid, verify
-from gradproof.symbolic.layers.conv_general import REFLECTION, ZERO_EXTENSION, general_proofs
 from gradproof.symbolic.seeds.conv_matrix import seed003_example
 from gradproof.symbolic.seeds.conv_vector_form import fc_special_case, seed004_check
 
 
 def _scalar_equation() -> Equation:
-    n, o, u, v, c, i, j = symbols("n o u v c i j", integer=True)
-    s, d, k, c_in = symbols("s d k C_{in}", integer=True, positive=True)
-    y, w, b, x_pad = IndexedBase("y"), IndexedBase("w"), IndexedBase("b"), IndexedBase(r"x_{\mathrm{pad}}")
-    body = w[o, c, i, j] * x_pad[n, c, u * s + i * d, v * s + j * d]
-    return Equation(y[n, o, u, v], b[o] + Sum(body, (j, 0, k - 1), (i, 0, k - 1), (c, 0, c_in - 1)), "scalar equation")
+    """The one scalar equation (``conv.scalar_equation``), as the general-size proofs use it."""
+    n, o, u, v = general.n, general.o, general.u, general.v
+    return Equation(IndexedBase("y")[n, o, u, v], general.equation(n, o, u, v),
+                    "scalar equation; x is 0 outside the image (the padding)")
 
 
-def _output_size() -> Equation:
-    h, k, s, p, d = symbols("H k s p d", integer=True, positive=True)
-    return Equation(Symbol("H_{out}"), floor((h + 2 * p - d * (k - 1) - 1) / s) + 1, "output size, as PyTorch")
-
-
-def _closed_forms() -> tuple:
-    """The numeric rules' compositions, named as in numeric/conv.py (display of the one source)."""
-    g, w, x = (MatrixSymbol(name, Symbol("r"), Symbol("c")) for name in "GWX")
-    p, d, k = symbols("p d k", integer=True, positive=True)
-    corr, pad, dilate, rot, crop, total = (
-        Function(name) for name in (r"\operatorname{corr}_{d}", r"\operatorname{pad}", r"\operatorname{dilate}_{s}",
-                                    r"\operatorname{rot180}^{\mathrm{swap}}", r"\operatorname{crop}_{p}",
-                                    r"\sum_{n}")
+def _output_sizes() -> tuple[Equation, ...]:
+    """H_out and W_out as the numeric rules compute them (``output_size`` run on symbols)."""
+    return tuple(
+        Equation(out, conv_rules.output_size(size, kernel, general.STRIDE, general.PAD, general.DIL),
+                 "output size, as PyTorch")
+        for out, size, kernel in ((general.H_OUT, general.H, general.K_H), (general.W_OUT, general.W, general.K_W))
     )
-    col2im = Function(r"\operatorname{col2im}")
-    return (
-        Equation(Symbol(r"\frac{\partial L}{\partial X}"), crop(col2im(MatMul(Transpose(w), g, evaluate=False))),
-                 "seed 004, numeric.conv.conv2d_grad_input (the layer's)"),
-        Equation(Symbol(r"\frac{\partial L}{\partial X}"), crop(corr(pad(dilate(g), d * (k - 1)), rot(w))),
-                 "seed 003, numeric.conv.conv2d_grad_input_transposed"),
-        Equation(Symbol(r"\frac{\partial L}{\partial W}"), total(corr(pad(x, p), dilate(g))),
-                 "numeric.conv.conv2d_grad_weight"),
-        Equation(Symbol(r"\frac{\partial L}{\partial b}"), Function(r"\sum_{n,u,v}")(g), "numeric.conv.conv2d_grad_bias"),
-    )
+
+
+def _dilation_of_g() -> Equation:
+    """The definition of the hatted G that the dX proof and its evaluation both use."""
+    g, n, o, u, v = general.g, general.n, general.o, general.u, general.v
+    hat = general.g_extended[n, o, general.dilated_position(u, general.STRIDE), general.dilated_position(v, general.STRIDE)]
+    return Equation(hat, g[n, o, u, v], "G dilated by s; every other entry of the hatted G is 0")
+
+
+def _geometry_text(geometry: ConvGeometry) -> str:
+    g = geometry
+    k_h, k_w = g.kernel_hw
+    return (f"batch {g.batch}, {g.in_channels} -> {g.out_channels} channels, input {g.height} x {g.width}, "
+            f"kernel {k_h} x {k_w}, stride {g.stride}, padding {g.padding}, dilation {g.dilation}")
+
+
+def _instances_text(proof) -> Text:
+    where = "; ".join(_geometry_text(geometry) for geometry, _ in proof.instances)
+    if proof.counterexample is None:
+        return Text.of(f"Evaluated entry by entry at {where}, the closed form equals the numeric rule run on the same "
+                       "symbols (exact).")
+    geometry, (index, closed, numeric) = proof.counterexample
+    return Text.of(f"REFUTED at {_geometry_text(geometry)}, entry {index}: the closed form gives {closed}, "
+                   f"the numeric rule {numeric}.")
+
+
+def _verdict_text(proof) -> Text:
+    return Text.of({True: "Both checks pass: the closed form holds for every size.",
+                    False: "The closed form is wrong (counterexample above).",
+                    None: "Not decided: the normal forms differ, and no evaluated instance refutes the closed "
+                          "form."}[proof.verdict])
+
+
+def _proof_blocks(proof) -> list:
+    step = "sifting; zero extension and dilation of G" if proof.gradient == "input" else "linearity; sifting"
+    symbol = {"input": "x", "weight": "w", "bias": "b"}[proof.gradient]
+    blocks = [
+        Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate"), (proof.derived, step))),
+        Text.of("The closed form:"),
+        Equation(Symbol(rf"\frac{{\partial J}}{{\partial {symbol}}}"), proof.closed_form, "closed form"),
+    ]
+    if proof.gradient == "input":
+        blocks.append(Equation(Symbol(r"\frac{\partial J}{\partial x}"), proof.closed_reindexed, general.REFLECTION))
+    blocks.append(Text.of("Normal forms agree." if proof.normal_forms_agree else "Normal forms DIFFER."))
+    return blocks + [_instances_text(proof), _verdict_text(proof)]
 
 
 def _general_section() -> Section:
-    blocks = [Text.of(
-        "General sizes: symbolic stride s, padding P and dilation d, any batch size, numbers of channels, "
-        "input, kernel and output sizes (indices from 1; x reads 0 outside the image, which is the padding). "
-        "A generic entry of each gradient, by the chain rule, differentiated and simplified (linearity; "
-        "sifting; for dX, ", ZERO_EXTENSION, ": the hatted G has s - 1 zeros between its entries and zeros "
-        "around them):")]
-    for proof in general_proofs():
-        blocks += [
-            Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate"),
-                                                         (proof.derived, "linearity; sifting")
-                                                         if proof.gradient != "input" else
-                                                         (proof.derived, "sifting; zero extension and dilation of G"))),
-            Text.of("The closed form:"),
-            Equation(Symbol(rf"\frac{{\partial J}}{{\partial {proof.gradient[0]}}}"), proof.closed_form, "closed form"),
-            *([Equation(Symbol(r"\frac{\partial J}{\partial x}"), proof.closed_reindexed, REFLECTION)]
-              if proof.gradient == "input" else []),
-            Text.of("Normal forms agree: holds for every size." if proof.holds else "Normal forms DIFFER."),
-        ]
-    return Section("General sizes: any stride, padding and dilation", tuple(blocks))
+    blocks = [
+        Text.of(
+            "General sizes: symbolic stride s, padding P and dilation d, any batch size, numbers of channels, "
+            "input sizes and kernel sizes K_h x K_w. A generic entry of each gradient, by the chain rule applied "
+            "to the scalar equation above, differentiated and simplified (linearity; sifting; for dX, ",
+            general.ZERO_EXTENSION, "). The hatted G is G dilated by s, zero between and around its entries:"),
+        _dilation_of_g(),
+        Text.of("Each closed form is checked twice: its normal form against the derivation's, for every size; "
+                "and, evaluated at concrete sizes, against the numeric rule, which is written independently. The "
+                "backward of a convolution is another convolution: dX correlates the hatted G with the rotated, "
+                "channel-swapped kernel; dW correlates the padded input with G, stride and dilation exchanged."),
+    ]
+    for proof in general.general_proofs():
+        blocks += _proof_blocks(proof)
+    return Section("General sizes: any stride, padding, dilation and kernel", tuple(blocks))
+
+
+def _values(geometries, read) -> str:
+    return ", ".join(str(value) for value in sorted({read(g) for g in geometries}))
 
 
 def _grid_section() -> Section:
-    results = [verify(geometry) for geometry in geometry_grid()]
+    grid = list(geometry_grid())
+    results = [verify(geometry) for geometry in grid]
     failures = [r for r in results if not r.holds]
     verdict = (
         f"All {len(results)} configurations hold: dX, dW and db derived from the scalar equations equal the "
-        "closed forms entry by entry (dX in both forms)."
+        "numeric rules entry by entry (dX in both forms, col2im and transposed convolution)."
         if not failures
-        else f"{len(failures)} of {len(results)} configurations FAIL, the first: {failures[0].geometry}."
+        else f"{len(failures)} of {len(results)} configurations FAIL, the first: {_geometry_text(failures[0].geometry)}."
     )
-    return Section(
-        "Concrete sizes: the grid of configurations",
-        (
-            Text.of(
-                "For every combination of batch 1-2, input and output channels 1-2, kernel 1-3, stride 1-2, "
-                "padding 0-1 and dilation 1-2 on a 5 x 6 input, the scalar equations are instantiated with a "
-                "distinct symbol in every entry, the local chain rule gives dX, dW and db, and the closed forms "
-                "(the numeric rules run on the same symbols) are compared exactly."
-            ),
-            Text.of(verdict),
-        ),
+    kernels = ", ".join(f"{h} x {w}" for h, w in sorted({g.kernel_hw for g in grid}))
+    description = (
+        f"Batch {_values(grid, lambda g: g.batch)}; input channels {_values(grid, lambda g: g.in_channels)}; output "
+        f"channels {_values(grid, lambda g: g.out_channels)}; kernels {kernels}; stride {_values(grid, lambda g: g.stride)}; "
+        f"padding {_values(grid, lambda g: g.padding)}; dilation {_values(grid, lambda g: g.dilation)}; input "
+        f"{_values(grid, lambda g: g.height)} x {_values(grid, lambda g: g.width)}. The scalar equation is instantiated "
+        "with a distinct symbol in every entry, the local chain rule gives dX, dW and db, and the numeric rules of "
+        "the layer (its forward pass, col2im and transposed-convolution dX, dW, db), run on the same symbols, are "
+        "compared exactly."
     )
+    return Section("Concrete sizes: the grid of configurations", (Text.of(description), Text.of(verdict)))
 
 
 def _seed003_section() -> Section:
@@ -173,20 +197,17 @@ def _seed004_section() -> Section:
 
 def conv_document() -> Document:
     intro = Section(
-        "Conventions and the closed forms",
+        "Conventions and the scalar equation",
         (
-            Text.of("PyTorch's convention: cross-correlation, input N x C_in x H x W, weight C_out x C_in x k x k, "
-                    "zero padding p, stride s, dilation d; indices from 0 as in NumPy. One output entry:"),
+            Text.of("PyTorch's convention: cross-correlation, input N x C x H x W, weight O x C x K_h x K_w, zero "
+                    "padding P, stride s, dilation d; indices from 1. One output entry, the equation from which "
+                    "every check below starts:"),
             _scalar_equation(),
-            _output_size(),
-            Text.of("The closed forms, as compositions of the functions of numeric/conv.py (each is one NumPy "
-                    "function; the same functions run on symbols below):"),
-            *_closed_forms(),
-            Text.of("Here ", Math(Symbol(r"\operatorname{dilate}_{s}")), " inserts s - 1 zeros between entries, ",
-                    Math(Symbol(r"\operatorname{rot180}^{\mathrm{swap}}")), " rotates the kernel by 180 degrees and "
-                    "swaps its input and output channels, col2im adds every column entry back to the input "
-                    "position it was read from (the transpose of im2col, seed 004's P_phi), and the crop drops the "
-                    "padding (rows no window reached get 0). Both forms of dX are checked below."),
+            *_output_sizes(),
+            Text.of("The layer computes dX as seed 004 writes it (a matrix product, then col2im, the transpose of "
+                    "im2col, then the padding cropped) and also, as seed 003 writes it, as a transposed convolution; "
+                    "the closed forms of dX, dW and db below are the general-size statements, each evaluated "
+                    "against the numeric rules."),
         ),
     )
     return Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
