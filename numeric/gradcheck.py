@@ -20,7 +20,7 @@ inputs ``check_layer_projections`` compares <u, J v> with <J^T u, v>. Every chec
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,6 +49,9 @@ class CheckReport:
     worst_index: tuple[int, ...]
     passed: bool
     kinks: int = 0
+    wrt: str = ""
+    """The gradient this report covers: "input", a parameter key ("weight", "0.bias"), "prediction", or
+    "" for a check of several gradients at once (random projections)."""
 
     def row(self) -> tuple[str, ...]:
         """The report as table cells (name, method, evals, max abs, max rel, worst, status)."""
@@ -152,15 +155,16 @@ def compare(name, analytic, numeric, *, method, evaluations, rtol=DEFAULT_RTOL, 
     )
 
 
-def check_array(name, func, point, analytic, *, method="central", step=None, rtol=None, atol=None):
+def check_array(name, func, point, analytic, *, method="central", step=None, rtol=None, atol=None, wrt=""):
     """Check ``analytic`` against the numeric gradient of the scalar ``func(array)`` at ``point``."""
     default_rtol, default_atol = TOLERANCES[method]
     step = STEPS[method] if step is None else step
     numeric, evaluations, one_sided = numeric_gradient(func, np.array(point, dtype=np.float64), method=method, step=step)
     label = {"central": f"central difference, h={step:g}*max(1,|x|)",
              "richardson": f"4th-order Richardson, h={step:g}*max(1,|x|)", "complex": "complex step, h=1e-20"}[method]
-    return compare(name, analytic, numeric, method=label, evaluations=evaluations, one_sided=one_sided,
-                   rtol=default_rtol if rtol is None else rtol, atol=default_atol if atol is None else atol)
+    report = compare(name, analytic, numeric, method=label, evaluations=evaluations, one_sided=one_sided,
+                     rtol=default_rtol if rtol is None else rtol, atol=default_atol if atol is None else atol)
+    return replace(report, wrt=wrt)
 
 
 @contextmanager
@@ -183,10 +187,11 @@ def _substituted(model, key: str, value):
 
 
 def _check_all(name, scalar_of_input, scalar_with_param, x, params, analytic, method, tolerances):
-    reports = [check_array(f"{name} d/dinput", scalar_of_input, x, analytic["input"], method=method, **tolerances)]
+    reports = [check_array(f"{name} d/dinput", scalar_of_input, x, analytic["input"], method=method, wrt="input",
+                           **tolerances)]
     for key, value in params.items():
         reports.append(check_array(f"{name} d/d{key}", lambda array, key=key: scalar_with_param(key, array), value,
-                                   analytic[key], method=method, **tolerances))
+                                   analytic[key], method=method, wrt=key, **tolerances))
     return reports
 
 
@@ -236,7 +241,7 @@ def check_loss(loss, prediction, target, *, name=None, method="central", **toler
     prediction = np.array(prediction, dtype=np.float64)
     analytic = loss.gradient(prediction, target)
     return check_array(f"{name} d/dprediction", lambda array: loss.value(array, target), prediction, analytic,
-                       method=method, **tolerances)
+                       method=method, wrt="prediction", **tolerances)
 
 
 def check_model_with_loss(model, loss, x, target, *, name="network", method="central", **tolerances):

@@ -361,12 +361,12 @@ class Flatten(Layer):
         if x.ndim < 2:
             raise ValueError(f"Flatten.forward: x must have a batch axis and at least one more, got shape {x.shape}")
         self._cache = {"shape": x.shape}
-        return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))  # not -1: the batch may be empty
+        return pool_rules.flatten_forward(x)
 
     def backward(self, grad_output):
         shape = self._cached("shape")
         require_shape("grad_output", np.asarray(grad_output), (shape[0], int(np.prod(shape[1:]))), where="Flatten.backward")
-        return np.asarray(grad_output).reshape(shape)
+        return pool_rules.flatten_grad_input(np.asarray(grad_output), shape)
 
     def __repr__(self) -> str:
         return "Flatten()"

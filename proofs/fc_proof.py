@@ -10,20 +10,10 @@ from __future__ import annotations
 from sympy import Derivative, MatrixSymbol, Symbol
 
 from gradproof.proofs.document import Aligned, Chain, Document, Equation, Math, Section, Text
-from gradproof.symbolic.engine.derive import (
-    J,
-    closed_form_in,
-    matrix_form_mismatch,
-    verify_concrete,
-    verify_general,
-)
+from gradproof.symbolic.engine.derive import J, closed_form_in
 from gradproof.symbolic.engine.indexed import LINEARITY, SIFTING
-from gradproof.symbolic.engine.rule import GradientRule
 from gradproof.symbolic.layers import fc
-from gradproof.symbolic.layers.table import rule_named, rules_for
-from gradproof.symbolic.seeds.network import verify_network
-
-DEFAULT_SIZES = {"batch": 2, "in": 3, "out": 2, "features": 2}
+from gradproof.symbolic.layers.table import rule_named
 
 
 def format_sizes(sizes) -> str:
@@ -62,7 +52,7 @@ def _introduction() -> Section:
     )
 
 
-def _scalar_equation_blocks(equations, sizes) -> list:
+def _scalar_equation_blocks(equations, sizes, matrix_forms) -> list:
     functions = equations.entry_functions()
     indices = [index for index, _ in equations.output_indices()]
     blocks = [
@@ -80,7 +70,7 @@ def _scalar_equation_blocks(equations, sizes) -> list:
     ]
     if equations.matrix_form is not None:
         symbols = equations.matrix_symbols()
-        verdict = "checked entry by entry" if matrix_form_mismatch(equations, sizes) is None else "FAILS"
+        verdict = "checked entry by entry" if matrix_forms[equations.name] is None else "FAILS"
         blocks.append(
             Equation(
                 MatrixSymbol(equations.output.name, *equations.shape(equations.output)),
@@ -109,8 +99,8 @@ def _gradient_symbol(equations, variable):
     return MatrixSymbol(rf"\frac{{\partial J}}{{\partial {operand.name}}}", *equations.shape(operand))
 
 
-def _general_blocks(rule: GradientRule, equations) -> list:
-    proof = verify_general(rule, equations)
+def _general_blocks(proof) -> list:
+    equations = proof.equations
     ranges = ", ".join(f"{index} from {low} to {high}" for index, (low, high) in proof.ranges.items())
     verdict = (
         "The two normal forms agree: the rule holds for every size."
@@ -135,8 +125,9 @@ def _general_blocks(rule: GradientRule, equations) -> list:
     ]
 
 
-def _concrete_blocks(rule: GradientRule, equations, sizes) -> list:
-    check = verify_concrete(rule, equations, sizes)
+def _concrete_blocks(check) -> list:
+    sizes = check.system.sizes
+    equations = check.system.equations
     verdict = (
         "Equal entry by entry."
         if check.holds
@@ -151,7 +142,9 @@ def _concrete_blocks(rule: GradientRule, equations, sizes) -> list:
     ]
 
 
-def rule_sections(rule: GradientRule, sizes) -> list[Section]:
+def rule_sections(result, matrix_forms) -> list[Section]:
+    """One section per rule, then one per layout, from the run's verification objects (nothing recomputed)."""
+    rule = result.rule
     sections = [
         Section(
             f"{rule.summary} ({rule.name})",
@@ -163,20 +156,20 @@ def rule_sections(rule: GradientRule, sizes) -> list[Section]:
              )),
         )
     ]
-    for equations in rule.presentations:
-        local = equations.sizes_from(sizes)
+    concrete, general = result.verdicts.concrete.evidence, result.verdicts.general.evidence
+    for equations, check, proof in zip(rule.presentations, concrete, general):
         blocks = (
-            _scalar_equation_blocks(equations, local)
+            _scalar_equation_blocks(equations, check.system.sizes, matrix_forms)
             + _translation_blocks(equations)
-            + _general_blocks(rule, equations)
-            + _concrete_blocks(rule, equations, local)
+            + _general_blocks(proof)
+            + _concrete_blocks(check)
         )
         sections.append(Section(equations.title, tuple(blocks), level=2))
     return sections
 
 
-def _network_section(widths) -> Section:
-    check = verify_network(widths)
+def _network_section(check) -> Section:
+    widths = check.sizes
     n_in, n_hidden, n_out = (Symbol(name, integer=True, positive=True) for name in ("n_1", "n_2", "n_3"))
     symbols = {
         "x": MatrixSymbol("z^{m}", n_in, 1),
@@ -260,13 +253,13 @@ def _parameter_section() -> Section:
     )
 
 
-def fc_document(sizes=None, network_widths=(3, 2, 2)) -> Document:
-    """The full FC proof: every rule of the ``fc`` target, the network, the parameter count."""
-    sizes = {**DEFAULT_SIZES, **(sizes or {})}
+def fc_document(run) -> Document:
+    """The full FC proof from one run of the ``fc`` target: every rule, the network, the parameter count."""
+    evidence = run.statements.evidence
     sections = [_introduction()]
-    for rule in rules_for("fc"):
-        sections.extend(rule_sections(rule, sizes))
-    sections.append(_network_section(network_widths))
+    for result in run.rules:
+        sections.extend(rule_sections(result, evidence["matrix_forms"]))
+    sections.append(_network_section(evidence["network"]))
     sections.append(_parameter_section())
     return Document(
         "gradproof: the fully-connected layer, ReLU and the squared loss (seeds 000-002)",

@@ -1,5 +1,6 @@
 """The proof document of the ``network`` target: pooling, flatten, softmax cross-entropy, the
-regularized objective and the update, seed 002's theorem, its worked example and counterexamples."""
+regularized objective and the update, seed 002's theorem, its worked example and counterexamples.
+Built from one run of the target: every verdict and formula shown is an object that run checked."""
 
 from __future__ import annotations
 
@@ -7,27 +8,30 @@ from sympy import HadamardProduct, MatMul, MatrixSymbol, Symbol, symbols
 
 from gradproof.proofs.document import Document, Equation, Math, Section, Text
 from gradproof.symbolic.engine.functions import indicator, relu
-from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
-from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
-from gradproof.symbolic.seeds.theorem import counterexamples, theorem_for_all_selections, worked_example
+from gradproof.symbolic.layers.pooling import pooling_grid
 
 
-def _pooling_section() -> Section:
+def _word(holds) -> str:
+    return "holds" if holds else "FAILS"
+
+
+def _pooling_section(run) -> Section:
     grid = list(pooling_grid())
-    maxpool = all(all(verify_maxpool(*config)) for config in grid)
-    avgpool = all(all(verify_avgpool(*config)) for config in grid)
+    maxpool = run.rule("maxpool2d.input").concrete_ok
+    avgpool = run.rule("avgpool2d.input").concrete_ok
+    flatten = run.rule("flatten.input")
     return Section("Pooling and flatten, from their scalar equations", (
         Text.of(f"Max pooling's scalar equations copy the entry its argmax selects (ties: the first maximum, as "
                 f"PyTorch); average pooling's take the mean of the window. On {len(grid)} configurations (batch 1-2, "
                 "channels 1-2, kernel 2-3, stride 1 or the kernel size), with a distinct symbol in every entry, the "
                 "local chain rule gives dS, compared exactly with the numeric rules run on the same symbols: max "
-                f"pooling {'holds' if maxpool else 'FAILS'}, average pooling {'holds' if avgpool else 'FAILS'}. "
-                "Flatten is a reshape; its backward is the inverse reshape."),
+                f"pooling {_word(maxpool)}, average pooling {_word(avgpool)}. Flatten is a reshape; its derived "
+                f"backward equals the inverse reshape ({flatten.verdicts.concrete.detail}): "
+                f"{_word(flatten.concrete_ok)}."),
     ))
 
 
-def _worked_example_section() -> Section:
-    example = worked_example()
+def _worked_example_section(example) -> Section:
     return Section("Seed 002's worked example", (
         Text.of("The 4 x 4 image of seed 002, max pooled with 2 x 2 windows. The pooling matrix is the Jacobian of "
                 "gradproof's max pooling applied to symbols, with vec stacking columns:"),
@@ -40,8 +44,8 @@ def _worked_example_section() -> Section:
     ))
 
 
-def _theorem_section() -> Section:
-    count, holds = theorem_for_all_selections()
+def _theorem_section(theorem, counterexamples) -> Section:
+    count, holds = theorem
     g = MatrixSymbol(r"\frac{\partial \xi}{\partial \operatorname{vec}(Z)^{T}}", 1, Symbol("m"))
     p = MatrixSymbol(r"P_{\mathrm{pool}}", Symbol("m"), Symbol("n"))
     mask_s = MatrixSymbol(r"\operatorname{vec}(\mathbb{I}[S])^{T}", 1, Symbol("n"))
@@ -61,14 +65,15 @@ def _theorem_section() -> Section:
                 f"(symbolic S and upstream values): (5) = (6) {'for every one' if holds else 'FAILS'}."),
         Text.of("Where it breaks, for one 2 x 2 window (upstream value 1):"),
     ]
-    for name, (five, six) in counterexamples().items():
+    for name, (five, six) in counterexamples.items():
         differs = "they differ" if five != six else "they agree"
         blocks += [Text.of(f"{name}: (5) gives ", Math(five), " and (6) gives ", Math(six), f"; {differs}.")]
     return Section("Seed 002's theorem: ReLU and max pooling need not store S", tuple(blocks))
 
 
-def _loss_section() -> Section:
-    ce, objective = cross_entropy_check(), objective_check()
+def _loss_section(run) -> Section:
+    ce = run.rule("cross_entropy.logits").verdicts.concrete.evidence
+    objective = run.rule("objective.theta").verdicts.concrete.evidence
     c, mu = symbols("C mu", positive=True)
     return Section("Softmax cross-entropy, the regularized objective and the update", (
         Text.of("Cross-entropy averaged over a batch of 3 with labels (3, 1, 2) and 3 classes:"),
@@ -83,10 +88,15 @@ def _loss_section() -> Section:
                 + " The update of seed 003, the rule applied to the same symbols, with learning rate ",
                 Math(mu), " and regularization ", Math(c), ":"),
         Equation(Symbol(r"\theta_{\mathrm{new}}"), objective["update"], "seed 003, weight update"),
+        Text.of("equal to theta minus the learning rate times SymPy's derivative above: "
+                + ("holds." if objective["update_holds"] else "FAILS.")),
     ))
 
 
-def network_document() -> Document:
+def network_document(run) -> Document:
+    """The network proof from one run of the ``network`` target."""
+    evidence = run.statements.evidence
     return Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
-        _pooling_section(), _worked_example_section(), _theorem_section(), _loss_section(),
+        _pooling_section(run), _worked_example_section(evidence["worked_example"]),
+        _theorem_section(evidence["theorem"], evidence["counterexamples"]), _loss_section(run),
     ))

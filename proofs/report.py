@@ -1,6 +1,7 @@
 """The main job: derive, prove and check every target; write DIR/report.md and the proofs.
 
-Output is staged in a temporary directory beside DIR and moved in only when complete, so DIR
+Each target is run once (``run_target``); its report rows and its proof document are built from that
+one run. Output is staged in a temporary directory beside DIR and moved in only when complete, so DIR
 never holds half-written files.
 """
 
@@ -19,22 +20,21 @@ from gradproof.proofs.compile import (
     tex_available,
 )
 from gradproof.proofs.document import render
-from gradproof.proofs.results import Derivation
-from gradproof.proofs.targets import TARGETS, Target
+from gradproof.proofs.results import RuleResult
+from gradproof.proofs.targets import TARGETS, Target, TargetRun, run_target
 
 
 @dataclass
 class TargetOutcome:
-    target: Target
-    derivation: Derivation
-    checks: list
+    run: TargetRun
     tex: str
     pdf: str | None = None
     pdf_error: str | None = None
 
-    @property
-    def checks_ok(self) -> bool:
-        return all(report.passed for report in self.checks)
+    target = property(lambda self: self.run.target)
+    derivation = property(lambda self: self.run.derivation)
+    checks = property(lambda self: list(self.run.checks))
+    checks_ok = property(lambda self: self.run.checks_ok)
 
 
 @dataclass
@@ -46,48 +46,56 @@ class AllOutcome:
     @property
     def ok(self) -> bool:
         pdfs_ok = not self.want_pdf or all(outcome.pdf for outcome in self.targets)
-        return pdfs_ok and all(o.derivation.ok and o.checks_ok for o in self.targets)
+        return pdfs_ok and all(outcome.run.ok for outcome in self.targets)
 
 
-def _mark(ok: bool) -> str:
-    return "yes" if ok else "**NO**"
+def _mark(ok: bool | None) -> str:
+    return "not decided" if ok is None else ("yes" if ok else "**NO**")
 
 
-def _status(ok: bool | None, when_none: str) -> str:
-    return when_none if ok is None else _mark(ok)
+def _finite_differences(result) -> str:
+    """The worst covering report of a rule, or why there is none."""
+    if not isinstance(result, RuleResult):
+        return "| (identity: exact) | | |"
+    if not result.reports:
+        return "| **NO** (no finite-difference case covers this rule) | | |"
+    worst = max(result.reports, key=lambda report: (not report.passed, report.max_rel_error))
+    cases = f"{len(result.reports)} report{'s' if len(result.reports) > 1 else ''}, worst {worst.name}"
+    return (f"| {_mark(result.finite_differences_ok)} ({cases}) | {worst.max_abs_error:.2e} "
+            f"| {worst.max_rel_error:.2e} |")
+
+
+def _rule_rows(outcome: TargetOutcome) -> list[str]:
+    rows = []
+    for result in outcome.derivation.rules:
+        numeric = result.verdicts.numeric.detail if isinstance(result, RuleResult) else "(identity)"
+        rows.append(f"| {outcome.target.name} | {result.name} | {result.seed_ref} | {result.concrete_text} "
+                    f"| {result.general_text} | {_mark(result.numeric_ok)} ({numeric}) " + _finite_differences(result))
+    return rows
+
+
+INTRODUCTION = [
+    "# gradproof report",
+    "",
+    "Each gradient rule of the rule table is derived from its scalar equations by the chain rule and compared",
+    "exactly with its closed form (concrete sizes, every layout of the seeds), proved for general sizes in index",
+    "notation where the index algebra applies, compared symbol for symbol with its numeric implementation, and",
+    "cross-checked by finite differences in float64 on the numeric layers. Each identity is checked exactly for",
+    "every size with each dimension from 1 to 4 and proved for general sizes where the index algebra applies.",
+    "Verdicts: holds, DOES NOT HOLD (with a counterexample), not decided / not attempted (with the reason).",
+    "",
+]
 
 
 def report_markdown(outcome: AllOutcome) -> str:
-    """One row per rule: derivation verified, general-size proof, numeric check max error."""
-    lines = [
-        "# gradproof report",
-        "",
-        "Each gradient rule is derived from its scalar equations by the chain rule and compared exactly",
-        "with its closed form (concrete sizes, every layout of the seeds), proved for general sizes in",
-        "index notation, compared symbol for symbol with its numeric implementation, and cross-checked",
-        "by central finite differences in float64. Each identity is checked exactly for every size with",
-        "each dimension from 1 to 4 and proved for general sizes where the index algebra applies.",
-        "",
-        (
-            "| target | rule or identity | seeds | derivation (concrete) | general-size proof | numeric rule = closed form "
-            "| finite-difference check | max abs error | max rel error |"
-        ),
+    """One row per rule or identity, then the composite checks, every finite-difference report, the proofs."""
+    lines = INTRODUCTION + [
+        "| target | rule or identity | seeds | derivation (concrete) | general sizes | numeric rule = closed form "
+        "| finite differences | max abs error | max rel error |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for target_outcome in outcome.targets:
-        checks = {report.name: report for report in target_outcome.checks}
-        for result in target_outcome.derivation.rules:
-            check = checks.get(target_outcome.target.check_for_rule.get(result.name))
-            lines.append(
-                f"| {target_outcome.target.name} | {result.name} | {result.seed_ref} "
-                f"| {_mark(result.concrete_ok)} ({result.concrete_detail}) "
-                f"| {_status(result.general_ok, 'concrete sizes only')} | {_status(result.numeric_ok, '-')} "
-                + (
-                    f"| {_mark(check.passed)} ({check.name}) | {check.max_abs_error:.2e} | {check.max_rel_error:.2e} |"
-                    if check
-                    else "| - | | |"
-                )
-            )
+        lines += _rule_rows(target_outcome)
     lines += ["", "## Composite checks", "", "| target | check | holds | detail |", "|---|---|---|---|"]
     for target_outcome in outcome.targets:
         for label, holds, detail in target_outcome.derivation.extras:
@@ -110,10 +118,10 @@ def report_markdown(outcome: AllOutcome) -> str:
     return "\n".join(lines)
 
 
-def write_proof(target: Target, staging: Path, sizes: dict, want_pdf: bool) -> tuple[str, str | None, str | None]:
-    """Write ``<target>.tex`` into ``staging`` and compile it; return (tex, pdf or None, error)."""
-    tex_path = staging / f"{target.name}.tex"
-    tex_path.write_text(render(target.document(sizes)), encoding="utf-8")
+def write_run_proof(run: TargetRun, staging: Path, want_pdf: bool) -> tuple[str, str | None, str | None]:
+    """Write ``<target>.tex`` for one run into ``staging`` and compile it; return (tex, pdf or None, error)."""
+    tex_path = staging / f"{run.target.name}.tex"
+    tex_path.write_text(render(run.target.document(run)), encoding="utf-8")
     if not want_pdf:
         return tex_path.name, None, "not requested"
     if not tex_available():
@@ -124,21 +132,24 @@ def write_proof(target: Target, staging: Path, sizes: dict, want_pdf: bool) -> t
         return tex_path.name, None, str(error)
 
 
-def run_all(out: Path, *, sizes_override: dict | None = None, want_pdf: bool = True, seed: int = 0, progress=print) -> AllOutcome:
-    """Derive, prove and check every target; publish report.md, .tex and .pdf files into ``out``."""
+def write_proof(target: Target, staging: Path, sizes: dict, want_pdf: bool) -> tuple[str, str | None, str | None]:
+    """``gradproof prove``: derive the target (no finite differences) and write its proof from that run."""
+    return write_run_proof(run_target(target, sizes, numeric=False), staging, want_pdf)
+
+
+def run_all(out: Path, *, sizes_override: dict | None = None, want_pdf: bool = True, seed: int = 0,
+            progress=print) -> AllOutcome:
+    """Run every target once; publish report.md and each target's .tex and .pdf into ``out``."""
     staging = staging_directory(out)
     outcome = AllOutcome(want_pdf=want_pdf)
     keep = ["report.md"]
     try:
         for target in TARGETS:
-            sizes = {**target.default_sizes, **(sizes_override or {})}
-            progress(f"[{target.name}] deriving and proving for general sizes ...")
-            derivation = target.derive(sizes)
+            progress(f"[{target.name}] deriving, proving and cross-checking ...")
+            run = run_target(target, sizes_override, seed=seed)
             progress(f"[{target.name}] writing the proof document ...")
-            tex, pdf, error = write_proof(target, staging, sizes, want_pdf)
-            progress(f"[{target.name}] finite-difference checks ...")
-            checks = target.check(seed)
-            outcome.targets.append(TargetOutcome(target, derivation, checks, tex, pdf, error))
+            tex, pdf, error = write_run_proof(run, staging, want_pdf)
+            outcome.targets.append(TargetOutcome(run, tex, pdf, error))
             keep += [name for name in (tex, pdf) if name]
         (staging / "report.md").write_text(report_markdown(outcome), encoding="utf-8")
     except BaseException:

@@ -1,14 +1,16 @@
-"""Rows of the report: what was verified about one rule, identity or statement.
+"""Rows of the report: what one run verified about a rule, an identity or a statement.
 
 Every row type offers the same read-only interface, used by ``gradproof derive`` and report.md:
-``name``, ``seed_ref``, ``concrete_ok``, ``concrete_detail``, ``general_ok`` (None when no
-general-size argument applies), ``numeric_ok`` (None when the numeric rule is the closed form
-itself), ``ok``; identities and statements also give ``statement`` and ``concrete_text``.
+``name``, ``seed_ref``, ``statement``, ``concrete_ok``, ``concrete_text``, ``general_ok`` (None when not
+decided or not attempted), ``numeric_ok``, ``ok``. A ``RuleResult`` also carries the finite-difference
+reports that cover its numeric implementation, attached by the rule table's cases and gradient keys.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gradproof.symbolic.engine.identities import (
     RANDOM_INTEGERS,
@@ -18,37 +20,50 @@ from gradproof.symbolic.engine.identities import (
     SweepResult,
     build,
 )
-from gradproof.symbolic.engine.rule import GradientRule
+from gradproof.symbolic.engine.rule import GradientRule, RuleVerdicts
+
+
+def verdict_word(holds: bool | None) -> str:
+    return "not decided" if holds is None else ("holds" if holds else "DOES NOT HOLD")
 
 
 @dataclass(frozen=True)
 class RuleResult:
-    """Everything verified about one rule: concrete and general derivations, numeric rule."""
+    """One rule in one run: the symbolic verdicts and the finite-difference reports of its numeric rule.
+
+    ``reports`` is None when the run did no numeric checks (``gradproof derive``); an empty tuple means
+    the table names no case that covers the rule, which fails the rule: a rule nobody checked numerically
+    is not verified.
+    """
 
     rule: GradientRule
-    concrete: tuple  # ConcreteVerification per presentation
-    general: tuple  # GeneralProof per presentation
-    numeric_mismatch: object
-
-    @property
-    def concrete_ok(self) -> bool:
-        return all(check.holds for check in self.concrete)
-
-    @property
-    def general_ok(self) -> bool:
-        return all(proof.holds for proof in self.general)
-
-    @property
-    def numeric_ok(self) -> bool:
-        return self.numeric_mismatch is None
-
-    @property
-    def ok(self) -> bool:
-        return self.concrete_ok and self.general_ok and self.numeric_ok
+    verdicts: RuleVerdicts
+    reports: tuple | None = None
 
     name = property(lambda self: self.rule.name)
     seed_ref = property(lambda self: self.rule.seed_ref)
-    concrete_detail = property(lambda self: f"{len(self.concrete)} layouts")
+    concrete_ok = property(lambda self: self.verdicts.concrete.holds)
+    general_ok = property(lambda self: self.verdicts.general.holds)
+    numeric_ok = property(lambda self: self.verdicts.numeric.holds)
+    concrete_text = property(lambda self: f"{verdict_word(self.concrete_ok)} ({self.verdicts.concrete.detail})")
+    @property
+    def general_text(self) -> str:
+        general = self.verdicts.general
+        return general.detail if not general.attempted else f"{verdict_word(general.holds)} ({general.detail})"
+    statement = property(lambda self: f"{self.rule.summary}; numeric rule {self.rule.numeric_rule.__name__}")
+
+    @property
+    def finite_differences_ok(self) -> bool | None:
+        if self.reports is None:
+            return None
+        return bool(self.reports) and all(report.passed for report in self.reports)
+
+    @property
+    def ok(self) -> bool:
+        general = self.verdicts.general
+        general_ok = general.holds is True or (general.holds is None and not general.attempted)
+        return (self.concrete_ok is True and self.numeric_ok is True and general_ok
+                and self.finite_differences_ok is not False)
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,7 @@ class IdentityResult:
     concrete_ok = property(lambda self: self.sweep.holds)
     general_ok = property(lambda self: None if self.general is None else self.general.holds)
     numeric_ok = property(lambda self: None)
+    general_text = property(lambda self: "not attempted" if self.general is None else verdict_word(self.general_ok))
 
     @property
     def concrete_detail(self) -> str:
@@ -87,63 +103,30 @@ class IdentityResult:
         return f"{verdict} ({self.concrete_detail})"
 
 
-@dataclass(frozen=True)
-class ConvGradientResult:
-    """One Conv2d gradient over the grid: derivation from scalar equations vs the numeric rule."""
+class Statement(NamedTuple):
+    """A composite check of a target (a seed's example or theorem, a matrix form): label, verdict, detail."""
 
-    name: str
-    seed_ref: str
-    results: tuple  # ConvVerification per grid configuration
-    gradient: str
-    closed_forms: tuple[str, ...]
-    general_ok: bool | None = None
-    numeric_ok = property(lambda self: None)  # the numeric rule IS the closed form compared here
-
-    @property
-    def concrete_ok(self) -> bool:
-        return all(result.mismatches[form] is None for result in self.results for form in self.closed_forms)
-
-    @property
-    def concrete_detail(self) -> str:
-        forms = " and ".join(self.closed_forms)
-        return f"{len(self.results)} grid configurations; closed forms: {forms}"
-
-    @property
-    def statement(self) -> str:
-        return ", ".join(f"numeric.conv.conv2d_grad_{form}" for form in self.closed_forms)
-
-    @property
-    def concrete_text(self) -> str:
-        failing = [(r, f) for r in self.results for f in self.closed_forms if r.mismatches[f] is not None]
-        verdict = "holds" if not failing else f"FAILS at {failing[0][0].geometry}: {failing[0][0].mismatches[failing[0][1]]}"
-        return f"{verdict} ({self.concrete_detail})"
-
-    @property
-    def ok(self) -> bool:
-        return self.concrete_ok and self.general_ok is not False
+    label: str
+    holds: bool
+    detail: str
 
 
 @dataclass(frozen=True)
-class CheckedStatement:
-    """A rule verified by one exact check, as a report row."""
+class Statements:
+    """What a target verifies beyond its gradient rules: rows (identities), composite checks, and the
+    checked objects its proof document displays (``evidence``, keyed by the document's section)."""
 
-    name: str
-    seed_ref: str
-    concrete_ok: bool
-    concrete_detail: str
-    statement: str
-    general_ok: bool | None = None
-    numeric_ok = property(lambda self: None)
-    ok = property(lambda self: self.concrete_ok and self.general_ok is not False)
-    concrete_text = property(lambda self: f"{'holds' if self.concrete_ok else 'FAILS'} ({self.concrete_detail})")
+    rows: tuple = ()
+    checks: tuple[Statement, ...] = ()
+    evidence: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Derivation:
-    """Result of ``derive`` for a target: per-rule results plus extra composite checks."""
+    """The symbolic side of a run: per-rule and per-identity rows plus composite checks."""
 
     rules: tuple  # RuleResult or IdentityResult rows
-    extras: tuple[tuple[str, bool, str], ...]  # (label, holds, detail)
+    extras: tuple[Statement, ...]
 
     @property
     def ok(self) -> bool:

@@ -55,3 +55,14 @@ def avgpool_grad_input(grad_output, input_shape, kernel: int, stride: int):
     """dS: each window's G spread evenly, 1/k^2 to each of its entries."""
     spread = np.broadcast_to(grad_output[..., None], (*grad_output.shape, kernel * kernel)) / (kernel * kernel)
     return _windows_back(spread, input_shape, kernel, stride)
+
+
+def flatten_forward(x):
+    """z[n, (c H + h) W + w] = s[n, c, h, w]: the C-order reshape to (N, C H W), as torch.flatten(x, 1)."""
+    return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))  # not -1: the batch may be empty
+
+
+def flatten_grad_input(grad_output, input_shape):
+    """dS = G reshaped back to the input's shape: Flatten is a permutation-free reshape, so its Jacobian
+    is the identity in C order."""
+    return grad_output.reshape(input_shape)

@@ -6,7 +6,8 @@ and compared exactly with the numeric rules of ``numeric.rules.cross_entropy`` a
   here as its definition exp(z_ik) / sum_j exp(z_ij).
 * f = (1/2C) sum_j theta_j^2 + (1/l) sum_i xi_i(theta) (seed 004 (1), (2)): df/dtheta_j is derived
   with the xi_i unknown functions of theta; the closed form is theta / C + (1/l) sum_i dxi_i/dtheta.
-* M_new = M_old - mu df/dM (seed 003): the rule on symbols, shown in the proof.
+* M_new = M_old - mu df/dM (seed 003): the update rule on symbols equals theta - mu times SymPy's
+  derivative of f.
 """
 
 from __future__ import annotations
@@ -39,5 +40,7 @@ def objective_check(parameters: int = 3, samples: int = 2) -> dict:
     data_grad = Matrix([Rational(1, samples) * sum(diff(loss, t) for loss in losses) for t in theta])
     closed = Matrix(objective_rules.objective_grad(np.array(list(theta), dtype=object), np.array(list(data_grad), dtype=object), c))
     update = Matrix(objective_rules.sgd_update(np.array(list(theta), dtype=object), np.array(list(closed), dtype=object), mu))
-    return {"objective": f, "derived": derived, "closed": closed, "update": update,
-            "holds": (derived - closed).applyfunc(expand) == Matrix.zeros(parameters, 1)}
+    derived_step = theta - mu * derived  # seed 003: M_new = M_old - mu df/dM, with SymPy's own df/dM
+    return {"objective": f, "derived": derived, "closed": closed, "update": update, "theta": theta, "mu": mu,
+            "holds": (derived - closed).applyfunc(expand) == Matrix.zeros(parameters, 1),
+            "update_holds": (update - derived_step).applyfunc(expand) == Matrix.zeros(parameters, 1)}

@@ -61,10 +61,13 @@ def pooling_grid():
 
 
 def verify_flatten(shape):
-    """z[n, (c H + h) W + w] = s[n, c, h, w]: derived dS equals the inverse reshape of G."""
+    """z[n, (c H + h) W + w] = s[n, c, h, w]: derived dS equals the numeric rule (the inverse reshape of G),
+    and the numeric forward equals these equations."""
     s = symbol_array("s", shape)
     features = int(np.prod(shape[1:]))
     g = symbol_array("g", (shape[0], features))
     outputs = {(n, f): s[(n, *np.unravel_index(f, shape[1:]))] for n in range(shape[0]) for f in range(features)}
     (derived,) = local_chain_rule(outputs, g, s)
-    return first_mismatch(derived, g.reshape(shape)) is None
+    forward = pool_rules.flatten_forward(s)
+    forward_ok = all(se.expand(forward[index] - outputs[index]) == 0 for index in outputs)
+    return first_mismatch(derived, pool_rules.flatten_grad_input(g, shape)) is None and forward_ok

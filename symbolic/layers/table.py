@@ -1,19 +1,31 @@
-"""The rule table: every gradient rule once, with its closed form and its numeric function.
+"""The rule table: every gradient rule of every layer, once (DESIGN.md section 2).
 
-Each ``GradientRule`` names the canonical operand it differentiates by (``wrt``), its closed form
-as a SymPy matrix expression of the canonical operands (written here and nowhere else), the
-``numeric.rules`` function that implements it, and the presentations (scalar equations in the
-seeds' layouts, ``symbolic.fc``) from which it is derived; the first presentation is the
-canonical, PyTorch one. The CLI, the tests and the proof generator loop over ``RULES``.
+``LAYERS`` is an explicit tuple of ``LayerEntry`` records, one per layer; each holds its gradient
+rules and the function that derives and verifies them from the layer's scalar equations
+(``gradproof.symbolic.layers.verify``). Each ``GradientRule`` gives its seed reference, its numeric
+function (``gradproof.numeric.rules``), the finite-difference cases that exercise that function
+(``gradproof.numeric.cases``, picked by gradient key) and its closed form: for the FC rules a SymPy
+matrix expression of the canonical (PyTorch-layout) operands, written here and nowhere else, evaluated
+on the scalar equations of every layout of the seeds (``gradproof.symbolic.layers.fc``); for the other
+layers the numeric function itself, run on symbols. The derivations, the general-size proofs, the report,
+the numeric cross-checks and the proof documents all loop over this table.
+
+Adding a layer means adding one ``LayerEntry`` here (its scalar equations and numeric rules live in
+their own modules).
 """
 
 from __future__ import annotations
 
 from sympy import HadamardProduct, OneMatrix
 
+from gradproof.numeric import cases
+from gradproof.numeric.rules import conv as conv_rules
+from gradproof.numeric.rules import cross_entropy as cross_entropy_rules
 from gradproof.numeric.rules import fc as fc_rules
-from gradproof.symbolic.engine.rule import GradientRule
-from gradproof.symbolic.layers import fc
+from gradproof.numeric.rules import objective as objective_rules
+from gradproof.numeric.rules import pooling as pool_rules
+from gradproof.symbolic.engine.rule import GradientRule, LayerEntry, NumericCheck
+from gradproof.symbolic.layers import fc, verify
 
 
 def linear_weight_closed_form(o):
@@ -49,63 +61,112 @@ _LINEAR_PRESENTATIONS = (
     fc.LINEAR_SEED001_MEAN,
 )
 
-RULES: tuple[GradientRule, ...] = (
-    GradientRule(
-        name="linear.weight",
-        target="fc",
-        wrt="weight",
-        summary="Linear layer, gradient with respect to the weight",
-        seed_ref="seed 000 (dW = dy x^T); seed 001; seed 002 (1)",
-        closed_form=linear_weight_closed_form,
-        numeric_rule=fc_rules.linear_grad_weight,
-        numeric_operands=("grad_output", "x"),
-        presentations=_LINEAR_PRESENTATIONS,
-    ),
-    GradientRule(
-        name="linear.bias",
-        target="fc",
-        wrt="bias",
-        summary="Linear layer, gradient with respect to the bias",
-        seed_ref="seed 000 (db = dy); seed 001; seed 002 (2)",
-        closed_form=linear_bias_closed_form,
-        numeric_rule=fc_rules.linear_grad_bias,
-        numeric_operands=("grad_output",),
-        presentations=_LINEAR_PRESENTATIONS,
-    ),
-    GradientRule(
-        name="linear.input",
-        target="fc",
-        wrt="x",
-        summary="Linear layer, gradient with respect to the input",
-        seed_ref="seed 000 (dx = W^T dy); seed 001; seed 002 (3)",
-        closed_form=linear_input_closed_form,
-        numeric_rule=fc_rules.linear_grad_input,
-        numeric_operands=("grad_output", "weight"),
-        presentations=_LINEAR_PRESENTATIONS,
-    ),
-    GradientRule(
-        name="relu.input",
-        target="fc",
-        wrt="pre_activation",
-        summary="ReLU, gradient with respect to its input",
-        seed_ref="seed 002 (4); seed 003 (element-wise case)",
-        closed_form=relu_input_closed_form,
-        numeric_rule=fc_rules.relu_grad_input,
-        numeric_operands=("grad_output", "mask"),
-        presentations=(fc.RELU,),
-    ),
-    GradientRule(
-        name="squared_loss.prediction",
-        target="fc",
-        wrt="prediction",
-        summary="Squared loss, gradient with respect to the prediction",
-        seed_ref="seed 002 (2(z - y))",
-        closed_form=squared_loss_closed_form,
-        numeric_rule=fc_rules.squared_loss_grad,
-        numeric_operands=("prediction", "target"),
-        presentations=(fc.SQUARED_LOSS,),
-    ),
+
+def _on(case, wrt: str) -> tuple[NumericCheck, ...]:
+    return (NumericCheck(case, wrt),)
+
+
+def _on_conv(wrt: str) -> tuple[NumericCheck, ...]:
+    return tuple(NumericCheck(case, wrt) for case in cases.CONV)
+
+
+def _linear_rule(wrt: str, what: str, seed_ref: str, closed_form, numeric_rule, operands) -> GradientRule:
+    return GradientRule(
+        name=f"linear.{wrt if wrt != 'x' else 'input'}", target="fc", wrt=wrt,
+        summary=f"Linear layer, gradient with respect to the {what}", seed_ref=seed_ref,
+        numeric_rule=numeric_rule, numeric_checks=_on(cases.LINEAR, "input" if wrt == "x" else wrt),
+        closed_form=closed_form, numeric_operands=operands, presentations=_LINEAR_PRESENTATIONS,
+    )
+
+
+def _conv_rule(wrt: str, seed_ref: str, numeric_rule) -> GradientRule:
+    return GradientRule(
+        name=f"conv2d.{wrt}", target="conv2d", wrt=wrt, summary=f"Conv2d, gradient with respect to the {wrt}",
+        seed_ref=seed_ref, numeric_rule=numeric_rule, numeric_checks=_on_conv(wrt),
+    )
+
+
+LAYERS: tuple[LayerEntry, ...] = (
+    LayerEntry("linear", "fc", (
+        _linear_rule("weight", "weight", "seed 000 (dW = dy x^T); seed 001; seed 002 (1)",
+                     linear_weight_closed_form, fc_rules.linear_grad_weight, ("grad_output", "x")),
+        _linear_rule("bias", "bias", "seed 000 (db = dy); seed 001; seed 002 (2)",
+                     linear_bias_closed_form, fc_rules.linear_grad_bias, ("grad_output",)),
+        _linear_rule("x", "input", "seed 000 (dx = W^T dy); seed 001; seed 002 (3)",
+                     linear_input_closed_form, fc_rules.linear_grad_input, ("grad_output", "weight")),
+    ), verify.verify_presentations),
+    LayerEntry("relu", "fc", (
+        GradientRule(
+            name="relu.input", target="fc", wrt="pre_activation", summary="ReLU, gradient with respect to its input",
+            seed_ref="seed 002 (4); seed 003 (element-wise case)", numeric_rule=fc_rules.relu_grad_input,
+            numeric_checks=_on(cases.RELU, "input"), closed_form=relu_input_closed_form,
+            numeric_operands=("grad_output", "mask"), presentations=(fc.RELU,),
+        ),
+    ), verify.verify_presentations),
+    LayerEntry("squared_loss", "fc", (
+        GradientRule(
+            name="squared_loss.prediction", target="fc", wrt="prediction",
+            summary="Squared loss, gradient with respect to the prediction", seed_ref="seed 002 (2(z - y))",
+            numeric_rule=fc_rules.squared_loss_grad,
+            numeric_checks=_on(cases.SQUARED_SUM, "prediction") + _on(cases.SQUARED_MEAN, "prediction"),
+            closed_form=squared_loss_closed_form, numeric_operands=("prediction", "target"),
+            presentations=(fc.SQUARED_LOSS,),
+        ),
+    ), verify.verify_presentations),
+    LayerEntry("conv2d", "conv2d", (
+        _conv_rule("input", "seed 004 (P_pad^T P_phi^T vec(W^T G)); seed 003 (transposed convolution)",
+                   conv_rules.conv2d_grad_input),
+        _conv_rule("weight", "seed 003 (correlation of the padded input with G); seed 004",
+                   conv_rules.conv2d_grad_weight),
+        _conv_rule("bias", "sum of G over batch and positions", conv_rules.conv2d_grad_bias),
+    ), verify.verify_conv),
+    LayerEntry("pooling", "network", (
+        GradientRule(
+            name="maxpool2d.input", target="network", wrt="input", summary="Max pooling, gradient with respect to its input",
+            seed_ref="seed 002 (P_pool^T dZ)", numeric_rule=pool_rules.maxpool_grad_input,
+            numeric_checks=_on(cases.MAXPOOL, "input"),
+        ),
+        GradientRule(
+            name="avgpool2d.input", target="network", wrt="input",
+            summary="Average pooling, gradient with respect to its input", seed_ref="average pooling (seed 003's notation)",
+            numeric_rule=pool_rules.avgpool_grad_input, numeric_checks=_on(cases.AVGPOOL, "input"),
+        ),
+    ), verify.verify_pooling),
+    LayerEntry("flatten", "network", (
+        GradientRule(
+            name="flatten.input", target="network", wrt="input", summary="Flatten, gradient with respect to its input",
+            seed_ref="reshape (seed 004's vec)", numeric_rule=pool_rules.flatten_grad_input, numeric_checks=_on(cases.FLATTEN, "input"),
+        ),
+    ), verify.verify_flatten_layer),
+    LayerEntry("cross_entropy", "network", (
+        GradientRule(
+            name="cross_entropy.logits", target="network", wrt="logits",
+            summary="Softmax cross-entropy, gradient with respect to the logits",
+            seed_ref="softmax - onehot, averaged over the batch", numeric_rule=cross_entropy_rules.cross_entropy_grad,
+            numeric_checks=_on(cases.CROSS_ENTROPY, "prediction"),
+        ),
+    ), verify.verify_cross_entropy),
+    LayerEntry("objective", "network", (
+        GradientRule(
+            name="objective.theta", target="network", wrt="theta",
+            summary="Regularized objective, gradient with respect to the parameters",
+            seed_ref="seed 004 (1), (2)", numeric_rule=objective_rules.objective_grad,
+            numeric_checks=_on(cases.SMALL_CNN_OBJECTIVE, "*"),
+        ),
+        GradientRule(
+            name="sgd.step", target="network", wrt="theta", summary="The SGD step on the objective",
+            seed_ref="seed 003 (M_new = M_old - mu dL/dM)", numeric_rule=objective_rules.sgd_update,
+            numeric_checks=_on(cases.SGD_STEP, "*"),
+        ),
+    ), verify.verify_objective),
 )
+
+RULES: tuple[GradientRule, ...] = tuple(rule for layer in LAYERS for rule in layer.rules)
+
+
+def layers_for(target: str) -> tuple[LayerEntry, ...]:
+    """The layer entries a CLI target covers, in table order."""
+    return tuple(layer for layer in LAYERS if layer.target == target)
 
 
 def rules_for(target: str) -> tuple[GradientRule, ...]:

@@ -10,7 +10,7 @@ import pytest
 
 from gradproof.numeric.cases import CheckCase
 from gradproof.proofs import cli, report
-from gradproof.proofs.results import Statement, Statements
+from gradproof.proofs.results import Statement
 from gradproof.proofs.targets import TARGETS
 from gradproof.symbolic.layers.table import RULES
 from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
@@ -230,7 +230,9 @@ def test_prove_failure_midway_leaves_nothing(tmp_path, monkeypatch):
 
 def test_derive_and_all_exit_1_when_a_derivation_fails(monkeypatch, tmp_path, capsys):
     fc_target = TARGETS[0]
-    planted = Statements(checks=(Statement("planted failure", False, "a composite check that fails"),))
+    honest = fc_target.statements(fc_target.default_sizes)
+    failure = Statement("planted failure", False, "a composite check that fails")
+    planted = dataclasses.replace(honest, checks=(*honest.checks, failure))
     failing_target = dataclasses.replace(fc_target, statements=lambda sizes: planted)
     monkeypatch.setattr(cli, "target_named", lambda name: failing_target)
     assert cli.main(["derive", "fc"]) == 1

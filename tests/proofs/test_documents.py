@@ -5,6 +5,7 @@ import pytest
 from gradproof.proofs.compile import compile_pdf
 from gradproof.proofs.document import Document, Equation, Math, Section, Text, latex, render
 from gradproof.proofs.fc_proof import fc_document
+from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.engine.derive import closed_form_in
 from gradproof.symbolic.engine.indexed import SIFTING
 from gradproof.symbolic.layers.table import rules_for
@@ -12,7 +13,7 @@ from gradproof.symbolic.layers.table import rules_for
 
 @pytest.fixture(scope="module")
 def fc_tex():
-    return render(fc_document())
+    return render(fc_document(run_target(target_named("fc"), numeric=False)))
 
 
 def test_fc_proof_contains_each_rule_closed_form_in_every_layout(fc_tex):
@@ -53,7 +54,7 @@ def test_fc_proof_compiles_to_pdf(tmp_path, fc_tex, require_tex):
 def test_network_proof_states_property_one_non_vacuously(require_tex, tmp_path):
     from gradproof.proofs.network_proof import network_document
 
-    tex = render(network_document())
+    tex = render(network_document(run_target(target_named("network"), numeric=False)))
     assert r"\mathbb{I}\left[\operatorname{relu}\left(t\right)\right] &= \mathbb{I}\left[t\right]" in tex
     assert "for every one" in tex and "they differ" in tex and "FAILS" not in tex
     path = tmp_path / "network.tex"

@@ -1,0 +1,148 @@
+"""How each layer entry of the rule table is derived and verified: one function per kind of equations.
+
+Each function takes a ``LayerEntry`` and the sizes of the run and returns ``{rule name: RuleVerdicts}``:
+
+* ``verify_presentations`` (the FC rules): every presentation's scalar equations (PyTorch's batch,
+  seed 000's columns, seed 001's rows summed or averaged) are differentiated by the chain rule and
+  compared exactly with the rule's closed form at the given sizes; the generic entry is proved for
+  symbolic sizes in index notation; the numeric rule, run on symbols, is compared with the closed form.
+* ``verify_conv``: every output's scalar equation over a grid of geometries (stride, padding, dilation)
+  by the local chain rule against the numeric rules run on symbols, plus the general-size index proofs.
+* ``verify_pooling``, ``verify_flatten_layer``, ``verify_cross_entropy``, ``verify_objective``: concrete sizes,
+  against the numeric rules run on symbols; general sizes are not attempted (the verdict says so).
+
+For the rules whose closed form is the numeric function itself, "numeric rule = closed form" holds by
+construction and the verdict says that, rather than comparing a function with itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gradproof.symbolic.engine.derive import numeric_rule_mismatch, verify_concrete, verify_general
+from gradproof.symbolic.engine.rule import GradientRule, LayerEntry, RuleVerdicts, Verdict
+from gradproof.symbolic.layers import conv
+from gradproof.symbolic.layers.conv_general import general_proofs
+from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
+from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
+from gradproof.symbolic.layers.pooling import verify_flatten as verify_flatten_shape
+
+BY_CONSTRUCTION = Verdict(True, "by construction: the closed form is the numeric function, run on symbols above")
+
+
+def _not_attempted(reason: str) -> Verdict:
+    return Verdict(None, f"not attempted: {reason}", attempted=False)
+
+
+def _format_sizes(sizes: Mapping[str, int]) -> str:
+    return ", ".join(f"{role} = {value}" for role, value in sizes.items())
+
+
+def _fc_rule_verdicts(rule: GradientRule, sizes: Mapping[str, int]) -> RuleVerdicts:
+    concrete = tuple(verify_concrete(rule, eqs, eqs.sizes_from(sizes)) for eqs in rule.presentations)
+    general = tuple(verify_general(rule, eqs) for eqs in rule.presentations)
+    failed = next((check for check in concrete if not check.holds), None)
+    if failed is None:
+        layouts = f"{len(concrete)} layout{'s' if len(concrete) > 1 else ''}"
+        concrete_verdict = Verdict(True, f"exact at {_format_sizes(rule.canonical.sizes_from(sizes))}, {layouts}",
+                                   concrete)
+    else:
+        concrete_verdict = Verdict(False, f"{failed.system.equations.name}: {failed.mismatch.describe()}", concrete)
+    if all(proof.holds for proof in general):
+        general_verdict = Verdict(True, "index notation, linearity and sifting, every layout", general)
+    elif failed is not None:
+        general_verdict = Verdict(False, "refuted at concrete sizes (counterexample in the concrete column)", general)
+    else:
+        differing = ", ".join(p.equations.name for p in general if not p.holds)
+        general_verdict = Verdict(None, f"not decided: the normal forms differ in {differing}", general)
+    mismatch = numeric_rule_mismatch(rule, rule.canonical.sizes_from(sizes))
+    numeric_verdict = (Verdict(True, f"{rule.numeric_rule.__name__} on symbols, entry by entry") if mismatch is None
+                       else Verdict(False, f"{rule.numeric_rule.__name__}: {mismatch.describe()}", mismatch))
+    return RuleVerdicts(concrete_verdict, general_verdict, numeric_verdict)
+
+
+def verify_presentations(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
+    """The FC rules, each in every layout of the seeds (see module docstring)."""
+    return {rule.name: _fc_rule_verdicts(rule, sizes) for rule in entry.rules}
+
+
+def _conv_concrete(rule: GradientRule, results, forward_ok: bool) -> Verdict:
+    forms = tuple(form for form, gradient in conv.DERIVED_FOR.items() if gradient == rule.wrt)
+    for result in results:
+        for form in forms:
+            if result.mismatches[form] is not None:
+                index, derived, claimed = result.mismatches[form]
+                return Verdict(False, f"closed form {form} at {result.geometry}, entry {index}: derived {derived}, "
+                                      f"closed form {claimed}", results)
+    if not forward_ok:
+        return Verdict(False, "the numeric forward rule differs from the scalar equations", results)
+    return Verdict(True, f"exact on {len(results)} grid configurations; closed forms: {', '.join(forms)}; "
+                         "forward rule == scalar equations", results)
+
+
+def verify_conv(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
+    """Conv2d's dX, dW, db: one derivation over the grid, one general-size proof per gradient."""
+    grid = list(conv.geometry_grid())
+    results = tuple(conv.verify(geometry) for geometry in grid)
+    forward_ok = all(conv.forward_matches_equations(geometry) for geometry in grid)
+    proofs = {proof.gradient: proof for proof in general_proofs()}
+    verdicts = {}
+    for rule in entry.rules:
+        proof = proofs[rule.wrt]
+        general = (Verdict(True, "index notation, symbolic stride, padding and dilation", proof) if proof.holds
+                   else Verdict(None, "not decided: the normal forms differ", proof))
+        verdicts[rule.name] = RuleVerdicts(_conv_concrete(rule, results, forward_ok), general, BY_CONSTRUCTION)
+    return verdicts
+
+
+def verify_pooling(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
+    """Max and average pooling over the pooling grid (derived == numeric rule, forward == equations)."""
+    grid = list(pooling_grid())
+    checks = {"maxpool2d.input": [verify_maxpool(*config) for config in grid],
+              "avgpool2d.input": [verify_avgpool(*config) for config in grid]}
+    verdicts = {}
+    for rule in entry.rules:
+        outcomes = checks[rule.name]
+        failed = next((config for config, ok in zip(grid, outcomes) if not all(ok)), None)
+        concrete = (Verdict(True, f"exact on {len(grid)} configurations; forward == scalar equations", outcomes)
+                    if failed is None else Verdict(False, f"differs at shape, kernel, stride = {failed}", outcomes))
+        general = _not_attempted("the window equations are checked at the concrete sizes of the grid")
+        verdicts[rule.name] = RuleVerdicts(concrete, general, BY_CONSTRUCTION)
+    return verdicts
+
+
+FLATTEN_SHAPES = ((1, 2, 3, 2), (2, 3, 2, 2))
+
+
+def verify_flatten_layer(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
+    """Flatten: the derived dS is the inverse reshape of G, for two NCHW shapes."""
+    outcomes = [verify_flatten_shape(shape) for shape in FLATTEN_SHAPES]
+    failed = next((shape for shape, ok in zip(FLATTEN_SHAPES, outcomes) if not ok), None)
+    concrete = (Verdict(True, f"exact for shapes {FLATTEN_SHAPES}") if failed is None
+                else Verdict(False, f"differs for shape {failed}"))
+    general = _not_attempted("a reshape; checked at the concrete shapes")
+    return {rule.name: RuleVerdicts(concrete, general, BY_CONSTRUCTION) for rule in entry.rules}
+
+
+
+def verify_cross_entropy(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
+    """Softmax cross-entropy averaged over a batch of 3 with 3 classes: SymPy's derivative of the loss
+    against (softmax - onehot) / N computed by the numeric rule on symbols."""
+    check = cross_entropy_check()
+    concrete = (Verdict(True, "exact, batch 3, 3 classes", check) if check["holds"]
+                else Verdict(False, f"derived {check['derived']}, rule {check['closed']}", check))
+    general = _not_attempted("checked at batch 3, 3 classes")
+    return {rule.name: RuleVerdicts(concrete, general, BY_CONSTRUCTION) for rule in entry.rules}
+
+
+def verify_objective(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
+    """Seed 004's objective (3 parameters, 2 samples, the losses unknown functions) and seed 003's step."""
+    check = objective_check()
+    holds = {"objective.theta": check["holds"], "sgd.step": check["update_holds"]}
+    verdicts = {}
+    for rule in entry.rules:
+        concrete = (Verdict(True, "exact, 3 parameters, 2 samples, losses unknown functions of theta", check)
+                    if holds[rule.name] else Verdict(False, f"derived {check['derived']}, rule {check['closed']}",
+                                                     check))
+        verdicts[rule.name] = RuleVerdicts(concrete, _not_attempted("checked for 3 parameters"), BY_CONSTRUCTION)
+    return verdicts
