@@ -11,8 +11,6 @@ import numpy as np
 from gradproof.numeric.train import digits_cnn, load_digits_split, train
 from gradproof.proofs.compile import publish, staging_directory
 
-DATASETS = ("digits",)
-
 
 def progress_bar(stream=sys.stdout):
     """A per-epoch bar: epoch, mean loss, train and test accuracy; redrawn in place on a terminal."""
