@@ -65,7 +65,7 @@ class OneBased:
     __slots__ = ("entries",)
 
     def __init__(self, array: np.ndarray):
-        self.entries = {tuple(i + 1 for i in index): array[index] for index in np.ndindex(array.shape)}
+        self.entries = dict(zip(itertools.product(*(range(1, k + 1) for k in array.shape)), array.flat))
 
     def __getitem__(self, index):
         return self.entries.get(index if isinstance(index, tuple) else (index,), _ZERO)
