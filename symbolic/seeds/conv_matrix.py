@@ -6,9 +6,9 @@
 * the weight gradient is dL/dw = Q^T dL/dy with Q = dy/dw, the correlation of the padded input
   with dL/dy.
 
-M and Q are derived as Jacobians of the scalar equations of ``symbolic.conv`` (not typed in), and
+M and Q are derived as Jacobians of the scalar equations of ``symbolic.layers.conv`` (not typed in), and
 each statement is checked exactly against the derivation by the local chain rule and against the
-numeric rules of ``numeric.conv``.
+numeric rules of ``numeric.rules.conv``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sympy import Symbol
 
 from gradproof.numeric.rules import conv as conv_rules
@@ -50,6 +52,28 @@ def test_derivation_equals_closed_forms_and_forward_equals_equations(geometry):
     # fails if any numeric rule (forward, col2im dX, transposed dX, dW, db) is wrong at this geometry
     result = verify(geometry)
     assert result.holds, result.mismatches
+    assert forward_matches_equations(geometry)
+
+
+@st.composite
+def _rectangular_geometries(draw):
+    small = st.integers(1, 3)
+    kernel = (draw(small), draw(small))
+    settings_ = dict(batch=draw(st.integers(1, 2)), in_channels=draw(st.integers(1, 2)),
+                     out_channels=draw(st.integers(1, 2)), height=draw(st.integers(1, 6)), width=draw(st.integers(1, 6)),
+                     kernel=kernel, stride=draw(small), padding=draw(st.integers(0, 2)), dilation=draw(small))
+    try:
+        return ConvGeometry(**settings_)
+    except ValueError:
+        assume(False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_rectangular_geometries())
+def test_derivation_equals_closed_forms_off_the_grid(geometry):
+    # random sizes, rectangular kernels, stride/dilation up to 3 and padding up to 2
+    result = verify(geometry)
+    assert result.holds, (geometry, result.mismatches)
     assert forward_matches_equations(geometry)
 
 
