@@ -8,10 +8,10 @@ With Z the input as a C x (H W) matrix (row c is channel c, positions row-major)
     d xi/d vec(W)^T = vec(d xi/dS phi(pad(Z))^T)^T,   d xi/db = d xi/dS 1,
     d xi/d vec(Z)^T = vec(W^T d xi/dS)^T P_phi P_pad.
 
-P_pad and P_phi are not typed in: they are the Jacobians of ``numeric.conv.pad2d`` and
-``numeric.conv.im2col`` applied to symbols, so they are exactly the layer's own operators; each is
+P_pad and P_phi are not typed in: they are the Jacobians of ``numeric.rules.conv.pad2d`` and
+``numeric.rules.conv.im2col`` applied to symbols, so they are exactly the layer's own operators; each is
 checked to be a 0/1 selection matrix. Every statement is compared with the derivation from the
-scalar equations (``symbolic.conv``). With a 1 x 1 image and a 1 x 1 kernel, phi(pad(z)) = I z
+scalar equations (``symbolic.layers.conv``). With a 1 x 1 image and a 1 x 1 kernel, phi(pad(z)) = I z
 and the layer is the FC layer, whose gradient is the rule table's linear.weight (seed 002, 004).
 """
 
