@@ -19,6 +19,8 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 SIFTING = "sifting property of the Kronecker delta"
 LINEARITY = "linearity of finite sums"
+INTERCHANGE = "interchange of finite sums"
+NORMAL_FORM = "linearity; sifting property of the Kronecker delta; interchange of finite sums"
 
 
 def collapse_deltas(expr, ranges):
@@ -82,8 +84,9 @@ def normal_form(expr, ranges, extra_rule=None):
     ``extra_rule(limits, body) -> (limits, body)`` adds a named rule of a caller's own after sifting
     (the convolution's sifting with zero extension, ``symbolic.conv_general``).
     """
+    expr = expand_indices(expr)
     total = 0
-    for limits, body in _flat_terms(expand_indices(expr)):
+    for limits, body in _flat_terms(expr, _fresh_names("s", expr)):
         limits, body = _sift(list(limits), body, ranges)
         if extra_rule is not None:
             limits, body = extra_rule(limits, body)
@@ -101,24 +104,34 @@ def indices_equal(left, right, ranges):
     return expand(normal_form(left, ranges) - normal_form(right, ranges)) == 0
 
 
-_FRESH = itertools.count()
+def _fresh_names(prefix: str, expr):
+    """Symbols prefix_0, prefix_1, ... that do not occur in ``expr``, numbered afresh for each call,
+    so that the names depend on the expression only, never on what ran before."""
+    taken = {symbol.name for symbol in expr.atoms(Symbol)}
+    for n in itertools.count():
+        if f"{prefix}_{n}" not in taken:
+            yield Symbol(f"{prefix}_{n}", integer=True)
 
 
-def _flat_terms(expr):
-    """expr as a list of (limits, product) with no Sum inside any product."""
+def _flat_terms(expr, fresh):
+    """expr as a list of (limits, product) with no Sum inside any product.
+
+    Every summation variable is renamed to the next name of ``fresh``, so that sums multiplied
+    together never share a variable.
+    """
     if isinstance(expr, Sum):
-        fresh = {v: Symbol(f"s_{next(_FRESH)}", integer=True) for v, _, _ in expr.limits}
-        limits = tuple((fresh[v], low, high) for v, low, high in expr.limits)
-        return [(limits + inner, body) for inner, body in _flat_terms(expr.function.xreplace(fresh))]
+        renaming = {v: next(fresh) for v, _, _ in expr.limits}
+        limits = tuple((renaming[v], low, high) for v, low, high in expr.limits)
+        return [(limits + inner, body) for inner, body in _flat_terms(expr.function.xreplace(renaming), fresh)]
     if isinstance(expr, Add):
-        return [term for arg in expr.args for term in _flat_terms(arg)]
+        return [term for arg in expr.args for term in _flat_terms(arg, fresh)]
     if isinstance(expr, Mul):
         terms = [((), S.One)]
         for factor in expr.args:
-            terms = [(la + lb, pa * pb) for la, pa in terms for lb, pb in _flat_terms(factor)]
+            terms = [(la + lb, pa * pb) for la, pa in terms for lb, pb in _flat_terms(factor, fresh)]
         return terms
     if isinstance(expr, Pow) and expr.exp.is_Integer and expr.exp > 0 and expr.base.has(Sum):
-        return _flat_terms(Mul(*([expr.base] * int(expr.exp)), evaluate=False))
+        return _flat_terms(Mul(*([expr.base] * int(expr.exp)), evaluate=False), fresh)
     if expr.has(Sum):
         return [((), expr)]
     return [((), term) for term in Add.make_args(expand(expr))]

@@ -14,7 +14,9 @@ its index slots (sizes equal to 1 are dropped). The rules used, each named in th
 
 Two sides can be compared entry by entry only if their structures agree; otherwise (say
 (A ⊗ I) vec(B), whose column slots (n, p) meet vec(B)'s row slots (p, n)) no general-size
-argument is attempted and ``StructureMismatch`` says so.
+argument is attempted and ``StructureMismatch`` says so; an expression with no entry rule (a
+determinant, an inverse) raises ``OutsideIndexAlgebra``. Summation indices are named t_1, t_2, ...
+afresh for each call of ``entry``, so the entries depend on the expression only.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from sympy import (
     Transpose,
 )
 
+from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
 from gradproof.symbolic.engine.kron import Vec, VecRowMajor
 
 RULES_USED = {
@@ -51,10 +54,9 @@ RULES_USED = {
     Trace: "definition of the trace",
 }
 
-_FRESH = itertools.count()
 
 
-class StructureMismatch(Exception):
+class StructureMismatch(OutsideIndexAlgebra):
     """The index structures of two dimensions that must be combined differ."""
 
 
@@ -91,18 +93,31 @@ def structure(expr) -> tuple[tuple, tuple]:
         return rows + cols, ()
     if not getattr(expr, "is_Matrix", False):
         return (), ()
-    raise StructureMismatch(f"no index structure for {type(expr).__name__}")
+    raise OutsideIndexAlgebra(f"no index structure for {type(expr).__name__}")
 
 
-def _fresh_indices(slots):
-    return tuple(Symbol(f"t_{next(_FRESH)}", integer=True) for _ in slots)
+class _Writer:
+    """The state of one ``entry`` call: the rules used and the next summation index t_n."""
+
+    def __init__(self, used: set):
+        self.used = used
+        self.count = itertools.count(1)
+
+    def fresh(self, slots):
+        return tuple(Symbol(f"t_{next(self.count)}", integer=True) for _ in slots)
 
 
 def entry(expr, rows: tuple, cols: tuple, used: set):
     """The entry of ``expr`` at structured indices ``rows``, ``cols`` (1-based), as an expression.
 
-    ``used`` collects the names of the rules applied (see ``RULES_USED``).
+    ``used`` collects the names of the rules applied (see ``RULES_USED``). Raises
+    ``OutsideIndexAlgebra`` for an expression without an entry rule.
     """
+    return _entry(expr, rows, cols, _Writer(used))
+
+
+def _entry(expr, rows, cols, writer):
+    used = writer.used
     if isinstance(expr, MatrixSymbol):
         base = IndexedBase(expr.name.lower())
         indices = rows + cols
@@ -115,44 +130,51 @@ def entry(expr, rows: tuple, cols: tuple, used: set):
     if isinstance(expr, Identity):
         return KroneckerDelta(rows[0], cols[0]) if rows else S.One
     if isinstance(expr, Transpose):
-        return entry(expr.arg, cols, rows, used)
+        return _entry(expr.arg, cols, rows, writer)
     if isinstance(expr, MatMul):
-        return _product_entry(expr, rows, cols, used)
+        return _product_entry(expr, rows, cols, writer)
     if isinstance(expr, MatAdd):
-        return sum(entry(arg, rows, cols, used) for arg in expr.args)
+        return sum(_entry(arg, rows, cols, writer) for arg in expr.args)
     if isinstance(expr, HadamardProduct):
-        return Mul(*[entry(arg, rows, cols, used) for arg in expr.args])
+        return Mul(*[_entry(arg, rows, cols, writer) for arg in expr.args])
     if isinstance(expr, KroneckerProduct):
         value, row_rest, col_rest = S.One, rows, cols
         for arg in expr.args:
             arg_rows, arg_cols = structure(arg)
-            value *= entry(arg, row_rest[: len(arg_rows)], col_rest[: len(arg_cols)], used)
+            value *= _entry(arg, row_rest[: len(arg_rows)], col_rest[: len(arg_cols)], writer)
             row_rest, col_rest = row_rest[len(arg_rows):], col_rest[len(arg_cols):]
         return value
     if isinstance(expr, Vec):
         arg_rows, arg_cols = structure(expr.arg)
-        return entry(expr.arg, rows[len(arg_cols):], rows[: len(arg_cols)], used)
+        return _entry(expr.arg, rows[len(arg_cols):], rows[: len(arg_cols)], writer)
     if isinstance(expr, VecRowMajor):
         arg_rows, _ = structure(expr.arg)
-        return entry(expr.arg, rows[: len(arg_rows)], rows[len(arg_rows):], used)
+        return _entry(expr.arg, rows[: len(arg_rows)], rows[len(arg_rows):], writer)
     if isinstance(expr, Trace):
         slots = structure(expr.arg)[0]
-        inner = _fresh_indices(slots)
-        return _sum(entry(expr.arg, inner, inner, used), inner, slots)
+        inner = writer.fresh(slots)
+        return _sum(_entry(expr.arg, inner, inner, writer), inner, slots)
     if not getattr(expr, "is_Matrix", False):
-        return _scalar_entry(expr, used)
-    raise StructureMismatch(f"no entry rule for {type(expr).__name__}")
+        return _scalar_entry(expr, writer)
+    raise OutsideIndexAlgebra(f"no entry rule for {type(expr).__name__}")
 
 
-def _scalar_entry(expr, used):
+def _scalar_entry(expr, writer):
+    """A scalar expression: sums, products and powers of traces and 1 x 1 matrix expressions.
+
+    Any other function of a matrix (a determinant, say) has no entry rule here.
+    """
+    if isinstance(expr, Trace) or getattr(expr, "is_Matrix", False):
+        return _entry(expr, (), (), writer)
     if not expr.args:
         return expr
-    return expr.func(*[entry(arg, (), (), used) if getattr(arg, "is_Matrix", False) or isinstance(arg, Trace)
-                       else _scalar_entry(arg, used) for arg in expr.args])
+    if not (expr.is_Add or expr.is_Mul or expr.is_Pow) and any(getattr(a, "is_Matrix", False) for a in expr.args):
+        raise OutsideIndexAlgebra(f"no entry rule for {type(expr).__name__} of a matrix")
+    return expr.func(*[_scalar_entry(arg, writer) for arg in expr.args])
 
 
-def _product_entry(expr, rows, cols, used):
-    scalar = Mul(*[_scalar_entry(arg, used) for arg in expr.args if not getattr(arg, "is_Matrix", False)])
+def _product_entry(expr, rows, cols, writer):
+    scalar = Mul(*[_scalar_entry(arg, writer) for arg in expr.args if not getattr(arg, "is_Matrix", False)])
     matrices = [arg for arg in expr.args if getattr(arg, "is_Matrix", False)]
     value, left_index, limits = scalar, rows, []
     for position, matrix in enumerate(matrices):
@@ -160,9 +182,9 @@ def _product_entry(expr, rows, cols, used):
             right_index = cols
         else:
             slots = structure(matrix)[1]
-            right_index = _fresh_indices(slots)
+            right_index = writer.fresh(slots)
             limits += list(zip(right_index, slots))
-        value *= entry(matrix, left_index, right_index, used)
+        value *= _entry(matrix, left_index, right_index, writer)
         left_index = right_index
     return _sum(value, [index for index, _ in limits], [size for _, size in limits])
 
