@@ -18,7 +18,6 @@ from gradproof.symbolic.seeds.vector_form import (
     prove_jacobian_general,
 )
 
-NORMALISE = "linearity; sifting property of the Kronecker delta; interchange of finite sums"
 DEFAULT_MAX_SIZE = 4
 
 
@@ -58,7 +57,7 @@ def _sweep_text(result, claim) -> Text:
 
 
 def _counterexample_text(result) -> Text:
-    d = result.difference
+    d = result.mismatch
     return Text.of(
         f"Concrete sizes: DOES NOT HOLD. Smallest counterexample: sizes {result.sizes}, entry {d.index}: "
         "the left side is ", Math(d.left), ", the right side is ", Math(d.right), "."
@@ -67,7 +66,7 @@ def _counterexample_text(result) -> Text:
 
 def _general_blocks(proof) -> list:
     if proof.reason:
-        return [Text.of("General sizes: no index-notation argument applies: ", proof.reason, ".")]
+        return [Text.of("General sizes: ", proof.reason, ".")]
     verdict = (
         "The normal forms agree: the identity holds for every size."
         if proof.holds
@@ -75,9 +74,9 @@ def _general_blocks(proof) -> list:
     )
     return [
         Text.of("General sizes: the entry at position ", Math(Tuple(*entry_position(proof))), " of the left side is"),
-        Chain(proof.lhs_entry, ((proof.lhs_normal, NORMALISE),)),
+        Chain(proof.left_entry, proof.left_steps),
         Text.of("Rules used for the entries of both sides: ", "; ".join(proof.rules), ". The same entry of the right side is"),
-        Chain(proof.rhs_entry, ((proof.rhs_normal, NORMALISE),)),
+        Chain(proof.right_entry, proof.right_steps),
         Text.of(verdict),
     ]
 
@@ -126,9 +125,9 @@ def _jacobian_section() -> Section:
                 if small.holds
                 else "The derived matrix DIFFERS from the claim",
                 ". General sizes: the generic entry is ",
-                Math(general.derived),
+                Math(general.left_normal),
                 ", the claim's is ",
-                Math(general.claimed),
+                Math(general.right_normal),
                 "; " + ("they agree for every size." if general.holds else "they DIFFER."),
             ),
         ]

@@ -6,7 +6,10 @@ Concrete sizes use the *local* chain rule: for each entry v of a variable,
     dJ/dv = sum over outputs o whose equation contains v of  (dJ/do) * (do/dv),
 
 which is the full chain rule (outputs without v contribute do/dv = 0) computed only where it
-can be non-zero. Every comparison is exact: ``expand(derived - claimed) == 0``.
+can be non-zero. Every comparison is exact: ``expand(derived - claimed) == 0`` entry by entry
+(``engine.verdict.first_mismatch``). A closed form of the wrong shape, or whose operands do not
+conform at the given sizes, is a refuted closed form (a ``Mismatch`` naming the shapes), not an error.
+General sizes go through the one prover, ``engine.general.prove_general``.
 """
 
 from __future__ import annotations
@@ -15,23 +18,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sympy import Derivative, Matrix, Sum, Symbol, diff, expand
+from sympy import Derivative, Matrix, Sum, Symbol, diff
+from sympy.matrices.exceptions import ShapeError
 
 from gradproof.symbolic.engine.equations import ConcreteSystem, LayerEquations
-from gradproof.symbolic.engine.indexed import collapse_deltas, indices_equal, matrix_entry
+from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
+from gradproof.symbolic.engine.general import CHAIN_RULE, DIFFERENTIATE, UPSTREAM, GeneralProof, prove_general
+from gradproof.symbolic.engine.indexed import LINEARITY, SIFTING, collapse_deltas, matrix_entry
 from gradproof.symbolic.engine.rule import GradientRule
+from gradproof.symbolic.engine.verdict import Mismatch, first_mismatch
 
-
-@dataclass(frozen=True)
-class Mismatch:
-    """The first entry (1-based) where a derived matrix and a claimed one differ."""
-
-    index: tuple[int, ...]
-    derived: object
-    claimed: object
-
-    def describe(self) -> str:
-        return f"entry {self.index}: derived {self.derived}, claimed {self.claimed}"
+__all__ = [
+    "ConcreteVerification", "GeneralProof", "J", "Mismatch", "RulePresentation", "chain_rule", "closed_form_in",
+    "evaluate", "explicit", "first_mismatch", "matrix_form_mismatch", "numeric_rule_mismatch",
+    "presentation_variable", "verify_concrete", "verify_general",
+]
 
 
 def chain_rule(outputs: Matrix, upstream: Matrix, variable: Matrix) -> Matrix:
@@ -48,17 +49,6 @@ def chain_rule(outputs: Matrix, upstream: Matrix, variable: Matrix) -> Matrix:
         )
 
     return variable.applyfunc(entry)
-
-
-def first_mismatch(derived: Matrix, claimed: Matrix) -> Mismatch | None:
-    """None if ``expand(derived - claimed)`` vanishes entry by entry, else the first bad entry."""
-    if derived.shape != claimed.shape:
-        raise ValueError(f"shapes differ: derived {derived.shape}, claimed {claimed.shape}")
-    for row in range(derived.rows):
-        for col in range(derived.cols):
-            if expand(derived[row, col] - claimed[row, col]) != 0:
-                return Mismatch((row + 1, col + 1), derived[row, col], claimed[row, col])
-    return None
 
 
 def presentation_variable(rule: GradientRule, equations: LayerEquations) -> str:
@@ -111,34 +101,23 @@ class ConcreteVerification:
 
 
 def verify_concrete(rule: GradientRule, equations: LayerEquations, sizes) -> ConcreteVerification:
-    """Derive dJ/d(variable) from the scalar equations and compare with the closed form."""
+    """Derive dJ/d(variable) from the scalar equations and compare with the closed form.
+
+    A closed form whose operands do not conform at these sizes does not hold: the mismatch
+    names the derived shape and SymPy's reason.
+    """
     system = equations.instantiate(sizes)
     variable = presentation_variable(rule, equations)
     derived = chain_rule(system.outputs, system.upstream, system.explicit[variable])
-    closed = closed_form_in(rule, equations, system.symbols)
+    try:
+        closed = closed_form_in(rule, equations, system.symbols)
+    except ShapeError as error:
+        undefined = Mismatch(None, None, None, (derived.shape, f"not defined ({error})"))
+        return ConcreteVerification(rule, system, variable, derived, None, None, undefined)
     claimed = explicit(closed, system)
     return ConcreteVerification(
         rule, system, variable, derived, closed, claimed, first_mismatch(derived, claimed)
     )
-
-
-@dataclass(frozen=True)
-class GeneralProof:
-    """The index-notation argument for general (symbolic) sizes, step by step."""
-
-    rule: GradientRule
-    equations: LayerEquations
-    variable: str
-    entry: object
-    ranges: dict
-    chain: object
-    with_upstream: object
-    differentiated: object
-    collapsed: object
-    closed_form: object
-    closed_entry: object
-    closed_collapsed: object
-    holds: bool
 
 
 J = Symbol("J")
@@ -153,39 +132,54 @@ def _generic_indices(equations: LayerEquations, variable: str):
     return indices, ranges
 
 
+@dataclass(frozen=True)
+class RulePresentation:
+    """A rule in one presentation, as a statement for ``prove_general``.
+
+    The generic entry dJ/dv_pq is carried by the chain rule through the scalar equation of a
+    generic output entry, then collapsed by linearity and sifting; the right side is the same
+    entry of the closed form. Both end expressions are compared in normal form.
+    """
+
+    rule: GradientRule
+    equations: LayerEquations
+
+    def general_statement(self) -> GeneralProof:
+        rule, equations = self.rule, self.equations
+        variable = presentation_variable(rule, equations)
+        indices, ranges = _generic_indices(equations, variable)
+        functions = equations.entry_functions()
+        entry = functions[variable](*indices)
+        out_indices = [index for index, _ in equations.output_indices()]
+        output_entry = functions[equations.output.key](*out_indices)
+        upstream = equations.upstream(functions, *out_indices)
+        equation = equations.equation(functions, *out_indices)
+        limits = [(i, 1, size) for i, size in reversed(equations.output_indices())]
+        differentiated = _sum(upstream * diff(equation, entry), limits)
+        try:
+            closed = closed_form_in(rule, equations, equations.matrix_symbols())
+        except ShapeError as error:
+            raise OutsideIndexAlgebra(f"the closed form's operands do not conform for symbolic sizes: {error}") from error
+        column = indices[1] if len(indices) > 1 else 1
+        closed_entry = matrix_entry(closed, indices[0], column, equations.entries_by_name())
+        return GeneralProof(
+            subject=self, left=None, right=closed, rows=tuple(indices[:1]), cols=tuple(indices[1:]),
+            ranges=ranges, wrt=variable, rules=(CHAIN_RULE, LINEARITY, SIFTING),
+            left_entry=Derivative(J, entry),
+            left_steps=(
+                (_sum(Derivative(J, output_entry) * Derivative(output_entry, entry), limits), CHAIN_RULE),
+                (_sum(upstream * Derivative(output_entry, entry), limits), UPSTREAM),
+                (differentiated, DIFFERENTIATE),
+                (collapse_deltas(differentiated, ranges), f"{LINEARITY}; {SIFTING}"),
+            ),
+            right_entry=closed_entry,
+            right_steps=((collapse_deltas(closed_entry, ranges), LINEARITY),),
+        )
+
+
 def verify_general(rule: GradientRule, equations: LayerEquations) -> GeneralProof:
     """Prove derived == closed form for a generic entry (p, q) with symbolic sizes."""
-    variable = presentation_variable(rule, equations)
-    indices, ranges = _generic_indices(equations, variable)
-    functions = equations.entry_functions()
-    entry = functions[variable](*indices)
-    out_indices = equations.output_indices()
-    output_entry = functions[equations.output.key](*[i for i, _ in out_indices])
-    upstream = equations.upstream(functions, *[i for i, _ in out_indices])
-    equation = equations.equation(functions, *[i for i, _ in out_indices])
-    limits = [(i, 1, size) for i, size in reversed(out_indices)]
-    chain = _sum(Derivative(J, output_entry) * Derivative(output_entry, entry), limits)
-    with_upstream = _sum(upstream * Derivative(output_entry, entry), limits)
-    differentiated = _sum(upstream * diff(equation, entry), limits)
-    collapsed = collapse_deltas(differentiated, ranges)
-    closed = closed_form_in(rule, equations, equations.matrix_symbols())
-    column = indices[1] if len(indices) > 1 else 1
-    closed_entry = matrix_entry(closed, indices[0], column, equations.entries_by_name())
-    return GeneralProof(
-        rule=rule,
-        equations=equations,
-        variable=variable,
-        entry=entry,
-        ranges=ranges,
-        chain=chain,
-        with_upstream=with_upstream,
-        differentiated=differentiated,
-        collapsed=collapsed,
-        closed_form=closed,
-        closed_entry=closed_entry,
-        closed_collapsed=collapse_deltas(closed_entry, ranges),
-        holds=indices_equal(differentiated, closed_entry, ranges),
-    )
+    return prove_general(RulePresentation(rule, equations))
 
 
 def _sum(body, limits):
@@ -198,7 +192,11 @@ def _object_array(matrix: Matrix, rank: int) -> np.ndarray:
 
 
 def numeric_rule_mismatch(rule: GradientRule, sizes) -> Mismatch | None:
-    """Run the numeric rule on arrays of SymPy symbols; compare with the closed form exactly."""
+    """Run the numeric rule on arrays of SymPy symbols; compare with the closed form exactly.
+
+    The numeric rule's result is laid out in the closed form's shape (a vector result for a
+    column); a result with another number of entries is a mismatch of shapes.
+    """
     equations = rule.canonical
     system = equations.instantiate(sizes)
     arguments = [
@@ -208,9 +206,7 @@ def numeric_rule_mismatch(rule: GradientRule, sizes) -> Mismatch | None:
     result = np.asarray(rule.numeric_rule(*arguments), dtype=object)
     claimed = explicit(closed_form_in(rule, equations, system.symbols), system)
     if result.size != len(claimed):
-        raise ValueError(
-            f"{rule.name}: numeric rule returned shape {result.shape}, closed form {claimed.shape}"
-        )
+        return Mismatch(None, None, None, (result.shape, claimed.shape))
     return first_mismatch(Matrix(result.reshape(claimed.shape).tolist()), claimed)
 
 

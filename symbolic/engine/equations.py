@@ -18,24 +18,10 @@ from dataclasses import dataclass, field
 
 from sympy import IndexedBase, Matrix, MatrixSymbol, Symbol
 
+from gradproof.symbolic.engine.errors import InvalidInput
+from gradproof.symbolic.engine.operands import Operand
 
-@dataclass(frozen=True)
-class Operand:
-    """A matrix operand: key (role), printed name, entry name and shape given by size roles.
-
-    ``rows``/``cols`` are size roles (keys of ``LayerEquations.sizes``) or ``None`` for 1. A column
-    vector (cols None) is indexed by one index, a scalar (both None) by none.
-    """
-
-    key: str
-    name: str
-    entry: str
-    rows: str | None
-    cols: str | None = None
-
-    @property
-    def rank(self) -> int:
-        return (self.rows is not None) + (self.cols is not None)
+__all__ = ["ConcreteSystem", "LayerEquations", "Operand"]
 
 
 @dataclass(frozen=True)
@@ -70,8 +56,7 @@ class LayerEquations:
         raise KeyError(f"{self.name}: no operand {key!r}; operands are {[o.key for o in self.operands]}")
 
     def shape(self, operand: Operand, sizes: Mapping[str, object] | None = None) -> tuple:
-        sizes = self.sizes if sizes is None else sizes
-        return tuple(1 if role is None else sizes[role] for role in (operand.rows, operand.cols))
+        return operand.shape(self.sizes if sizes is None else sizes)
 
     def sizes_from(self, sizes: Mapping[str, int]) -> dict[str, int]:
         """The entries of ``sizes`` (role -> int) that this presentation uses."""
@@ -106,10 +91,10 @@ class LayerEquations:
         """The explicit scalar equations for concrete sizes (role -> int)."""
         missing = [role for role in self.sizes if role not in sizes]
         if missing:
-            raise ValueError(f"{self.name}: sizes {missing} are required, got {dict(sizes)}")
+            raise InvalidInput(f"{self.name}: sizes {missing} are required, got {dict(sizes)}")
         for role, value in sizes.items():
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{self.name}: size {role} must be an integer >= 1, got {value!r}")
+                raise InvalidInput(f"{self.name}: size {role} must be an integer >= 1, got {value!r}")
         substitution = {self.sizes[role]: sizes[role] for role in self.sizes}
         functions = self.entry_functions()
         functions.update({f"size:{role}": sizes[role] for role in self.sizes})

@@ -3,21 +3,21 @@
 The expression tree (MatMul, Transpose, KroneckerProduct, Vec, Trace, ...) is the one SymPy
 object that is also printed in the proof; this module only interprets it, with symengine's fast
 polynomial arithmetic, so that sweeping every size with each dimension from 1 to 4 stays fast.
-Comparisons are exact: ``expand(left - right) == 0`` entry by entry.
+Comparisons are made by ``engine.verdict.first_mismatch``. A claim with a matrix inverse is not
+evaluated here: its entries are rational functions, compared with ``cancel`` (see
+``engine.identities``); an expression with no rule here raises ``NotSupported``.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass
 
 import symengine as se
 from sympy import (
     Determinant,
     HadamardProduct,
     Identity,
-    Inverse,
     KroneckerProduct,
     MatAdd,
     MatMul,
@@ -30,7 +30,8 @@ from sympy import (
 )
 from sympy.matrices import MatrixBase
 
-from gradproof.symbolic.engine.kron import Adjugate, Mat, Vec, VecRowMajor
+from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
+from gradproof.symbolic.engine.kron import Adjugate, Vec, VecRowMajor
 
 
 def entry_symbols(symbol: MatrixSymbol) -> se.DenseMatrix:
@@ -122,14 +123,6 @@ def evaluate(expr, values: dict) -> se.DenseMatrix:
         return se.ones(int(expr.rows), int(expr.cols))
     if isinstance(expr, Transpose):
         return evaluate(expr.arg, values).T
-    if isinstance(expr, Inverse):
-        # Entries of a symbolic inverse are rational functions, which expand() cannot cancel: a true
-        # identity could be reported false. Refuse instead of answering wrongly.
-        raise NotImplementedError(
-            "exact checks of claims with a matrix inverse are not implemented; state the claim as a "
-            "polynomial identity with Adjugate and Determinant (inverse = adjugate / determinant), "
-            "as the kron_inverse identity does"
-        )
     if isinstance(expr, Adjugate):
         return adjugate(evaluate(expr.arg, values))
     if isinstance(expr, MatMul):
@@ -147,10 +140,8 @@ def evaluate(expr, values: dict) -> se.DenseMatrix:
         return _column_stack(evaluate(expr.arg, values))
     if isinstance(expr, VecRowMajor):
         return _row_stack(evaluate(expr.arg, values))
-    if isinstance(expr, Mat):
-        vector = evaluate(expr.args[0], values)
-        rows, cols = int(expr.args[1]), int(expr.args[2])
-        return se.DenseMatrix(rows, cols, [vector[i + rows * j, 0] for i in range(rows) for j in range(cols)])
+    if getattr(expr, "is_Matrix", False):
+        raise NotSupported(f"no explicit evaluation of {type(expr).__name__} with symengine")
     return _scalar(_evaluate_scalar(expr, values))
 
 
@@ -183,7 +174,7 @@ def _evaluate_scalar(expr, values):
     if getattr(expr, "is_Matrix", False):
         value = evaluate(expr, values)
         if value.shape != (1, 1):
-            raise ValueError(f"a {value.shape} matrix was used where a scalar is needed: {expr}")
+            raise InvalidInput(f"a {value.shape} matrix was used where a scalar is needed: {expr}")
         return value[0, 0]
     if not expr.args:
         return se.sympify(expr)
@@ -202,23 +193,3 @@ def _rebuild(expr, values):
     if expr.is_Pow:
         return args[0] ** args[1]
     return se.sympify(expr.func(*[sympify(arg) for arg in args]))
-
-
-@dataclass(frozen=True)
-class Difference:
-    """Where two explicit matrices differ: 1-based (row, column) and both values (SymPy)."""
-
-    index: tuple[int, int]
-    left: object
-    right: object
-
-
-def first_difference(left: se.DenseMatrix, right: se.DenseMatrix) -> Difference | None:
-    """None if every entry of ``left - right`` expands to 0, else the first differing entry."""
-    if left.shape != right.shape:
-        raise ValueError(f"shapes differ: {left.shape} and {right.shape}")
-    for i in range(left.rows):
-        for j in range(left.cols):
-            if se.expand(left[i, j] - right[i, j]) != 0:
-                return Difference((i + 1, j + 1), sympify(left[i, j]), sympify(right[i, j]))
-    return None

@@ -1,15 +1,16 @@
 """Matrix identity claims: stated once as two SymPy expressions, checked exactly for concrete
 sizes, proved for general sizes in index notation, refuted with a counterexample when false.
 
-A claim declares its operands with shapes over named dimensions (``Operand("A", "m", "n")``) and
-two builders ``lhs(ops, dims)`` and ``rhs(ops, dims)``. The same builders give the symbolic
-statement printed in the proof, the concrete instances (symengine, ``symbolic.explicit``) and the
-general-size entries (``symbolic.structured``). Users state their own identities the same way::
+A claim declares its operands with shapes over named dimensions (``Operand.matrix("A", "m", "n")``)
+and two builders ``lhs(ops, dims)`` and ``rhs(ops, dims)``. The same builders give the symbolic
+statement printed in the proof, the concrete instances (symengine, ``engine.explicit``) and the
+general-size entries (``engine.structured``). Users state their own identities the same way::
 
     >>> from sympy import Identity, KroneckerProduct
     >>> from gradproof.symbolic.engine.kron import Vec
     >>> wrong = IdentityClaim(
-    ...     key="wrong", seed_ref="user", operands=(Operand("A", "m", "n"), Operand("B", "n", "p")),
+    ...     key="wrong", seed_ref="user",
+    ...     operands=(Operand.matrix("A", "m", "n"), Operand.matrix("B", "n", "p")),
     ...     lhs=lambda o, d: Vec(o["A"] * o["B"]),
     ...     rhs=lambda o, d: KroneckerProduct(o["A"], Identity(d["p"])) * Vec(o["B"]))
     >>> result = sweep(wrong, max_size=2)
@@ -26,21 +27,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import symengine as se
-from sympy import Inverse, Matrix, MatrixSymbol, Symbol, cancel
-from sympy.matrices.common import ShapeError
+from sympy import Inverse, Matrix, MatrixSymbol, Symbol
+from sympy.matrices.exceptions import ShapeError
 
-from gradproof.symbolic.engine.explicit import Difference, entry_symbols, evaluate, first_difference
-from gradproof.symbolic.engine.indexed import indices_equal, normal_form
+from gradproof.symbolic.engine.errors import InvalidInput
+from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
+from gradproof.symbolic.engine.general import GeneralProof, generic_indices, prove_general
+from gradproof.symbolic.engine.operands import Operand, dimension_names, dimension_value, require_matrix_operands
 from gradproof.symbolic.engine.structured import StructureMismatch, entry, position, structure
+from gradproof.symbolic.engine.verdict import Mismatch, cancels_to_zero, first_mismatch
 
-
-@dataclass(frozen=True)
-class Operand:
-    """A matrix operand: its name and its row and column dimensions (names, or "1")."""
-
-    name: str
-    rows: str
-    cols: str
+__all__ = [
+    "RANDOM_INTEGERS", "RATIONAL_FUNCTIONS", "SYMBOLIC", "ConcreteResult", "GeneralProof", "IdentityClaim",
+    "Operand", "SweepResult", "all_sizes", "build", "check", "dimension_names", "dimension_value",
+    "entry_position", "explicit_symbols", "matrix_symbols", "prove_general", "sweep",
+]
 
 
 @dataclass(frozen=True)
@@ -60,23 +61,32 @@ class IdentityClaim:
     note: str = ""
     symbolic_up_to: Callable[[dict], bool] = field(default=lambda sizes: True)
 
+    def __post_init__(self):
+        require_matrix_operands(self.operands, f"claim {self.key}")
+
     def dimensions(self) -> tuple[str, ...]:
         return dimension_names(self.operands)
 
+    def general_statement(self) -> GeneralProof:
+        """The generic entry of both sides at structured indices (see ``engine.structured``).
 
-def dimension_names(operands) -> tuple[str, ...]:
-    """The named dimensions of the operands, in order of appearance (a literal size is not a name)."""
-    names = []
-    for operand in operands:
-        for dim in (operand.rows, operand.cols):
-            if not dim.isdigit() and dim not in names:
-                names.append(dim)
-    return tuple(names)
+        Raises ``StructureMismatch`` (outside the index algebra) if the sides index their
+        entries differently.
+        """
+        _, _, lhs, rhs = build(self)
+        slots = structure(lhs)
+        if structure(rhs) != slots:
+            raise StructureMismatch(f"the sides have index slots {slots} and {structure(rhs)}")
+        rows, cols, ranges = generic_indices(slots)
+        used: set = set()
+        left, right = entry(lhs, rows, cols, used), entry(rhs, rows, cols, used)
+        return GeneralProof(self, left=lhs, right=rhs, rows=rows, cols=cols, slots=slots, ranges=ranges,
+                            left_entry=left, right_entry=right, rules=tuple(sorted(used)))
 
 
-def dimension_value(dim: str, dims: dict):
-    """The size of a dimension: a literal integer ("1", "3") or the value of a named one."""
-    return int(dim) if dim.isdigit() else dims[dim]
+def matrix_symbols(operands, dims: dict) -> dict[str, MatrixSymbol]:
+    """Each operand as a MatrixSymbol of its shape under ``dims`` (symbols or integers)."""
+    return {o.name: MatrixSymbol(o.name, *o.shape(dims)) for o in operands}
 
 
 def _dimension_symbols(claim):
@@ -86,24 +96,21 @@ def _dimension_symbols(claim):
 def build(claim: IdentityClaim, sizes: dict | None = None):
     """(operands, dims, lhs, rhs) with symbolic dimensions, or concrete ones from ``sizes``.
 
-    Raises ValueError naming the sizes if the operands do not conform.
+    Raises InvalidInput naming the sizes if the operands do not conform.
     """
     dims = _dimension_symbols(claim) if sizes is None else dict(sizes)
     missing = [name for name in claim.dimensions() if name not in dims]
     if missing:
-        raise ValueError(f"claim {claim.key}: sizes for {missing} are required, got {sizes}")
-
-    operands = {
-        o.name: MatrixSymbol(o.name, dimension_value(o.rows, dims), dimension_value(o.cols, dims)) for o in claim.operands
-    }
+        raise InvalidInput(f"claim {claim.key}: sizes for {missing} are required, got {sizes}")
+    operands = matrix_symbols(claim.operands, dims)
     try:
         lhs, rhs = claim.lhs(operands, dims), claim.rhs(operands, dims)
     except ShapeError as error:
         shapes = ", ".join(f"{name} {symbol.shape}" for name, symbol in operands.items())
-        raise ValueError(f"claim {claim.key}: operands do not conform ({shapes}): {error}") from error
+        raise InvalidInput(f"claim {claim.key}: operands do not conform ({shapes}): {error}") from error
     lhs_shape, rhs_shape = _shape(lhs), _shape(rhs)
     if any((a - b) != 0 for a, b in zip(lhs_shape, rhs_shape)):
-        raise ValueError(f"claim {claim.key}: the sides have different shapes, {lhs_shape} and {rhs_shape}")
+        raise InvalidInput(f"claim {claim.key}: the sides have different shapes, {lhs_shape} and {rhs_shape}")
     return operands, dims, lhs, rhs
 
 
@@ -117,17 +124,17 @@ class ConcreteResult:
 
     sizes: dict
     method: str
-    difference: Difference | None
+    mismatch: Mismatch | None
 
     @property
     def holds(self) -> bool:
-        return self.difference is None
+        return self.mismatch is None
 
     def describe(self) -> str:
         if self.holds:
             return f"holds for {self.sizes} ({self.method})"
-        d = self.difference
-        return f"does not hold for {self.sizes}: entry {d.index}, left side {d.left}, right side {d.right}"
+        m = self.mismatch
+        return f"does not hold for {self.sizes}: entry {m.index}, left side {m.left}, right side {m.right}"
 
 
 SYMBOLIC = "symbolic entries"
@@ -136,10 +143,17 @@ RANDOM_INTEGERS = "exact integer arithmetic at random points"
 
 
 def check(claim: IdentityClaim, sizes: dict, *, seed: int = 0) -> ConcreteResult:
-    """Check the claim exactly at concrete sizes."""
+    """Check the claim exactly at concrete sizes.
+
+    Polynomial entries are expanded with symengine; with an inverse the entries are rational
+    functions, compared with ``cancel``; where symbolic entries are infeasible
+    (``claim.symbolic_up_to``), the entries are random integers and the test is probabilistic.
+    """
     operands, _, lhs, rhs = build(claim, sizes)
     if lhs.has(Inverse) or rhs.has(Inverse):
-        return ConcreteResult(dict(sizes), RATIONAL_FUNCTIONS, _rational_difference(operands, lhs, rhs))
+        values = {symbol: explicit_symbols(symbol) for symbol in operands.values()}
+        left, right = _explicit_sympy(lhs, values), _explicit_sympy(rhs, values)
+        return ConcreteResult(dict(sizes), RATIONAL_FUNCTIONS, first_mismatch(left, right, cancels_to_zero))
     if claim.symbolic_up_to(sizes):
         values = {symbol: entry_symbols(symbol) for symbol in operands.values()}
         method = SYMBOLIC
@@ -150,7 +164,7 @@ def check(claim: IdentityClaim, sizes: dict, *, seed: int = 0) -> ConcreteResult
             for symbol in operands.values()
         }
         method = RANDOM_INTEGERS
-    return ConcreteResult(dict(sizes), method, first_difference(evaluate(lhs, values), evaluate(rhs, values)))
+    return ConcreteResult(dict(sizes), method, first_mismatch(evaluate(lhs, values), evaluate(rhs, values)))
 
 
 def explicit_symbols(symbol: MatrixSymbol) -> Matrix:
@@ -159,20 +173,10 @@ def explicit_symbols(symbol: MatrixSymbol) -> Matrix:
                                              for i in range(symbol.rows) for j in range(symbol.cols)])
 
 
-def _rational_difference(operands, lhs, rhs) -> Difference | None:
-    """Both sides with SymPy's explicit inverses (rational functions); exact comparison by cancel."""
-    explicit = {symbol: explicit_symbols(symbol) for symbol in operands.values()}
-
-    def value(side):
-        result = side.xreplace(explicit).doit()
-        return Matrix(result) if getattr(result, "is_Matrix", False) else Matrix([[result]])
-
-    left, right = value(lhs), value(rhs)
-    for i in range(left.rows):
-        for j in range(left.cols):
-            if cancel(left[i, j] - right[i, j]) != 0:
-                return Difference((i + 1, j + 1), left[i, j], right[i, j])
-    return None
+def _explicit_sympy(side, values) -> Matrix:
+    """A side with SymPy's explicit inverses (rational functions of the entries)."""
+    result = side.xreplace(values).doit()
+    return Matrix(result) if getattr(result, "is_Matrix", False) else Matrix([[result]])
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,8 @@ def all_sizes(claim: IdentityClaim, max_size: int = 4):
 def sweep(claim: IdentityClaim, max_size: int = 4, *, stop_at_first_failure: bool = True) -> SweepResult:
     """Check every size with each dimension from 1 to ``max_size``; the smallest failure first.
 
-    Results are cached per claim: a claim is immutable and the check is exact and deterministic.
+    Results are cached per claim: a claim is immutable and the check is exact and deterministic,
+    so the cache changes how long a call takes, never what it returns.
     """
     results = []
     for sizes in all_sizes(claim, max_size):
@@ -215,46 +220,6 @@ def sweep(claim: IdentityClaim, max_size: int = 4, *, stop_at_first_failure: boo
     return SweepResult(claim, tuple(results))
 
 
-@dataclass(frozen=True)
-class GeneralProof:
-    """The index-notation argument for general sizes, or why none was attempted."""
-
-    claim: IdentityClaim
-    lhs: object
-    rhs: object
-    row_indices: tuple
-    col_indices: tuple
-    slots: tuple
-    lhs_entry: object
-    rhs_entry: object
-    lhs_normal: object
-    rhs_normal: object
-    rules: tuple[str, ...]
-    holds: bool
-    reason: str = ""
-
-
-def prove_general(claim: IdentityClaim) -> GeneralProof:
-    """Compare a generic entry of both sides with symbolic sizes (structured indices)."""
-    _, _, lhs, rhs = build(claim)
-    try:
-        slots = structure(lhs)
-        if structure(rhs) != slots:
-            raise StructureMismatch(f"the sides have index slots {slots} and {structure(rhs)}")
-    except StructureMismatch as mismatch:
-        return GeneralProof(claim, lhs, rhs, (), (), (), None, None, None, None, (), False, str(mismatch))
-    rows = tuple(Symbol(f"i_{n + 1}", integer=True) for n in range(len(slots[0])))
-    cols = tuple(Symbol(f"j_{n + 1}", integer=True) for n in range(len(slots[1])))
-    ranges = {index: (1, size) for index, size in zip(rows + cols, slots[0] + slots[1])}
-    used: set = set()
-    lhs_entry, rhs_entry = entry(lhs, rows, cols, used), entry(rhs, rows, cols, used)
-    return GeneralProof(
-        claim, lhs, rhs, rows, cols, slots, lhs_entry, rhs_entry,
-        normal_form(lhs_entry, ranges), normal_form(rhs_entry, ranges),
-        tuple(sorted(used)), indices_equal(lhs_entry, rhs_entry, ranges),
-    )
-
-
 def entry_position(proof: GeneralProof) -> tuple:
-    """The 1-based (row, column) positions of the generic entry, e.g. ((j_1 - 1) m + i_1, 1)."""
-    return position(proof.row_indices, proof.slots[0]), position(proof.col_indices, proof.slots[1])
+    """The 1-based (row, column) positions of the generic entry, e.g. ((i_1 - 1) m + i_2, 1)."""
+    return position(proof.rows, proof.slots[0]), position(proof.cols, proof.slots[1])

@@ -1,18 +1,19 @@
-"""vec, vec_r and mat as SymPy matrix expressions; the Kronecker product is SymPy's own.
+"""vec, vec_r and adj as SymPy matrix expressions; the Kronecker product is SymPy's own.
 
 ``Vec(X)`` stacks the columns of X (seed 004; the Matrix Cookbook's vec operator section):
 vec(X)[i + m*j] = X[i, j] (0-based) for X of shape (m, n). ``VecRowMajor(X)`` stacks the rows, as
-NumPy's ``ravel`` does. ``Mat(v, m, n)`` undoes ``Vec``. Each prints as in the seeds, evaluates to
-an explicit Matrix under ``doit`` when its argument is explicit, and has the entries above.
+NumPy's ``ravel`` does. ``Adjugate(X)`` is the transposed cofactor matrix. Each prints as in the
+seeds, evaluates to an explicit Matrix under ``doit`` when its argument is explicit, and has the
+entries above.
 """
 
 from __future__ import annotations
 
-from sympy import Basic, Integer, KroneckerProduct, S, sympify
+from sympy import Basic, KroneckerProduct, S, sympify
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import MatrixExpr
 
-__all__ = ["Adjugate", "KroneckerProduct", "Mat", "Vec", "VecRowMajor"]
+__all__ = ["Adjugate", "KroneckerProduct", "Vec", "VecRowMajor"]
 
 
 class _MatrixFunction(MatrixExpr):
@@ -75,36 +76,6 @@ class VecRowMajor(_Stacking):
 
     def _latex(self, printer):
         return rf"\operatorname{{vec}}_r\left({printer._print(self.arg)}\right)"
-
-
-class Mat(MatrixExpr):
-    """The inverse of vec: the m x n matrix whose column stacking is the (m*n)-vector v."""
-
-    def __new__(cls, vector, rows, cols):
-        vector, rows, cols = sympify(vector), sympify(rows), sympify(cols)
-        if getattr(vector, "shape", (None, None))[1] != 1:
-            raise ValueError(f"Mat: the argument must be a column vector, got shape {getattr(vector, 'shape', None)}")
-        if (vector.rows - rows * cols) != 0:
-            raise ValueError(f"Mat: a vector of {vector.rows} entries cannot be a {rows} x {cols} matrix")
-        return Basic.__new__(cls, vector, rows, cols)
-
-    @property
-    def shape(self):
-        return (self.args[1], self.args[2])
-
-    def _entry(self, i, j, **kwargs):
-        return self.args[0]._entry(i + self.args[1] * j, Integer(0), **kwargs)
-
-    def doit(self, **hints):
-        vector = self.args[0].doit(**hints)
-        if isinstance(vector, MatrixBase):
-            rows, cols = int(self.args[1]), int(self.args[2])
-            return vector.reshape(cols, rows).T
-        return Mat(vector, self.args[1], self.args[2])
-
-    def _latex(self, printer):
-        rows, cols = (printer._print(arg) for arg in self.args[1:])
-        return rf"\operatorname{{mat}}_{{{rows}\times {cols}}}\left({printer._print(self.args[0])}\right)"
 
 
 class Adjugate(_MatrixFunction):

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sympy import Identity, KroneckerProduct, MatAdd, Matrix, MatrixSymbol, Symbol, diff
+from sympy import Identity, KroneckerProduct, MatAdd, Matrix, MatrixSymbol, diff
 
-from gradproof.symbolic.engine.derive import closed_form_in, explicit, first_mismatch
+from gradproof.symbolic.engine.derive import closed_form_in, explicit
+from gradproof.symbolic.engine.general import GeneralProof, generic_indices, prove_general
 from gradproof.symbolic.engine.identities import IdentityClaim, Operand
-from gradproof.symbolic.engine.indexed import indices_equal, normal_form
 from gradproof.symbolic.engine.kron import Vec
 from gradproof.symbolic.engine.structured import entry, structure
+from gradproof.symbolic.engine.verdict import Mismatch, first_mismatch
 from gradproof.symbolic.layers import fc
 from gradproof.symbolic.layers.table import rule_named
 from gradproof.symbolic.seeds.kron_identities import kron_unevaluated, ones, product_unevaluated
@@ -42,7 +43,7 @@ def _bias_term(o, d):
     return product_unevaluated(kron_unevaluated(ones(1, 1), Identity(d["N"])), o["b"])
 
 
-_FC_OPERANDS = (Operand("W", "N", "M"), Operand("z", "M", "1"), Operand("b", "N", "1"))
+_FC_OPERANDS = (Operand.matrix("W", "N", "M"), Operand.matrix("z", "M", "1"), Operand.matrix("b", "N", "1"))
 
 VECTOR_FORM_IDENTITIES: tuple[IdentityClaim, ...] = (
     IdentityClaim(
@@ -64,7 +65,7 @@ VECTOR_FORM_IDENTITIES: tuple[IdentityClaim, ...] = (
     IdentityClaim(
         key="fc_weight_gradient_vector_form",
         seed_ref="seed 002 (1) = chain rule through seed 004 (9)",
-        operands=(*_FC_OPERANDS, Operand("G", "N", "1")),
+        operands=(*_FC_OPERANDS, Operand.matrix("G", "N", "1")),
         lhs=lambda o, d: o["G"].T * KroneckerProduct(o["z"].T, Identity(d["N"])),
         rhs=_fc_weight_gradient,
         note="G is the derivative of xi with respect to s; the right side is the rule table's linear.weight.",
@@ -81,6 +82,26 @@ class JacobianClaim:
     equations: object
     variable: str
     claimed: Callable  # (presentation MatrixSymbols, dims) -> matrix expression
+
+    def general_statement(self) -> GeneralProof:
+        """Generic entry (output slots, variable slots): d y_(i) / d v_(j) against the claim's entry.
+
+        A row of vec(Y) is the structured index (column, row) of Y, and likewise for the variable.
+        """
+        equations = self.equations
+        symbols = equations.matrix_symbols()
+        claimed = self.claimed(symbols, dict(equations.sizes))
+        out_rows, out_cols = structure(MatrixSymbol("Y", *equations.shape(equations.output)))
+        var_rows, var_cols = structure(symbols[self.variable])
+        rows, cols, ranges = generic_indices((out_cols + out_rows, var_cols + var_rows))
+        functions = equations.entry_functions()
+        # vec: the leading slots are the column index, the trailing ones the row index
+        output_entry = equations.equation(functions, *(rows[len(out_cols):] + rows[: len(out_cols)]))
+        variable_entry = functions[self.variable](*(cols[len(var_cols):] + cols[: len(var_cols)]))
+        used: set = set()
+        return GeneralProof(self, left=None, right=claimed, rows=rows, cols=cols, slots=(out_cols + out_rows,
+                            var_cols + var_rows), ranges=ranges, left_entry=diff(output_entry, variable_entry),
+                            right_entry=entry(claimed, rows, cols, used), rules=tuple(sorted(used)), wrt=self.variable)
 
 
 JACOBIANS: tuple[JacobianClaim, ...] = (
@@ -103,11 +124,17 @@ JACOBIANS: tuple[JacobianClaim, ...] = (
 
 @dataclass(frozen=True)
 class JacobianResult:
+    """The Jacobian derived entry by entry at concrete sizes, the claim's value, and their mismatch."""
+
     claim: JacobianClaim
-    sizes: dict | None
-    derived: object
-    claimed: object
-    holds: bool
+    sizes: dict
+    derived: Matrix
+    claimed: Matrix
+    mismatch: Mismatch | None
+
+    @property
+    def holds(self) -> bool:
+        return self.mismatch is None
 
 
 def check_jacobian(claim: JacobianClaim, sizes: dict) -> JacobianResult:
@@ -117,25 +144,8 @@ def check_jacobian(claim: JacobianClaim, sizes: dict) -> JacobianResult:
     variable = Vec(system.explicit[claim.variable]).doit()
     derived = Matrix(len(outputs), len(variable), lambda r, c: diff(outputs[r], variable[c]))
     claimed = explicit(claim.claimed(system.symbols, system.sizes), system)
-    return JacobianResult(claim, system.sizes, derived, claimed, first_mismatch(derived, claimed) is None)
+    return JacobianResult(claim, system.sizes, derived, claimed, first_mismatch(derived, claimed))
 
 
-def prove_jacobian_general(claim: JacobianClaim) -> JacobianResult:
-    """Generic entry (output slot indices, variable slot indices) with symbolic sizes."""
-    equations = claim.equations
-    symbols = equations.matrix_symbols()
-    claimed = claim.claimed(symbols, dict(equations.sizes))
-    out_rows, out_cols = structure(MatrixSymbol("Y", *equations.shape(equations.output)))
-    var_rows, var_cols = structure(symbols[claim.variable])
-    out_index = [Symbol(f"i_{n + 1}", integer=True) for n in range(len(out_cols + out_rows))]
-    var_index = [Symbol(f"j_{n + 1}", integer=True) for n in range(len(var_cols + var_rows))]
-    ranges = {**dict(zip(out_index, [(1, s) for s in out_cols + out_rows])),
-              **dict(zip(var_index, [(1, s) for s in var_cols + var_rows]))}
-    functions = equations.entry_functions()
-    # vec: the leading slots are the column index, the trailing ones the row index
-    output_entry = equations.equation(functions, *(out_index[len(out_cols):] + out_index[: len(out_cols)]))
-    variable_entry = functions[claim.variable](*(var_index[len(var_cols):] + var_index[: len(var_cols)]))
-    derived = diff(output_entry, variable_entry)
-    claimed_entry = entry(claimed, tuple(out_index), tuple(var_index), set())
-    holds = indices_equal(derived, claimed_entry, ranges)
-    return JacobianResult(claim, None, normal_form(derived, ranges), normal_form(claimed_entry, ranges), holds)
+prove_jacobian_general = prove_general
+"""Kept for callers of the old name: a Jacobian claim is proved by the engine's one prover."""

@@ -5,10 +5,13 @@ import dataclasses
 import pytest
 from sympy import Determinant, MatrixSymbol, Trace, diff, log
 
-from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_general
-from gradproof.symbolic.engine.identities import Operand
+from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check
+from gradproof.symbolic.engine.errors import InvalidInput
+from gradproof.symbolic.engine.general import prove_general
+from gradproof.symbolic.engine.operands import Operand
 
-RIDGE_OPERANDS = (Operand("W", "m", "n"), Operand("x", "n", "1"), Operand("b", "m", "1"), Operand("t", "m", "1"))
+RIDGE_OPERANDS = (Operand.matrix("W", "m", "n"), Operand.matrix("x", "n", "1"), Operand.matrix("b", "m", "1"),
+                  Operand.matrix("t", "m", "1"))
 
 
 def ridge_objective(o, d, s):
@@ -21,7 +24,7 @@ RIDGE = GradientClaim(
     lambda o, d, s: 2 * (o["W"] * o["x"] + o["b"] - o["t"]) * o["x"].T + 2 * s["lambda"] * o["W"],
     scalars=("lambda",),
 )
-LOGDET = GradientClaim("logdet", (Operand("X", "n", "n"),), lambda o, d, s: log(Determinant(o["X"])), "X",
+LOGDET = GradientClaim("logdet", (Operand.matrix("X", "n", "n"),), lambda o, d, s: log(Determinant(o["X"])), "X",
                        lambda o, d, s: o["X"].inv().T)
 
 
@@ -54,19 +57,38 @@ def test_the_true_answers_hold(claim, sizes):
 
 
 def test_general_size_verdicts_where_the_index_algebra_applies():
-    assert prove_general(RIDGE)[0] is True
+    assert prove_general(RIDGE).holds is True
     wrong = dataclasses.replace(RIDGE, claimed=lambda o, d, s: 2 * (o["W"] * o["x"] + o["b"] - o["t"]) * o["x"].T)
-    assert prove_general(wrong)[0] is False
-    holds, _, _, reason = prove_general(LOGDET)
-    assert holds is None and "concrete sizes only" in reason
+    assert prove_general(wrong).holds is False
+    undecided = prove_general(LOGDET)
+    assert undecided.holds is None and "no entry rule for Determinant" in undecided.reason
+
+
+def test_a_bug_in_the_index_algebra_is_not_turned_into_a_verdict(monkeypatch):
+    # only OutsideIndexAlgebra means "not decided"; any other exception is a bug and propagates
+    from gradproof.symbolic.engine import structured
+
+    def broken(*args):
+        raise TypeError("planted bug")
+
+    monkeypatch.setattr(structured, "_entry", broken)
+    with pytest.raises(TypeError, match="planted bug"):
+        prove_general(RIDGE)
+
+
+def test_operands_in_the_wrong_fields_are_refused_at_once():
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'rows'"):
+        Operand("W", "m", "n")  # the old three-field form: rows and cols would land in name and entry
+    with pytest.raises(TypeError, match=r"Operand.matrix\(name, rows, cols\)"):
+        GradientClaim("keyed", (Operand("weight", "W", "w", "m", "n"),), ridge_objective, "W", lambda o, d, s: o["W"])
 
 
 def test_bad_claims_are_named():
     wrong_shape = dataclasses.replace(RIDGE, claimed=lambda o, d, s: o["x"])
-    with pytest.raises(ValueError, match=r"the claimed gradient has shape \(4, 1\), W has \(3, 4\)"):
+    with pytest.raises(InvalidInput, match=r"the claimed gradient has shape \(4, 1\), W has \(3, 4\)"):
         check_gradient(wrong_shape, {"m": 3, "n": 4})
     clash = dataclasses.replace(RIDGE, objective=lambda o, d, s: Trace(o["W"] * o["W"]))
-    with pytest.raises(ValueError, match="shapes clash"):
+    with pytest.raises(InvalidInput, match="shapes clash"):
         check_gradient(clash, {"m": 3, "n": 4})
 
 
