@@ -1,12 +1,20 @@
 """The ``gradproof`` command: a thin layer over the Python API (symbolic, proofs, numeric).
 
-Exit codes: 0 everything verified; 1 a derivation, proof or check failed (or a PDF could not be
-built when one was asked for); 2 bad input (unknown target, bad --sizes, unwritable --out).
+Exit codes, and only these meanings:
+
+* 0: everything asked for was verified (a claim holds);
+* 1: something does not hold (a refuted rule or claim, printed with its counterexample; a failed
+  finite-difference check) or a PDF asked for could not be built;
+* 2: bad input (unknown target, bad --sizes or --shape, an expression that cannot be parsed or whose
+  operands do not conform, unwritable --out, a missing optional dependency).
+
+Any other exception is a bug in gradproof: it is not caught, and Python prints its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
@@ -23,6 +31,7 @@ from gradproof.proofs.compile import (
 from gradproof.proofs.document import render
 from gradproof.proofs.report import run_all, write_proof
 from gradproof.proofs.targets import SIZE_ROLES, TARGET_NAMES, TARGETS, target_named
+from gradproof.symbolic.engine.errors import InvalidInput
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -119,13 +128,12 @@ def command_prove(args) -> int:
 
 def command_check(args) -> int:
     if args.against == "torch":
-        from gradproof.proofs.torch_oracle import against_torch
+        from gradproof.proofs.torch_oracle import INSTALL_HINT, against_torch
 
-        try:
-            reports = against_torch(args.seed)
-        except RuntimeError as error:
-            print(f"gradproof: {error}", file=sys.stderr)
+        if importlib.util.find_spec("torch") is None:
+            print(f"gradproof: {INSTALL_HINT}", file=sys.stderr)
             return EXIT_BAD_INPUT
+        reports = against_torch(args.seed)
     else:
         reports = [report for target in _targets(args.targets) for report in target.check(args.seed, args.method)]
     print(_table([report.row() for report in reports],
@@ -167,20 +175,20 @@ def command_verify(args) -> int:
 
     operands = verify.parse_shapes(args.shape)
     if (args.claim is None) == (args.equals is None):
-        raise ValueError("give exactly one of --claim GRADIENT (with --wrt) or --equals RHS")
+        raise InvalidInput("give exactly one of --claim GRADIENT (with --wrt) or --equals RHS")
     if args.out:
         staging_directory(args.out).rmdir()  # fail early, before any work, if --out is unwritable
     if args.claim is not None:
         if not args.wrt:
-            raise ValueError("--claim needs --wrt NAME, the operand the gradient is taken with respect to")
+            raise InvalidInput("--claim needs --wrt NAME, the operand the gradient is taken with respect to")
         claim = verify.gradient_claim(args.expression, args.claim, operands, args.wrt, args.scalar)
         verdict, fd_report, general = verify.run_gradient(claim, args.sizes)
         holds = verdict.holds
         print(("HOLDS" if holds else "DOES NOT HOLD") + f" at sizes {verdict.sizes} (exact)")
         if not holds:
             print(f"counterexample: {verdict.counterexample.describe()}")
-        print("finite differences: " + "  ".join(fd_report.row()[1:]))
-        print("general sizes: " + ("holds" if general[0] else "does not hold" if general[0] is False else general[3]))
+        print("finite differences: " + verify.finite_difference_text(fd_report))
+        print("general sizes: " + verify.general_text(general))
         document = verify.gradient_document(verdict, fd_report, general) if args.out else None
     else:
         claim = verify.identity_claim(args.expression, args.equals, operands)
@@ -304,10 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.function(args)
-    except OutputError as error:
-        print(f"gradproof: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ValueError as error:
+    except (OutputError, InvalidInput) as error:
         print(f"gradproof: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except LatexError as error:
