@@ -19,9 +19,7 @@ from gradproof.numeric.rules import conv as conv_rules
 from gradproof.proofs.document import Chain, Document, Equation, Section, Text
 from gradproof.symbolic.engine.kron import Vec
 from gradproof.symbolic.layers import conv_general as general
-from gradproof.symbolic.layers.conv import ConvGeometry, geometry_grid, verify
-from gradproof.symbolic.seeds.conv_matrix import seed003_example
-from gradproof.symbolic.seeds.conv_vector_form import fc_special_case, seed004_check
+from gradproof.symbolic.layers.conv import ConvGeometry
 
 
 def _scalar_equation() -> Equation:
@@ -85,7 +83,7 @@ def _proof_blocks(proof) -> list:
     return blocks + [_instances_text(proof), _verdict_text(proof)]
 
 
-def _general_section() -> Section:
+def _general_section(proofs) -> Section:
     blocks = [
         Text.of(
             "General sizes: symbolic stride s, padding P and dilation d, any batch size, numbers of channels, "
@@ -98,7 +96,7 @@ def _general_section() -> Section:
                 "backward of a convolution is another convolution: dX correlates the hatted G with the rotated, "
                 "channel-swapped kernel; dW correlates the padded input with G, stride and dilation exchanged."),
     ]
-    for proof in general.general_proofs():
+    for proof in proofs:
         blocks += _proof_blocks(proof)
     return Section("General sizes: any stride, padding, dilation and kernel", tuple(blocks))
 
@@ -107,9 +105,8 @@ def _values(geometries, read) -> str:
     return ", ".join(str(value) for value in sorted({read(g) for g in geometries}))
 
 
-def _grid_section() -> Section:
-    grid = list(geometry_grid())
-    results = [verify(geometry) for geometry in grid]
+def _grid_section(results) -> Section:
+    grid = [result.geometry for result in results]
     failures = [r for r in results if not r.holds]
     verdict = (
         f"All {len(results)} configurations hold: dX, dW and db derived from the scalar equations equal the "
@@ -130,8 +127,7 @@ def _grid_section() -> Section:
     return Section("Concrete sizes: the grid of configurations", (Text.of(description), Text.of(verdict)))
 
 
-def _seed003_section() -> Section:
-    e = seed003_example()
+def _seed003_section(e) -> Section:
     mark = {True: "holds", False: "FAILS"}
     return Section(
         "Seed 003: a 3 x 3 input, a 3 x 3 kernel, zero padding 1, as matrix products",
@@ -154,10 +150,8 @@ def _seed003_section() -> Section:
     )
 
 
-def _seed004_section() -> Section:
-    tiny = seed004_check(ConvGeometry(1, 1, 1, 2, 2, 2, 1, 1, 1))
-    checks = [seed004_check(geometry) for geometry in (ConvGeometry(1, 2, 2, 3, 3, 2, 1, 1, 1),
-                                                        ConvGeometry(1, 1, 2, 4, 5, 2, 2, 1, 2))]
+def _seed004_section(checks, fc_case) -> Section:
+    tiny = checks[0]
     positions, c_out, patch = symbols("P C_{out} K", integer=True, positive=True)
     w, phi, b = MatrixSymbol("W", c_out, patch), MatrixSymbol(r"\phi", patch, positions), MatrixSymbol("b", c_out, 1)
     vec_s = MatrixSymbol(r"\operatorname{vec}(S)", c_out * positions, 1)
@@ -189,13 +183,16 @@ def _seed004_section() -> Section:
             f"stride {g.stride}, padding {g.padding}, dilation {g.dilation}: "
             + "; ".join(f"{name}: {'holds' if ok else 'FAILS'}" for name, ok in check.checks.items()) + "."
         ))
-    fc_case = fc_special_case()
     blocks.append(Text.of("The FC layer as a special case (a 1 x 1 image, a 1 x 1 kernel): "
                           + "; ".join(f"{name}: {'holds' if ok else 'FAILS'}" for name, ok in fc_case.items()) + "."))
     return Section("Seed 004: P_pad, P_phi and the vector form", tuple(blocks))
 
 
-def conv_document() -> Document:
+def conv_document(run) -> Document:
+    """The Conv2d proof from one run of the ``conv2d`` target: every verdict shown is that run's."""
+    proofs = [run.rule(f"conv2d.{gradient}").verdicts.general.evidence for gradient in ("input", "weight", "bias")]
+    grid_results = run.rule("conv2d.input").verdicts.concrete.evidence
+    evidence = run.statements.evidence
     intro = Section(
         "Conventions and the scalar equation",
         (
@@ -211,4 +208,5 @@ def conv_document() -> Document:
         ),
     )
     return Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
-                    (intro, _general_section(), _grid_section(), _seed003_section(), _seed004_section()))
+                    (intro, _general_section(proofs), _grid_section(grid_results), _seed003_section(evidence["seed003"]),
+                     _seed004_section(evidence["seed004"], evidence["fc_special_case"])))

@@ -63,6 +63,7 @@ def kron_statements(sizes: Mapping[str, int]):
 
 
 SEED004_GEOMETRIES = (
+    conv.ConvGeometry(1, 1, 1, 2, 2, 2, 1, 1, 1),  # first: small enough to display P_pad and P_phi
     conv.ConvGeometry(1, 2, 2, 3, 3, 2, 1, 1, 1),
     conv.ConvGeometry(1, 1, 2, 4, 5, 2, 2, 1, 2),
     conv.ConvGeometry(1, 2, 1, 3, 4, 3, 1, 0, 1),

@@ -138,7 +138,7 @@ TARGETS: tuple[Target, ...] = (
         description="Conv2d with channels, batch, stride, padding, dilation (seed 003, PyTorch convention)",
         statements=conv_statements,
         composite_cases=(),
-        document=lambda run: conv_proof.conv_document(),
+        document=conv_proof.conv_document,
         also_verifies=(("3 x 3 example as a 9 x 9 matrix", "seed 003"), ("P_pad, P_phi form (3)-(5)", "seed 004")),
     ),
     Target(

@@ -88,11 +88,21 @@ def verify_conv(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVe
     proofs = {proof.gradient: proof for proof in general_proofs()}
     verdicts = {}
     for rule in entry.rules:
-        proof = proofs[rule.wrt]
-        general = (Verdict(True, "index notation, symbolic stride, padding and dilation", proof) if proof.holds
-                   else Verdict(None, "not decided: the normal forms differ", proof))
-        verdicts[rule.name] = RuleVerdicts(_conv_concrete(rule, results, forward_ok), general, BY_CONSTRUCTION)
+        verdicts[rule.name] = RuleVerdicts(_conv_concrete(rule, results, forward_ok), _conv_general(proofs[rule.wrt]),
+                                           BY_CONSTRUCTION)
     return verdicts
+
+
+def _conv_general(proof) -> Verdict:
+    """The general-size verdict of one Conv2d gradient: proved, refuted by an instance, or not decided."""
+    if proof.verdict is True:
+        return Verdict(True, "index notation, symbolic stride, padding, dilation and K_h x K_w kernel", proof)
+    if proof.verdict is False:
+        geometry, (index, closed, numeric) = proof.counterexample
+        return Verdict(False, f"the closed form differs from the numeric rule at {geometry}, entry {index}: "
+                              f"{closed} vs {numeric}", proof)
+    return Verdict(None, "not decided: the normal forms differ and no instance refutes the closed form", proof)
+
 
 
 def verify_pooling(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:

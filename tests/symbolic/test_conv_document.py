@@ -4,11 +4,12 @@ refuted closed form is reported as refuted, with its counterexample (seeds 003 a
 
 from gradproof.proofs import conv_proof
 from gradproof.proofs.document import latex, render
+from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.layers import conv_general
 
 
 def _document_text():
-    return render(conv_proof.conv_document())
+    return render(conv_proof.conv_document(run_target(target_named("conv2d"), numeric=False)))
 
 
 def test_the_document_prints_the_checked_closed_forms_and_no_placeholders():
