@@ -9,13 +9,10 @@ from sympy import Matrix, Tuple
 
 from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
-from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position, prove_general, sweep
+from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position
 from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
 from gradproof.symbolic.seeds.vector_form import (
-    JACOBIANS,
     VECTOR_FORM_IDENTITIES,
-    check_jacobian,
-    prove_jacobian_general,
 )
 
 DEFAULT_MAX_SIZE = 4
@@ -95,14 +92,15 @@ def _example_blocks(claim) -> list:
     ]
 
 
-def identity_section(claim, max_size: int = DEFAULT_MAX_SIZE) -> Section:
+def identity_section(result) -> Section:
+    """One identity from the run's ``IdentityResult``: statement, general-size proof, sweep, example."""
+    claim, proof = result.claim, result.general
     _, _, lhs, rhs = build(claim)
-    proof = prove_general(claim) if claim.general else None
     blocks = [Equation(lhs, rhs, f"claim, {claim.seed_ref}")]
     if claim.note and claim.general:
         blocks.append(Text.of(claim.note))
     blocks += _general_blocks(proof) if proof else _general_blocks_not_attempted(claim)
-    blocks.append(_sweep_text(sweep(claim, max_size), claim))
+    blocks.append(_sweep_text(result.sweep, claim))
     blocks += _example_blocks(claim)
     return Section(f"{claim.key} ({claim.seed_ref})", tuple(blocks))
 
@@ -111,15 +109,14 @@ def _general_blocks_not_attempted(claim) -> list:
     return [Text.of("General sizes: not attempted; concrete sizes are enough here. ", claim.note)]
 
 
-def _jacobian_section() -> Section:
+def _jacobian_section(jacobians, sizes) -> Section:
     blocks = []
-    for claim in JACOBIANS:
-        small = check_jacobian(claim, {"batch": 2, "in": 2, "out": 2})
-        general = prove_jacobian_general(claim)
+    for claim, small, general in jacobians:
         symbols = claim.equations.matrix_symbols()
+        shown = ", ".join(f"{role} = {value}" for role, value in claim.equations.sizes_from(sizes).items())
         blocks += [
             Text.of(f"{claim.seed_ref}, from the scalar equations of {claim.equations.title}:"),
-            Equation(claim.claimed(symbols, dict(claim.equations.sizes)), small.derived, "derived, every size 2"),
+            Equation(claim.claimed(symbols, dict(claim.equations.sizes)), small.derived, f"derived, {shown}"),
             Text.of(
                 "The derived matrix equals the claimed Kronecker product entry by entry"
                 if small.holds
@@ -134,17 +131,20 @@ def _jacobian_section() -> Section:
     return Section("Jacobians of the FC layer in vector form (seed 004; seed 001)", tuple(blocks))
 
 
-def kron_document(max_size: int = DEFAULT_MAX_SIZE):
+def kron_document(run):
+    """The Kronecker/vec proof from one run of the ``kron`` target (its identity rows and evidence)."""
+    rows = {row.claim.key: row for row in run.statements.rows}
+    evidence = run.statements.evidence
     sections = [_introduction()]
-    sections += [identity_section(claim, max_size) for claim in KRON_IDENTITIES]
+    sections += [identity_section(rows[claim.key]) for claim in KRON_IDENTITIES]
     sections.append(Section("A false claim, refused", (Text.of(FALSE_CLAIM.note),)))
-    sections.append(identity_section(FALSE_CLAIM, max_size))
+    sections.append(identity_section(evidence["false_claim"]))
     sections.append(
         Section(
             "The FC layer in vector form (seed 004 (8), (9); seed 002 (1))",
             (Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so the two are derived together."),),
         )
     )
-    sections += [identity_section(claim, max_size) for claim in VECTOR_FORM_IDENTITIES]
-    sections.append(_jacobian_section())
+    sections += [identity_section(rows[claim.key]) for claim in VECTOR_FORM_IDENTITIES]
+    sections.append(_jacobian_section(evidence["jacobians"], run.sizes))
     return Document("gradproof: Kronecker products and vec (seed 004, Matrix Cookbook)", tuple(sections))

@@ -129,7 +129,7 @@ TARGETS: tuple[Target, ...] = (
         description="Kronecker/vec identities and the FC layer in vector form (seed 004, Matrix Cookbook)",
         statements=kron_statements,
         composite_cases=(cases.KRON_NUMERIC,),
-        document=lambda run: kron_proof.kron_document(),
+        document=kron_proof.kron_document,
         also_verifies=tuple((item.key, item.seed_ref)
                             for item in (*KRON_IDENTITIES, *VECTOR_FORM_IDENTITIES, *JACOBIANS, FALSE_CLAIM)),
     ),
