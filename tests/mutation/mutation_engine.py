@@ -37,6 +37,7 @@ class Settings:
     ignored: tuple[str, ...]
     timeout: float
     python: str
+    deselected: tuple[str, ...] = ()  # node ids of tests known to fail without any mutant
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,9 @@ def make_import_root(work: Path, copy_root: Path) -> Path:
 
 def pytest_command(settings: Settings, tests: tuple[str, ...]) -> list[str]:
     """pytest, stopping at the first failure, with the guard plugin and no cache."""
-    ignores = [f"--ignore={path}" for path in settings.ignored]
+    skips = [f"--ignore={path}" for path in settings.ignored] + [f"--deselect={n}" for n in settings.deselected]
     return [settings.python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", GUARD_MODULE,
-            *ignores, *tests]
+            *skips, *tests]
 
 
 def subprocess_environment(copy_root: Path, pypath: Path) -> dict[str, str]:

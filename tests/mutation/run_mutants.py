@@ -18,7 +18,8 @@ How it works, and what it never does:
   a mutant that survives it is run again against the whole suite, so the subset only saves time and
   never turns a kill into a survivor or back. ``--full`` uses the whole suite from the start.
 * A baseline run of the unmutated copy (whole suite) runs alongside the mutants: if it fails, every
-  "kill" is suspect and the run aborts.
+  "kill" is suspect and the run aborts. ``--deselect NODEID`` leaves out a test that is known to fail
+  without any mutant (e.g. while the tree is being changed); the deselected tests are printed.
 * A mutant whose snippet does not occur exactly once is "not applicable (source changed)": an error
   of the mutant list, never a kill.
 
@@ -132,6 +133,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="print the mutants and whether each applies, then exit")
     parser.add_argument("--full", action="store_true", help="run the whole suite for every mutant, not the subset first")
     parser.add_argument("--timeout", type=float, default=400.0, help="seconds per pytest run (default 400)")
+    parser.add_argument("--deselect", action="append", default=[], metavar="NODEID",
+                        help="leave out a test that fails WITHOUT any mutant (repeatable; printed with the score)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated baseline run")
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="repository to copy (default: this checkout)")
     return parser.parse_args(argv)
@@ -146,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             print_list(mutants, args.root)
             return 0
         settings = Settings(first_tests=FULL_TESTS if args.full else DEFAULT_TESTS, full_tests=FULL_TESTS,
-                            ignored=IGNORED_TESTS, timeout=args.timeout, python=sys.executable)
+                            ignored=IGNORED_TESTS, timeout=args.timeout, python=sys.executable,
+                            deselected=tuple(args.deselect))
         started = time.monotonic()
         outcomes = run_all(args.root, mutants, settings, args.jobs, not args.no_baseline,
                            progress=lambda o: print(f"  {o.mutant.name}: {o.report()} ({o.seconds:.1f} s)",
@@ -156,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(table(outcomes))
     print(f"total time: {time.monotonic() - started:.0f} s with --jobs {args.jobs}")
+    for node in args.deselect:
+        print(f"deselected (fails without a mutant): {node}")
     print(score_line(outcomes))
     return 0 if all(o.status == KILLED for o in outcomes) else 1
 
