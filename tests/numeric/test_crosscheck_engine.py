@@ -30,6 +30,7 @@ class OneWrongEntry(Linear):
 def test_every_method_accepts_a_correct_backward(method):
     rng = np.random.default_rng(0)
     reports = check_layer(Linear(4, 3, rng=rng), rng.standard_normal((2, 4)), rng=rng, method=method)
+    assert [(r.wrt, r.evaluations > 0) for r in reports] == [("input", True), ("weight", True), ("bias", True)]
     assert all(r.passed for r in reports), [r.row() for r in reports]
 
 

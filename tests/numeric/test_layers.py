@@ -46,6 +46,14 @@ def test_linear_matches_finite_differences_over_shapes(batch, n_in, n_out, seed)
     assert all(r.passed for r in reports), [r.row() for r in reports]
 
 
+def test_relu_derivative_at_the_kink_is_zero_as_in_pytorch():
+    # Finite differences cannot decide the kink (either one-sided slope is accepted there); the
+    # convention is PyTorch's: relu'(0) = 0, so dL/dS is 0 where S = 0.
+    layer = ReLU()
+    layer.forward(np.array([[-1.0, 0.0, 2.0, -0.0]]))
+    assert layer.backward(np.full((1, 4), 3.0)).tolist() == [[0.0, 0.0, 3.0, 0.0]]
+
+
 def test_relu_matches_finite_differences_away_from_kink():
     rng = np.random.default_rng(2)
     x = rng.uniform(0.1, 1.0, (3, 4)) * rng.choice([-1.0, 1.0], (3, 4))
@@ -60,6 +68,16 @@ def test_squared_loss_matches_finite_differences(reduction):
     assert report.passed, report.row()
 
 
+def test_squared_loss_values_are_seed002s_definition():
+    # Finite differences only tie the gradient to the value; this ties the value to its definition
+    # (seed 002: ||z - y||^2; seed 001: the batch average), so a wrong factor in both cannot pass.
+    rng = np.random.default_rng(4)
+    z, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    summed = sum(np.linalg.norm(z[i] - y[i]) ** 2 for i in range(5))
+    assert SquaredLoss("sum").value(z, y) == pytest.approx(summed, rel=1e-14)
+    assert SquaredLoss("mean").value(z, y) == pytest.approx(summed / 5, rel=1e-14)
+
+
 def test_mean_reduction_scales_the_summed_gradient_by_one_over_batch():
     rng = np.random.default_rng(4)
     z, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
@@ -70,7 +88,8 @@ def test_two_layer_network_matches_finite_differences():
     rng = np.random.default_rng(5)
     net = Sequential(Linear(3, 4, rng=rng), ReLU(), Linear(4, 2, rng=rng))
     reports = check_model_with_loss(net, SquaredLoss(), rng.standard_normal((6, 3)), rng.standard_normal((6, 2)))
-    assert len(reports) == 5 and all(r.passed for r in reports), [r.row() for r in reports]
+    assert [r.wrt for r in reports] == ["input", "0.weight", "0.bias", "2.weight", "2.bias"]
+    assert all(r.passed for r in reports), [r.row() for r in reports]
 
 
 class _WrongBiasLinear(Linear):
@@ -100,9 +119,11 @@ def test_checker_catches_a_wrong_input_gradient_and_names_the_worst_entry():
     assert len(report.worst_index) == 2 and report.max_abs_error > 1e-3
 
 
-def test_float32_input_is_accepted():
-    layer = Linear(2, 2, rng=np.random.default_rng(0))
-    assert layer.forward(np.ones((1, 2), dtype=np.float32)).shape == (1, 2)
+def test_float32_input_gives_the_float64_result_to_float32_precision():
+    layer = Linear(3, 2, rng=np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((4, 3))
+    expected = layer.forward(x)
+    np.testing.assert_allclose(layer.forward(x.astype(np.float32)), expected, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,13 @@
 """numeric.parallel: the batch split gives the serial result, deterministically, and leaves BLAS as it was."""
 
+import threading
+
 import numpy as np
 import pytest
 from threadpoolctl import ThreadpoolController
 
 from gradproof.numeric import Conv2d, parallel
+from gradproof.numeric.rules import conv as conv_rules
 
 
 @pytest.fixture
@@ -19,6 +22,25 @@ def threads():
 def split_every_call(monkeypatch):
     """Small test layers would run serially (MIN_SPLIT_WORK); make them split."""
     monkeypatch.setattr(parallel, "MIN_SPLIT_WORK", 0)
+
+
+def _blas_threads():
+    return [entry["num_threads"] for entry in ThreadpoolController().info() if entry["user_api"] == "blas"]
+
+
+@pytest.fixture
+def forward_calls(monkeypatch):
+    """Record, for every call of the forward rule, the thread, the chunk's batch size and BLAS's thread
+    count: the evidence that a "split" run did split (a serial run would pass the equality tests too)."""
+    calls = []
+    honest = conv_rules.conv2d_forward_from_columns
+
+    def recording(columns, *args, **kwargs):
+        calls.append((threading.current_thread(), columns.shape[0], _blas_threads()))
+        return honest(columns, *args, **kwargs)
+
+    monkeypatch.setattr(conv_rules, "conv2d_forward_from_columns", recording)
+    return calls
 
 
 @pytest.mark.parametrize("batch, parts", [(1, 2), (2, 2), (7, 3), (64, 2), (3, 8)])
@@ -39,15 +61,20 @@ def run_layer(x, grad, **geometry):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
 @pytest.mark.parametrize("worker_count", [2, 3, 5])
-def test_split_batch_equals_the_serial_layer(threads, split_every_call, dtype, worker_count):
+def test_split_batch_equals_the_serial_layer(threads, split_every_call, forward_calls, dtype, worker_count):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((7, 3, 9, 8)).astype(dtype)
     grad = rng.standard_normal((7, 4, 5, 4)).astype(dtype)
     geometry = {"stride": 2, "padding": 1, "dilation": 1}
     threads(1)
     serial = run_layer(x, grad, **geometry)
+    assert [(thread, size) for thread, size, _ in forward_calls] == [(threading.current_thread(), 7)]
+    forward_calls.clear()
     threads(worker_count)
     split = run_layer(x, grad, **geometry)
+    chunks = parallel.batch_slices(7, worker_count)
+    assert sorted(size for _, size, _ in forward_calls) == sorted(c.stop - c.start for c in chunks)
+    assert all(thread is not threading.current_thread() for thread, _, _ in forward_calls)
     again = run_layer(x, grad, **geometry)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     for name, expected, actual, repeated in zip(("y", "dx", "dW", "db"), serial, split, again):
@@ -56,13 +83,14 @@ def test_split_batch_equals_the_serial_layer(threads, split_every_call, dtype, w
         np.testing.assert_array_equal(actual, repeated, err_msg=f"{name} differs between two runs")
 
 
-def test_blas_thread_count_is_restored_after_a_split_call(threads, split_every_call):
+def test_blas_runs_single_threaded_inside_a_split_and_is_restored_after(threads, split_every_call, forward_calls):
     threads(2)
-    controller = ThreadpoolController()
-    before = [entry["num_threads"] for entry in controller.info() if entry["user_api"] == "blas"]
-    run_layer(np.ones((4, 2, 6, 6)), np.ones((4, 3, 4, 4)))
-    after = [entry["num_threads"] for entry in ThreadpoolController().info() if entry["user_api"] == "blas"]
-    assert after == before
+    with ThreadpoolController().limit(limits=2, user_api="blas"):  # > 1 before, or "restored" proves nothing
+        before = _blas_threads()
+        assert before and all(count == 2 for count in before), before
+        run_layer(np.ones((4, 2, 6, 6)), np.ones((4, 3, 4, 4)))
+        assert len(forward_calls) == 2 and all(blas == [1] * len(before) for _, _, blas in forward_calls), forward_calls
+        assert _blas_threads() == before
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
@@ -80,8 +108,6 @@ def test_a_bad_environment_value_is_named(monkeypatch):
 
 
 def test_small_calls_and_object_arrays_run_serially_in_the_calling_thread(threads):
-    import threading
-
     threads(2)
     seen = []
 

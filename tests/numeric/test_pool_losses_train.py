@@ -31,11 +31,26 @@ def test_layers_match_finite_differences(layer, shape):
 
 def test_cross_entropy_is_stable_and_matches_finite_differences():
     loss = SoftmaxCrossEntropy()
-    huge = np.array([[1000.0, 0.0, -1000.0]])
-    assert np.isfinite(loss.value(huge, np.array([0]))) and loss.value(huge, np.array([0])) == pytest.approx(0.0)
+    huge = np.array([[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0]])
+    labels = np.array([0, 2])
+    # exact limits: the loss is 0 and 2000 for the two rows; softmax is (1, 0, 0) up to e^-1000
+    assert loss.value(huge, labels) == pytest.approx(1000.0)
+    np.testing.assert_allclose(loss.gradient(huge, labels), [[0.0, 0.0, 0.0], [0.5, 0.0, -0.5]], atol=1e-300)
     rng = np.random.default_rng(2)
-    assert check_loss(loss, rng.standard_normal((6, 4)), rng.integers(0, 4, 6)).passed
+    report = check_loss(loss, rng.standard_normal((6, 4)), rng.integers(0, 4, 6))
+    assert report.wrt == "prediction" and report.passed, report.row()
     np.testing.assert_allclose(softmax(np.array([[1.0, 2.0]])), [[1 / (1 + np.e), np.e / (1 + np.e)]])
+
+
+def test_cross_entropy_value_is_the_mean_negative_log_likelihood():
+    # The definition, with math.exp/log per row: finite differences alone accept any common factor
+    # in value and gradient (a sum instead of PyTorch's mean, say).
+    import math
+
+    rng = np.random.default_rng(8)
+    logits, labels = rng.standard_normal((5, 4)), np.array([3, 0, 1, 1, 2])
+    nll = [-math.log(math.exp(row[label]) / sum(math.exp(v) for v in row)) for row, label in zip(logits, labels)]
+    assert SoftmaxCrossEntropy().value(logits, labels) == pytest.approx(sum(nll) / 5, rel=1e-13)
 
 
 def test_regularized_objective_of_a_cnn_per_entry_and_by_projection():
@@ -43,10 +58,11 @@ def test_regularized_objective_of_a_cnn_per_entry_and_by_projection():
     small = digits_cnn(rng, channels=(2, 2), classes=3)
     reports = check_objective(small, SoftmaxCrossEntropy(), rng.standard_normal((2, 1, 8, 8)), np.array([0, 2]),
                               regularization=10.0)
+    assert [r.wrt for r in reports] == ["input", *small.params], [r.wrt for r in reports]
     assert all(r.passed for r in reports), [r.row() for r in reports]
     report = check_random_projections(digits_cnn(rng), SoftmaxCrossEntropy(), rng.standard_normal((8, 1, 8, 8)),
                                       rng.integers(0, 10, 8), regularization=100.0, rng=rng)
-    assert report.passed and report.evaluations == 8
+    assert report.passed, report.row()
 
 
 def test_random_projection_catches_a_wrong_gradient():
@@ -70,6 +86,15 @@ def test_sgd_applies_seed004_weight_decay_and_seed003_update():
     SGD(theta, lr=0.5, regularization=4.0).step({"w": np.array([1.0, 1.0])})
     # theta - lr (theta / C + g) = [2 - 0.5 (0.5 + 1), -4 - 0.5 (-1 + 1)]
     assert theta["w"].tolist() == [1.25, -4.0]
+
+
+def test_sgd_momentum_is_pytorchs_heavy_ball():
+    # torch.optim.SGD(momentum=m): v = m v + g (v = g on the first step), theta -= lr v
+    theta = {"w": np.array([1.0])}
+    sgd = SGD(theta, lr=0.5, momentum=0.5)
+    sgd.step({"w": np.array([2.0])})  # v = 2, theta = 1 - 1 = 0
+    sgd.step({"w": np.array([2.0])})  # v = 1 + 2 = 3, theta = 0 - 1.5
+    assert theta["w"].tolist() == [-1.5]
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradproof.numeric import AvgPool2d, Conv2d, Linear, MaxPool2d
+from gradproof.numeric import AvgPool2d, Conv2d, Linear, MaxPool2d, ReLU, SoftmaxCrossEntropy
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.proofs.torch_oracle import against_torch
 
@@ -67,6 +67,31 @@ def test_linear_and_pooling_match_torch(torch_module):
                           lambda tx, p: functional.max_pool2d(tx, 2), rng)
     _assert_layer_matches(torch_module, AvgPool2d(3, 2), rng.standard_normal((2, 1, 7, 5)),
                           lambda tx, p: functional.avg_pool2d(tx, 3, 2), rng)
+
+
+def test_relu_at_exact_zeros_and_cross_entropy_at_huge_logits_match_torch(torch_module):
+    # Random data never hits a ReLU kink or overflows exp: these inputs do, on purpose.
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 4))
+    x[:, ::2] = 0.0
+    _assert_layer_matches(torch_module, ReLU(), x, lambda tx, p: torch_module.nn.functional.relu(tx), rng)
+    logits = np.array([[1000.0, 0.0, -1000.0], [-800.0, 700.0, 0.0]])
+    labels = np.array([1, 0])
+    tl = torch_module.tensor(logits, requires_grad=True)
+    value = torch_module.nn.functional.cross_entropy(tl, torch_module.tensor(labels))
+    value.backward()
+    loss = SoftmaxCrossEntropy()
+    np.testing.assert_allclose(loss.value(logits, labels), value.item(), rtol=1e-12)
+    np.testing.assert_allclose(loss.gradient(logits, labels), tl.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["conv2d_grad_input", "conv2d_grad_weight_from_columns", "conv2d_grad_bias"])
+def test_the_comparison_above_fails_for_a_planted_wrong_conv_gradient(torch_module, monkeypatch, rule):
+    # A companion to test_conv2d_matches_torch: its comparator must notice each gradient being off by 0.1%.
+    honest = getattr(conv_rules, rule)
+    monkeypatch.setattr(conv_rules, rule, lambda *args, **kwargs: 1.001 * honest(*args, **kwargs))
+    with pytest.raises(AssertionError):
+        test_conv2d_matches_torch(torch_module, CONV_GRID[2])
 
 
 def test_check_against_torch_reports_every_case_passing(torch_module):

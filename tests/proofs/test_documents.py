@@ -1,7 +1,10 @@
 """Proof documents: every formula comes from a SymPy object, steps name their rules, the PDF compiles."""
 
+import dataclasses
+
 import pytest
 
+from gradproof.proofs import targets
 from gradproof.proofs.compile import compile_pdf
 from gradproof.proofs.document import Document, Equation, Math, Section, Text, latex, render
 from gradproof.proofs.fc_proof import fc_document
@@ -10,10 +13,22 @@ from gradproof.symbolic.engine.derive import closed_form_in
 from gradproof.symbolic.engine.indexed import SIFTING
 from gradproof.symbolic.layers.table import rules_for
 
+FAILURE_MARKERS = ("FAILS", "DIFFER", "NOT equal")  # "DIFFER" also matches "DIFFERS"
+PRESENTATIONS = sum(len(rule.presentations) for rule in rules_for("fc"))
+
 
 @pytest.fixture(scope="module")
 def fc_tex():
     return render(fc_document(run_target(target_named("fc"), numeric=False)))
+
+
+def _failures_reported(tex):
+    """What a correct fc proof must not contain, and the verdicts it must contain once per presentation."""
+    problems = [marker for marker in FAILURE_MARKERS if marker in tex]
+    for verdict in ("rule holds for every size", "Equal entry by entry."):
+        if tex.count(verdict) != PRESENTATIONS:
+            problems.append(f"{verdict!r} {tex.count(verdict)} times, expected {PRESENTATIONS}")
+    return problems
 
 
 def test_fc_proof_contains_each_rule_closed_form_in_every_layout(fc_tex):
@@ -26,8 +41,22 @@ def test_fc_proof_contains_each_rule_closed_form_in_every_layout(fc_tex):
 def test_fc_proof_names_its_rules_and_reports_no_failure(fc_tex):
     for step in ("chain rule", "differentiate the scalar equation", SIFTING, "layout translation"):
         assert step in fc_tex
-    assert "FAILS" not in fc_tex and "DIFFERS" not in fc_tex and "NOT equal" not in fc_tex
-    assert "rule holds for every size" in fc_tex
+    assert _failures_reported(fc_tex) == []
+
+
+def test_a_refuted_rule_shows_in_the_fc_proof(monkeypatch):
+    # Planted fault for the test above: linear.weight's closed form doubled in the table the run
+    # loops over. The document must say so, or the absence of failure words proves nothing.
+    def doubled_weight_rule(layer):
+        rules = tuple(dataclasses.replace(rule, closed_form=lambda o, honest=rule.closed_form: 2 * honest(o))
+                      if rule.name == "linear.weight" else rule for rule in layer.rules)
+        return dataclasses.replace(layer, rules=rules)
+
+    honest_layers = targets.layers_for
+    monkeypatch.setattr(targets, "layers_for", lambda name: tuple(map(doubled_weight_rule, honest_layers(name))))
+    tex = render(fc_document(run_target(target_named("fc"), numeric=False)))
+    problems = _failures_reported(tex)
+    assert "DIFFER" in problems and "NOT equal" in problems, problems
 
 
 def test_prose_is_escaped_so_it_cannot_carry_a_hand_typed_formula():

@@ -72,8 +72,10 @@ def test_the_forgotten_transpose_is_refused():
     wrong = dataclasses.replace(rule, closed_form=lambda o: o["x"].T * o["grad_output"])
     assert not verify_general(wrong, fc.LINEAR_TORCH).holds
     assert not verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 2, "out": 2}).holds
-    with pytest.raises(ValueError, match="shapes differ"):
-        verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 3, "out": 2})
+    # with in != out the wrong form has the wrong shape: refuted (not an error), naming both shapes
+    check = verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 3, "out": 2})
+    assert not check.holds
+    assert check.mismatch.describe() == "shapes differ: derived (2, 3), claimed (3, 2)"
 
 
 def test_averaging_loses_the_one_over_n_if_forgotten():
@@ -117,7 +119,25 @@ def test_a_wrong_matrix_form_is_refused():
 def test_seed002_network_backprop_equals_direct_derivative(widths):
     check = verify_network(widths)
     assert check.holds
-    assert sum(step.direct is not None for step in check.steps) == 5
+
+
+@pytest.mark.parametrize("name", ["squared_loss.prediction", "relu.input", "linear.weight", "linear.bias",
+                                  "linear.input"])
+def test_network_check_refuses_backprop_through_a_wrong_rule(monkeypatch, name):
+    # Planted fault for the test above: one rule of the table doubled on the backprop route only; the
+    # direct route (SymPy differentiating xi) is untouched, so the check must report a difference.
+    from gradproof.symbolic.seeds import network
+
+    honest = network.rule_named
+
+    def with_one_wrong(rule_name):
+        rule = honest(rule_name)
+        return _doubled(rule) if rule_name == name else rule
+
+    monkeypatch.setattr(network, "rule_named", with_one_wrong)
+    check = verify_network((2, 2, 1))
+    assert not check.holds
+    assert any(step.mismatch is not None for step in check.steps if step.direct is not None)
 
 
 def test_parameter_count_is_seed000_and_matches_the_numeric_layer():
@@ -140,8 +160,6 @@ def test_instantiate_rejects_bad_sizes():
         fc.LINEAR_SEED000.instantiate({"in": 0, "out": 2})
     with pytest.raises(ValueError, match=r"sizes \['out'\] are required"):
         fc.LINEAR_SEED000.instantiate({"in": 2})
-
-
 
 
 @pytest.mark.parametrize("rule, equations", CASES, ids=CASE_IDS)

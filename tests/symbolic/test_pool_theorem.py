@@ -2,12 +2,13 @@
 seed 002's theorem (5) = (6), its worked example, and the counterexamples."""
 
 import pytest
-from sympy import Matrix, Symbol, symbols
+from sympy import Function, Matrix, Rational, Symbol, symbols
 
 from gradproof.symbolic.engine.functions import indicator, relu
 from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
 from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
-from gradproof.symbolic.seeds.theorem import counterexamples, form5, form6, theorem_for_all_selections, worked_example
+from gradproof.symbolic.seeds import theorem
+from gradproof.symbolic.seeds.theorem import counterexamples, theorem_for_all_selections, worked_example
 
 GRID = list(pooling_grid())
 
@@ -35,11 +36,38 @@ def test_avgpool_closed_form_is_exact_not_a_rounded_float():
 def test_cross_entropy_and_objective_equal_their_closed_forms():
     assert cross_entropy_check()["holds"]
     assert cross_entropy_check(labels=(0,), classes=2)["holds"]
-    assert objective_check()["holds"]
+    objective = objective_check()
+    assert objective["holds"]
+    assert objective["update_holds"]  # seed 003's SGD step against theta - mu times SymPy's df/dtheta
 
 
 def test_theorem_holds_for_every_selection_matrix():
-    assert theorem_for_all_selections() == (256, True)
+    assert theorem_for_all_selections() == (256, True)  # 4 windows, 4 choices each
+
+
+def _averaging_pool(argmax, height, width, kernel):
+    """P_pool of average pooling (column-major vec, as seed 002): no longer one 1 per row, which
+    drops the theorem's property 2."""
+    windows = height // kernel
+
+    def entry(o, j):
+        same = (j % height) // kernel == o % windows and (j // height) // kernel == o // windows
+        return Rational(1, kernel * kernel) if same else 0
+
+    return Matrix(windows * (width // kernel), height * width, entry)
+
+
+@pytest.mark.parametrize("broken", ["activation without property 1", "average pooling (property 2)"])
+def test_the_theorem_check_fails_once_a_property_is_dropped(monkeypatch, broken):
+    # Planted faults for the check above: on the smallest image (one 2 x 2 window), (5) = (6) must
+    # then be refused, or "holds" above would say nothing. Property 1 is dropped by an unknown
+    # activation f, for which I[f(s)] = I[s] is not known.
+    assert theorem_for_all_selections(size=2, kernel=2) == (4, True)
+    if broken.startswith("activation"):
+        monkeypatch.setattr(theorem, "relu", Function("f"))
+    else:
+        monkeypatch.setattr(theorem, "pooling_matrix", _averaging_pool)
+    assert theorem_for_all_selections(size=2, kernel=2) == (4, False)
 
 
 def test_property_one_is_the_rewrite_it_claims():
@@ -57,9 +85,8 @@ def test_seed002_worked_example():
     assert example["form5"] == example["form6"]
 
 
-def test_counterexamples_differ_and_the_theorem_form_would_catch_a_wrong_mask():
-    assert all(five != six for five, six in counterexamples().values())
-    selection, g = Matrix([[0, 1]]), Matrix([1])
-    s = Matrix([Symbol("a"), Symbol("b")])
-    # with the mask of the wrong entry, (6) no longer equals (5)
-    assert form5(selection, g, s.applyfunc(indicator)) != form6(selection, g, Matrix([indicator(Symbol("a"))]))
+def test_counterexamples_differ():
+    results = counterexamples()
+    assert set(results) == {"tanh with max pooling", "ReLU with average pooling"}
+    for name, (five, six) in results.items():
+        assert five.shape == six.shape == (1, 4) and five != six, name
