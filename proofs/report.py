@@ -53,24 +53,35 @@ def _mark(ok: bool | None) -> str:
     return "not decided" if ok is None else ("yes" if ok else "**NO**")
 
 
+def _cell(text: str) -> str:
+    """A markdown table cell: a '|' inside the text would end the cell."""
+    return str(text).replace("|", "\\|")
+
+
 def _finite_differences(result) -> str:
     """The worst covering report of a rule, or why there is none."""
     if not isinstance(result, RuleResult):
-        return "| (identity: exact) | | |"
+        return "| n/a (an identity has no numeric rule) | | |"
     if not result.reports:
         return "| **NO** (no finite-difference case covers this rule) | | |"
     worst = max(result.reports, key=lambda report: (not report.passed, report.max_rel_error))
     cases = f"{len(result.reports)} report{'s' if len(result.reports) > 1 else ''}, worst {worst.name}"
-    return (f"| {_mark(result.finite_differences_ok)} ({cases}) | {worst.max_abs_error:.2e} "
+    return (f"| {_mark(result.finite_differences_ok)} ({_cell(cases)}) | {worst.max_abs_error:.2e} "
             f"| {worst.max_rel_error:.2e} |")
+
+
+def _numeric_rule(result) -> str:
+    if not isinstance(result, RuleResult):
+        return "n/a (identity)"
+    return f"{_mark(result.numeric_ok)} ({_cell(result.verdicts.numeric.detail)})"
 
 
 def _rule_rows(outcome: TargetOutcome) -> list[str]:
     rows = []
     for result in outcome.derivation.rules:
-        numeric = result.verdicts.numeric.detail if isinstance(result, RuleResult) else "(identity)"
-        rows.append(f"| {outcome.target.name} | {result.name} | {result.seed_ref} | {result.concrete_text} "
-                    f"| {result.general_text} | {_mark(result.numeric_ok)} ({numeric}) " + _finite_differences(result))
+        cells = (outcome.target.name, result.name, result.seed_ref, result.concrete_text, result.general_text)
+        rows.append("| " + " | ".join(_cell(cell) for cell in cells) + f" | {_numeric_rule(result)} "
+                    + _finite_differences(result))
     return rows
 
 
@@ -99,7 +110,7 @@ def report_markdown(outcome: AllOutcome) -> str:
     lines += ["", "## Composite checks", "", "| target | check | holds | detail |", "|---|---|---|---|"]
     for target_outcome in outcome.targets:
         for label, holds, detail in target_outcome.derivation.extras:
-            lines.append(f"| {target_outcome.target.name} | {label} | {_mark(holds)} | {detail} |")
+            lines.append(f"| {target_outcome.target.name} | {_cell(label)} | {_mark(holds)} | {_cell(detail)} |")
     lines += [
         "",
         "## Finite-difference checks",
@@ -109,7 +120,7 @@ def report_markdown(outcome: AllOutcome) -> str:
     ]
     for target_outcome in outcome.targets:
         for report in target_outcome.checks:
-            lines.append(f"| {target_outcome.target.name} | " + " | ".join(report.row()) + " |")
+            lines.append(f"| {target_outcome.target.name} | " + " | ".join(map(_cell, report.row())) + " |")
     lines += ["", "## Proofs", ""]
     for target_outcome in outcome.targets:
         pdf = target_outcome.pdf or f"not built: {target_outcome.pdf_error}"
