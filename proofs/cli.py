@@ -31,7 +31,7 @@ from gradproof.proofs.compile import (
 from gradproof.proofs.document import render
 from gradproof.proofs.report import run_all, write_proof
 from gradproof.proofs.targets import SIZE_ROLES, TARGET_NAMES, TARGETS, target_named
-from gradproof.symbolic.engine.errors import InvalidInput
+from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -171,36 +171,65 @@ def command_train(args) -> int:
 
 
 def command_verify(args) -> int:
+    """verify: exit 0 if the claim holds, 1 with a counterexample if not, 2 for bad or unsupported input."""
     from gradproof.proofs import verify
 
+    _check_verify_arguments(args)
     operands = verify.parse_shapes(args.shape)
-    if (args.claim is None) == (args.equals is None):
-        raise InvalidInput("give exactly one of --claim GRADIENT (with --wrt) or --equals RHS")
+    scalars = verify.parse_scalars(args.scalar, operands)
+    verify.check_sizes(operands, args.sizes, required=args.claim is not None)
     if args.out:
         staging_directory(args.out).rmdir()  # fail early, before any work, if --out is unwritable
-    if args.claim is not None:
-        if not args.wrt:
-            raise InvalidInput("--claim needs --wrt NAME, the operand the gradient is taken with respect to")
-        claim = verify.gradient_claim(args.expression, args.claim, operands, args.wrt, args.scalar)
-        verdict, fd_report, general = verify.run_gradient(claim, args.sizes)
-        holds = verdict.holds
-        print(("HOLDS" if holds else "DOES NOT HOLD") + f" at sizes {verdict.sizes} (exact)")
-        if not holds:
-            print(f"counterexample: {verdict.counterexample.describe()}")
-        print("finite differences: " + verify.finite_difference_text(fd_report))
-        print("general sizes: " + verify.general_text(general))
-        document = verify.gradient_document(verdict, fd_report, general) if args.out else None
-    else:
-        claim = verify.identity_claim(args.expression, args.equals, operands)
-        results = verify.run_identity(claim, args.sizes)
-        refuted = next((r for r in results if not r.holds), None)
-        holds = refuted is None
-        print("HOLDS at " + ", ".join(str(r.sizes) for r in results) if holds else "DOES NOT HOLD: " + refuted.describe())
-        document = verify.identity_document(claim, results) if args.out else None
+    try:
+        if args.claim is not None:
+            holds, document = _verify_gradient(args, operands, scalars)
+        else:
+            holds, document = _verify_identity(args, operands, scalars)
+    except NotSupported as error:
+        print(f"gradproof: not decided, not supported: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.out:
         for path in write_document(document, args.out, "claim", args.pdf):
             print(f"wrote {path}")
     return EXIT_OK if holds else EXIT_FAILED
+
+
+def _check_verify_arguments(args) -> None:
+    if (args.claim is None) == (args.equals is None):
+        given = "both" if args.claim is not None else "neither"
+        raise InvalidInput(f"give exactly one of --claim GRADIENT (with --wrt) or --equals RHS; got {given}")
+    if args.claim is not None and not args.wrt:
+        raise InvalidInput("--claim needs --wrt NAME, the operand the gradient is taken with respect to; got no --wrt")
+    if args.equals is not None and args.wrt:
+        raise InvalidInput(f"--wrt {args.wrt}: expected only with --claim (a gradient); --equals states an identity")
+    if args.pdf and not args.out:
+        raise InvalidInput("--pdf needs --out DIR, where claim.tex and claim.pdf are written; got no --out")
+
+
+def _verify_gradient(args, operands, scalars):
+    from gradproof.proofs import verify
+
+    claim = verify.gradient_claim(args.expression, args.claim, operands, args.wrt, scalars)
+    verdict, fd_report, general = verify.run_gradient(claim, args.sizes or {})
+    print(("HOLDS" if verdict.holds else "DOES NOT HOLD") + f" at sizes {verdict.sizes} (exact)")
+    if not verdict.holds:
+        print("counterexample: " + verify.counterexample_text(verdict.counterexample))
+    print("\n".join(verify.finite_difference_lines(fd_report)))
+    print("general sizes: " + verify.general_text(general))
+    return verdict.holds, verify.gradient_document(verdict, fd_report, general) if args.out else None
+
+
+def _verify_identity(args, operands, scalars):
+    from gradproof.proofs import verify
+
+    claim = verify.identity_claim(args.expression, args.equals, operands, scalars)
+    results = verify.run_identity(claim, args.sizes)
+    refuted = next((r for r in results if not r.holds), None)
+    if refuted is None:
+        print("HOLDS at " + ", ".join(str(r.sizes) for r in results))
+    else:
+        print("DOES NOT HOLD: " + verify.mismatch_text(refuted))
+    return refuted is None, verify.identity_document(claim, results) if args.out else None
 
 
 def write_document(document, out: Path, stem: str, pdf: bool) -> list[Path]:
@@ -218,11 +247,14 @@ def write_document(document, out: Path, stem: str, pdf: bool) -> list[Path]:
 
 
 def _dimension_sizes(text: str) -> dict[str, int]:
+    """--sizes of verify: 'm=3,n=4' -> {'m': 3, 'n': 4}; each name once, each size an integer >= 1."""
     sizes = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
-        name, _, value = item.partition("=")
+        name, _, value = (part.strip() for part in item.partition("="))
         if not name.isidentifier() or not value.isdigit() or int(value) < 1:
             raise argparse.ArgumentTypeError(f"expected NAME=INT (INT >= 1) such as m=3, got {item!r}")
+        if name in sizes:
+            raise argparse.ArgumentTypeError(f"expected each dimension once, got {name} twice in {text!r}")
         sizes[name] = int(value)
     return sizes
 
@@ -295,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--regularization", type=_positive(float), default=1000.0, help="C of (1/2C)||theta||^2")
     fit.add_argument("--out", type=Path, default=Path("train-out"), help="where the .npz and the .png go")
     claim = add("verify", "check a gradient claim (--claim, --wrt) or an identity (--equals), exactly", command_verify)
-    claim.add_argument("expression", help="the scalar objective, or the left side of an identity (SymPy syntax)")
+    claim.add_argument("expression", help="the scalar objective, or the left side of an identity; names: the "
+                       "operands, scalars and dimensions; + - * @ / **, .T, tr det inv log exp sqrt vec vec_r kron eye; "
+                       "nothing else (write --claim=-... for a value starting with -)")
     claim.add_argument("--shape", action="append", default=[], metavar="NAME=ROWS,COLS", help="declare an operand")
     claim.add_argument("--scalar", action="append", default=[], metavar="NAME", help="declare a scalar parameter")
     claim.add_argument("--sizes", type=_dimension_sizes, default=None, help="dimension sizes, e.g. m=3,n=4")

@@ -1,90 +1,145 @@
-"""``gradproof verify``: a user's gradient or identity claim, parsed from SymPy syntax.
+"""``gradproof verify``: a user's gradient or identity claim, read by the language's one safe parser.
 
-Names: each operand is declared with ``--shape NAME=ROWS,COLS`` (dimension names or integers),
-each scalar parameter with ``--scalar NAME``; anything else in an expression is bad input
-(``InvalidInput``, exit 2).
-Available functions: tr (trace), det, inv, log, exp, vec, vec_r, kron, eye(n); ``.T`` transposes.
-Expressions are parsed by SymPy (``parse_expr``, which evaluates Python): verify claims you wrote.
+Names: each operand is declared with ``--shape NAME=ROWS,COLS`` (dimension names or positive
+integers), each scalar parameter with ``--scalar NAME``. Expressions (the objective or left side,
+``--claim``, ``--equals``) are read by ``gradproof.symbolic.language.parse``: an allow-list over
+Python's ast, never evaluated (see its docstring for the grammar). Every refusal (a construct
+outside the language, a declaration that clashes, sizes missing or beyond the limits of
+``symbolic.language.limits``) is ``InvalidInput``, exit status 2, naming the argument, what was
+expected and what was given. Everything printed counts entries from 1.
 """
 
 from __future__ import annotations
 
-from tokenize import TokenError
+import random
+from collections.abc import Sequence
 
-from sympy import Determinant, Identity, Inverse, KroneckerProduct, MatrixSymbol, Symbol, SympifyError, Trace, exp, log
-from sympy.core.function import AppliedUndef
-from sympy.parsing.sympy_parser import parse_expr
+from sympy import Rational, Symbol, sympify
 
 from gradproof.proofs.document import Document, Equation, Math, Section, Text
 from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check, symbols_for
+from gradproof.symbolic.concrete import build_claim
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.general import prove_general
 from gradproof.symbolic.engine.identities import IdentityClaim, Operand, build, check, sweep
-from gradproof.symbolic.engine.kron import Vec, VecRowMajor
-
-FUNCTIONS = {
-    "tr": Trace, "trace": Trace, "det": Determinant, "inv": Inverse, "log": log, "exp": exp,
-    "vec": Vec, "vec_r": VecRowMajor, "kron": KroneckerProduct, "eye": Identity,
-}
+from gradproof.symbolic.engine.operands import dimension_names
+from gradproof.symbolic.language import FUNCTIONS, parse
+from gradproof.symbolic.language.limits import SWEEP_MAX_SIZE, check_limits, sizes_text
 
 
-def parse_shapes(items: list[str]) -> tuple[Operand, ...]:
-    operands = []
+def _check_name(name: str, argument: str, given: str) -> None:
+    if not name.isidentifier() or name.startswith("_") or name in FUNCTIONS:
+        raise InvalidInput(f"{argument} {given!r}: expected a name (letters, digits, _; not starting with _; not a "
+                           f"function: {', '.join(FUNCTIONS)}), got {name!r}")
+
+
+def parse_shapes(items: Sequence[str]) -> tuple[Operand, ...]:
+    """--shape NAME=ROWS,COLS items as operands; a name declared twice must have one shape."""
+    shapes: dict[str, tuple[str, str]] = {}
     for item in items:
-        name, _, shape = item.partition("=")
-        dims = shape.split(",")
-        if not name.isidentifier() or len(dims) != 2 or not all(d.strip() for d in dims):
+        name, _, shape = (part.strip() for part in item.partition("="))
+        dims = [d.strip() for d in shape.split(",")]
+        if len(dims) != 2 or not all(dims):
             raise InvalidInput(f"--shape {item!r}: expected NAME=ROWS,COLS such as W=m,n or x=n,1")
-        operands.append(Operand.matrix(name, dims[0].strip(), dims[1].strip()))
-    return tuple(operands)
+        _check_name(name, "--shape", item)
+        for dim in dims:
+            if not dim.isdigit():
+                _check_name(dim, "--shape", item)
+            elif int(dim) < 1:
+                raise InvalidInput(f"--shape {item!r}: expected sizes >= 1 or dimension names, got {dim!r}")
+        if shapes.get(name, tuple(dims)) != tuple(dims):
+            raise InvalidInput(f"--shape declares {name!r} twice with different shapes: {','.join(shapes[name])} "
+                               f"and {','.join(dims)}; expected one shape per operand")
+        shapes[name] = (dims[0], dims[1])
+    operands = tuple(Operand.matrix(name, rows, cols) for name, (rows, cols) in shapes.items())
+    for operand in operands:
+        if operand.name in _dimensions(operands):
+            raise InvalidInput(f"--shape {operand.name}={','.join(shapes[operand.name])}: {operand.name!r} is also "
+                               f"a dimension of an operand; expected operand names distinct from the dimensions "
+                               f"({', '.join(_dimensions(operands))})")
+    return operands
 
 
-def parse_expression(text: str, operands: dict, dims: dict, scalars: dict):
-    """The expression with declared names only; an unknown symbol or function is InvalidInput.
+def _dimensions(operands) -> tuple[str, ...]:
+    return dimension_names(operands)
 
-    ``parse_expr`` evaluates the text as Python, so the errors of evaluating a malformed
-    expression (SyntaxError, TokenError, SympifyError; ShapeError and the other ValueErrors SymPy
-    raises while building, e.g. non-conforming products; TypeError and AttributeError from
-    applying an operation to the wrong kind of object, such as ``tr(2)`` or ``W.foo``) are the
-    user's input errors here, and only here.
-    """
-    names = {**FUNCTIONS, **{str(k): v for k, v in dims.items()}, **scalars, **operands}
-    try:
-        expr = parse_expr(text, local_dict=names)
-    except (SyntaxError, TokenError, SympifyError) as error:
-        raise InvalidInput(f"cannot parse {text!r}: {error}") from error
-    except (ValueError, TypeError, AttributeError) as error:
-        raise InvalidInput(f"{text!r}: {error}") from error
-    known = {str(v) for v in dims.values()} | set(scalars) | set(operands)
-    unknown = sorted({s.name for s in expr.free_symbols if isinstance(s, Symbol) and not isinstance(s, MatrixSymbol)
-                      and s.name not in known} | {f.func.__name__ for f in expr.atoms(AppliedUndef)})
-    if unknown:
-        raise InvalidInput(f"unknown symbol {unknown[0]!r} in {text!r}: declare it with --shape or --scalar")
-    return expr
+
+def parse_scalars(items: Sequence[str], operands: Sequence[Operand]) -> tuple[str, ...]:
+    """--scalar NAME items (each once), none named like an operand or a dimension."""
+    for name in items:
+        _check_name(name, "--scalar", name)
+        if name in {o.name for o in operands} or name in _dimensions(operands):
+            kind = "an operand" if name in {o.name for o in operands} else "a dimension"
+            raise InvalidInput(f"--scalar {name}: {name!r} is already {kind} (--shape); expected a new name")
+    return tuple(dict.fromkeys(items))
+
+
+def check_sizes(operands: Sequence[Operand], sizes: dict | None, *, required: bool) -> None:
+    """--sizes gives every dimension (when ``required`` or given at all) and nothing else."""
+    dimensions = _dimensions(operands)
+    if sizes is None:
+        if required and dimensions:
+            raise InvalidInput(f"--claim needs --sizes with every dimension ({', '.join(dimensions)}), e.g. --sizes "
+                               f"{sizes_text({d: 3 for d in dimensions})}; got no --sizes")
+        return
+    missing = [d for d in dimensions if d not in sizes]
+    unknown = [d for d in sizes if d not in dimensions]
+    if missing or unknown:
+        raise InvalidInput(f"--sizes {sizes_text(sizes)}: expected exactly the dimensions of the operands "
+                           f"({', '.join(dimensions) or 'none'}); " + ("missing " + ", ".join(missing) if missing
+                                                                      else "not a dimension: " + ", ".join(unknown)))
+
+
+def parse_expression(text: str, operands: dict, dims: dict, scalars: dict, where: str = "expression"):
+    """The expression over the declared names (``symbolic.language.parse``); anything else is InvalidInput."""
+    return parse(text, operands, dims, scalars, where=where)
 
 
 def gradient_claim(objective: str, claimed: str, operands, wrt: str, scalars) -> GradientClaim:
     if wrt not in {o.name for o in operands}:
-        raise InvalidInput(f"--wrt {wrt!r} is not a declared operand; declared: {[o.name for o in operands]}")
+        raise InvalidInput(f"--wrt {wrt!r}: expected a declared operand ({', '.join(o.name for o in operands)})")
 
-    def parsed(text):
-        return lambda o, d, s: parse_expression(text, o, d, s)
+    def parsed(text, where):
+        return lambda o, d, s: parse(text, o, d, s, where=where)
 
-    return GradientClaim("claim", operands, parsed(objective), wrt, parsed(claimed), scalars=tuple(scalars))
+    return GradientClaim("claim", tuple(operands), parsed(objective, "the objective"), wrt,
+                         parsed(claimed, "--claim"), scalars=tuple(scalars))
 
 
-def identity_claim(lhs: str, rhs: str, operands) -> IdentityClaim:
-    def parsed(text):
-        return lambda o, d: parse_expression(text, o, d, {})
+def identity_claim(lhs: str, rhs: str, operands, scalars: Sequence[str] = ()) -> IdentityClaim:
+    symbols = {name: Symbol(name) for name in scalars}
 
-    return IdentityClaim("claim", "user claim", operands, parsed(lhs), parsed(rhs))
+    def parsed(text, where):
+        return lambda o, d: parse(text, o, d, symbols, where=where)
+
+    return IdentityClaim("claim", "user claim", tuple(operands), parsed(lhs, "the left side"),
+                         parsed(rhs, "--equals"))
+
+
+def finite_difference_lines(fd_report) -> list[str]:
+    """The finite-difference comparison as a labelled table (worst entry from 1), or why there is none."""
+    if fd_report is None:
+        return ["finite differences: not decided: the objective is not finite at any of the random points tried"]
+    cells = finite_difference_cells(fd_report)
+    widths = [max(len(label), len(value)) for label, value in cells]
+    return [f"finite differences at a random point ({fd_report.method}, float64):",
+            "  " + "  ".join(label.ljust(w) for (label, _), w in zip(cells, widths)).rstrip(),
+            "  " + "  ".join(value.ljust(w) for (_, value), w in zip(cells, widths)).rstrip()]
+
+
+def finite_difference_cells(fd_report) -> list[tuple[str, str]]:
+    """(label, value) pairs of a CheckReport row, its worst entry counted from 1."""
+    _, _, evaluations, max_abs, max_rel, _, status = fd_report.row()
+    worst = tuple(i + 1 for i in fd_report.worst_index)
+    return [("evaluations", evaluations), ("max abs error", max_abs), ("max rel error", max_rel),
+            ("worst entry", str(worst)), ("status", status)]
 
 
 def finite_difference_text(fd_report) -> str:
-    """The finite-difference comparison as one line, or why there is none."""
+    """The finite-difference comparison in one line: labelled values, worst entry from 1."""
     if fd_report is None:
         return "not decided: the objective is not finite at any of the random points tried"
-    return "  ".join(fd_report.row()[1:])
+    return ", ".join(f"{label} {value}" for label, value in finite_difference_cells(fd_report))
 
 
 def general_text(general) -> str:
@@ -92,6 +147,59 @@ def general_text(general) -> str:
     if general.holds is None:
         return general.reason
     return "holds for every size" if general.holds else "does not hold (the normal forms differ)"
+
+
+def rational_point(left, right, known: dict | None = None, *, seed: int = 0, tries: int = 40):
+    """A rational point where both sides are finite and differ: (point, left value, right value), or None.
+
+    Every free symbol of either side gets a value (``known`` values first), so both values are
+    exact numbers a reader can recompute.
+    """
+    left, right = sympify(left), sympify(right)
+    free = sorted(left.free_symbols | right.free_symbols, key=str)
+    rng = random.Random(seed)
+    for attempt in range(tries):
+        point = {s: Rational(rng.randint(-9, 9), rng.randint(1, 4)) for s in free}
+        if attempt == 0 and known:
+            point.update({s: v for s, v in known.items() if s in point})
+        a, b = left.xreplace(point), right.xreplace(point)
+        if a.is_finite and b.is_finite and a.is_real and b.is_real and _differ(a, b):
+            return point, a, b
+    return None
+
+
+def _differ(a, b) -> bool:
+    difference = a - b
+    if difference.is_Rational:
+        return difference != 0
+    return abs(complex(difference.evalf(30))) > 1e-20
+
+
+def point_text(left, right, known: dict | None = None) -> str:
+    """Where two differing entries take different values: the rational point and both exact values."""
+    found = rational_point(left, right, known)
+    if found is None:
+        return "no rational point where both are finite and differ was found in 40 tries"
+    point, a, b = found
+    values = ", ".join(f"{symbol} = {value}" for symbol, value in point.items()) or "(no variables)"
+    return f"at the rational point {values}: {_value(a)} and {_value(b)}"
+
+
+def _value(value) -> str:
+    return str(value) if value.is_Rational else f"{value} (~{value.evalf(12)})"
+
+
+def counterexample_text(counterexample) -> str:
+    c = counterexample
+    return (f"sizes {c.sizes}, entry {c.index}: derived {c.derived}, claimed {c.claimed}\n  "
+            + point_text(c.derived, c.claimed, c.point))
+
+
+def mismatch_text(result) -> str:
+    m = result.mismatch
+    if m.index is None:
+        return result.describe()
+    return f"{result.describe()}\n  {point_text(m.left, m.right)}"
 
 
 def gradient_document(verdict, fd_report, general) -> Document:
@@ -111,9 +219,8 @@ def gradient_document(verdict, fd_report, general) -> Document:
         c = verdict.counterexample
         blocks.append(Text.of(f"Verdict: the claim DOES NOT HOLD. Entry {c.index}: derived ", Math(c.derived),
                               ", claimed ", Math(c.claimed), "."))
-        if c.point:
-            blocks.append(Text.of("At a rational point they are ", Math(c.derived_value), " and ", Math(c.claimed_value), "."))
-    blocks.append(Text.of("Finite differences at a random point: " + finite_difference_text(fd_report)))
+        blocks.append(Text.of(point_text(c.derived, c.claimed, c.point) + "."))
+    blocks.append(Text.of("Finite differences at a random point: " + finite_difference_text(fd_report) + "."))
     if general.holds is None:
         blocks.append(Text.of("General sizes: " + general.reason))
     else:
@@ -134,14 +241,23 @@ def identity_document(claim, results) -> Document:
         d = refuted.mismatch
         blocks.append(Text.of(f"DOES NOT HOLD at sizes {refuted.sizes}, entry {d.index}: left ", Math(d.left),
                               ", right ", Math(d.right), "."))
+        if d.index is not None:
+            blocks.append(Text.of(point_text(d.left, d.right) + "."))
     blocks.append(Text.of("General sizes: " + general_text(general) + "."))
     return Document("gradproof: an identity claim", (Section("The claim", tuple(blocks)),))
 
 
 def run_identity(claim, sizes):
-    return [check(claim, sizes)] if sizes else list(sweep(claim, 3).results)
+    """The checks at ``sizes``, or at every size up to SWEEP_MAX_SIZE; refused first if beyond the limits."""
+    largest = sizes if sizes is not None else {name: SWEEP_MAX_SIZE for name in claim.dimensions()}
+    _, _, lhs, rhs = build(claim, largest)
+    check_limits((lhs, rhs), largest)
+    return [check(claim, sizes)] if sizes is not None else list(sweep(claim, SWEEP_MAX_SIZE).results)
 
 
 def run_gradient(claim, sizes):
+    """(exact verdict, finite-difference report, general verdict); refused first if beyond the limits."""
+    operands, _, objective, claimed = build_claim(claim, sizes)
+    check_limits((objective, claimed, *operands.values()), sizes)
     verdict = check_gradient(claim, sizes)
     return verdict, finite_difference_check(claim, sizes), prove_general(claim)
