@@ -9,6 +9,7 @@ from sympy import Matrix, Tuple
 
 from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
+from gradproof.symbolic.engine.general import NAMED_RULES, refute
 from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position
 from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
 from gradproof.symbolic.seeds.vector_form import (
@@ -62,13 +63,14 @@ def _counterexample_text(result) -> Text:
 
 
 def _general_blocks(proof) -> list:
-    if proof.reason:
+    if proof.method == NAMED_RULES:
+        verdict = "The last expression is the right side: the identity holds for every size." if proof.holds \
+            else proof.reason + "."
+        return [Text.of("General sizes, by named rules (A is n x n, B is m x m):"),
+                Chain(proof.left_entry, proof.left_steps), Text.of(verdict)]
+    if proof.left_normal is None:
         return [Text.of("General sizes: ", proof.reason, ".")]
-    verdict = (
-        "The normal forms agree: the identity holds for every size."
-        if proof.holds
-        else "The normal forms DIFFER: no general-size proof."
-    )
+    verdict = "The normal forms agree: the identity holds for every size." if proof.holds else proof.reason + "."
     return [
         Text.of("General sizes: the entry at position ", Math(Tuple(*entry_position(proof))), " of the left side is"),
         Chain(proof.left_entry, proof.left_steps),
@@ -94,7 +96,8 @@ def _example_blocks(claim) -> list:
 
 def identity_section(result) -> Section:
     """One identity from the run's ``IdentityResult``: statement, general-size proof, sweep, example."""
-    claim, proof = result.claim, result.general
+    claim = result.claim
+    proof = result.general and refute(result.general, result.sweep.counterexample)
     _, _, lhs, rhs = build(claim)
     blocks = [Equation(lhs, rhs, f"claim, {claim.seed_ref}")]
     if claim.note and claim.general:
@@ -125,7 +128,7 @@ def _jacobian_section(jacobians, sizes) -> Section:
                 Math(general.left_normal),
                 ", the claim's is ",
                 Math(general.right_normal),
-                "; " + ("they agree for every size." if general.holds else "they DIFFER."),
+                "; " + ("they agree for every size." if general.holds else general.reason + "."),
             ),
         ]
     return Section("Jacobians of the FC layer in vector form (seed 004; seed 001)", tuple(blocks))

@@ -9,7 +9,23 @@ functions, such as the entries of an inverse). A refutation names the size, the 
 expressions and their exact values at a rational point where they differ. A finite-difference
 check at a random point runs alongside, and a general-size verdict is given by the engine's one
 prover (``engine.general.prove_general``) where the structured index algebra applies (products,
-transposes, traces, Kronecker products, vec); elsewhere it is "not decided", with the reason.
+transposes, traces, powers, Kronecker products, vec, and scalar functions of traces); elsewhere
+it is "not decided", with the reason.
+
+Three verdicts: the general-size prover answers "holds" (with its argument) or "not decided" (with
+the reason); "does not hold" needs a counterexample, which only the exact check at concrete sizes
+gives: ``prove_claim`` and ``check_equations`` combine the two (``engine.general.refute``).
+
+The general-size argument for a gradient, with the rules it names:
+
+* the objective's value in index notation (``engine.structured``: entries of products, powers,
+  transposes, traces; sums, products, quotients and functions of traces);
+* ``ENTRY_DERIVATIVE``: d x_kl / d x_ij = delta_ik delta_jl (entries are independent variables);
+* ``SCALAR_CHAIN_RULE``: d f(s) / d x_ij = f'(s) ds / d x_ij for a function f of a scalar s
+  (exp' = exp, log'(s) = 1/s), with the product and quotient rules for products and quotients of
+  scalars (Matrix Cookbook, section 2.8.1, the chain rule; section 2.5 lists the trace derivatives
+  so proved, e.g. d tr(X^2)/dX = 2 X^T);
+* the normal form (``engine.indexed``): linearity, sifting, interchange and renaming of sums.
 """
 
 from __future__ import annotations
@@ -17,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sympy import Indexed, Symbol, diff
+from sympy import Derivative, Indexed, Symbol, diff
 
 from gradproof.symbolic.concrete import (
     Counterexample,
@@ -30,10 +46,14 @@ from gradproof.symbolic.concrete import (
 from gradproof.symbolic.engine.derive import verify_concrete, verify_general
 from gradproof.symbolic.engine.equations import LayerEquations
 from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
-from gradproof.symbolic.engine.general import GeneralProof, generic_indices
+from gradproof.symbolic.engine.general import GeneralProof, generic_indices, prove_general, refute
+from gradproof.symbolic.engine.indexed import NORMAL_FORM, normal_form
 from gradproof.symbolic.engine.operands import Operand, dimension_names, require_matrix_operands
 from gradproof.symbolic.engine.rule import GradientRule
-from gradproof.symbolic.engine.structured import entry, structure
+from gradproof.symbolic.engine.structured import entry, entry_bases, structure
+
+ENTRY_DERIVATIVE = "derivative of an entry: d x_kl / d x_ij = delta_ik delta_jl"
+SCALAR_CHAIN_RULE = "chain rule for functions of scalars, with the product and quotient rules"
 
 
 @dataclass(frozen=True)
@@ -67,13 +87,27 @@ class GradientClaim:
         slots = structure(target)
         rows, cols, ranges = generic_indices(slots)
         used: set = set()
-        value = entry(objective, (), (), used)
-        variable = entry(target, rows, cols, used)
+        bases = entry_bases([operand.name for operand in self.operands], taken=self.scalars)
+        value = entry(objective, (), (), used, bases)
+        variable = entry(target, rows, cols, used, bases)
         if not isinstance(variable, Indexed):
             raise OutsideIndexAlgebra(f"{self.wrt} is not a matrix of entries")
+        derived = diff(value, variable)
+        steps = ((derived, f"{ENTRY_DERIVATIVE}; {SCALAR_CHAIN_RULE}"), (normal_form(derived, ranges), NORMAL_FORM))
         return GeneralProof(self, left=objective, right=claimed, rows=rows, cols=cols, slots=slots, ranges=ranges,
-                            left_entry=diff(value, variable), right_entry=entry(claimed, rows, cols, used),
-                            rules=tuple(sorted(used)), wrt=self.wrt)
+                            left_entry=Derivative(value, variable), left_steps=steps,
+                            right_entry=entry(claimed, rows, cols, used, bases),
+                            rules=tuple(sorted(used | {ENTRY_DERIVATIVE, SCALAR_CHAIN_RULE})), wrt=self.wrt)
+
+
+def prove_claim(claim: GradientClaim, verdict: GradientVerdict | None = None) -> GeneralProof:
+    """The general-size verdict of ``claim``, combined with an exact check at concrete sizes.
+
+    ``prove_general`` answers True (proved) or None (not decided); if ``verdict`` (from
+    ``check_gradient``) refutes the claim, the general verdict is False with that counterexample.
+    """
+    proof = prove_general(claim)
+    return refute(proof, None if verdict is None or verdict.holds else verdict.counterexample)
 
 
 def layer_equations(name: str, sizes: dict, operands, output, equation, upstream=None, matrix_form=None):
@@ -98,15 +132,19 @@ def check_equations(equations, wrt: str, closed_form, sizes: dict):
     """Is dJ/d(wrt) = closed_form(operands)? Derived from the scalar equations by the chain rule.
 
     Returns ``(concrete, general)``: the exact comparison at ``sizes`` (with the first differing
-    entry when it fails) and the index-notation proof for symbolic sizes.
+    entry when it fails) and the index-notation proof for symbolic sizes: ``general.holds`` is True
+    (proved), None (not decided, with the reason) or False (only when ``concrete`` refutes the claim:
+    "refuted by a concrete counterexample" at ``sizes``).
     """
     rule = GradientRule(name=f"{equations.name}.{wrt}", target="user", wrt=wrt, summary="user claim",
                         seed_ref="user claim", closed_form=closed_form, numeric_rule=None, numeric_operands=(),
                         presentations=(equations,))
-    return verify_concrete(rule, equations, sizes), verify_general(rule, equations)
+    concrete = verify_concrete(rule, equations, sizes)
+    found = None if concrete.holds else f"sizes {concrete.system.sizes}, {concrete.mismatch.describe()}"
+    return concrete, refute(verify_general(rule, equations), found)
 
 
 __all__ = [
     "Counterexample", "GradientClaim", "GradientVerdict", "check_equations", "check_gradient",
-    "finite_difference_check", "layer_equations", "symbols_for",
+    "finite_difference_check", "layer_equations", "prove_claim", "symbols_for",
 ]

@@ -6,10 +6,14 @@ carried through the displayed steps, and both are put in one normal form (``inde
 linearity, sifting, interchange of finite sums). Equal normal forms prove the statement for
 every size. Three verdicts, as everywhere in gradproof:
 
-* ``holds is True``: the normal forms agree;
-* ``holds is False``: they differ (a concrete check then gives the counterexample);
-* ``holds is None``: not decided; ``reason`` says why (e.g. the index algebra has no rule for a
-  determinant, or the two sides index their entries differently).
+* ``holds is True``: the normal forms agree (exactly, up to renaming of bound summation indices),
+  or a chain of named rules (``method == NAMED_RULES``) turns the left side into the right side;
+* ``holds is None``: not decided; ``reason`` says why (the normal forms differ, the index algebra
+  has no rule for a determinant, the two sides index their entries differently). Differing normal
+  forms are never a refutation on their own: the normal form is canonical only up to the rules it
+  knows, so two forms of one function can differ;
+* ``holds is False``: only from ``refute``, with a concrete counterexample (sizes, entry, values)
+  found by an exact check at concrete sizes; ``prove_general`` never answers False by itself.
 
 Anything with a method ``general_statement() -> GeneralProof`` (an undecided proof whose generic
 entries are filled in) can be proved by ``prove_general``: identity claims
@@ -22,14 +26,24 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from sympy import Symbol, expand
+from sympy import Symbol
 
 from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
-from gradproof.symbolic.engine.indexed import NORMAL_FORM, normal_form
+from gradproof.symbolic.engine.indexed import NORMAL_FORM, equivalent, normal_form
 
 CHAIN_RULE = "chain rule"
 UPSTREAM = "upstream gradient"
 DIFFERENTIATE = "differentiate the scalar equation"
+
+INDEX_NOTATION = "index notation"
+NAMED_RULES = "named rules"
+NORMAL_FORMS_DIFFER = ("not decided: the normal forms of the two sides differ, and differing normal forms do not "
+                       "refute a claim (only a concrete counterexample does)")
+RULES_DO_NOT_REACH = "not decided: the named rules do not turn the left side into the right side"
+
+
+class InconsistentVerdicts(RuntimeError):
+    """A general-size proof and a concrete counterexample for one claim: a bug in gradproof."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,7 @@ class GeneralProof:
     right_normal: object = None
     rules: tuple[str, ...] = ()
     wrt: str | None = None
+    method: str = INDEX_NOTATION
 
     def _step(self, justification: str):
         return next(expression for expression, why in self.left_steps if why == justification)
@@ -92,13 +107,22 @@ def _last(entry, steps):
 def decide(statement: GeneralProof) -> GeneralProof:
     """Compare the normal forms of the last expression of each side; record the verdict.
 
+    Equal normal forms (``indexed.equivalent``: exactly, up to renaming of bound indices) prove
+    the statement; different ones leave it not decided (``NORMAL_FORMS_DIFFER``), never refuted.
     Sides without displayed steps get one: their normal form, justified by ``NORMAL_FORM``.
+    A ``NAMED_RULES`` statement holds when its last left step is the right side, structurally.
     """
+    if statement.method == NAMED_RULES:
+        reached = _last(statement.left_entry, statement.left_steps) == statement.right_entry
+        return dataclasses.replace(statement, holds=True if reached else None,
+                                   reason="" if reached else RULES_DO_NOT_REACH)
     left_normal = normal_form(_last(statement.left_entry, statement.left_steps), statement.ranges)
     right_normal = normal_form(_last(statement.right_entry, statement.right_steps), statement.ranges)
+    agree = equivalent(left_normal, right_normal)
     return dataclasses.replace(
         statement,
-        holds=expand(left_normal - right_normal) == 0,
+        holds=True if agree else None,
+        reason="" if agree else NORMAL_FORMS_DIFFER,
         left_normal=left_normal,
         right_normal=right_normal,
         left_steps=statement.left_steps or ((left_normal, NORMAL_FORM),),
@@ -115,5 +139,20 @@ def prove_general(claim) -> GeneralProof:
     try:
         statement = claim.general_statement()
     except OutsideIndexAlgebra as error:
-        return GeneralProof(claim, None, f"no index-notation argument: {error}")
+        return GeneralProof(claim, None, f"not decided: no index-notation argument: {error}")
     return decide(statement)
+
+
+def refute(proof: GeneralProof, counterexample) -> GeneralProof:
+    """The general verdict once an exact check at concrete sizes has found ``counterexample``.
+
+    ``counterexample`` is None (nothing found: ``proof`` unchanged) or an object with ``describe()``
+    (sizes, entry, values) or a string; the verdict becomes False, "refuted at sizes ...". A
+    counterexample to a proved statement is a contradiction, a bug: ``InconsistentVerdicts``.
+    """
+    if counterexample is None:
+        return proof
+    text = counterexample if isinstance(counterexample, str) else counterexample.describe()
+    if proof.holds is True:
+        raise InconsistentVerdicts(f"{proof.subject}: proved for every size, yet refuted: {text}")
+    return dataclasses.replace(proof, holds=False, reason=f"refuted by a concrete counterexample: {text}")

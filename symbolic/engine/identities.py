@@ -32,15 +32,15 @@ from sympy.matrices.exceptions import ShapeError
 
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
-from gradproof.symbolic.engine.general import GeneralProof, generic_indices, prove_general
+from gradproof.symbolic.engine.general import NAMED_RULES, GeneralProof, generic_indices, prove_general, refute
 from gradproof.symbolic.engine.operands import Operand, dimension_names, dimension_value, require_matrix_operands
-from gradproof.symbolic.engine.structured import StructureMismatch, entry, position, structure
+from gradproof.symbolic.engine.structured import StructureMismatch, entry, entry_bases, position, structure
 from gradproof.symbolic.engine.verdict import Mismatch, cancels_to_zero, first_mismatch
 
 __all__ = [
     "RANDOM_INTEGERS", "RATIONAL_FUNCTIONS", "SYMBOLIC", "ConcreteResult", "GeneralProof", "IdentityClaim",
     "Operand", "SweepResult", "all_sizes", "build", "check", "dimension_names", "dimension_value",
-    "entry_position", "explicit_symbols", "matrix_symbols", "prove_general", "sweep",
+    "entry_position", "explicit_symbols", "matrix_symbols", "prove_general", "prove_identity", "sweep",
 ]
 
 
@@ -50,6 +50,9 @@ class IdentityClaim:
 
     ``symbolic_up_to(sizes)`` says whether symbolic entries are feasible at those sizes; where
     not, the check runs in exact integer arithmetic at random points and says so.
+    ``by_rules(lhs, rhs, ops, dims)``, where given, proves the claim for general sizes by a chain
+    of named rules instead of index notation: it returns the ``(expression, rule)`` steps from
+    the left side, each expression made by applying its rule to the one before.
     """
 
     key: str
@@ -60,6 +63,7 @@ class IdentityClaim:
     general: bool = True
     note: str = ""
     symbolic_up_to: Callable[[dict], bool] = field(default=lambda sizes: True)
+    by_rules: Callable | None = None
 
     def __post_init__(self):
         require_matrix_operands(self.operands, f"claim {self.key}")
@@ -73,15 +77,29 @@ class IdentityClaim:
         Raises ``StructureMismatch`` (outside the index algebra) if the sides index their
         entries differently.
         """
-        _, _, lhs, rhs = build(self)
+        operands, dims, lhs, rhs = build(self)
+        if self.by_rules is not None:
+            steps = tuple(self.by_rules(lhs, rhs, operands, dims))
+            return GeneralProof(self, left=lhs, right=rhs, left_entry=lhs, right_entry=rhs, left_steps=steps,
+                                rules=tuple(dict.fromkeys(rule for _, rule in steps)), method=NAMED_RULES)
         slots = structure(lhs)
         if structure(rhs) != slots:
             raise StructureMismatch(f"the sides have index slots {slots} and {structure(rhs)}")
         rows, cols, ranges = generic_indices(slots)
         used: set = set()
-        left, right = entry(lhs, rows, cols, used), entry(rhs, rows, cols, used)
+        bases = entry_bases([operand.name for operand in self.operands])
+        left, right = entry(lhs, rows, cols, used, bases), entry(rhs, rows, cols, used, bases)
         return GeneralProof(self, left=lhs, right=rhs, rows=rows, cols=cols, slots=slots, ranges=ranges,
                             left_entry=left, right_entry=right, rules=tuple(sorted(used)))
+
+
+def prove_identity(claim: IdentityClaim, results=()) -> GeneralProof:
+    """The general-size verdict of ``claim``, combined with concrete checks (``ConcreteResult``s).
+
+    ``prove_general`` answers True (proved) or None (not decided); a failing concrete result makes
+    the verdict False, "refuted by a concrete counterexample", with its sizes, entry and values.
+    """
+    return refute(prove_general(claim), next((result for result in results if not result.holds), None))
 
 
 def matrix_symbols(operands, dims: dict) -> dict[str, MatrixSymbol]:

@@ -15,6 +15,7 @@ from gradproof.symbolic.engine.identities import (
     build,
     check,
     prove_general,
+    prove_identity,
     sweep,
 )
 from gradproof.symbolic.engine.kron import Vec, VecRowMajor
@@ -43,8 +44,8 @@ def test_identity_holds_for_general_sizes(claim):
     assert proof.reason == "" and proof.holds
 
 
-def test_inverse_and_det_are_concrete_only_and_det_says_which_sizes_are_symbolic():
-    assert {c.key for c in ALL if not c.general} == {"kron_inverse", "kron_det"}
+def test_every_identity_has_a_general_proof_and_det_says_which_sizes_are_symbolic():
+    assert {c.key for c in ALL if not c.general} == set()
     det = next(c for c in ALL if c.key == "kron_det")
     assert check(det, {"n": 2, "m": 4}).method == SYMBOLIC
     assert check(det, {"n": 4, "m": 4}).method == RANDOM_INTEGERS
@@ -74,13 +75,18 @@ def test_the_numpy_row_major_mix_up_is_refused():
     assert prove_general(mixed_up).holds is None  # not decided in general: the concrete sweep refutes it
 
 
-def test_a_false_claim_with_matching_structure_is_refused_for_general_sizes_too():
+def test_a_false_claim_with_matching_structure_is_refuted_only_with_a_counterexample():
     wrong = _claim(
         "trace_sum", (Operand.matrix("A", "n", "n"), Operand.matrix("B", "m", "m")),
         lambda o, d: Trace(KroneckerProduct(o["A"], o["B"])), lambda o, d: Trace(o["A"]) + Trace(o["B"]),
     )
-    assert prove_general(wrong).holds is False and prove_general(wrong).reason == ""
-    assert sweep(wrong, 2).counterexample.sizes == {"n": 1, "m": 1}
+    general = prove_general(wrong)  # differing normal forms alone: not decided
+    assert general.holds is None and "normal forms of the two sides differ" in general.reason
+    sweep_result = sweep(wrong, 2)
+    assert sweep_result.counterexample.sizes == {"n": 1, "m": 1}
+    refuted = prove_identity(wrong, sweep_result.results)
+    assert refuted.holds is False and "refuted by a concrete counterexample" in refuted.reason
+    assert "{'n': 1, 'm': 1}" in refuted.reason
 
 
 def test_wrong_exponents_in_the_determinant_are_refused():
