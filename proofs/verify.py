@@ -21,7 +21,7 @@ from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_diff
 from gradproof.symbolic.concrete import build_claim
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.general import prove_general
-from gradproof.symbolic.engine.identities import IdentityClaim, Operand, build, check, sweep
+from gradproof.symbolic.engine.identities import IdentityClaim, Operand, build, check, matrix_symbols, sweep
 from gradproof.symbolic.engine.operands import dimension_names
 from gradproof.symbolic.language import FUNCTIONS, parse
 from gradproof.symbolic.language.limits import SWEEP_MAX_SIZE, check_limits, sizes_text
@@ -96,24 +96,51 @@ def parse_expression(text: str, operands: dict, dims: dict, scalars: dict, where
 
 
 def gradient_claim(objective: str, claimed: str, operands, wrt: str, scalars) -> GradientClaim:
+    """The claim d objective / d wrt = claimed; both are parsed at once, at symbolic sizes, and their
+    shapes checked: a scalar (or 1x1) objective, a claim of the shape of ``wrt`` (denominator layout)."""
     if wrt not in {o.name for o in operands}:
         raise InvalidInput(f"--wrt {wrt!r}: expected a declared operand ({', '.join(o.name for o in operands)})")
 
     def parsed(text, where):
         return lambda o, d, s: parse(text, o, d, s, where=where)
 
-    return GradientClaim("claim", tuple(operands), parsed(objective, "the objective"), wrt,
-                         parsed(claimed, "--claim"), scalars=tuple(scalars))
+    claim = GradientClaim("claim", tuple(operands), parsed(objective, "the objective"), wrt,
+                          parsed(claimed, "--claim"), scalars=tuple(scalars))
+    symbols, dims, scalar_symbols = symbols_for(claim, None)
+    value, gradient = claim.objective(symbols, dims, scalar_symbols), claim.claimed(symbols, dims, scalar_symbols)
+    if not _same(_shape(value), (1, 1)):
+        raise InvalidInput(f"the objective {objective!r}: expected a scalar (or a 1x1 matrix), got shape "
+                           f"{_shape(value)}")
+    if not _same(_shape(gradient), symbols[wrt].shape):
+        raise InvalidInput(f"--claim {claimed!r}: expected the shape of --wrt {wrt}, {symbols[wrt].shape} "
+                           f"(gradients are in denominator layout), got {_shape(gradient)}")
+    return claim
 
 
 def identity_claim(lhs: str, rhs: str, operands, scalars: Sequence[str] = ()) -> IdentityClaim:
+    """The claim lhs = rhs; both sides are parsed at once, at symbolic sizes, and must have one shape."""
     symbols = {name: Symbol(name) for name in scalars}
 
     def parsed(text, where):
         return lambda o, d: parse(text, o, d, symbols, where=where)
 
-    return IdentityClaim("claim", "user claim", tuple(operands), parsed(lhs, "the left side"),
-                         parsed(rhs, "--equals"))
+    claim = IdentityClaim("claim", "user claim", tuple(operands), parsed(lhs, "the left side"),
+                          parsed(rhs, "--equals"))
+    dims = {name: Symbol(name, integer=True, positive=True) for name in claim.dimensions()}
+    matrices = matrix_symbols(claim.operands, dims)
+    left, right = claim.lhs(matrices, dims), claim.rhs(matrices, dims)
+    if not _same(_shape(left), _shape(right)):
+        raise InvalidInput(f"--equals {rhs!r}: expected the shape of the left side {lhs!r}, {_shape(left)}, "
+                           f"got {_shape(right)}")
+    return claim
+
+
+def _shape(value) -> tuple:
+    return tuple(value.shape) if getattr(value, "is_Matrix", False) else (1, 1)
+
+
+def _same(first, second) -> bool:
+    return all((a - b) == 0 for a, b in zip(first, second, strict=True))
 
 
 def finite_difference_lines(fd_report) -> list[str]:

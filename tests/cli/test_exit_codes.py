@@ -54,11 +54,12 @@ def test_a_wrong_shape_in_the_engine_is_a_mismatch_not_an_exception():
 @pytest.mark.parametrize("argv, message", [
     ([*GRADIENT, "--claim", "2*q*W", "tr(W.T*W)"], "unknown symbol 'q'"),
     ([*GRADIENT, "--claim", "x*W", "tr(W.T*W)"], "Matrices are not aligned"),
-    ([*GRADIENT, "--claim", "W.T", "tr(W.T*W)"], "the claimed gradient has shape (3, 2), W has (2, 3)"),
+    ([*GRADIENT, "--claim", "W.T", "tr(W.T*W)"], "expected the shape of --wrt W, (m, n) (gradients are in "
+                                                 "denominator layout), got (n, m)"),
     ([*GRADIENT, "--claim", "W", "tr(W.T*W"], "cannot parse"),
     ([*GRADIENT, "tr(W.T*W)"], "give exactly one of --claim"),
     (["verify", "--shape", "W=m", "tr(W)", "--equals", "tr(W)"], "expected NAME=ROWS,COLS"),
-    ([*IDENTITY, "A*B"], "the sides have different shapes"),
+    ([*IDENTITY, "A*B"], "--equals 'A*B': expected the shape of the left side 'vec(A*B)', (m*p, 1), got (m, p)"),
 ])
 def test_2_for_bad_input_only(argv, message, capsys):
     assert cli.main(argv) == 2

@@ -90,8 +90,12 @@ def bad_input_cases():
         ([*GRADIENT, "--claim", "2*q*W", "tr(W.T*W)"], ["--claim '2*q*W', column 3", "unknown symbol 'q'"]),
         ([*GRADIENT, "--claim", "x*W", "tr(W.T*W)"], ["--claim 'x*W'", "Matrices are not aligned"]),
         ([*GRADIENT, "--claim", "W", "tr(W.T*W"], ["cannot parse the objective 'tr(W.T*W'"]),
-        ([*GRADIENT, "--claim", "W", "exp(W)"], ["the objective 'exp(W)'", "exp takes a scalar", "a 2x3 matrix"]),
+        ([*GRADIENT, "--claim", "W", "exp(W)"], ["the objective 'exp(W)'", "exp takes a scalar", "a mxn matrix"]),
         ([*GRADIENT, "--claim", "W", "tr(W.T*W)**9"], ["MAX_EXPONENT"]),
+        ([*GRADIENT, "--claim", "tr(W.T*W)", "tr(W.T*W)"], ["--claim 'tr(W.T*W)'", "shape of --wrt W, (m, n)",
+                                                         "got (1, 1)"]),
+        ([*GRADIENT, "--claim", "W", "W"], ["the objective 'W'", "expected a scalar", "got shape (m, n)"]),
+        ([*GRADIENT, "--claim", "W", "x*x.T"], ["the objective 'x*x.T'", "expected a scalar", "got shape (n, n)"]),
     ]
 
 
