@@ -211,8 +211,10 @@ def _verify_gradient(args, operands, scalars):
 
     claim = verify.gradient_claim(args.expression, args.claim, operands, args.wrt, scalars)
     verdict, fd_report, general = verify.run_gradient(claim, args.sizes or {})
-    print(("HOLDS" if verdict.holds else "DOES NOT HOLD") + f" at sizes {verdict.sizes} (exact)")
-    if not verdict.holds:
+    if verdict.holds:
+        print(f"HOLDS at sizes {verdict.sizes}: {verify.evidence_text(verdict)}")
+    else:
+        print(f"DOES NOT HOLD at sizes {verdict.sizes} (exact)")
         print("counterexample: " + verify.counterexample_text(verdict.counterexample))
     print("\n".join(verify.finite_difference_lines(fd_report)))
     print("general sizes: " + verify.general_text(general))
@@ -226,7 +228,7 @@ def _verify_identity(args, operands, scalars):
     results = verify.run_identity(claim, args.sizes)
     refuted = next((r for r in results if not r.holds), None)
     if refuted is None:
-        print("HOLDS at " + ", ".join(str(r.sizes) for r in results))
+        print(verify.identity_holds_text(results))
     else:
         print("DOES NOT HOLD: " + verify.mismatch_text(refuted))
     return refuted is None, verify.identity_document(claim, results) if args.out else None

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from sympy import Rational, Symbol, sympify
 
-from gradproof.proofs.document import Document, Equation, Math, Section, Text
+from gradproof.proofs.document import Document, Equation, Section, Text
 from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check, symbols_for
 from gradproof.symbolic.concrete import build_claim
 from gradproof.symbolic.engine.errors import InvalidInput
@@ -202,31 +202,74 @@ def _differ(a, b) -> bool:
     return abs(complex(difference.evalf(30))) > 1e-20
 
 
-def point_text(left, right, known: dict | None = None) -> str:
+def point_text(left, right, known: dict | None = None, labels=("derived", "claimed")) -> str:
     """Where two differing entries take different values: the rational point and both exact values."""
     found = rational_point(left, right, known)
     if found is None:
         return "no rational point where both are finite and differ was found in 40 tries"
-    point, a, b = found
-    values = ", ".join(f"{symbol} = {value}" for symbol, value in point.items()) or "(no variables)"
-    return f"at the rational point {values}: {_value(a)} and {_value(b)}"
+    return _at(*found, labels)
+
+
+def _at(point: dict, left, right, labels) -> str:
+    values = ", ".join(f"{name} = {value}" for name, value in point.items()) or "(no variables)"
+    return f"at the rational point {values}: {labels[0]} {_value(left)}, {labels[1]} {_value(right)}"
 
 
 def _value(value) -> str:
+    value = sympify(value)
     return str(value) if value.is_Rational else f"{value} (~{value.evalf(12)})"
 
 
+def _is_number(value) -> bool:
+    return value is not None and bool(sympify(value).is_number)
+
+
+def witness_text(left, right, point: dict | None, values: tuple | None, labels=("derived", "claimed")) -> str:
+    """The engine's own point and values when it gives numbers at every coordinate; else one found here."""
+    if point and values and all(_is_number(v) for v in values):
+        return _at(point, *values, labels)
+    return point_text(left, right, point, labels)
+
+
 def counterexample_text(counterexample) -> str:
+    """A gradient counterexample: sizes, entry (from 1), both entries, and their values at a rational point."""
     c = counterexample
-    return (f"sizes {c.sizes}, entry {c.index}: derived {c.derived}, claimed {c.claimed}\n  "
-            + point_text(c.derived, c.claimed, c.point))
+    values = (c.derived_value, c.claimed_value)
+    head = f"sizes {c.sizes}, entry {c.index}"
+    if c.derived is c.derived_value and _is_number(c.derived):  # only values were computed, at c.point
+        return f"{head}\n  " + witness_text(c.derived, c.claimed, c.point, values)
+    return f"{head}: derived {c.derived}, claimed {c.claimed}\n  " + witness_text(c.derived, c.claimed, c.point,
+                                                                                  values)
 
 
 def mismatch_text(result) -> str:
+    """An identity's first differing entry (from 1), and both sides' values at a rational point."""
     m = result.mismatch
     if m.index is None:
         return result.describe()
-    return f"{result.describe()}\n  {point_text(m.left, m.right)}"
+    point, values = getattr(m, "point", None), getattr(m, "values", None)
+    if point and not values:
+        values = (m.left, m.right)
+    head = f"does not hold for {result.sizes}: entry {m.index}, left side {m.left}, right side {m.right}"
+    return f"{head}\n  " + witness_text(m.left, m.right, point, values, ("left", "right"))
+
+
+def evidence_text(result) -> str:
+    """Which kind of "holds" a result is: exact, or probabilistic with its bound."""
+    evidence = getattr(result, "evidence", None)
+    return evidence.describe() if evidence is not None else f"exact ({getattr(result, 'method', 'SymPy cancel')})"
+
+
+def identity_holds_text(results) -> str:
+    """HOLDS at each size checked, with how each was decided."""
+    kinds: dict[str, list] = {}
+    for result in results:
+        kinds.setdefault(evidence_text(result), []).append(str(result.sizes))
+    if len(results) == 1:
+        return f"HOLDS at {results[0].sizes}: {evidence_text(results[0])}"
+    names = ", ".join(results[0].sizes)
+    lines = [f"HOLDS at all {len(results)} sizes with each of {names} from 1 to {SWEEP_MAX_SIZE}:"]
+    return "\n".join(lines + [f"  {how} at {len(sizes)} of them" for how, sizes in kinds.items()])
 
 
 def gradient_document(verdict, fd_report, general) -> Document:
@@ -236,17 +279,18 @@ def gradient_document(verdict, fd_report, general) -> Document:
         Text.of("Objective and claimed gradient (denominator layout), with symbolic sizes:"),
         Equation(Symbol("f"), claim.objective(operands, dims, scalars), "objective"),
         Equation(Symbol(rf"\frac{{\partial f}}{{\partial {claim.wrt}}}"), claim.claimed(operands, dims, scalars), "claim"),
-        Text.of(f"At sizes {verdict.sizes}, every entry of the objective is written out and differentiated:"),
-        Equation(Symbol("derived"), verdict.derived, "SymPy, entry by entry"),
-        Equation(Symbol("claimed"), verdict.claimed, "the claim evaluated"),
     ]
+    if getattr(verdict.derived, "shape", (0, 0)) != (0, 0) and verdict.derived.free_symbols:
+        blocks += [
+            Text.of(f"At sizes {verdict.sizes}, every entry of the objective is written out and differentiated:"),
+            Equation(Symbol("derived"), verdict.derived, "SymPy, entry by entry"),
+            Equation(Symbol("claimed"), verdict.claimed, "the claim evaluated"),
+        ]
     if verdict.holds:
-        blocks.append(Text.of("Verdict: the claim HOLDS at these sizes (every difference cancels to 0)."))
+        blocks.append(Text.of(f"Verdict: the claim HOLDS at sizes {verdict.sizes}: {evidence_text(verdict)}."))
     else:
-        c = verdict.counterexample
-        blocks.append(Text.of(f"Verdict: the claim DOES NOT HOLD. Entry {c.index}: derived ", Math(c.derived),
-                              ", claimed ", Math(c.claimed), "."))
-        blocks.append(Text.of(point_text(c.derived, c.claimed, c.point) + "."))
+        blocks.append(Text.of("Verdict: the claim DOES NOT HOLD: "
+                              + counterexample_text(verdict.counterexample).replace("\n  ", "; ") + "."))
     blocks.append(Text.of("Finite differences at a random point: " + finite_difference_text(fd_report) + "."))
     if general.holds is None:
         blocks.append(Text.of("General sizes: " + general.reason))
@@ -265,11 +309,7 @@ def identity_document(claim, results) -> Document:
     if refuted is None:
         blocks.append(Text.of(f"Holds at every size checked: {[r.sizes for r in results]}."))
     else:
-        d = refuted.mismatch
-        blocks.append(Text.of(f"DOES NOT HOLD at sizes {refuted.sizes}, entry {d.index}: left ", Math(d.left),
-                              ", right ", Math(d.right), "."))
-        if d.index is not None:
-            blocks.append(Text.of(point_text(d.left, d.right) + "."))
+        blocks.append(Text.of("DOES NOT HOLD: " + mismatch_text(refuted).replace("\n  ", "; ") + "."))
     blocks.append(Text.of("General sizes: " + general_text(general) + "."))
     return Document("gradproof: an identity claim", (Section("The claim", tuple(blocks)),))
 
