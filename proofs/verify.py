@@ -17,11 +17,18 @@ from collections.abc import Sequence
 from sympy import Rational, Symbol, sympify
 
 from gradproof.proofs.document import Document, Equation, Section, Text
-from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check, symbols_for
+from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_claim, symbols_for
 from gradproof.symbolic.concrete import build_claim
 from gradproof.symbolic.engine.errors import InvalidInput
-from gradproof.symbolic.engine.general import prove_general
-from gradproof.symbolic.engine.identities import IdentityClaim, Operand, build, check, matrix_symbols, sweep
+from gradproof.symbolic.engine.identities import (
+    IdentityClaim,
+    Operand,
+    build,
+    check,
+    matrix_symbols,
+    prove_identity,
+    sweep,
+)
 from gradproof.symbolic.engine.operands import dimension_names
 from gradproof.symbolic.language import FUNCTIONS, parse
 from gradproof.symbolic.language.limits import SWEEP_MAX_SIZE, check_limits, sizes_text
@@ -172,8 +179,8 @@ def finite_difference_text(fd_report) -> str:
 def general_text(general) -> str:
     """The general-size verdict in words: holds, does not hold, or why it was not decided."""
     if general.holds is None:
-        return general.reason
-    return "holds for every size" if general.holds else "does not hold (the normal forms differ)"
+        return f"not decided: {general.reason}" if not general.reason.startswith("not decided") else general.reason
+    return "holds for every size" if general.holds else f"does not hold: {general.reason}"
 
 
 def rational_point(left, right, known: dict | None = None, *, seed: int = 0, tries: int = 40):
@@ -303,7 +310,7 @@ def gradient_document(verdict, fd_report, general) -> Document:
 
 def identity_document(claim, results) -> Document:
     _, _, lhs, rhs = build(claim)
-    general = prove_general(claim)
+    general = prove_identity(claim, results)
     refuted = next((r for r in results if not r.holds), None)
     blocks = [Equation(lhs, rhs, "claim")]
     if refuted is None:
@@ -327,4 +334,4 @@ def run_gradient(claim, sizes):
     operands, _, objective, claimed = build_claim(claim, sizes)
     check_limits((objective, claimed, *operands.values()), sizes)
     verdict = check_gradient(claim, sizes)
-    return verdict, finite_difference_check(claim, sizes), prove_general(claim)
+    return verdict, finite_difference_check(claim, sizes), prove_claim(claim, verdict)

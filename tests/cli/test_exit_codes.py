@@ -48,7 +48,7 @@ def test_a_wrong_shape_in_the_engine_is_a_mismatch_not_an_exception():
     wrong = type(rule)(**{**rule.__dict__, "closed_form": lambda o: o["x"].T * o["grad_output"]})
     result = derive.verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 3, "out": 2})
     assert not result.holds and result.mismatch.shapes == ((2, 3), (3, 2))
-    assert derive.verify_general(wrong, fc.LINEAR_TORCH).holds is False
+    assert derive.verify_general(wrong, fc.LINEAR_TORCH).holds is None  # differing normal forms do not refute
 
 
 @pytest.mark.parametrize("argv, message", [
