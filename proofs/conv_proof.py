@@ -54,10 +54,10 @@ def _geometry_text(geometry: ConvGeometry) -> str:
 
 def _instances_text(proof) -> Text:
     where = "; ".join(_geometry_text(geometry) for geometry, _ in proof.instances)
-    if proof.counterexample is None:
+    if proof.refuting_instance is None:
         return Text.of(f"Evaluated entry by entry at {where}, the closed form equals the numeric rule run on the same "
                        "symbols (exact).")
-    geometry, (index, closed, numeric) = proof.counterexample
+    geometry, (index, closed, numeric) = proof.refuting_instance
     return Text.of(f"REFUTED at {_geometry_text(geometry)}, entry {index}: the closed form gives {closed}, "
                    f"the numeric rule {numeric}.")
 
@@ -66,19 +66,19 @@ def _verdict_text(proof) -> Text:
     return Text.of({True: "Both checks pass: the closed form holds for every size.",
                     False: "The closed form is wrong (counterexample above).",
                     None: "Not decided: the normal forms differ, and no evaluated instance refutes the closed "
-                          "form."}[proof.verdict])
+                          "form."}[proof.holds])
 
 
 def _proof_blocks(proof) -> list:
-    step = "sifting; zero extension and dilation of G" if proof.gradient == "input" else "linearity; sifting"
-    symbol = {"input": "x", "weight": "w", "bias": "b"}[proof.gradient]
+    step = "sifting; zero extension and dilation of G" if proof.subject == "input" else "linearity; sifting"
+    symbol = {"input": "x", "weight": "w", "bias": "b"}[proof.subject]
     blocks = [
-        Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate"), (proof.derived, step))),
+        Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate"), (proof.collapsed, step))),
         Text.of("The closed form:"),
         Equation(Symbol(rf"\frac{{\partial J}}{{\partial {symbol}}}"), proof.closed_form, "closed form"),
     ]
-    if proof.gradient == "input":
-        blocks.append(Equation(Symbol(r"\frac{\partial J}{\partial x}"), proof.closed_reindexed, general.REFLECTION))
+    for reindexed, rule in proof.right_steps:
+        blocks.append(Equation(Symbol(r"\frac{\partial J}{\partial x}"), reindexed, rule))
     blocks.append(Text.of("Normal forms agree." if proof.normal_forms_agree else "Normal forms DIFFER."))
     return blocks + [_instances_text(proof), _verdict_text(proof)]
 

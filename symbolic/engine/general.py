@@ -74,6 +74,13 @@ class GeneralProof:
     rules: tuple[str, ...] = ()
     wrt: str | None = None
     method: str = INDEX_NOTATION
+    normal_forms_agree: bool | None = None  # set by provers that also test instances (Conv2d)
+    instances: tuple = ()  # (concrete sizes, first mismatch or None): the right side evaluated against an oracle
+
+    @property
+    def refuting_instance(self):
+        """The first (sizes, mismatch) among ``instances`` where the right side is wrong, or None."""
+        return next(((where, found) for where, found in self.instances if found is not None), None)
 
     def _step(self, justification: str):
         return next(expression for expression, why in self.left_steps if why == justification)

@@ -34,13 +34,13 @@ padding G supply); reflection of a summation index, p' = K + 1 - p, which maps 1
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import numpy as np
 import symengine as se
-from sympy import Add, Indexed, IndexedBase, Integer, KroneckerDelta, Mul, Sum, Symbol, diff, expand, solve
+from sympy import Add, Derivative, Indexed, IndexedBase, Integer, KroneckerDelta, Mul, Sum, Symbol, diff, expand, solve
 
-from gradproof.symbolic.engine.indexed import normal_form
+from gradproof.symbolic.engine.general import CHAIN_RULE, NORMAL_FORMS_DIFFER, GeneralProof
+from gradproof.symbolic.engine.indexed import NORMAL_FORM, normal_form
 from gradproof.symbolic.layers import conv
 
 ZERO_EXTENSION = "sifting with zero extension and dilation of G"
@@ -119,42 +119,29 @@ def _derived_normal_form(entry, ranges):
     return normal_form(_chain(entry), ranges, extra_rule=_sift_zero_extended)
 
 
-@dataclass(frozen=True)
-class ConvGeneralProof:
-    """One gradient's general-size proof; ``instances`` holds (geometry, first mismatch or None)."""
-
-    gradient: str
-    entry: object
-    chain: object
-    derived: object
-    closed_form: object
-    closed_reindexed: object
-    normal_forms_agree: bool
-    instances: tuple
-
-    @property
-    def counterexample(self):
-        """The first (geometry, (index, closed form, numeric rule)) where the closed form is wrong."""
-        return next(((geometry, found) for geometry, found in self.instances if found is not None), None)
-
-    @property
-    def verdict(self):
-        """True (proved), False (a concrete counterexample refutes the closed form), None (the normal
-        forms differ but no instance refutes it: not decided)."""
-        if self.counterexample is not None:
-            return False
-        return True if self.normal_forms_agree else None
-
-    @property
-    def holds(self) -> bool:
-        return self.verdict is True
-
-
-def _prove(gradient, entry, ranges, closed, reindexed) -> ConvGeneralProof:
+def _prove(gradient, entry, ranges, closed, reindexed) -> GeneralProof:
+    """The one general-size proof type: the chain rule in normal form against the closed form, and the
+    closed form evaluated at ``INSTANCES`` against the numeric rules. True only if both pass; False with
+    the refuting instance; None (not decided) if the normal forms differ and no instance refutes."""
     derived = _derived_normal_form(entry, ranges)
-    agree = expand(derived - normal_form(reindexed, ranges)) == 0
+    closed_normal = normal_form(reindexed, ranges)
+    agree = expand(derived - closed_normal) == 0
     instances = tuple((geometry, instance_mismatch(gradient, entry, closed, geometry)) for geometry in INSTANCES)
-    return ConvGeneralProof(gradient, entry, _chain(entry), derived, closed, reindexed, agree, instances)
+    refuted = next(((geometry, found) for geometry, found in instances if found is not None), None)
+    if refuted is not None:
+        geometry, (index, value, numeric) = refuted
+        holds, reason = False, f"refuted at {geometry}, entry {index}: closed form {value}, numeric rule {numeric}"
+    else:
+        holds, reason = (True, "") if agree else (None, NORMAL_FORMS_DIFFER)
+    step = f"{ZERO_EXTENSION}; {NORMAL_FORM}" if gradient == "input" else NORMAL_FORM
+    return GeneralProof(
+        subject=gradient, holds=holds, reason=reason, left=entry, right=closed, ranges=ranges,
+        left_entry=Derivative(Symbol("J"), entry), right_entry=closed,
+        left_steps=((_chain(entry), CHAIN_RULE), (derived, step)),
+        right_steps=((reindexed, REFLECTION),) if reindexed is not closed else (),
+        left_normal=derived, right_normal=closed_normal, wrt=str(entry.base), normal_forms_agree=agree,
+        instances=instances,
+    )
 
 
 def grad_input_closed_form(n0, c0, h0, w0):
@@ -170,14 +157,14 @@ def grad_input_closed_form(n0, c0, h0, w0):
     return closed, reindexed
 
 
-def prove_grad_input() -> ConvGeneralProof:
+def prove_grad_input() -> GeneralProof:
     n0, c0, h0, w0 = (_integer(name) for name in ("n_0", "c_0", "h_0", "w_0"))
     closed, reindexed = grad_input_closed_form(n0, c0, h0, w0)
     ranges = {n0: (1, N), c0: (1, C), h0: (1, H), w0: (1, W)}
     return _prove("input", x[n0, c0, h0, w0], ranges, closed, reindexed)
 
 
-def prove_grad_weight() -> ConvGeneralProof:
+def prove_grad_weight() -> GeneralProof:
     o0, c0, p0, q0 = (_integer(name) for name in ("o_0", "c_0", "p_0", "q_0"))
     # the correlation of the padded input with G, with the roles of stride and dilation exchanged
     row, col = conv.input_position(p0, u, DIL, PAD, STRIDE), conv.input_position(q0, v, DIL, PAD, STRIDE)
@@ -186,13 +173,13 @@ def prove_grad_weight() -> ConvGeneralProof:
     return _prove("weight", w[o0, c0, p0, q0], ranges, closed, closed)
 
 
-def prove_grad_bias() -> ConvGeneralProof:
+def prove_grad_bias() -> GeneralProof:
     o0 = _integer("o_0")
     closed = Sum(g[n, o0, u, v], (v, 1, W_OUT), (u, 1, H_OUT), (n, 1, N))
     return _prove("bias", b[o0], {o0: (1, O)}, closed, closed)
 
 
-def general_proofs() -> tuple[ConvGeneralProof, ...]:
+def general_proofs() -> tuple[GeneralProof, ...]:
     return (prove_grad_input(), prove_grad_weight(), prove_grad_bias())
 
 

@@ -85,7 +85,7 @@ def verify_conv(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVe
     grid = list(conv.geometry_grid())
     results = tuple(conv.verify(geometry) for geometry in grid)
     forward_ok = all(conv.forward_matches_equations(geometry) for geometry in grid)
-    proofs = {proof.gradient: proof for proof in general_proofs()}
+    proofs = {proof.subject: proof for proof in general_proofs()}
     verdicts = {}
     for rule in entry.rules:
         verdicts[rule.name] = RuleVerdicts(_conv_concrete(rule, results, forward_ok), _conv_general(proofs[rule.wrt]),
@@ -95,14 +95,11 @@ def verify_conv(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVe
 
 def _conv_general(proof) -> Verdict:
     """The general-size verdict of one Conv2d gradient: proved, refuted by an instance, or not decided."""
-    if proof.verdict is True:
+    if proof.holds is True:
         return Verdict(True, "index notation, symbolic stride, padding, dilation and K_h x K_w kernel", proof)
-    if proof.verdict is False:
-        geometry, (index, closed, numeric) = proof.counterexample
-        return Verdict(False, f"the closed form differs from the numeric rule at {geometry}, entry {index}: "
-                              f"{closed} vs {numeric}", proof)
+    if proof.holds is False:
+        return Verdict(False, f"the closed form is {proof.reason}", proof)
     return Verdict(None, "not decided: the normal forms differ and no instance refutes the closed form", proof)
-
 
 
 def verify_pooling(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:

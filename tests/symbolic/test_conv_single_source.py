@@ -50,10 +50,10 @@ def test_a_wrong_input_position_fails_the_concrete_check(monkeypatch, mutant):
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda f: f.__name__.strip("_"))
 def test_a_wrong_input_position_fails_the_general_proof(monkeypatch, mutant):
     monkeypatch.setattr(conv, "input_position", mutant)
-    proofs = {proof.gradient: proof for proof in conv_general.general_proofs()}
+    proofs = {proof.subject: proof for proof in conv_general.general_proofs()}
     for gradient in ("input", "weight"):
-        assert proofs[gradient].verdict is False, gradient  # a concrete counterexample, not "undecided"
-        geometry, (index, closed, numeric) = proofs[gradient].counterexample
+        assert proofs[gradient].holds is False, gradient  # a concrete counterexample, not "undecided"
+        geometry, (index, closed, numeric) = proofs[gradient].refuting_instance
         assert closed != numeric
     assert proofs["bias"].holds
 

@@ -194,22 +194,22 @@ def test_seed004_form_is_per_sample():
 
 
 def test_general_size_proofs_hold_for_every_size_and_at_the_rectangular_instances():
-    proofs = {proof.gradient: proof for proof in conv_general.general_proofs()}
+    proofs = {proof.subject: proof for proof in conv_general.general_proofs()}
     assert sorted(proofs) == ["bias", "input", "weight"]
     for proof in proofs.values():
-        assert proof.normal_forms_agree and proof.verdict is True
+        assert proof.normal_forms_agree and proof.holds is True
         assert {g.kernel_hw for g, _ in proof.instances} == {(2, 3), (3, 1)}
 
 
 def test_general_size_proof_refuses_the_unrotated_kernel(monkeypatch):
     monkeypatch.setattr(conv_general, "reflect", lambda index, size: index)
     proof = conv_general.prove_grad_input()
-    assert not proof.normal_forms_agree and proof.verdict is False
-    geometry, (index, closed, numeric) = proof.counterexample
+    assert not proof.normal_forms_agree and proof.holds is False
+    geometry, (index, closed, numeric) = proof.refuting_instance
     assert closed != numeric
 
 
 def test_general_size_proof_refuses_a_wrong_dilation_of_g(monkeypatch):
     monkeypatch.setattr(conv_general, "dilated_position", lambda output, stride: (output - 1) * stride)
     proof = conv_general.prove_grad_input()
-    assert not proof.normal_forms_agree and proof.verdict is False
+    assert not proof.normal_forms_agree and proof.holds is False
