@@ -19,7 +19,7 @@ from gradproof.numeric import parallel
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.numeric.rules import fc as fc_rules
 from gradproof.numeric.rules import pooling as pool_rules
-from gradproof.numeric.validation import as_float_array, require_positive_int, require_shape
+from gradproof.numeric.validation import as_float_array, require_int_in_range, require_positive_int, require_shape
 
 
 class Layer:
@@ -186,9 +186,7 @@ class Conv2d(Layer):
         self.kernel_size = _pair("kernel_size", kernel_size, where)
         self.stride = require_positive_int("stride", stride, where=where)
         self.dilation = require_positive_int("dilation", dilation, where=where)
-        if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-            raise ValueError(f"{where}: padding must be an integer >= 0, got {padding!r}")
-        self.padding = int(padding)
+        self.padding = require_int_in_range("padding", padding, 0, where=where)
         rng = np.random.default_rng() if rng is None else rng
         bound = 1.0 / np.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
         self.params["weight"] = rng.uniform(-bound, bound, (self.out_channels, self.in_channels, *self.kernel_size))
@@ -282,16 +280,28 @@ class Conv2d(Layer):
 
 
 class _Pool2d(Layer):
-    """Common checks of the pooling layers: 4-D input, windows that tile the input exactly."""
+    """Common part of the pooling layers: PyTorch's geometry with ``ceil_mode=False``.
+
+    Parameters
+    ----------
+    kernel_size : int >= 1, a square k x k window
+    stride : int >= 1, default ``kernel_size`` (as PyTorch)
+    padding : int with 0 <= padding <= kernel_size // 2 (PyTorch's limit), on every side
+
+    Shapes: x (N, C, H, W) -> (N, C, H_out, W_out), H_out = floor((H + 2 padding - k) / stride) + 1;
+    rows and columns no window reaches (the floor) are dropped and get gradient 0, as in PyTorch.
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         name = type(self).__name__
         self.kernel_size = require_positive_int("kernel_size", kernel_size, where=name)
         self.stride = self.kernel_size if stride is None else require_positive_int("stride", stride, where=name)
-        if padding != 0:
-            raise NotImplementedError(f"{name}: padding={padding!r} is not implemented; only padding=0 is")
-        self.padding = 0
+        self.padding = require_int_in_range("padding", padding, 0, self.kernel_size // 2, where=name)
+
+    @property
+    def _geometry(self) -> tuple[int, int, int]:
+        return self.kernel_size, self.stride, self.padding
 
     def _check_input(self, x):
         name = type(self).__name__
@@ -299,15 +309,15 @@ class _Pool2d(Layer):
         if x.ndim != 4:
             raise ValueError(f"{name}.forward: x must be 4-D (N, C, H, W), got shape {x.shape}")
         for axis, size in zip("HW", x.shape[2:]):
-            if size < self.kernel_size or (size - self.kernel_size) % self.stride:
+            if size + 2 * self.padding < self.kernel_size:
                 raise ValueError(
-                    f"{name}.forward: windows of {self.kernel_size} with stride {self.stride} do not fit "
-                    f"{axis} = {size} exactly (need {axis} >= kernel_size and {axis} - kernel_size divisible by stride)"
+                    f"{name}.forward: x must have {axis} + 2 padding >= kernel_size = {self.kernel_size} (at least "
+                    f"one window), got {axis} = {size} with padding {self.padding}"
                 )
         return x
 
     def _output_shape(self, x):
-        return (*x.shape[:2], *((s - self.kernel_size) // self.stride + 1 for s in x.shape[2:]))
+        return (*x.shape[:2], *(pool_rules.pool_output_size(s, *self._geometry) for s in x.shape[2:]))
 
     def _checked_grad(self, grad_output):
         name = type(self).__name__
@@ -315,42 +325,50 @@ class _Pool2d(Layer):
         require_shape("grad_output", grad_output, self._output_shape(self._cached("x")), where=f"{name}.backward")
         return grad_output
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding})"
+
 
 class MaxPool2d(_Pool2d):
     """Max pooling (seed 002): Z = mat(P_pool vec(S)); backward P_pool^T, through the argmax of forward.
 
-    Ties: the first maximum in row-major order within the window is selected, as in PyTorch.
+    As PyTorch: the input is padded with -inf (a padded entry is never selected); ties go to the
+    first maximum in row-major order within the window.
+
+    >>> MaxPool2d(2).forward(np.arange(25.0).reshape(1, 1, 5, 5))[0, 0].tolist()  # floor: 2 x 2 windows
+    [[6.0, 8.0], [16.0, 18.0]]
     """
 
     def forward(self, x):
         x = self._check_input(x)
-        argmax = pool_rules.maxpool_argmax(x, self.kernel_size, self.stride)
+        argmax = pool_rules.maxpool_argmax(x, *self._geometry)
         self._cache = {"x": x, "argmax": argmax}
-        return pool_rules.maxpool_forward(x, argmax, self.kernel_size, self.stride)
+        return pool_rules.maxpool_forward(x, argmax, *self._geometry)
 
     def backward(self, grad_output):
         grad_output = self._checked_grad(grad_output)
         x = self._cached("x")
-        return pool_rules.maxpool_grad_input(grad_output, self._cached("argmax"), x.shape, self.kernel_size, self.stride)
-
-    def __repr__(self) -> str:
-        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+        return pool_rules.maxpool_grad_input(grad_output, self._cached("argmax"), x.shape, *self._geometry)
 
 
 class AvgPool2d(_Pool2d):
-    """Average pooling: each output is the mean of its window; backward spreads G evenly."""
+    """Average pooling: each output is the sum of its window over k^2; backward spreads G/k^2.
+
+    As PyTorch's default ``count_include_pad=True``: the padding counts as zeros and the divisor is
+    always k^2 (``count_include_pad=False`` and ``divisor_override`` are not offered).
+
+    >>> AvgPool2d(2, padding=1).forward(np.ones((1, 1, 2, 2)))[0, 0].tolist()
+    [[0.25, 0.25], [0.25, 0.25]]
+    """
 
     def forward(self, x):
         x = self._check_input(x)
         self._cache = {"x": x}
-        return pool_rules.avgpool_forward(x, self.kernel_size, self.stride)
+        return pool_rules.avgpool_forward(x, *self._geometry)
 
     def backward(self, grad_output):
         grad_output = self._checked_grad(grad_output)
-        return pool_rules.avgpool_grad_input(grad_output, self._cached("x").shape, self.kernel_size, self.stride)
-
-    def __repr__(self) -> str:
-        return f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+        return pool_rules.avgpool_grad_input(grad_output, self._cached("x").shape, *self._geometry)
 
 
 class Flatten(Layer):
@@ -365,8 +383,9 @@ class Flatten(Layer):
 
     def backward(self, grad_output):
         shape = self._cached("shape")
-        require_shape("grad_output", np.asarray(grad_output), (shape[0], int(np.prod(shape[1:]))), where="Flatten.backward")
-        return pool_rules.flatten_grad_input(np.asarray(grad_output), shape)
+        grad_output = as_float_array("grad_output", grad_output, where="Flatten.backward")
+        require_shape("grad_output", grad_output, (shape[0], int(np.prod(shape[1:]))), where="Flatten.backward")
+        return pool_rules.flatten_grad_input(grad_output, shape)
 
     def __repr__(self) -> str:
         return "Flatten()"

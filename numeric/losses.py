@@ -6,7 +6,7 @@ import numpy as np
 
 from gradproof.numeric.rules import cross_entropy as cross_entropy_rules
 from gradproof.numeric.rules import fc as fc_rules
-from gradproof.numeric.validation import as_float_array, require_shape
+from gradproof.numeric.validation import as_float_array, require_nonempty_batch, require_shape
 
 REDUCTIONS = ("sum", "mean")
 
@@ -17,7 +17,11 @@ class SquaredLoss:
     ``reduction="sum"`` (default) sums the squares over every entry of the batch, so
     ``gradient`` is exactly seed 002's 2(z - y). ``reduction="mean"`` averages over the batch
     (the first axis, N samples), i.e. (1/N) sum_i ||z_i - y_i||^2 as in seed 001's averaged loss;
-    its gradient is then 2(z - y)/N.
+    its gradient is then 2(z - y)/N. (PyTorch's ``MSELoss(reduction="mean")`` divides by the number of
+    entries instead, N times the features.)
+
+    An empty batch (N = 0) sums to 0 with ``"sum"``; with ``"mean"`` it raises ``ValueError`` (the
+    average of no samples is undefined; PyTorch returns NaN there, which would only surface later).
 
     >>> import numpy as np
     >>> loss = SquaredLoss()
@@ -36,7 +40,10 @@ class SquaredLoss:
         prediction = as_float_array("prediction", prediction, where=where)
         target = as_float_array("target", target, where=where)
         require_shape("target", target, prediction.shape, where=where)
-        factor = 1.0 if self.reduction == "sum" else 1.0 / prediction.shape[0]
+        if self.reduction == "sum":
+            return prediction, target, 1.0
+        require_nonempty_batch("prediction", prediction, where=where, why="reduction='mean' divides by N")
+        factor = 1.0 / prediction.shape[0]
         return prediction, target, factor
 
     def value(self, prediction, target):
@@ -56,13 +63,15 @@ class SoftmaxCrossEntropy:
 
     Stable: the row maximum is subtracted before exponentiating. The gradient with respect to the
     logits is (softmax(z) - onehot(y)) / N; the 1/N is the batch average (seed 004's 1/l).
-    ``labels`` are integers in [0, K) for K classes.
+    ``labels`` are integers in [0, K) for K classes. An empty batch (N = 0) raises ``ValueError``: the
+    mean over no samples is undefined (PyTorch returns NaN).
     """
 
     def _checked(self, logits, labels, where):
         logits = as_float_array("logits", logits, where=where)
         if logits.ndim != 2:
             raise ValueError(f"{where}: logits must have shape (N, K), got {logits.shape}")
+        require_nonempty_batch("logits", logits, where=where, why="the loss is a mean over the batch")
         labels = np.asarray(labels)
         if labels.shape != (logits.shape[0],) or labels.dtype.kind not in "iu":
             raise ValueError(f"{where}: labels must be {logits.shape[0]} integers, got shape {labels.shape} dtype {labels.dtype}")

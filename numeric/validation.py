@@ -53,3 +53,31 @@ def require_positive_int(name: str, value, *, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{where}: {name} must be an integer >= 1, got {value!r}")
     return int(value)
+
+
+def require_int_in_range(name: str, value, low: int, high: int | None = None, *, where: str) -> int:
+    """Return ``value`` if it is an integer with low <= value <= high (no upper bound if ``high`` is None).
+
+    >>> require_int_in_range("padding", 3, 0, 1, where="MaxPool2d")
+    Traceback (most recent call last):
+    ...
+    ValueError: MaxPool2d: padding must be an integer in [0, 1], got 3
+    """
+    wanted = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
+    return int(value)
+
+
+def require_nonempty_batch(name: str, array: np.ndarray, *, where: str, why: str) -> None:
+    """Check that ``array`` has a first (batch) axis of length N >= 1; ``why`` says what needs it.
+
+    >>> require_nonempty_batch("prediction", np.zeros((0, 3)), where="SquaredLoss.value", why="the mean divides by N")
+    Traceback (most recent call last):
+    ...
+    ValueError: SquaredLoss.value: prediction must have a batch of N >= 1 samples (the mean divides by N), got shape (0, 3)
+    """
+    if array.ndim == 0 or array.shape[0] == 0:
+        raise ValueError(f"{where}: {name} must have a batch of N >= 1 samples ({why}), got shape {tuple(array.shape)}")

@@ -40,14 +40,27 @@ def relu_mask(pre_activation):
     return (np.real(pre_activation) > 0).astype(pre_activation.dtype)  # kinks branch on the real part
 
 
+def masked(values, mask):
+    """values ⊙ mask, with 0 wherever the mask is 0 whatever the value (0 ⊙ ±inf = 0, not NaN).
+
+    Written as where(mask != 0, values, 0) ⊙ mask: on numbers the masked entries are zeroed before
+    the product; on ``dtype=object`` symbols (a mask of I[s] expressions, never structurally 0) it is
+    the plain product values ⊙ mask.
+    """
+    return np.where(mask != 0, values, 0) * mask
+
+
 def relu_forward(pre_activation, mask):
-    """Z = S ⊙ I[S], which is max(S, 0) entry by entry."""
-    return pre_activation * mask
+    """Z = S ⊙ I[S], which is max(S, 0) entry by entry; relu(-inf) = 0, as PyTorch."""
+    return masked(pre_activation, mask)
 
 
 def relu_grad_input(grad_output, mask):
-    """dL/dS = dL/dZ ⊙ I[S]. Seed 002 (4); seed 003, element-wise case with phi' = I[S]."""
-    return grad_output * mask
+    """dL/dS = dL/dZ ⊙ I[S]. Seed 002 (4); seed 003, element-wise case with phi' = I[S].
+
+    0 where I[S] = 0 whatever dL/dZ is (an inf upstream included), as PyTorch's threshold_backward.
+    """
+    return masked(grad_output, mask)
 
 
 def squared_loss_value(prediction, target):

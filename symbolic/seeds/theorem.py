@@ -12,7 +12,8 @@ The argument uses exactly two properties:
 
 Entry j of (6) is sum_o g_o I[z_o] P[o, j] = sum_o g_o I[s_sel(o)] P[o, j] = (sum_o g_o P[o, j]) I[s_j],
 entry j of (5). The check below runs this, symbolically, for every selection matrix of seed 002's
-4 x 4 image with 2 x 2 windows (4^4 = 256 of them). Without either property the two differ; the
+4 x 4 image with 2 x 2 windows (4^4 = 256 of them), and of a padded image whose windows do not tile it
+(PyTorch's geometry: the -inf padding is never selected, so property 2 still holds). Without either property the two differ; the
 counterexamples (tanh with max pooling breaks 1; ReLU with average pooling breaks 2) are evaluated.
 """
 
@@ -24,6 +25,7 @@ import numpy as np
 from sympy import Matrix, Rational, Symbol, expand, symbols, tanh
 
 from gradproof.numeric.rules import pooling as pool_rules
+from gradproof.numeric.rules.conv import pad2d
 from gradproof.symbolic.engine.functions import indicator, relu
 from gradproof.symbolic.engine.kron import Vec
 
@@ -34,11 +36,27 @@ def _vec(matrix: Matrix) -> Matrix:
     return Vec(matrix).doit()
 
 
-def pooling_matrix(argmax: np.ndarray, height: int, width: int, kernel: int) -> Matrix:
-    """P_pool (column-major vec, as seed 002) as the Jacobian of the numeric max pooling on symbols."""
+def pooling_matrix(argmax: np.ndarray, height: int, width: int, kernel: int, stride: int | None = None,
+                   padding: int = 0) -> Matrix:
+    """P_pool (column-major vec, as seed 002) as the Jacobian of the numeric max pooling on symbols.
+
+    Stride defaults to the kernel size (seed 002's windows); with padding and windows that do not tile
+    the image (PyTorch's geometry), the argmax still selects an entry of the image, so P_pool keeps one
+    1 per row.
+    """
+    stride = kernel if stride is None else stride
     s = Matrix(height, width, lambda i, j: Symbol(f"s_{{{i + 1},{j + 1}}}"))
-    z = pool_rules.maxpool_forward(np.array(s.tolist(), dtype=object)[None, None], argmax, kernel, kernel)[0, 0]
-    return _vec(Matrix(z.tolist())).jacobian(_vec(s))
+    z = pool_rules.maxpool_forward(np.array(s.tolist(), dtype=object)[None, None], argmax, kernel, stride, padding)
+    return _vec(Matrix(z[0, 0].tolist())).jacobian(_vec(s))
+
+
+def selections(size: int, kernel: int, stride: int, padding: int):
+    """Every argmax array of a size x size image: per window, each of its entries inside the image
+    (never the padding)."""
+    inside = pool_rules.pool_windows(pad2d(np.ones((1, 1, size, size), dtype=bool), padding), kernel, stride)[0, 0]
+    choices = [np.flatnonzero(inside[u, v]) for u, v in np.ndindex(inside.shape[:2])]
+    for choice in itertools.product(*choices):
+        yield np.array(choice).reshape(1, 1, *inside.shape[:2])
 
 
 def form5(p_pool: Matrix, g: Matrix, derivative_at_s: Matrix) -> Matrix:
@@ -49,21 +67,31 @@ def form6(p_pool: Matrix, g: Matrix, derivative_at_z: Matrix) -> Matrix:
     return g.T.multiply_elementwise(derivative_at_z.T) * p_pool
 
 
-def theorem_for_all_selections(size: int = 4, kernel: int = 2) -> tuple[int, bool]:
-    """(number of selection matrices, (5) == (6) for every one), symbolic s and g."""
-    windows = (size // kernel) ** 2
+def theorem_for_all_selections(size: int = 4, kernel: int = 2, stride: int | None = None,
+                               padding: int = 0) -> tuple[int, bool]:
+    """(number of selection matrices, (5) == (6) for every one), symbolic s and g.
+
+    Default: seed 002's 4 x 4 image with 2 x 2 windows. ``PADDED_UNTILED`` gives PyTorch's geometry
+    beyond tiling: padding and windows the floor drops.
+    """
+    stride = kernel if stride is None else stride
+    windows = pool_rules.pool_output_size(size, kernel, stride, padding) ** 2
     s = Matrix(symbols(f"s_1:{size * size + 1}"))
     g = Matrix(symbols(f"g_1:{windows + 1}"))
     checked, all_hold = 0, True
-    for choice in itertools.product(range(kernel * kernel), repeat=windows):
-        argmax = np.array(choice).reshape(1, 1, size // kernel, size // kernel).transpose(0, 1, 3, 2)
-        p_pool = pooling_matrix(argmax, size, size, kernel)
+    for argmax in selections(size, kernel, stride, padding):
+        p_pool = pooling_matrix(argmax, size, size, kernel, stride, padding)
         z = p_pool * s.applyfunc(relu)
         five = form5(p_pool, g, s.applyfunc(indicator))
         six = form6(p_pool, g, z.applyfunc(indicator))
         all_hold &= (five - six).applyfunc(expand) == Matrix.zeros(1, size * size)
         checked += 1
     return checked, all_hold
+
+
+# A 3 x 3 image, 2 x 2 windows, stride 2, padding 1: the padded image is 5 x 5 and its last row and
+# column are dropped by the floor; the four windows hold 1, 2, 2 and 4 image entries (16 selections).
+PADDED_UNTILED = {"size": 3, "kernel": 2, "stride": 2, "padding": 1}
 
 
 def worked_example() -> dict:

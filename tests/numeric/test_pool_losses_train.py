@@ -22,6 +22,7 @@ def test_maxpool_on_seed002_image_and_first_max_on_ties():
 @pytest.mark.parametrize("layer, shape", [
     (MaxPool2d(2), (2, 3, 4, 6)), (MaxPool2d(3, 1), (1, 2, 5, 5)), (AvgPool2d(2), (2, 2, 4, 4)),
     (AvgPool2d(3, 1), (1, 1, 5, 4)), (Flatten(), (2, 3, 2, 2)),
+    (MaxPool2d(3, 2, 1), (2, 2, 6, 5)), (AvgPool2d(3, 2, 1), (2, 2, 6, 5)), (AvgPool2d(2), (1, 2, 5, 7)),
 ])
 def test_layers_match_finite_differences(layer, shape):
     rng = np.random.default_rng(1)
@@ -107,14 +108,14 @@ def test_sgd_rejects_bad_settings(kwargs, message):
 
 
 def test_bad_input_is_named():
-    with pytest.raises(ValueError, match="windows of 3 with stride 3 do not fit H = 4 exactly"):
-        MaxPool2d(3).forward(np.ones((1, 1, 4, 6)))
+    with pytest.raises(ValueError, match=r"x must have H \+ 2 padding >= kernel_size = 3 .*got H = 2 with padding 0"):
+        MaxPool2d(3).forward(np.ones((1, 1, 2, 6)))
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\), got 3 at index 1"):
         SoftmaxCrossEntropy().value(np.zeros((2, 3)), np.array([0, 3]))
     with pytest.raises(ValueError, match="labels must be 2 integers"):
         SoftmaxCrossEntropy().value(np.zeros((2, 3)), np.array([0.5, 1.0]))
-    with pytest.raises(NotImplementedError, match="only padding=0 is"):
-        MaxPool2d(2, padding=1)
+    with pytest.raises(ValueError, match=r"MaxPool2d: padding must be an integer in \[0, 1\], got 2"):
+        MaxPool2d(2, padding=2)  # PyTorch: pad should be at most half of the kernel size
 
 
 def test_nan_input_is_a_clear_error():

@@ -4,6 +4,7 @@ seed 002's theorem (5) = (6), its worked example, and the counterexamples."""
 import pytest
 from sympy import Function, Matrix, Rational, Symbol, symbols
 
+from gradproof.numeric.rules.conv import col2im
 from gradproof.symbolic.engine.functions import indicator, relu
 from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
 from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
@@ -13,7 +14,7 @@ from gradproof.symbolic.seeds.theorem import counterexamples, theorem_for_all_se
 GRID = list(pooling_grid())
 
 
-@pytest.mark.parametrize("config", GRID, ids=lambda c: f"{c[0]}k{c[1]}s{c[2]}")
+@pytest.mark.parametrize("config", GRID, ids=lambda c: f"{c[0]}k{c[1]}s{c[2]}p{c[3]}")
 def test_pooling_derivations_equal_the_numeric_rules(config):
     assert verify_maxpool(*config) == (True, True)
     assert verify_avgpool(*config) == (True, True)
@@ -45,7 +46,44 @@ def test_theorem_holds_for_every_selection_matrix():
     assert theorem_for_all_selections() == (256, True)  # 4 windows, 4 choices each
 
 
-def _averaging_pool(argmax, height, width, kernel):
+def test_theorem_holds_with_padding_and_windows_the_floor_drops():
+    # 3 x 3 image, 2 x 2 windows, stride 2, padding 1: windows hold 1, 2, 2, 4 image entries
+    assert theorem_for_all_selections(**theorem.PADDED_UNTILED) == (16, True)
+
+
+def test_theorem_check_fails_on_the_padded_image_once_property_1_is_dropped(monkeypatch):
+    monkeypatch.setattr(theorem, "relu", Function("f"))
+    assert theorem_for_all_selections(**theorem.PADDED_UNTILED) == (16, False)
+
+
+def test_the_pooling_grid_covers_padding_and_windows_that_do_not_tile():
+    untiled = [c for c in GRID if any((size + 2 * c[3] - c[1]) % c[2] for size in c[0][2:])]
+    padded = [c for c in GRID if c[3] > 0]
+    assert len(untiled) >= 5 and len(padded) >= 5 and any(c[0][2] != c[0][3] for c in GRID)
+    assert {c[3] for c in GRID} == {0, 1, 2}
+
+
+def _crop_from_the_wrong_side(values, input_shape, kernel, stride, padding):
+    n, c, h_out, w_out, _ = values.shape
+    columns = values.reshape(n, c, h_out, w_out, kernel, kernel).transpose(0, 1, 4, 5, 2, 3)
+    columns = columns.reshape(n, c * kernel * kernel, h_out * w_out)
+    shape = (n, c, input_shape[2] + 2 * padding, input_shape[3] + 2 * padding)
+    return col2im(columns, shape, (kernel, kernel), stride, 1, (h_out, w_out))[:, :, : input_shape[2], : input_shape[3]]
+
+
+def test_a_wrong_padding_crop_is_refused_by_the_derivation(monkeypatch):
+    # Planted fault: the backward crops the padded gradient from the top-left corner. The unpadded
+    # configurations cannot see it; every padded one must.
+    from gradproof.numeric.rules import pooling as pool_rules
+
+    monkeypatch.setattr(pool_rules, "_windows_back", _crop_from_the_wrong_side)
+    for config in GRID:
+        expected = config[3] == 0
+        assert verify_maxpool(*config)[0] is expected, config
+        assert verify_avgpool(*config)[0] is expected, config
+
+
+def _averaging_pool(argmax, height, width, kernel, stride=None, padding=0):
     """P_pool of average pooling (column-major vec, as seed 002): no longer one 1 per row, which
     drops the theorem's property 2."""
     windows = height // kernel
