@@ -8,26 +8,31 @@ from sympy import HadamardProduct, MatMul, MatrixSymbol, Symbol, symbols
 
 from gradproof.proofs.document import Document, Equation, Math, Section, Text
 from gradproof.symbolic.engine.functions import indicator, relu
-from gradproof.symbolic.layers.pooling import pooling_grid
 
 
 def _word(holds) -> str:
     return "holds" if holds else "FAILS"
 
 
+def _values(configurations, read) -> str:
+    return ", ".join(str(value) for value in sorted({read(config) for config in configurations}))
+
+
 def _pooling_section(run) -> Section:
-    grid = list(pooling_grid())
-    maxpool = run.rule("maxpool2d.input").concrete_ok
-    avgpool = run.rule("avgpool2d.input").concrete_ok
+    maxpool, avgpool = run.rule("maxpool2d.input"), run.rule("avgpool2d.input")
+    grid = [config for config, _ in maxpool.verdicts.concrete.evidence]
     flatten = run.rule("flatten.input")
     return Section("Pooling and flatten, from their scalar equations", (
         Text.of(f"Max pooling's scalar equations copy the entry its argmax selects (ties: the first maximum, as "
-                f"PyTorch); average pooling's take the mean of the window. On {len(grid)} configurations (batch 1-2, "
-                "channels 1-2, kernel 2-3, stride 1 or the kernel size), with a distinct symbol in every entry, the "
-                "local chain rule gives dS, compared exactly with the numeric rules run on the same symbols: max "
-                f"pooling {_word(maxpool)}, average pooling {_word(avgpool)}. Flatten is a reshape; its derived "
-                f"backward equals the inverse reshape ({flatten.verdicts.concrete.detail}): "
-                f"{_word(flatten.concrete_ok)}."),
+                f"PyTorch; padding reads minus infinity, never selected); average pooling's take the sum of the window "
+                f"divided by its k^2 entries, padding counted as zeros (PyTorch's default). On {len(grid)} "
+                f"configurations (batch {_values(grid, lambda c: c[0][0])}, channels {_values(grid, lambda c: c[0][1])}, "
+                f"kernel {_values(grid, lambda c: c[1])}, stride {_values(grid, lambda c: c[2])}, padding "
+                f"{_values(grid, lambda c: c[3])}, including inputs the windows do not tile, whose last rows and columns "
+                "PyTorch's floor drops), with a distinct symbol in every entry, the local chain rule gives dS, compared "
+                f"exactly with the numeric rules run on the same symbols: max pooling {_word(maxpool.concrete_ok)}, "
+                f"average pooling {_word(avgpool.concrete_ok)}. Flatten is a reshape; its derived backward equals the "
+                f"inverse reshape ({flatten.verdicts.concrete.detail}): {_word(flatten.concrete_ok)}."),
     ))
 
 

@@ -103,16 +103,18 @@ def _conv_general(proof) -> Verdict:
 
 
 def verify_pooling(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
-    """Max and average pooling over the pooling grid (derived == numeric rule, forward == equations)."""
+    """Max and average pooling over the pooling grid (derived == numeric rule, forward == equations);
+    the evidence is ((shape, kernel, stride, padding), (derived ok, forward ok)) per configuration."""
     grid = list(pooling_grid())
     checks = {"maxpool2d.input": [verify_maxpool(*config) for config in grid],
               "avgpool2d.input": [verify_avgpool(*config) for config in grid]}
     verdicts = {}
     for rule in entry.rules:
-        outcomes = checks[rule.name]
-        failed = next((config for config, ok in zip(grid, outcomes) if not all(ok)), None)
+        outcomes = tuple(zip(grid, checks[rule.name]))
+        failed = next((config for config, ok in outcomes if not all(ok)), None)
         concrete = (Verdict(True, f"exact on {len(grid)} configurations; forward == scalar equations", outcomes)
-                    if failed is None else Verdict(False, f"differs at shape, kernel, stride = {failed}", outcomes))
+                    if failed is None else
+                    Verdict(False, f"differs at (shape, kernel, stride, padding) = {failed}", outcomes))
         general = _not_attempted("the window equations are checked at the concrete sizes of the grid")
         verdicts[rule.name] = RuleVerdicts(concrete, general, BY_CONSTRUCTION)
     return verdicts
