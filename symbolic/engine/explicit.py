@@ -4,8 +4,8 @@ The expression tree (MatMul, Transpose, KroneckerProduct, Vec, Trace, ...) is th
 object that is also printed in the proof; this module only interprets it, with symengine's fast
 polynomial arithmetic, so that sweeping every size with each dimension from 1 to 4 stays fast.
 Comparisons are made by ``engine.verdict.first_mismatch``. A claim with a matrix inverse is not
-evaluated here: its entries are rational functions, compared with ``cancel`` (see
-``engine.identities``); an expression with no rule here raises ``NotSupported``.
+evaluated here: its entries are rational functions, checked at rational points (see
+``engine.exact`` and ``engine.sampling``); an expression with no rule here raises ``NotSupported``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sympy import (
     KroneckerProduct,
     MatAdd,
     MatMul,
+    MatPow,
     MatrixSymbol,
     OneMatrix,
     Trace,
@@ -41,10 +42,10 @@ def entry_symbols(symbol: MatrixSymbol) -> se.DenseMatrix:
 
 
 def kron(a: se.DenseMatrix, b: se.DenseMatrix) -> se.DenseMatrix:
-    rows, cols = a.rows * b.rows, a.cols * b.cols
-    return se.DenseMatrix(
-        rows, cols, [a[i // b.rows, j // b.cols] * b[i % b.rows, j % b.cols] for i in range(rows) for j in range(cols)]
-    )
+    """(A ⊗ B)[(i, k), (j, l)] = A[i, j] B[k, l], row-major blocks."""
+    rows_a, rows_b = a.tolist(), b.tolist()
+    entries = [x * y for row_a in rows_a for row_b in rows_b for x in row_a for y in row_b]
+    return se.DenseMatrix(a.rows * b.rows, a.cols * b.cols, entries)
 
 
 def determinant(matrix: se.DenseMatrix):
@@ -127,6 +128,8 @@ def evaluate(expr, values: dict) -> se.DenseMatrix:
         return adjugate(evaluate(expr.arg, values))
     if isinstance(expr, MatMul):
         return _product(expr.args, values)
+    if isinstance(expr, MatPow) and expr.args[1].is_Integer and int(expr.args[1]) >= 0:
+        return _power(evaluate(expr.args[0], values), int(expr.args[1]))
     if isinstance(expr, MatAdd):
         terms = [evaluate(arg, values) for arg in expr.args]
         return sum(terms[1:], terms[0])
@@ -143,6 +146,14 @@ def evaluate(expr, values: dict) -> se.DenseMatrix:
     if getattr(expr, "is_Matrix", False):
         raise NotSupported(f"no explicit evaluation of {type(expr).__name__} with symengine")
     return _scalar(_evaluate_scalar(expr, values))
+
+
+def _power(matrix: se.DenseMatrix, exponent: int) -> se.DenseMatrix:
+    """M^k = M ... M (k >= 0); negative powers (inverses) are not polynomial and not evaluated here."""
+    result = se.eye(matrix.rows)
+    for _ in range(exponent):
+        result = result * matrix
+    return result
 
 
 def _hadamard(factors):

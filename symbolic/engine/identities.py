@@ -22,20 +22,20 @@ from __future__ import annotations
 
 import functools
 import itertools
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
-import symengine as se
 from sympy import Inverse, Matrix, MatrixSymbol, Symbol
 from sympy.matrices.exceptions import ShapeError
 
+from gradproof.symbolic.engine.concrete_identity import RANDOM_INTEGERS, SYMBOLIC, decide_identity, require_feasible
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
 from gradproof.symbolic.engine.general import NAMED_RULES, GeneralProof, generic_indices, prove_general, refute
 from gradproof.symbolic.engine.operands import Operand, dimension_names, dimension_value, require_matrix_operands
 from gradproof.symbolic.engine.structured import StructureMismatch, entry, entry_bases, position, structure
-from gradproof.symbolic.engine.verdict import Mismatch, cancels_to_zero, first_mismatch
+from gradproof.symbolic.engine.verdict import EXACT, PROBABILISTIC, Evidence, Mismatch, cancels_to_zero, first_mismatch
 
 __all__ = [
     "RANDOM_INTEGERS", "RATIONAL_FUNCTIONS", "SYMBOLIC", "ConcreteResult", "GeneralProof", "IdentityClaim",
@@ -138,51 +138,54 @@ def _shape(expr):
 
 @dataclass(frozen=True)
 class ConcreteResult:
-    """One concrete check: the sizes, the method, and the first differing entry if any."""
+    """One concrete check: the sizes, the method, the first differing entry if any, and which kind
+    of "holds" it is (``evidence``: exact, or probabilistic with its Schwartz-Zippel bound)."""
 
     sizes: dict
     method: str
     mismatch: Mismatch | None
+    evidence: Evidence | None = None
 
     @property
     def holds(self) -> bool:
         return self.mismatch is None
 
+    @property
+    def kind(self) -> str:
+        """EXACT or PROBABILISTIC ("holds" only; a refutation is always exact)."""
+        return EXACT if self.evidence is None else self.evidence.kind
+
     def describe(self) -> str:
         if self.holds:
-            return f"holds for {self.sizes} ({self.method})"
+            return f"holds for {self.sizes}: " + (self.evidence.describe() if self.evidence else f"exact ({self.method})")
         m = self.mismatch
+        if m.point:
+            return f"does not hold for {self.sizes}: {m.describe()}"
         return f"does not hold for {self.sizes}: entry {m.index}, left side {m.left}, right side {m.right}"
 
 
-SYMBOLIC = "symbolic entries"
 RATIONAL_FUNCTIONS = "symbolic entries, rational functions compared with cancel (inverses)"
-RANDOM_INTEGERS = "exact integer arithmetic at random points"
 
 
 def check(claim: IdentityClaim, sizes: dict, *, seed: int = 0) -> ConcreteResult:
-    """Check the claim exactly at concrete sizes.
+    """Check the claim exactly at concrete sizes (``engine.concrete_identity``).
 
-    Polynomial entries are expanded with symengine; with an inverse the entries are rational
-    functions, compared with ``cancel``; where symbolic entries are infeasible
-    (``claim.symbolic_up_to``), the entries are random integers and the test is probabilistic.
+    Rational sides: symbolic entries for polynomial entries of few terms (exact), else exact values
+    at random rational points (a difference is a counterexample; agreement is a probabilistic
+    "holds" with its Schwartz-Zippel bound). Outside the rationals: symbolic entries, with
+    ``cancel`` where there is an inverse.
     """
     operands, _, lhs, rhs = build(claim, sizes)
+    decided = decide_identity(claim.key, sizes, list(operands.values()), lhs, rhs,
+                              symbolic=claim.symbolic_up_to(sizes), seed=seed)
+    if decided is not None:
+        return ConcreteResult(dict(sizes), *decided)
     if lhs.has(Inverse) or rhs.has(Inverse):
         values = {symbol: explicit_symbols(symbol) for symbol in operands.values()}
         left, right = _explicit_sympy(lhs, values), _explicit_sympy(rhs, values)
         return ConcreteResult(dict(sizes), RATIONAL_FUNCTIONS, first_mismatch(left, right, cancels_to_zero))
-    if claim.symbolic_up_to(sizes):
-        values = {symbol: entry_symbols(symbol) for symbol in operands.values()}
-        method = SYMBOLIC
-    else:
-        rng = random.Random(seed)
-        values = {
-            symbol: se.DenseMatrix(symbol.rows, symbol.cols, [rng.randint(-99, 99) for _ in range(symbol.rows * symbol.cols)])
-            for symbol in operands.values()
-        }
-        method = RANDOM_INTEGERS
-    return ConcreteResult(dict(sizes), method, first_mismatch(evaluate(lhs, values), evaluate(rhs, values)))
+    values = {symbol: entry_symbols(symbol) for symbol in operands.values()}
+    return ConcreteResult(dict(sizes), SYMBOLIC, first_mismatch(evaluate(lhs, values), evaluate(rhs, values)))
 
 
 def explicit_symbols(symbol: MatrixSymbol) -> Matrix:
@@ -213,6 +216,26 @@ class SweepResult:
     def count(self, method: str) -> int:
         return sum(result.method == method for result in self.results)
 
+    @property
+    def kind(self) -> str:
+        """EXACT if every size was decided exactly, else PROBABILISTIC (see ``error_bound``)."""
+        return EXACT if all(result.kind == EXACT for result in self.results) else PROBABILISTIC
+
+    @property
+    def error_bound(self):
+        """Union bound on P(some probabilistic "holds" is wrong): the sum of the sizes' bounds (0 if exact)."""
+        return sum((r.evidence.error_bound for r in self.results if r.kind == PROBABILISTIC), Fraction(0))
+
+    def describe(self) -> str:
+        if not self.holds:
+            return self.counterexample.describe()
+        sizes = f"holds at all {len(self.results)} size combinations"
+        if self.kind == EXACT:
+            return sizes + ", each exactly"
+        exact = sum(result.kind == EXACT for result in self.results)
+        return (f"{sizes}: {exact} exactly, {len(self.results) - exact} probabilistically "
+                f"(Schwartz-Zippel; P(any is wrong) <= {float(self.error_bound):.1e})")
+
 
 def all_sizes(claim: IdentityClaim, max_size: int = 4):
     """Every assignment of 1..max_size to the claim's dimensions, smallest total first."""
@@ -229,6 +252,7 @@ def sweep(claim: IdentityClaim, max_size: int = 4, *, stop_at_first_failure: boo
     Results are cached per claim: a claim is immutable and the check is exact and deterministic,
     so the cache changes how long a call takes, never what it returns.
     """
+    _require_feasible_sweep(claim, max_size)
     results = []
     for sizes in all_sizes(claim, max_size):
         result = check(claim, sizes)
@@ -236,6 +260,20 @@ def sweep(claim: IdentityClaim, max_size: int = 4, *, stop_at_first_failure: boo
         if stop_at_first_failure and not result.holds:
             break
     return SweepResult(claim, tuple(results))
+
+
+MAX_SWEEP_SIZES = 5000
+
+
+def _require_feasible_sweep(claim: IdentityClaim, max_size: int) -> None:
+    """Refuse at once (InvalidInput naming the limit) a sweep too long to answer in seconds."""
+    count = max_size ** len(claim.dimensions())
+    if count > MAX_SWEEP_SIZES:
+        raise InvalidInput(f"claim {claim.key}: a sweep to size {max_size} has {count} size combinations, above "
+                           f"the limit of {MAX_SWEEP_SIZES}; choose a smaller maximum size")
+    largest = dict.fromkeys(claim.dimensions(), max_size)
+    operands, _, lhs, rhs = build(claim, largest)
+    require_feasible(claim.key, largest, list(operands.values()), lhs, rhs)
 
 
 def entry_position(proof: GeneralProof) -> tuple:

@@ -36,6 +36,8 @@ class Mismatch:
     left: object
     right: object
     shapes: tuple[tuple, tuple] | None = None
+    point: dict | None = None
+    values: tuple | None = None  # exact (left, right) at ``point`` when left/right are expressions
 
     @property
     def derived(self):
@@ -50,7 +52,54 @@ class Mismatch:
     def describe(self) -> str:
         if self.shapes is not None:
             return f"shapes differ: derived {self.shapes[0]}, claimed {self.shapes[1]}"
+        if self.point and self.values:
+            return f"entry {self.index}: derived {self.left}, claimed {self.right}; at the rational point " \
+                   f"{point_text(self.point)} they are {self.values[0]} and {self.values[1]}"
+        if self.point:
+            return f"entry {self.index} (from 1) at the rational point {point_text(self.point)}: " \
+                   f"derived {self.left}, claimed {self.right}"
         return f"entry {self.index}: derived {self.left}, claimed {self.right}"
+
+
+def point_text(point: dict) -> str:
+    """A point as ``X[1,1] = 1/2, X[1,2] = -3, ...`` (exact rationals, names from 1)."""
+    return ", ".join(f"{name} = {value}" for name, value in point.items())
+
+
+EXACT = "exact"
+PROBABILISTIC = "probabilistic"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Which kind of "holds": ``kind`` is EXACT (a symbolic identity, certain) or PROBABILISTIC.
+
+    A probabilistic "holds" is a Schwartz-Zippel test: derived - claimed = N/Q with deg N <= ``degree``;
+    at ``trials`` points drawn uniformly from S^k (S: ``sample_size`` integers), redrawn where one of
+    the divisors (total degree ``divisors``) vanishes, a nonzero N vanishes at each with probability
+    at most degree / (|S| - divisors). ``error_bound`` = (degree / (|S| - divisors))^trials bounds the
+    probability that a false claim passes every trial.
+    """
+
+    kind: str
+    method: str
+    degree: int | None = None
+    sample_size: int | None = None
+    divisors: int = 0
+    trials: int = 0
+    error_bound: object = None  # a Fraction for PROBABILISTIC
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == EXACT
+
+    def describe(self) -> str:
+        if self.exact:
+            return f"exact ({self.method})"
+        return (f"probabilistic ({self.method}): {self.trials} random points with integer entries from a set of "
+                f"|S| = {self.sample_size} values; the numerator of the difference has degree <= {self.degree}, so "
+                f"P(a false claim passes) <= ({self.degree}/(|S| - {self.divisors}))^{self.trials} "
+                f"<= {float(self.error_bound):.1e} (Schwartz-Zippel)")
 
 
 def expands_to_zero(value) -> bool:
@@ -73,6 +122,9 @@ def first_mismatch(left, right, vanishes: Callable[[object], bool] = expands_to_
     if tuple(left.shape) != tuple(right.shape):
         return Mismatch(None, None, None, (tuple(left.shape), tuple(right.shape)))
     rows, cols = left.shape
+    if isinstance(left, se.DenseMatrix) and isinstance(right, se.DenseMatrix) and vanishes is expands_to_zero:
+        if (left - right).expand().is_zero_matrix:  # one call for the whole matrix
+            return None
     for row in range(rows):
         for col in range(cols):
             if not vanishes(left[row, col] - right[row, col]):
