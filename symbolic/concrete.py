@@ -20,6 +20,7 @@ import numpy as np
 import symengine as se
 from sympy import Matrix, Rational, Symbol, cancel, diff, lambdify, nsimplify, sympify
 from sympy.matrices.exceptions import ShapeError
+from sympy.printing.numpy import NumPyPrinter
 
 from gradproof.numeric.gradcheck import compare
 from gradproof.symbolic.engine.bounds import analysis_of
@@ -235,6 +236,48 @@ def _witness(sizes, index, derived, claimed, seed):
     return Counterexample(sizes, index, derived, claimed)
 
 
+class _NumPyWithDet(NumPyPrinter):
+    """SymPy's NumPy printer, plus det(M) as numpy.linalg.det and tr(M) as numpy.trace."""
+
+    def _print_Determinant(self, expr):
+        return f"numpy.linalg.det({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr):
+        return f"numpy.trace({self._print(expr.arg)})"
+
+
+def _matrix_level(operands, scalars, objective, claimed, count):
+    """(value, gradient) of the flat entries (row-major, as ``explicit_symbols``), lambdified on
+    whole matrices (NumPy's inv, det, trace: no symbolic inverse is ever written out), or
+    (None, None) where NumPy's printer has no rule for a node."""
+    symbols = [*operands.values(), *scalars.values()]
+    shapes = [(int(o.rows), int(o.cols)) for o in operands.values()]
+
+    def split(flat):
+        arrays, start = [], 0
+        for rows, cols in shapes:
+            arrays.append(np.asarray(flat[start:start + rows * cols], dtype=float).reshape(rows, cols))
+            start += rows * cols
+        return arrays + list(flat[start:])
+
+    try:
+        value_of = lambdify(symbols, objective, "numpy", printer=_NumPyWithDet)
+        gradient_of = lambdify(symbols, claimed, "numpy", printer=_NumPyWithDet)
+        probe = split(np.random.default_rng(1).standard_normal(count))
+        with np.errstate(all="ignore"):
+            value_of(*probe), gradient_of(*probe)
+    except Exception:  # noqa: BLE001 - any printer or NumPy failure means: use the explicit entries
+        return None, None
+
+    def value(*flat):
+        return float(np.asarray(value_of(*split(flat)), dtype=float).reshape(-1)[0])
+
+    def gradient(*flat):
+        return gradient_of(*split(flat))
+
+    return value, gradient
+
+
 def finite_difference_check(claim, sizes: dict, *, seed: int = 0, tries: int = 20):
     """Central differences of the objective at a random point vs the claimed gradient (float64).
 
@@ -244,8 +287,10 @@ def finite_difference_check(claim, sizes: dict, *, seed: int = 0, tries: int = 2
     operands, scalars, objective, claimed = build_claim(claim, sizes)
     explicit = {symbol: explicit_symbols(symbol) for symbol in operands.values()}
     entries = [s for m in explicit.values() for s in m] + list(scalars.values())
-    value = lambdify(entries, _scalar(objective.xreplace(explicit).doit()), "numpy")
-    gradient = lambdify(entries, Matrix(claimed.xreplace(explicit).doit()), "numpy")
+    value, gradient = _matrix_level(operands, scalars, objective, claimed, len(entries))
+    if value is None:  # NumPy has no rule for a node (e.g. vec): the explicit entries, slower
+        value = lambdify(entries, _scalar(objective.xreplace(explicit).doit()), "numpy")
+        gradient = lambdify(entries, Matrix(claimed.xreplace(explicit).doit()), "numpy")
     rng = np.random.default_rng(seed)
     target = [entries.index(s) for s in explicit[operands[claim.wrt]]]
     for _ in range(tries):
