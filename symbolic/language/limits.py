@@ -28,8 +28,11 @@ from gradproof.symbolic.engine.errors import InvalidInput
 
 MAX_ENTRIES = 256
 """Most entries of any one matrix (operand or intermediate) that verify writes out exactly."""
-MAX_SQUARE_SIZE = 4
-"""Largest n of an n x n matrix under det or inv (or a negative power) that verify evaluates exactly."""
+MAX_SQUARE_SIZE = 16
+"""Largest n of an n x n matrix under det or inv (or a negative power) that verify evaluates. The exact
+checks estimate their own cost and refuse at once above about 2 s (``engine.exact``); this cap only
+stops absurd sizes before that estimate is even made. 16 lets the default sweep of
+inv(kron(A, B)) = kron(inv(A), inv(B)) (a 9 x 9 inverse) run: 0.9 s here."""
 SWEEP_MAX_SIZE = 3
 """Without --sizes, an identity is checked at every size of each dimension from 1 to this."""
 
