@@ -299,12 +299,11 @@ def gradient_document(verdict, fd_report, general) -> Document:
         blocks.append(Text.of("Verdict: the claim DOES NOT HOLD: "
                               + counterexample_text(verdict.counterexample).replace("\n  ", "; ") + "."))
     blocks.append(Text.of("Finite differences at a random point: " + finite_difference_text(fd_report) + "."))
-    if general.holds is None:
-        blocks.append(Text.of("General sizes: " + general.reason))
-    else:
+    if general.holds is True:
         blocks += [Text.of("General sizes, generic entry of the derivative and of the claim, in normal form:"),
-                   Equation(general.left_normal, general.right_normal,
-                            "equal: holds for every size" if general.holds else "DIFFERENT")]
+                   Equation(general.left_normal, general.right_normal, "equal: holds for every size")]
+    else:
+        blocks.append(Text.of("General sizes: " + general_text(general) + "."))
     return Document("gradproof: a gradient claim", (Section("The claim", tuple(blocks)),))
 
 
@@ -314,7 +313,7 @@ def identity_document(claim, results) -> Document:
     refuted = next((r for r in results if not r.holds), None)
     blocks = [Equation(lhs, rhs, "claim")]
     if refuted is None:
-        blocks.append(Text.of(f"Holds at every size checked: {[r.sizes for r in results]}."))
+        blocks.append(Text.of(identity_holds_text(results).replace("\n  ", "; ") + "."))
     else:
         blocks.append(Text.of("DOES NOT HOLD: " + mismatch_text(refuted).replace("\n  ", "; ") + "."))
     blocks.append(Text.of("General sizes: " + general_text(general) + "."))
