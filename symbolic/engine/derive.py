@@ -160,8 +160,9 @@ class RulePresentation:
             closed = closed_form_in(rule, equations, equations.matrix_symbols())
         except ShapeError as error:
             raise OutsideIndexAlgebra(f"the closed form's operands do not conform for symbolic sizes: {error}") from error
+        row = indices[0] if indices else 1  # a scalar variable: entry (1, 1) of a 1 x 1 closed form
         column = indices[1] if len(indices) > 1 else 1
-        closed_entry = matrix_entry(closed, indices[0], column, equations.entries_by_name())
+        closed_entry = matrix_entry(closed, row, column, equations.entries_by_name())
         return GeneralProof(
             subject=self, left=None, right=closed, rows=tuple(indices[:1]), cols=tuple(indices[1:]),
             ranges=ranges, wrt=variable, rules=(CHAIN_RULE, LINEARITY, SIFTING),

@@ -120,3 +120,28 @@ def test_a_claim_stated_as_scalar_equations():
     concrete, general = check_equations(layer, "x", wrong, {"in": 3, "out": 2})
     assert not concrete.holds and concrete.mismatch.index == (1, 1)
     assert general.holds is False and "refuted by a concrete counterexample: sizes {'in': 3, 'out': 2}" in general.reason
+
+
+def test_a_layer_with_a_scalar_bias_is_derived_for_concrete_and_general_sizes():
+    """Issue 12: check_equations with respect to a scalar parameter raised IndexError."""
+    from sympy import OneMatrix, Sum, Symbol
+
+    from gradproof.symbolic.claims import check_equations, layer_equations
+    from gradproof.symbolic.engine.operands import Operand as EntryOperand
+
+    k = Symbol("k", integer=True)
+    layer = layer_equations(
+        "affine", {"in": "M", "out": "N"},
+        (EntryOperand("x", "x", "x", "in"), EntryOperand("w", "w", "w", "out", "in"),
+         EntryOperand("bias", "c", "c", None), EntryOperand("grad_output", "g", "g", "out")),
+        EntryOperand("y", "y", "y", "out"),
+        lambda ops, i: Sum(ops["w"](i, k) * ops["x"](k), (k, 1, ops["size:in"])) + ops["bias"](),
+    )
+
+    def sum_of_g(o):
+        return o["grad_output"].T * OneMatrix(o["grad_output"].rows, 1)
+
+    concrete, general = check_equations(layer, "bias", sum_of_g, {"in": 2, "out": 3})
+    assert concrete.holds and general.holds is True
+    concrete, general = check_equations(layer, "bias", lambda o: 2 * sum_of_g(o), {"in": 2, "out": 3})
+    assert not concrete.holds and general.holds is not True
