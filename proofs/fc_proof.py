@@ -87,11 +87,17 @@ def _translation_blocks(equations) -> list:
     canonical_symbols = fc.LINEAR_TORCH.matrix_symbols()
     translated = equations.canonical(equations.matrix_symbols())
     rows = tuple(
-        Equation(canonical_symbols[key], expression, "layout translation")
+        Equation(_numeric_layer_symbol(canonical_symbols[key]), expression, "layout translation")
         for key, expression in translated.items()
         if str(expression) != str(canonical_symbols[key])
     )
-    return [Text.of("Translation to the operands of the numeric layer (PyTorch layout):"), Aligned(rows)]
+    return [Text.of("The numeric layer's operands (PyTorch layout, marked torch) in this layout's terms:"),
+            Aligned(rows)]
+
+
+def _numeric_layer_symbol(symbol):
+    """The numeric layer's operand, named apart from this layout's (W_torch = W^T, not W = W^T)."""
+    return MatrixSymbol(rf"{{{symbol.name}}}_{{\mathrm{{torch}}}}", *symbol.shape)
 
 
 def _gradient_symbol(equations, variable):
