@@ -49,7 +49,7 @@ def _worked_example_section(example) -> Section:
     ))
 
 
-def _theorem_section(theorem, counterexamples) -> Section:
+def _theorem_section(theorem, counterexamples, tanh) -> Section:
     count, holds = theorem
     g = MatrixSymbol(r"\frac{\partial \xi}{\partial \operatorname{vec}(Z)^{T}}", 1, Symbol("m"))
     p = MatrixSymbol(r"P_{\mathrm{pool}}", Symbol("m"), Symbol("n"))
@@ -68,11 +68,21 @@ def _theorem_section(theorem, counterexamples) -> Section:
                 "upstream value times the mask at the selected entry, which is the mask at j: entry j of (5)."),
         Text.of(f"Checked symbolically for all {count} selection matrices of the 4 x 4 image with 2 x 2 windows "
                 f"(symbolic S and upstream values): (5) = (6) {'for every one' if holds else 'FAILS'}."),
-        Text.of("Where it breaks, for one 2 x 2 window (upstream value 1):"),
+        Text.of("Where it breaks: a pooling that does not select one entry per window. One 2 x 2 window, upstream "
+                "value 1:"),
     ]
-    for name, (five, six) in counterexamples.items():
+    for name, (s, five, six) in counterexamples.items():
         differs = "they differ" if five != six else "they agree"
-        blocks += [Text.of(f"{name}: (5) gives ", Math(five), " and (6) gives ", Math(six), f"; {differs}.")]
+        blocks += [Text.of(f"{name}, at S = ", Math(s.T), " (column-major): (5) gives ", Math(five), " and (6) gives ",
+                           Math(six), f"; {differs}.")]
+    count, tanh_holds = tanh
+    blocks.append(Text.of(
+        "Property 1 is ReLU's case of what the argument needs: the derivative of the activation must be a function "
+        "of its output, so that it can be read from Z. tanh meets it (its derivative is 1 - tanh^2), and max pooling "
+        "commutes with the increasing tanh; with 1 - Z^2 in place of the indicator of Z, (6) equals (5) with tanh' "
+        f"at S for all {count} selection matrices (symbolic): " + ("holds." if tanh_holds else "FAILS.")
+        + " An activation whose derivative is not a function of its output, such as SiLU (s times the sigmoid of s, "
+          "which takes one value at two inputs with different slopes), has no such form: S must be stored."))
     return Section("Seed 002's theorem: ReLU and max pooling need not store S", tuple(blocks))
 
 
@@ -103,5 +113,5 @@ def network_document(run) -> Document:
     evidence = run.statements.evidence
     return Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
         _pooling_section(run), _worked_example_section(evidence["worked_example"]),
-        _theorem_section(evidence["theorem"], evidence["counterexamples"]), _loss_section(run),
+        _theorem_section(evidence["theorem"], evidence["counterexamples"], evidence["tanh"]), _loss_section(run),
     ))

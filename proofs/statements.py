@@ -16,7 +16,12 @@ from gradproof.symbolic.seeds.conv_matrix import seed003_example
 from gradproof.symbolic.seeds.conv_vector_form import fc_special_case, seed004_check
 from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
 from gradproof.symbolic.seeds.network import verify_network
-from gradproof.symbolic.seeds.theorem import counterexamples, theorem_for_all_selections, worked_example
+from gradproof.symbolic.seeds.theorem import (
+    counterexamples,
+    tanh_needs_no_s,
+    theorem_for_all_selections,
+    worked_example,
+)
 from gradproof.symbolic.seeds.vector_form import (
     JACOBIANS,
     VECTOR_FORM_IDENTITIES,
@@ -94,15 +99,17 @@ def conv_statements(sizes: Mapping[str, int]):
 def network_statements(sizes: Mapping[str, int]):
     """Seed 002's theorem (5) = (6) for every selection matrix, its worked example, and where it breaks."""
     count, theorem = theorem_for_all_selections()
-    example, differing = worked_example(), counterexamples()
+    example, differing, tanh = worked_example(), counterexamples(), tanh_needs_no_s()
     checks = (
         Statement("seed 002 theorem (5) = (6) under ReLU + max pooling", theorem,
                   f"all {count} selection matrices, symbolic"),
         Statement("seed 002 worked example",
                   list(example["pooled"]) == [5, 4, 9, 6] and example["form5"] == example["form6"],
                   f"P_pool vec(image) = {list(example['pooled'])}; (6) = {list(example['form6'])}"),
-        Statement("(5) != (6) without the properties", all(a != b for a, b in differing.values()),
-                  ", ".join(differing)),
+        Statement("(5) != (6) once the pooling does not select (average pooling)",
+                  all(five != six for _, five, six in differing.values()), ", ".join(differing)),
+        Statement("tanh with max pooling: (5) = (6) with 1 - Z^2 (sigma' a function of the output)", tanh[1],
+                  f"all {tanh[0]} selection matrices, symbolic"),
     )
     return Statements(checks=checks, evidence={"theorem": (count, theorem), "worked_example": example,
-                                               "counterexamples": differing})
+                                               "counterexamples": differing, "tanh": tanh})

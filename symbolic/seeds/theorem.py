@@ -13,8 +13,9 @@ The argument uses exactly two properties:
 Entry j of (6) is sum_o g_o I[z_o] P[o, j] = sum_o g_o I[s_sel(o)] P[o, j] = (sum_o g_o P[o, j]) I[s_j],
 entry j of (5). The check below runs this, symbolically, for every selection matrix of seed 002's
 4 x 4 image with 2 x 2 windows (4^4 = 256 of them), and of a padded image whose windows do not tile it
-(PyTorch's geometry: the -inf padding is never selected, so property 2 still holds). Without either property the two differ; the
-counterexamples (tanh with max pooling breaks 1; ReLU with average pooling breaks 2) are evaluated.
+(PyTorch's geometry: the -inf padding is never selected, so property 2 still holds). Average pooling breaks
+property 2, and the counterexample is evaluated. Property 1 is ReLU's form of a weaker condition, sigma' a
+function of sigma's output: tanh meets it (tanh' = 1 - tanh^2), and (6) with 1 - Z^2 equals (5), checked.
 """
 
 from __future__ import annotations
@@ -111,21 +112,40 @@ def worked_example() -> dict:
 
 
 def counterexamples() -> dict:
-    """Where (5) and (6) differ once a property is dropped; exact values, first differing entry."""
+    """Where (5) and (6) differ once property 2 is dropped: name -> (S, (5), (6)), exact values.
+
+    ReLU with average pooling, one 2 x 2 window, S = (1, -1, -1, -1) column-major, upstream value 1:
+    the window's average mixes entries, so I[Z] is not I[S] at the entries that were averaged in.
+    """
     s = Matrix([1, -1, -1, -1])  # one 2 x 2 window, column-major; g = 1
     g = Matrix([1])
-    results = {}
-    # tanh with max pooling: tanh(z) > 0 no longer marks where the derivative is taken (property 1)
-    s_tanh = Matrix([Rational(1, 2), Rational(1, 4), -1, Rational(-1, 2)])
-    select = Matrix([[1, 0, 0, 0]])
-    def derivative(t):
-        return 1 - tanh(t) ** 2
-    five = form5(select, g, s_tanh.applyfunc(derivative))
-    six = form6(select, g, (select * s_tanh.applyfunc(tanh)).applyfunc(derivative))
-    results["tanh with max pooling"] = (five, six)
-    # ReLU with average pooling: no longer one selected entry per window (property 2)
     average = Matrix([[Rational(1, 4)] * 4])
     five = form5(average, g, s.applyfunc(indicator))
     six = form6(average, g, (average * s.applyfunc(relu)).applyfunc(indicator))
-    results["ReLU with average pooling"] = (five, six)
-    return results
+    return {"ReLU with average pooling": (s, five, six)}
+
+
+def _one_minus_square(z):
+    return 1 - z ** 2
+
+
+def tanh_needs_no_s(size: int = 4, kernel: int = 2, derivative_from_output=_one_minus_square) -> tuple[int, bool]:
+    """tanh with max pooling needs no S either: tanh'(s) = 1 - tanh(s)^2 is a function of the output,
+    and max pooling commutes with the increasing tanh, so (6) with 1 - Z^2 in place of I[Z] equals (5)
+    with tanh'(S), for every selection matrix (symbolic S and g). Returns (selections checked, all equal).
+
+    This is what seed 002's argument really uses: a selecting pooling, and sigma' a function of sigma's
+    output (for ReLU, I[relu(s)] = I[s]); an activation whose derivative is not a function of its output
+    (SiLU, s * sigmoid(s), takes one value at two inputs with different slopes) has no such (6).
+    """
+    s = Matrix(symbols(f"s_1:{size * size + 1}"))
+    g = Matrix(symbols(f"g_1:{(size // kernel) ** 2 + 1}"))
+    checked, all_hold = 0, True
+    for argmax in selections(size, kernel, kernel, 0):
+        p_pool = pooling_matrix(argmax, size, size, kernel, kernel, 0)
+        z = p_pool * s.applyfunc(tanh)
+        five = form5(p_pool, g, s.applyfunc(lambda t: 1 - tanh(t) ** 2))
+        six = form6(p_pool, g, z.applyfunc(derivative_from_output))
+        all_hold &= (five - six).applyfunc(expand) == Matrix.zeros(1, size * size)
+        checked += 1
+    return checked, all_hold

@@ -125,6 +125,22 @@ def test_seed002_worked_example():
 
 def test_counterexamples_differ():
     results = counterexamples()
-    assert set(results) == {"tanh with max pooling", "ReLU with average pooling"}
-    for name, (five, six) in results.items():
-        assert five.shape == six.shape == (1, 4) and five != six, name
+    assert set(results) == {"ReLU with average pooling"}
+    for name, (s, five, six) in results.items():
+        assert s.shape == (4, 1) and five.shape == six.shape == (1, 4) and five != six, name
+
+
+def test_tanh_needs_no_s_with_its_derivative_read_from_the_output():
+    """Issue 14: tanh was shown as a counterexample by evaluating tanh' at Z; with 1 - Z^2 it is none."""
+    from gradproof.symbolic.seeds.theorem import tanh_needs_no_s
+
+    assert tanh_needs_no_s() == (256, True)
+
+
+def test_tanh_check_fails_when_the_derivative_is_taken_at_the_output():
+    """The old mistake, tanh'(Z) = 1 - tanh(Z)^2 instead of 1 - Z^2, must not pass."""
+    from sympy import tanh as sympy_tanh
+
+    from gradproof.symbolic.seeds.theorem import tanh_needs_no_s
+
+    assert tanh_needs_no_s(derivative_from_output=lambda z: 1 - sympy_tanh(z) ** 2)[1] is False
