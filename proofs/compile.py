@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 TEX_INSTALL_HINT = (
-    "no TeX engine found (latexmk and pdflatex are needed for PDFs). On Debian/Ubuntu: "
-    "apt-get install -y --no-install-recommends texlive-latex-base texlive-latex-recommended latexmk; "
+    "no TeX found (latexmk, pdflatex and the lmodern fonts are needed for PDFs). On Debian/Ubuntu: "
+    "apt-get install -y --no-install-recommends texlive-latex-base texlive-latex-recommended latexmk lmodern; "
     "then run: latexmk -pdf FILE.tex"
 )
 
@@ -24,7 +24,11 @@ class LatexError(Exception):
 
 
 def tex_available() -> bool:
-    return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+    """latexmk, pdflatex and the Latin Modern fonts (the documents use T1 + lmodern: vector fonts)."""
+    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None or shutil.which("kpsewhich") is None:
+        return False
+    found = subprocess.run(["kpsewhich", "lmodern.sty"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
 
 
 def compile_pdf(tex_path: Path, timeout: float = 300) -> Path:

@@ -135,6 +135,7 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[margin=1.8cm,landscape]{geometry}
 \usepackage{amsmath,amssymb}
 \usepackage[T1]{fontenc}
+\usepackage{lmodern}
 \setcounter{MaxMatrixCols}{40}
 \allowdisplaybreaks
 """
