@@ -1,20 +1,25 @@
-"""Numeric cross-checks of analytic gradients, per entry, in float64 (issue 6's engine).
+"""Numeric cross-checks of analytic gradients, per entry, in float64, on an error model.
 
 Three numeric derivatives of a scalar f at x, entry k, with step h_k = h max(1, |x_k|):
 
-* central differences (f(x + h e_k) - f(x - h e_k)) / 2h, h = 1e-6: truncation h^2 times the third
-  derivative against rounding eps |f| / h, about 1e-10 here;
-* 4th-order Richardson (4 D(h/2) - D(h)) / 3, h = 1e-3: about 1e-12;
-* the complex step Im f(x + i h e_k) / h, h = 1e-20: no subtraction, about 1e-16; the layers accept
-  complex input and their kinks (ReLU, max pooling) branch on the real part.
+* central differences D(h/2) = (f(x + h/2 e_k) - f(x - h/2 e_k)) / h, h = 1e-5, with truncation
+  estimated from D(h) and D(h/2);
+* 4th-order Richardson (4 D(h/4) - D(h/2)) / 3, h = 1e-3, truncation estimated from the same
+  extrapolation one step size up;
+* the complex step Im f(x + i h e_k) / h, h = 1e-20: no subtraction, error at rounding level; the
+  layers accept complex input and their kinks (ReLU, max pooling) branch on the real part.
 
-An entry passes when |analytic - numeric| <= atol + rtol |numeric| (``TOLERANCES`` per method). An
-entry that fails where the two one-sided slopes differ by more than rounding noise and the analytic
-value equals one of them is at a kink (ReLU at 0, a max-pool tie): it is reported as a kink, not a
-failure. Layers are checked through a random projection of their output: with a fixed random u,
-L = sum(u * layer(x)) has dL/dy = u, so ``layer.backward(u)`` must equal the gradient of L; for large
-inputs ``check_layer_projections`` compares <u, J v> with <J^T u, v>. Every check returns the same
-``CheckReport``.
+Every entry gets its own allowed error (``numeric.error_model``): SAFETY (truncation + rounding) with
+the rounding eps max|f| / h following f's scale. An entry whose one-sided slopes do not behave
+smoothly is re-measured with a smaller step (a near-tie crossed inside the step), and counted as a
+kink only when the difference of its one-sided slopes does not shrink with the step and the analytic
+value equals one of them within that slope's error; kinks are listed (``kink_entries``) and never hide
+an error elsewhere. Each report states its ``resolution``: the largest allowed error over the entries,
+relative to the gradient's largest entry, so "ok" means "every entry agrees within resolution times
+max|g|; an error smaller than that could not be seen". Layers are checked through a random projection
+of their output: with a fixed random u, L = sum(u * layer(x)) has dL/dy = u, so ``layer.backward(u)``
+must equal the gradient of L. ``check_layer_projections`` and ``check_random_projections`` compare
+directional derivatives with <gradient, v> for the input and every parameter.
 """
 
 from __future__ import annotations
@@ -24,17 +29,28 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-DEFAULT_STEP = 1e-6
+from gradproof.numeric.error_model import (
+    ANALYTIC_ROUNDING,
+    COMPLEX_ROUNDING,
+    EPSILON,
+    FAIL,
+    KINK,
+    NONSMOOTH,
+    complex_allowed,
+    measure,
+    noise_level,
+)
+
+DEFAULT_STEP = 1e-5
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-7
+"""Tolerances of ``compare``, the plain comparison of two computed arrays (no error model)."""
 METHODS = ("central", "richardson", "complex")
-TOLERANCES = {"central": (1e-5, 1e-7), "richardson": (1e-8, 1e-10), "complex": (1e-10, 1e-13)}
-"""(rtol, atol) per method: central differences reach ~1e-10 absolute, 4th-order Richardson ~1e-12,
-the complex step ~1e-16 relative (no subtraction), so each can be held to a tighter tolerance."""
-STEPS = {"central": 1e-6, "richardson": 1e-3, "complex": 1e-20}
-"""Default relative steps: central h^2 truncation vs eps/h rounding balance near 1e-6; Richardson's
-h^4 truncation allows 1e-3, where its rounding error eps |f| / h is ~1e-13."""
-EPSILON = np.finfo(np.float64).eps
+STEPS = {"central": 1e-5, "richardson": 1e-3, "complex": 1e-20}
+"""Default relative steps: central h^2 truncation and eps/h rounding are both near 1e-10 at 1e-5;
+Richardson's h^4 truncation allows 1e-3, where its rounding error eps |f| / h is ~1e-13."""
+LABELS = {"central": "central difference, h={step:g}*max(1,|x|)",
+          "richardson": "4th-order Richardson, h={step:g}*max(1,|x|)", "complex": "complex step, h={step:g}"}
 
 
 @dataclass(frozen=True)
@@ -52,12 +68,27 @@ class CheckReport:
     wrt: str = ""
     """The gradient this report covers: "input", a parameter key ("weight", "0.bias"), "prediction", or
     "" for a check of several gradients at once (random projections)."""
+    resolution: float | None = None
+    """The largest error the check allowed in any entry, relative to the gradient's largest entry: an
+    error below resolution * max|g| could not be seen. None for a plain ``compare``."""
+    kink_entries: tuple[tuple[tuple[int, ...], float, float, float], ...] = ()
+    """(index, analytic, forward slope, backward slope) of each kink and each non-smooth entry."""
+    nonsmooth: int = 0
+    """Entries at a confirmed kink whose analytic value equals neither one-sided slope: not decided."""
 
     def row(self) -> tuple[str, ...]:
-        """The report as table cells (name, method, evals, max abs, max rel, worst, status)."""
+        """The report as table cells (name, method, evals, max abs, max rel, worst, status); the status
+        states the resolution: "ok (could not see below 2.1e-09)"."""
         status = "ok" if self.passed else "MISMATCH"
+        notes = []
+        if self.resolution is not None:
+            notes.append(f"could not see below {self.resolution:.1e}")
         if self.kinks:
-            status += f" ({self.kinks} at a kink, not counted)"
+            notes.append(f"{self.kinks} at a kink, not counted")
+        if self.nonsmooth:
+            notes.append(f"{self.nonsmooth} non-smooth here, not decided")
+        if notes:
+            status += f" ({'; '.join(notes)})"
         return (
             self.name,
             self.method,
@@ -69,102 +100,144 @@ class CheckReport:
         )
 
 
-def numeric_gradient(func, point: np.ndarray, *, method: str = "central", step: float | None = None):
-    """Gradient of the scalar ``func(array)`` at ``point`` entry by entry; ``point`` is not modified.
-
-    The step of entry k is ``step * max(1, |x_k|)``. Returns ``(gradient, evaluations, one_sided)``:
-    ``one_sided`` holds the forward and backward slopes and their rounding noise (for kink
-    detection), or None for the complex step, which needs ``func`` to accept complex input:
-    f'(x) = Im f(x + i h) / h.
-    """
-    if method not in METHODS:
-        raise ValueError(f"numeric_gradient: method must be one of {METHODS}, got {method!r}")
-    step = STEPS[method] if step is None else step
-    if point.dtype != np.float64:
-        raise ValueError(f"numeric_gradient: point must be float64, got {point.dtype}")
-    flat = point.reshape(-1)
-    gradient, forward, backward, noise = (np.zeros(flat.size) for _ in range(4))
-    if method == "complex":
-        work = flat.astype(np.complex128)
-        for k in range(flat.size):
-            work[k] += 1j * 1e-20
-            gradient[k] = np.imag(func(work.reshape(point.shape))) / 1e-20
-            work[k] = flat[k]
-        return gradient.reshape(point.shape), flat.size, None
+def _entry_line(func, flat: np.ndarray, shape, k: int):
+    """phi(t) = func(x + t h e_k) as a function of t in units of the entry's step."""
     work = flat.copy()
-    centre = float(func(point))
 
-    def at(k, offset):
-        work[k] = flat[k] + offset
-        value = float(func(work.reshape(point.shape)))
+    def phi(t):
+        work[k] = flat[k] + t
+        value = func(work.reshape(shape))
         work[k] = flat[k]
         return value
 
+    return phi
+
+
+def _complex_gradient(func, flat: np.ndarray, shape, step: float) -> np.ndarray:
+    work = flat.astype(np.complex128)
+    gradient = np.zeros(flat.size)
     for k in range(flat.size):
-        h = step * max(1.0, abs(flat[k]))
-        above, below = at(k, h), at(k, -h)
-        forward[k], backward[k] = (above - centre) / h, (centre - below) / h
-        noise[k] = 8 * EPSILON * max(1.0, abs(centre), abs(above), abs(below)) / h
-        central = (above - below) / (2 * h)
-        if method == "richardson":
-            half = (at(k, h / 2) - at(k, -h / 2)) / h
-            central = (4 * half - central) / 3
-        gradient[k] = central
-    per_entry = 2 if method == "central" else 4
-    one_sided = (forward.reshape(point.shape), backward.reshape(point.shape), noise.reshape(point.shape))
-    return gradient.reshape(point.shape), per_entry * flat.size + 1, one_sided
+        work[k] += 1j * step
+        gradient[k] = np.imag(func(work.reshape(shape))) / step
+        work[k] = flat[k]
+    return gradient
 
 
-def compare(name, analytic, numeric, *, method, evaluations, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, one_sided=None):
-    """Compare two gradients entry by entry and summarise the worst entry in a ``CheckReport``.
+def _checked_point(point, method: str) -> np.ndarray:
+    if method not in METHODS:
+        raise ValueError(f"gradcheck: method must be one of {METHODS}, got {method!r}")
+    if np.asarray(point).dtype != np.float64:
+        raise ValueError(f"gradcheck: point must be float64, got {np.asarray(point).dtype}")
+    return np.asarray(point)
 
-    With ``one_sided`` slopes, an entry that fails but sits at a kink (the slopes differ, and the
-    analytic value is one of them: a valid one-sided derivative) is counted as a kink, not a failure.
+
+def numeric_gradient(func, point: np.ndarray, *, method: str = "central", step: float | None = None):
+    """Gradient of the scalar ``func(array)`` at ``point`` entry by entry; ``point`` is not modified.
+
+    Returns ``(gradient, evaluations, allowed)``: the estimate of each entry at the first step (no
+    analytic value to refine against), and its allowed error. The complex step needs ``func`` to accept
+    complex input: f'(x) = Im f(x + i h) / h.
     """
-    analytic = np.asarray(analytic)
-    analytic = np.real(analytic).astype(np.float64)
-    numeric = np.asarray(numeric, dtype=np.float64)
-    if analytic.shape != numeric.shape:
-        raise ValueError(
-            f"compare({name}): analytic gradient has shape {analytic.shape}, "
-            f"numeric gradient {numeric.shape}"
-        )
+    flat = _checked_point(point, method).reshape(-1)
+    step = STEPS[method] if step is None else step
+    if method == "complex":
+        gradient = _complex_gradient(func, flat, point.shape, step)
+        return gradient.reshape(point.shape), flat.size, complex_allowed(gradient, gradient).reshape(point.shape)
+    results = [measure(_entry_line(func, flat, point.shape, k), 0.0, step * max(1.0, abs(flat[k])),
+                       method, 0.0) for k in range(flat.size)]
+    gradient = np.array([r.estimate for r in results]).reshape(point.shape)
+    allowed = np.array([r.allowed for r in results]).reshape(point.shape)
+    return gradient, sum(r.evaluations for r in results), allowed
+
+
+def _errors(analytic, numeric):
     abs_error = np.abs(analytic - numeric)
     scale = np.maximum(np.abs(analytic), np.abs(numeric))
-    rel_error = np.divide(abs_error, scale, out=np.zeros_like(abs_error), where=scale > 0)
-    allowed = atol + rtol * np.abs(numeric)
-    failing = abs_error > allowed
-    kinks = np.zeros_like(failing)
-    if one_sided is not None:
-        forward, backward, noise = one_sided
-        loose = np.sqrt(DEFAULT_STEP) * (1 + np.abs(analytic)) + noise
-        matches_a_side = (np.abs(analytic - forward) <= loose) | (np.abs(analytic - backward) <= loose)
-        jump = np.abs(forward - backward) > np.maximum(allowed, 10 * noise)
-        kinks = failing & jump & matches_a_side
-    counted = np.where(kinks, 0.0, abs_error / allowed)
-    worst = np.unravel_index(int(np.argmax(counted)), abs_error.shape)
+    return abs_error, np.divide(abs_error, scale, out=np.zeros_like(abs_error), where=scale > 0)
+
+
+def _real(name, analytic, numeric):
+    analytic = np.real(np.asarray(analytic)).astype(np.float64)
+    numeric = np.asarray(numeric, dtype=np.float64)
+    if analytic.shape != numeric.shape:
+        raise ValueError(f"compare({name}): analytic gradient has shape {analytic.shape}, "
+                         f"numeric gradient {numeric.shape}")
+    return analytic, numeric
+
+
+def compare(name, analytic, numeric, *, method, evaluations, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
+    """Compare two computed arrays entry by entry: |a - n| <= atol + rtol |n| (no error model, no kinks)."""
+    analytic, numeric = _real(name, analytic, numeric)
+    abs_error, rel_error = _errors(analytic, numeric)
+    failing = abs_error > atol + rtol * np.abs(numeric)
+    worst = np.unravel_index(int(np.argmax(abs_error / (atol + rtol * np.abs(numeric)))), abs_error.shape)
+    return CheckReport(name=name, method=method, evaluations=evaluations,
+                       max_abs_error=float(abs_error.max(initial=0.0)), max_rel_error=float(rel_error.max(initial=0.0)),
+                       worst_index=tuple(int(i) for i in worst), passed=bool(not np.any(failing)))
+
+
+def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, extra=None, wrt=""):
+    """The error model's verdict: entry k passes when |a_k - n_k| <= allowed_k, or when ``kinks[k]``
+    (decided by ``error_model.measure``). resolution = max over counted entries of allowed_k / max|g|.
+    ``extra``: (rtol, atol) a caller adds to every entry's allowed error."""
+    analytic, numeric = _real(name, analytic, numeric)
+    kinks = np.zeros(analytic.shape, dtype=bool) if kinks is None else kinks
+    if extra is not None:
+        allowed = allowed + extra[1] + extra[0] * np.abs(numeric)
+    abs_error, rel_error = _errors(analytic, numeric)
+    counted = np.where(kinks, 0.0, abs_error / np.maximum(allowed, np.finfo(float).tiny))
+    scale = max(float(np.abs(analytic).max(initial=0.0)), float(np.abs(numeric).max(initial=0.0)))
+    resolution = float(np.where(kinks, 0.0, allowed).max(initial=0.0)) / (scale if scale > 0 else 1.0)
+    resolution = resolution if not kinks.all() else float("inf")  # no entry decided by comparison
     return CheckReport(
-        name=name,
-        method=method,
-        evaluations=evaluations,
+        name=name, method=method, evaluations=evaluations,
         max_abs_error=float(np.where(kinks, 0.0, abs_error).max(initial=0.0)),
         max_rel_error=float(np.where(kinks, 0.0, rel_error).max(initial=0.0)),
-        worst_index=tuple(int(i) for i in worst),
-        passed=bool(not np.any(failing & ~kinks)),
-        kinks=int(kinks.sum()),
-    )
+        worst_index=tuple(int(i) for i in np.unravel_index(int(np.argmax(counted)), abs_error.shape)),
+        passed=bool(not np.any(counted > 1.0)), kinks=int(kinks.sum()), wrt=wrt, resolution=resolution)
+
+
+def _measure_entries(func, point, analytic, method, step):
+    """Per entry: (numeric, allowed, kink mask, kink entries, evaluations) by ``error_model.measure``."""
+    flat, a = point.reshape(-1), analytic.reshape(-1)
+    scale = float(np.abs(a).max(initial=0.0))
+    numeric, allowed, kinks, listed, nonsmooth = np.zeros(a.size), np.zeros(a.size), np.zeros(a.size, bool), [], 0
+    probes = np.unique(np.linspace(0, flat.size - 1, min(flat.size, 8)).astype(int))
+    noise = noise_level([(_entry_line(func, flat, point.shape, k), 1e-9 * max(1.0, abs(flat[k]))) for k in probes])
+    centre = float(func(point))
+    evaluations = 7 * probes.size + 1
+    for k in range(flat.size):
+        h = step * max(1.0, abs(flat[k]))
+        result = measure(_entry_line(func, flat, point.shape, k), a[k], h, method, scale, noise, centre)
+        numeric[k], allowed[k], evaluations = result.estimate, result.allowed, evaluations + result.evaluations
+        if result.verdict in (KINK, NONSMOOTH):
+            kinks[k], nonsmooth = True, nonsmooth + (result.verdict == NONSMOOTH)
+            listed.append((tuple(int(i) for i in np.unravel_index(k, point.shape)), float(a[k]),
+                           result.forward, result.backward))
+        elif result.verdict == FAIL:
+            allowed[k] = min(allowed[k], abs(a[k] - numeric[k]) / 2)  # a failed entry fails in judge too
+    shape = point.shape
+    return numeric.reshape(shape), allowed.reshape(shape), kinks.reshape(shape), (tuple(listed), nonsmooth), evaluations
 
 
 def check_array(name, func, point, analytic, *, method="central", step=None, rtol=None, atol=None, wrt=""):
-    """Check ``analytic`` against the numeric gradient of the scalar ``func(array)`` at ``point``."""
-    default_rtol, default_atol = TOLERANCES[method]
+    """Check ``analytic`` against the numeric gradient of the scalar ``func(array)`` at ``point``, entry by
+    entry on the error model; ``rtol``/``atol``, if given, are added to every entry's allowed error."""
+    point = _checked_point(np.array(point, dtype=np.float64), method)
     step = STEPS[method] if step is None else step
-    numeric, evaluations, one_sided = numeric_gradient(func, np.array(point, dtype=np.float64), method=method, step=step)
-    label = {"central": f"central difference, h={step:g}*max(1,|x|)",
-             "richardson": f"4th-order Richardson, h={step:g}*max(1,|x|)", "complex": "complex step, h=1e-20"}[method]
-    report = compare(name, analytic, numeric, method=label, evaluations=evaluations, one_sided=one_sided,
-                     rtol=default_rtol if rtol is None else rtol, atol=default_atol if atol is None else atol)
-    return replace(report, wrt=wrt)
+    analytic = np.real(np.asarray(analytic)).astype(np.float64)
+    if analytic.shape != point.shape:
+        raise ValueError(f"check_array({name}): analytic gradient has shape {analytic.shape}, point {point.shape}")
+    label = LABELS[method].format(step=step)
+    extra = None if rtol is None and atol is None else (rtol or 0.0, atol or 0.0)
+    if method == "complex":
+        numeric = _complex_gradient(func, point.reshape(-1), point.shape, step).reshape(point.shape)
+        return judge(name, analytic, numeric, complex_allowed(analytic, numeric), method=label,
+                     evaluations=point.size, extra=extra, wrt=wrt)
+    numeric, allowed, kinks, (listed, nonsmooth), evaluations = _measure_entries(func, point, analytic, method, step)
+    report = judge(name, analytic, numeric, allowed, method=label, evaluations=evaluations, kinks=kinks,
+                   extra=extra, wrt=wrt)
+    return replace(report, kink_entries=listed, kinks=report.kinks - nonsmooth, nonsmooth=nonsmooth)
 
 
 @contextmanager
@@ -218,21 +291,37 @@ def check_layer(layer, x, *, rng, name=None, method="central", **tolerances):
     return _check_all(name, of_input, with_param, x, params, analytic, method, tolerances)
 
 
+def _directional_complex(layer, x, key, v, step=1e-20):
+    """J v along ``v`` for the input (key None) or the parameter ``key``, by the complex step."""
+    if key is None:
+        return np.imag(layer.forward(x + 1j * step * v)) / step
+    with _substituted(layer, key, layer.params[key] + 1j * step * v):
+        return np.imag(layer.forward(x)) / step
+
+
 def check_layer_projections(layer, x, *, rng, directions: int = 4, name=None):
-    """<u, J v> (complex step along v) against <J^T u, v> (the backward pass) for random u, v."""
+    """<u, J v> (complex step along v) against <J^T u, v> (the backward pass) for random u, v, for the
+    input and for every parameter: entry (g, d) of the report is gradient g ("input", then the
+    parameters in order), direction d. Allowed error: C_C eps (sum |u Jv| + sum |g v|), the rounding of
+    the two dot products."""
     name = name or type(layer).__name__
     x = np.array(x, dtype=np.float64)
-    forward_values, backward_values = [], []
-    for _ in range(directions):
-        v = rng.standard_normal(x.shape)
-        jv = np.imag(layer.forward(x + 1e-20j * v)) / 1e-20
-        u = rng.standard_normal(jv.shape)
+    keys = [None, *layer.params]
+    analytic, numeric, allowed = (np.zeros((len(keys), directions)) for _ in range(3))
+    for d in range(directions):
+        u = rng.standard_normal(np.shape(layer.forward(x)))
         layer.forward(x)
-        backward_values.append(float(np.sum(layer.backward(u) * v)))
-        forward_values.append(float(np.sum(u * jv)))
-    rtol, atol = TOLERANCES["complex"]
-    return compare(f"{name} <u, J v> vs <J^T u, v>", np.array(backward_values), np.array(forward_values),
-                   method="random projections, complex step", evaluations=2 * directions, rtol=rtol, atol=atol)
+        gradients = [layer.backward(u), *(layer.grads[key].copy() for key in layer.params)]
+        for g, key in enumerate(keys):
+            v = rng.standard_normal(x.shape if key is None else layer.params[key].shape)
+            jv = _directional_complex(layer, x, key, v)
+            analytic[g, d], numeric[g, d] = np.sum(gradients[g] * v), np.sum(u * jv)
+            terms = np.sum(np.abs(u * jv)) + np.sum(np.abs(gradients[g] * v))
+            allowed[g, d] = COMPLEX_ROUNDING * EPSILON * terms + ANALYTIC_ROUNDING * EPSILON * abs(analytic[g, d])
+    layer.forward(x)
+    gradient_names = ", ".join(["input", *layer.params])
+    return judge(f"{name} <u, J v> vs <J^T u, v> ({gradient_names})", analytic, numeric, allowed,
+                 method="random projections, complex step", evaluations=len(keys) * directions)
 
 
 def check_loss(loss, prediction, target, *, name=None, method="central", **tolerances):
@@ -292,26 +381,45 @@ def check_objective(model, loss, x, target, *, regularization, name="objective",
     return _check_all(name, of_input, with_param, x, params, {"input": grad_input, **grads}, method, tolerances)
 
 
-def check_random_projections(model, loss, x, target, *, regularization, rng, directions=4, step=DEFAULT_STEP,
-                             name="objective", rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """<grad f, v> against (f(theta + h v) - f(theta - h v)) / 2h for random unit directions v over
-    all parameters at once: 2 evaluations per direction, for networks too large to check per entry."""
+def _direction_line(model, loss, x, target, regularization, key, v):
+    """phi(t) = f along the direction v of the input (key None) or of the parameter ``key``."""
+    def phi(t):
+        if key is None:
+            return _objective_at(model, loss, x + t * v, target, regularization)
+        with _substituted(model, key, model.params[key] + t * v):
+            return _objective_at(model, loss, x, target, regularization)
+
+    return phi
+
+
+def check_random_projections(model, loss, x, target, *, regularization, rng, directions=4, step=None,
+                             name="objective", rtol=None, atol=None):
+    """<grad f, v> against the directional derivative of f along random unit directions v, for the input
+    and for every parameter separately (entry (g, d): gradient g, direction d), each measured by
+    4th-order Richardson on the error model: about 6 evaluations per direction, for networks too large
+    to check per entry."""
     x = np.array(x, dtype=np.float64)
-    _, grads = _objective_gradients(model, loss, x, target, regularization)
-    analytic, numeric = [], []
-    for _ in range(directions):
-        direction = {key: rng.standard_normal(value.shape) for key, value in model.params.items()}
-        norm = np.sqrt(sum(np.sum(d * d) for d in direction.values()))
-        direction = {key: d / norm for key, d in direction.items()}
-        analytic.append(sum(float(np.sum(grads[key] * direction[key])) for key in grads))
-        values = []
-        for sign in (1, -1):
-            for key, parameter in model.params.items():
-                parameter += sign * step * direction[key]
-            values.append(float(_objective_at(model, loss, x, target, regularization)))
-            for key, parameter in model.params.items():
-                parameter -= sign * step * direction[key]
-        numeric.append((values[0] - values[1]) / (2 * step))
-    method = f"random projection, h={step:g}"
-    return compare(f"{name} <grad f, v>", np.array(analytic), np.array(numeric), method=method,
-                   evaluations=2 * directions, rtol=rtol, atol=atol)
+    step = STEPS["richardson"] if step is None else step
+    grad_input, grads = _objective_gradients(model, loss, x, target, regularization)
+    keys, gradients = [None, *model.params], [grad_input, *(grads[key] for key in model.params)]
+    analytic, numeric, allowed, kinks = (np.zeros((len(keys), directions)) for _ in range(4))
+    evaluations = 0
+    for g, key in enumerate(keys):
+        for d in range(directions):
+            v = rng.standard_normal(gradients[g].shape)
+            v /= np.sqrt(np.sum(v * v))
+            analytic[g, d] = float(np.sum(gradients[g] * v))
+            line = _direction_line(model, loss, x, target, regularization, key, v)
+            noise = noise_level([(line, 1e-9)])
+            result = measure(line, analytic[g, d], step, "richardson", float(np.sqrt(np.sum(gradients[g] ** 2))),
+                             noise)
+            evaluations += 7
+            numeric[g, d], allowed[g, d] = result.estimate, result.allowed
+            kinks[g, d] = result.verdict in (KINK, NONSMOOTH)
+            if result.verdict == FAIL:
+                allowed[g, d] = min(allowed[g, d], abs(analytic[g, d] - numeric[g, d]) / 2)
+            evaluations += result.evaluations
+    extra = None if rtol is None and atol is None else (rtol or 0.0, atol or 0.0)
+    gradient_names = ", ".join(["input", *model.params])
+    return judge(f"{name} <grad f, v> ({gradient_names})", analytic, numeric, allowed, kinks=kinks.astype(bool),
+                 method=f"random projections, Richardson h={step:g}", evaluations=evaluations, extra=extra)
