@@ -25,6 +25,7 @@ import numpy as np
 import symengine as se
 
 from gradproof.numeric.rules import conv as conv_rules
+from gradproof.symbolic.engine.verdict import expands_to_zero
 
 
 def input_position(output, tap, stride, padding, dilation):
@@ -286,11 +287,13 @@ class ConvVerification:
 
 
 def first_mismatch(derived: np.ndarray, closed: np.ndarray):
+    """The engine comparator's test (``verdict.expands_to_zero``) over n-d arrays of symbols: the first
+    differing index (0-based, as NumPy) with both values, or None."""
     if derived.shape != closed.shape:
         raise ValueError(f"shapes differ: derived {derived.shape}, closed form {closed.shape}")
     for index in itertools.product(*(range(k) for k in derived.shape)):
         claimed = _value(closed[index])
-        if se.expand(derived[index] - claimed) != 0:
+        if not expands_to_zero(derived[index] - claimed):  # the engine comparator's own test
             return index, derived[index], claimed
     return None
 
