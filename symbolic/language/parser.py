@@ -15,14 +15,25 @@ Grammar (a subset of Python's expression syntax, with Python's precedence)::
     call     := FUNCTION "(" expr ["," expr]* ")"           (positional arguments only)
     NAME     := a declared operand (a matrix), scalar, or dimension (a positive integer)
     NUMBER   := an integer or a decimal (0.5 is read exactly as 1/2)
-    FUNCTION := tr | trace | det | inv | log | exp | sqrt | vec | vec_r | kron | eye
+    FUNCTION := tr | trace | det | logdet | inv | vec | vec_r | kron | eye | ones | diag | sum | norm1 | norm2
+              | hadamard | hdiv | hpow | ELEMENTWISE
+    ELEMENTWISE := sin | cos | tan | arcsin | arccos | arctan | exp | log | sqrt | tanh | sigmoid | abs
+              | sign | relu
 
 Meaning: ``*`` multiplies (the matrix product for two matrices, scaling otherwise), ``@`` is the
 matrix product of two matrices, ``/`` divides by a scalar, ``**`` raises to a power (a matrix
 only to an integer power, ``X**-1`` is ``inv(X)``), ``.T`` transposes. ``tr``/``trace``, ``det`` and
 ``inv`` take a square matrix; ``vec`` stacks columns, ``vec_r`` rows; ``kron(A, B, ...)`` is the
 Kronecker product; ``eye(n)`` is the n x n identity (n a dimension or a positive integer);
-``log``, ``exp`` and ``sqrt`` take a scalar. Where a scalar is needed (those functions, a divisor,
+``ones(r)`` is the r x 1 column of ones and ``ones(r, c)`` the r x c matrix of ones.
+The ELEMENTWISE functions of a scalar are the scalar functions; of a matrix they act entry by
+entry, as NumPy's (``sin(X)_ij = sin(X_ij)``; sigmoid(s) = 1/(1 + exp(-s)), relu(s) = max(s, 0));
+a 1 x 1 matrix is a scalar there. ``hadamard(A, B, ...)`` is the entrywise product, ``hdiv(A, B)``
+the entrywise quotient and ``hpow(A, p)`` the entrywise power (p a number or scalar); ``sum(M)`` adds
+the entries (1ᵀ M 1), ``norm1(M)`` is sum(abs(M)), ``norm2(M)`` the Euclidean (Frobenius) norm
+sqrt(tr(Mᵀ M)); ``logdet(X)`` is log(det(X)); ``diag(v)`` of a column v is the diagonal matrix,
+``diag(X)`` of a square X the column of its diagonal. The matrix exponential ``expm`` is refused
+(no rule). Where a scalar is needed (those functions, a divisor,
 an exponent, a sum with a scalar), a 1 x 1 matrix expression M stands for its one entry, tr(M).
 
 Refused with ``InvalidInput``: any other name or function, attributes other than ``.T``, subscripts,
@@ -52,13 +63,17 @@ from collections.abc import Mapping
 
 from sympy import (
     Determinant,
+    DiagMatrix,
+    DiagonalOf,
+    HadamardPower,
+    HadamardProduct,
     Identity,
     Integer,
     Inverse,
     KroneckerProduct,
+    OneMatrix,
     Rational,
     Trace,
-    exp,
     log,
     sqrt,
 )
@@ -66,6 +81,7 @@ from sympy.matrices.exceptions import ShapeError
 
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.kron import Vec, VecRowMajor
+from gradproof.symbolic.language.functions import ELEMENTWISE, elementwise
 
 MAX_LENGTH = 2000
 """Longest expression text accepted (characters)."""
@@ -74,9 +90,11 @@ MAX_DEPTH = 100
 MAX_EXPONENT = 8
 """Largest numeric exponent (|numerator| and denominator): tr(X**8) at n = 3 already takes seconds."""
 
-ARITY = {"tr": 1, "trace": 1, "det": 1, "inv": 1, "log": 1, "exp": 1, "sqrt": 1, "vec": 1, "vec_r": 1,
-         "kron": None, "eye": 1}
-"""The functions of the language and their number of arguments (None: two or more)."""
+ARITY = {"tr": 1, "trace": 1, "det": 1, "logdet": 1, "inv": 1, "vec": 1, "vec_r": 1, "kron": None, "eye": 1,
+         "ones": (1, 2), "diag": 1, "sum": 1, "norm1": 1, "norm2": 1, "hadamard": None, "hdiv": 2, "hpow": 2,
+         **dict.fromkeys(ELEMENTWISE, 1)}
+"""The functions of the language and their number of arguments (None: two or more; a pair: from, to)."""
+REFUSED_FUNCTIONS = {"expm": "the matrix exponential expm has no rule in this language (exp(X) acts entry by entry)"}
 FUNCTIONS = tuple(ARITY)
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.MatMult: "@", ast.Div: "/", ast.Pow: "**"}
@@ -93,7 +111,6 @@ _CONSTRUCTS = {
     ast.JoinedStr: "f-string", ast.Starred: "starred argument (*)", ast.Await: "await", ast.Yield: "yield",
     ast.YieldFrom: "yield from", ast.Slice: "slice",
 }
-_SCALAR_FUNCTIONS = {"log": log, "exp": exp, "sqrt": sqrt}
 _SQUARE_FUNCTIONS = {"tr": Trace, "trace": Trace, "det": Determinant, "inv": Inverse}
 
 
@@ -258,9 +275,10 @@ class _Parser:
         for keyword in node.keywords:
             raise self.refuse(keyword, f"keyword argument {keyword.arg or '**'}=", f"{func.id} takes positional "
                               "arguments only")
-        count = ARITY[func.id]
-        if (count is not None and len(node.args) != count) or (count is None and len(node.args) < 2):
-            expected = f"{count} argument" if count else "two or more arguments"
+        low, high = _arity_range(ARITY[func.id])
+        if not low <= len(node.args) <= high:
+            expected = {(1, 1): "1 argument", (2, 2): "2 arguments", (1, 2): "1 or 2 arguments"}.get(
+                (low, high), "two or more arguments")
             raise self.wrong(node, f"{func.id} takes {expected}, got {len(node.args)}")
         args = [self.build(arg, depth + 1) for arg in node.args]
         return self.apply(node, func.id, args)
@@ -270,33 +288,75 @@ class _Parser:
             raise self.refuse(func, f"name {func.id!r}", "no name starts with '_'")
         if func.id in self.names:
             raise self.wrong(func, f"{self.names[func.id][0]} {func.id!r} is not a function, yet it is called")
+        if func.id in REFUSED_FUNCTIONS:
+            raise self.refuse(func, f"function {func.id!r}", f"{REFUSED_FUNCTIONS[func.id]}; functions: "
+                              f"{', '.join(FUNCTIONS)}")
         raise self.refuse(func, f"unknown function {func.id!r}", f"functions: {', '.join(FUNCTIONS)}")
 
     def apply(self, node, name, args):
         if name == "eye":
             return self.identity(node, args[0])
-        if name in _SCALAR_FUNCTIONS:
+        if name == "ones":
+            return OneMatrix(*(self.size(node, arg) for arg in (*args, Integer(1))[:2]))
+        if name in ELEMENTWISE:
             value = _scalar_of(args[0])
-            if value is None:
-                raise self.wrong(node, f"{name} takes a scalar (or a 1x1 matrix), got {_shape_text(args[0])}",
-                                 "element-wise functions are not supported")
-            return _SCALAR_FUNCTIONS[name](value)
+            return ELEMENTWISE[name](value) if value is not None else elementwise(name, args[0])
+        if name == "hpow":
+            return self.hadamard_power(node, args)
         if not all(is_matrix(arg) for arg in args):
             raise self.wrong(node, f"{name} takes matrices, got {', '.join(_shape_text(a) for a in args)}")
         if name in _SQUARE_FUNCTIONS:
             if (args[0].rows - args[0].cols) != 0:
                 raise self.wrong(node, f"{name} takes a square matrix, got {_shape_text(args[0])}")
             return _SQUARE_FUNCTIONS[name](args[0])
-        if name == "kron":
-            return KroneckerProduct(*args)
+        if name == "logdet":
+            return log(Determinant(args[0]))
+        if name in _MATRIX_FUNCTIONS:
+            return _MATRIX_FUNCTIONS[name](self, node, args)
         return (Vec if name == "vec" else VecRowMajor)(args[0])
 
-    def identity(self, node, size):
+    def size(self, node, size):
         dims = {value for kind, value in self.names.values() if kind == "dimension"}
         ok = not is_matrix(size) and size.is_integer and size.is_positive and size.free_symbols <= dims
         if not ok:
-            raise self.wrong(node, f"eye takes a dimension or a positive integer, got {size}")
-        return Identity(size)
+            raise self.wrong(node, f"{node.func.id} takes a dimension or a positive integer, got {size}")
+        return size
+
+    def identity(self, node, size):
+        return Identity(self.size(node, size))
+
+    def hadamard(self, node, args):
+        if not all(_same(arg.shape, args[0].shape) for arg in args):
+            shapes = ", ".join(_shape_text(arg) for arg in args)
+            raise self.wrong(node, f"{node.func.id} takes matrices of one shape, got {shapes}")
+        return HadamardProduct(*args)
+
+    def hadamard_power(self, node, args):
+        base, power = args[0], _scalar_of(args[1])
+        if not is_matrix(base) or power is None:
+            raise self.wrong(node, f"hpow takes a matrix and a scalar, got {_shape_text(args[0])} and "
+                                   f"{_shape_text(args[1])}")
+        return HadamardPower(base, power)
+
+    def quotient(self, node, args):
+        return self.hadamard(node, [args[0], HadamardPower(args[1], -1)])
+
+    def diagonal(self, node, args):
+        value = args[0]
+        if value.cols == 1:
+            return DiagMatrix(value)
+        if (value.rows - value.cols) == 0:
+            return DiagonalOf(value)
+        raise self.wrong(node, f"diag takes a column or a square matrix, got {_shape_text(value)}")
+
+    def sum_of(self, node, args):
+        return Trace(OneMatrix(1, args[0].rows) * args[0] * OneMatrix(args[0].cols, 1))
+
+    def norm1(self, node, args):
+        return self.sum_of(node, [elementwise("abs", args[0])])
+
+    def norm2(self, node, args):
+        return sqrt(Trace(args[0].T * args[0]))
 
     # arithmetic -----------------------------------------------------------------------------------
 
@@ -346,6 +406,16 @@ class _Parser:
             return base**exponent
         return _scalar_of(base) ** exponent
 
+
+def _arity_range(count) -> tuple[int, int]:
+    if count is None:
+        return 2, MAX_LENGTH
+    return count if isinstance(count, tuple) else (count, count)
+
+
+_MATRIX_FUNCTIONS = {"kron": lambda self, node, args: KroneckerProduct(*args), "hadamard": _Parser.hadamard,
+                     "hdiv": _Parser.quotient, "diag": _Parser.diagonal, "sum": _Parser.sum_of,
+                     "norm1": _Parser.norm1, "norm2": _Parser.norm2}
 
 _ARITHMETIC = {
     "+": _Parser.add, "-": lambda self, node, a, b: self.add(node, a, b, -1), "*": _Parser.product,

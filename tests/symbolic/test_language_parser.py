@@ -125,7 +125,10 @@ def test_anything_outside_the_allow_list_is_named_with_its_column(text, construc
     ("eye", "function 'eye' without arguments"),
     ("tr(W)", "tr takes a square matrix, got a mxn matrix"),
     ("det(y)", "det takes matrices, got a scalar"),
-    ("exp(x)", "exp takes a scalar (or a 1x1 matrix), got a nx1 matrix"),
+    ("expm(X)", "function 'expm' is not allowed; the matrix exponential expm has no rule"),
+    ("hadamard(X, W)", "hadamard takes matrices of one shape, got a nxn matrix, a mxn matrix"),
+    ("ones(x)", "ones takes a dimension or a positive integer"),
+    ("diag(W)", "diag takes a column or a square matrix, got a mxn matrix"),
     ("kron(X)", "kron takes two or more arguments, got 1"),
     ("tr(X, A)", "tr takes 1 argument, got 2"),
     ("eye(0)", "eye takes a dimension or a positive integer, got 0"),
@@ -193,3 +196,32 @@ def test_an_operand_takes_an_int_size_as_its_digits(dim, stored):
 def test_an_operand_refuses_other_sizes_naming_the_operand(dim):
     with pytest.raises(InvalidInput, match=r"operand 'z': cols must be a dimension name .* got"):
         Operand.matrix("z", "n", dim)
+
+
+def test_elementwise_functions_act_entry_by_entry_on_matrices():
+    """Issue 15: sin, exp, log, ... of a matrix are NumPy's entrywise functions; of a scalar, the scalar's."""
+    from sympy import Matrix, sin, symbols
+
+    from gradproof.symbolic.language.functions import function_name
+
+    value = read("sin(X)")
+    assert value.shape == X.shape and function_name(value) == "sin"
+    a, b, c, d = symbols("a b c d")
+    explicit = value.xreplace({X: Matrix([[a, b], [c, d]])}).subs(n, 2).doit()
+    assert explicit == Matrix([[sin(a), sin(b)], [sin(c), sin(d)]])
+    assert read("exp(tr(X))") == exp(Trace(X))  # a scalar: the scalar function, as before
+    assert read("log(x.T*x)") == log(Trace(x.T * x))  # a 1x1 matrix: a scalar, as before
+
+
+def test_the_new_matrix_functions():
+    from sympy import DiagMatrix, DiagonalOf, HadamardPower, HadamardProduct, OneMatrix
+
+    assert read("hadamard(X, A)") == HadamardProduct(X, A)
+    assert read("hdiv(X, A)") == HadamardProduct(X, HadamardPower(A, -1))
+    assert read("hpow(X, 2)") == HadamardPower(X, 2)
+    assert read("logdet(X)") == log(Determinant(X))
+    assert read("norm2(W)") == sqrt(Trace(W.T * W))
+    assert read("sum(W)") == Trace(OneMatrix(1, m) * W * OneMatrix(n, 1))
+    assert read("ones(n)") == OneMatrix(n, 1) and read("ones(m, n)") == OneMatrix(m, n)
+    assert read("diag(x)") == DiagMatrix(x) and read("diag(X)") == DiagonalOf(X)
+    assert read("norm2(x)**2") == Trace(x.T * x)
