@@ -6,7 +6,7 @@ matrix M it acts entry by entry, as in NumPy: f(M)_ij = f(M_ij), held as SymPy's
 (Hadamard product; Magnus & Neudecker, ch. 8; Matrix Cookbook, section 2.8.1, the chain rule).
 
 ``sigmoid`` is 1/(1 + exp(-s)), with sigmoid' = sigmoid (1 - sigmoid); ``relu`` and its derivative
-``indicator`` (I[s > 0]) are the engine's own (seed 002). ``abs``, ``sign`` and ``relu`` have no
+``indicator`` (I[s > 0], the derivative of relu) are the engine's own (seed 002). ``abs``, ``sign`` and ``relu`` have no
 derivative where an entry is 0; every derivation through them says so.
 
 >>> from sympy import MatrixSymbol, Symbol, diff
@@ -63,12 +63,11 @@ class sigmoid(Function):  # noqa: N801 - SymPy's convention: functions are lower
 
 ELEMENTWISE = {
     "sin": sin, "cos": cos, "tan": tan, "arcsin": asin, "arccos": acos, "arctan": atan, "exp": exp, "log": log,
-    "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "abs": Abs, "sign": sign, "relu": relu,
+    "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid, "abs": Abs, "sign": sign, "relu": relu, "indicator": indicator,
 }
 """Language name -> SymPy scalar function; each acts entry by entry on a matrix."""
 NAMES = {function: name for name, function in ELEMENTWISE.items()}
-NAMES[indicator] = "indicator"
-KINKED = ("abs", "sign", "relu")
+KINKED = ("abs", "sign", "relu", "indicator")
 """Functions without a derivative where their argument is 0."""
 
 _VARIABLE = Dummy("s", real=True)
@@ -78,8 +77,7 @@ _LAMBDAS: dict = {}
 def scalar_lambda(name: str) -> Lambda:
     """The function ``name`` as one cached Lambda (one object per name: results compare by identity)."""
     if name not in _LAMBDAS:
-        function = indicator if name == "indicator" else ELEMENTWISE[name]
-        _LAMBDAS[name] = Lambda(_VARIABLE, function(_VARIABLE))
+        _LAMBDAS[name] = Lambda(_VARIABLE, ELEMENTWISE[name](_VARIABLE))
     return _LAMBDAS[name]
 
 
@@ -94,8 +92,6 @@ def function_name(expr: ElementwiseApplyFunction) -> str | None:
     variable = expr.function.variables[0]
     if len(body.args) == 1 and body.args[0] == variable and type(body) in NAMES:
         return NAMES[type(body)]
-    if body == variable ** (-1):
-        return "reciprocal"
     return None
 
 

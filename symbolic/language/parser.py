@@ -18,7 +18,7 @@ Grammar (a subset of Python's expression syntax, with Python's precedence)::
     FUNCTION := tr | trace | det | logdet | inv | vec | vec_r | kron | eye | ones | diag | sum | norm1 | norm2
               | hadamard | hdiv | hpow | ELEMENTWISE
     ELEMENTWISE := sin | cos | tan | arcsin | arccos | arctan | exp | log | sqrt | tanh | sigmoid | abs
-              | sign | relu
+              | sign | relu | indicator
 
 Meaning: ``*`` multiplies (the matrix product for two matrices, scaling otherwise), ``@`` is the
 matrix product of two matrices, ``/`` divides by a scalar, ``**`` raises to a power (a matrix
