@@ -138,7 +138,7 @@ def evaluate(expr, values: dict) -> se.DenseMatrix:
         return list(itertools.accumulate(factors, kron))[-1]
     if isinstance(expr, HadamardProduct):
         factors = [evaluate(arg, values) for arg in expr.args]
-        return factors[0].mul_matrix(factors[1]) if len(factors) == 2 else _hadamard(factors)
+        return factors[0].multiply_elementwise(factors[1]) if len(factors) == 2 else _hadamard(factors)
     if isinstance(expr, Vec):
         return _column_stack(evaluate(expr.arg, values))
     if isinstance(expr, VecRowMajor):
@@ -159,7 +159,7 @@ def _power(matrix: se.DenseMatrix, exponent: int) -> se.DenseMatrix:
 def _hadamard(factors):
     result = factors[0]
     for factor in factors[1:]:
-        result = result.mul_matrix(factor)
+        result = result.multiply_elementwise(factor)
     return result
 
 
