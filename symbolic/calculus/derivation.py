@@ -50,6 +50,8 @@ class Derivation:
     wrt: MatrixSymbol
     result: object
     steps: tuple[Step, ...]
+    gradient: object = None
+    """For a Hessian: the gradient it differentiates (the first derivative)."""
 
     @property
     def text(self) -> str:
@@ -133,4 +135,4 @@ def hessian(expression, wrt: MatrixSymbol) -> Derivation:
     size = wrt.rows * wrt.cols
     result = second.result if second is not None else 0 * Identity(size)
     steps = [*first.steps, Step(SECOND, first.result, result), *(second.steps if second else ())]
-    return Derivation("hessian", expression, wrt, result, tuple(steps))
+    return Derivation("hessian", expression, wrt, result, tuple(steps), first.result)
