@@ -234,6 +234,15 @@ def _verify_identity(args, operands, scalars):
     return refuted is None, verify.identity_document(claim, results) if args.out else None
 
 
+def command_grad(args) -> int:
+    """grad: derive, check, then show; exit 1 if a check fails (nothing shown as the answer), 2 for bad input."""
+    from gradproof.proofs import grad_command
+
+    if args.out:
+        staging_directory(args.out).rmdir()  # fail early, before any work, if --out is unwritable
+    return grad_command.run(args, write_document)
+
+
 def write_document(document, out: Path, stem: str, pdf: bool) -> list[Path]:
     """Render (and compile) a document in a staging directory; publish it whole or not at all."""
     staging = staging_directory(out)
@@ -280,6 +289,9 @@ EPILOG = {
     "train": "example: gradproof train digits --epochs 25 --seed 0 --out train-out",
     "verify": ('example: gradproof verify --shape W=m,n --shape x=n,1 --shape b=m,1 --shape t=m,1 --sizes m=3,n=4 '
                '--wrt W --claim "2*(W*x+b-t)*x.T" "(W*x+b-t).T*(W*x+b-t)"'),
+    "grad": ('examples: gradproof grad --shape X=n,n --wrt X "logdet(X)";  gradproof grad --shape A=m,n --shape x=n,1 '
+             '--shape b=m,1 --scalar lam --wrt x "norm2(A*x-b)**2 + lam*norm2(x)**2";  --hessian for the second '
+             'derivative; a matrix-valued expression gives its vec-Jacobian'),
 }
 
 
@@ -340,6 +352,20 @@ def build_parser() -> argparse.ArgumentParser:
     claim.add_argument("--equals", help="the right side of an identity claim")
     claim.add_argument("--out", type=Path, help="write claim.tex (a proof or a refutation) into this directory")
     claim.add_argument("--pdf", action="store_true", help="with --out: compile claim.tex")
+    derive_grad = add("grad", "derive a gradient, vec-Jacobian or Hessian by differentials; checked before shown",
+                      command_grad)
+    derive_grad.add_argument("expression", help="a scalar (gradient, --hessian) or matrix (vec-Jacobian) expression in "
+                             "verify's language, plus entrywise sin cos tan arcsin arccos arctan exp log sqrt tanh "
+                             "sigmoid abs sign relu, hadamard hdiv hpow sum norm1 norm2 logdet diag ones")
+    derive_grad.add_argument("--shape", action="append", default=[], metavar="NAME=ROWS,COLS", help="declare an operand")
+    derive_grad.add_argument("--scalar", action="append", default=[], metavar="NAME", help="declare a scalar parameter")
+    derive_grad.add_argument("--sizes", type=_dimension_sizes, default=None,
+                             help="sizes of the checks, e.g. n=3 (default: distinct small sizes)")
+    derive_grad.add_argument("--wrt", help="the operand to differentiate by")
+    derive_grad.add_argument("--hessian", action="store_true", help="the Hessian (second derivative) of a scalar")
+    derive_grad.add_argument("--json", action="store_true", help='one JSON object: "result", "steps", "checks", ...')
+    derive_grad.add_argument("--out", type=Path, help="write grad.tex (the derivation as a proof) into this directory")
+    derive_grad.add_argument("--pdf", action="store_true", help="with --out: compile grad.tex")
     return parser
 
 

@@ -105,7 +105,8 @@ def gradient(expression, wrt: MatrixSymbol) -> Derivation:
             steps.append(Step("; ".join(used), coefficient * Trace(linear), Trace(MatMul(Transpose(term), dwrt))))
         parts.append(term)
     raw = sum_gradients(parts, dwrt)
-    steps.append(Step(SUM, df, Trace(MatMul(Transpose(raw), dwrt))))
+    if len(parts) > 1:
+        steps.append(Step(SUM, df, Trace(MatMul(Transpose(raw), dwrt))))
     result = tidy(raw, wrt)
     if result != raw:
         steps.append(Step(FACTOR if result != raw.doit() else TIDY, raw, result))
