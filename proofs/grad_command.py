@@ -123,7 +123,10 @@ def derive_checked(operands, scalar_names, text: str, wrt: str, sizes, hessian_o
     derive = {"gradient": gradient, "jacobian": jacobian, "hessian": hessian}[kind]
     derivation = derive(expression, matrices[wrt])
     sizes = dict(sizes) if sizes else default_sizes(operands, kind)
-    checks = check_derivation(derivation, matrices, dims, scalars, sizes, seed=seed)
+    used = {name: m for name, m in matrices.items() if expression.has(m)}  # the checks cost grows with entries
+    used_dims = {name: d for name, d in dims.items() if any(d in m.shape for m in used.values())}
+    checks = check_derivation(derivation, used, used_dims, {k: v for k, v in scalars.items() if expression.has(v)},
+                              {k: v for k, v in sizes.items() if k in used_dims}, seed=seed)
     return CheckedDerivation(derivation, tuple(checks), sizes, conditions_of(expression))
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Identity, MatMul, MatrixSymbol, Trace, Transpose
+from sympy import Add, Identity, MatMul, MatrixSymbol, Trace, Transpose
 
 from gradproof.symbolic.calculus.differential import Step, differential, differential_symbol
 from gradproof.symbolic.calculus.readoff import gradient_terms, sum_gradients, vec_jacobian
@@ -33,6 +33,7 @@ from gradproof.symbolic.engine.kron import Vec
 from gradproof.symbolic.language.printer import to_latex, to_text
 
 ONE_BY_ONE = "a 1 x 1 matrix is its trace"
+DISTRIBUTE = "linearity: df as a sum of terms c tr(L)"
 SUM = "sum of the terms: df = tr(G^T dX)"
 READ_OFF = "read off: df = tr(G^T dX) for every dX gives the gradient G (denominator layout)"
 TIDY = "canonical form: like terms merged, transposes distributed"
@@ -99,10 +100,16 @@ def gradient(expression, wrt: MatrixSymbol) -> Derivation:
     df, rules = differential(scalar, wrt)
     steps += rules
     dwrt = differential_symbol(wrt)
+    terms = gradient_terms(df, dwrt)
+    forms = [coefficient * Trace(linear) for coefficient, linear, _, _ in terms]
+    if len(forms) > 1 and Add(*forms) != df:
+        steps.append(Step(DISTRIBUTE, df, Add(*forms)))
     parts = []
-    for coefficient, linear, term, used in gradient_terms(df, dwrt):
+    for k, (coefficient, linear, term, used) in enumerate(terms):
+        before = Add(*forms)
+        forms[k] = Trace(MatMul(Transpose(term), dwrt))
         if used:
-            steps.append(Step("; ".join(used), coefficient * Trace(linear), Trace(MatMul(Transpose(term), dwrt))))
+            steps.append(Step("; ".join(used), before, Add(*forms)))
         parts.append(term)
     raw = sum_gradients(parts, dwrt)
     if len(parts) > 1:
