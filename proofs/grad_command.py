@@ -18,7 +18,7 @@ import json
 import sys
 from dataclasses import dataclass
 
-from sympy import Symbol
+from sympy import Dummy, Symbol
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from gradproof.proofs.document import Chain, Document, Equation, Section, Text
@@ -77,7 +77,8 @@ def conditions_of(expression) -> tuple[str, ...]:
         if function_name(node) in KINKED:
             found.append(f"no entry of {to_text(node.expr)} is 0 ({function_name(node)} has no derivative at 0)")
     for function in ("Abs", "sign", "relu", "indicator"):
-        for node in expression.find(lambda e, f=function: type(e).__name__ == f and not e.is_Matrix):
+        for node in expression.find(lambda e, f=function: type(e).__name__ == f and not e.is_Matrix
+                                    and not any(isinstance(s, Dummy) for s in e.free_symbols)):
             found.append(f"{to_text(node.args[0])} != 0 ({to_text(node)} has no derivative at 0)")
     return tuple(dict.fromkeys(found))
 

@@ -34,6 +34,7 @@ from sympy import (
 from gradproof.symbolic.calculus.markers import Commutation
 from gradproof.symbolic.engine.errors import NotSupported
 from gradproof.symbolic.engine.kron import Vec
+from gradproof.symbolic.language.printer import to_text
 
 CYCLIC = "cyclic property of the trace: tr(S^T A U B) = tr((A^T S B^T)^T U)"
 TRANSPOSE = "transpose inside the trace: tr(S^T U^T) = tr(S U)"
@@ -53,7 +54,7 @@ def linear_terms(expr, dwrt):
         factors = Mul.make_args(term)
         linear = [f for f in factors if f.has(dwrt)]
         if len(linear) != 1 or not isinstance(linear[0], Trace | Add):
-            raise NotSupported(f"the differential term {term} is not of the form c tr(L) with L linear in {dwrt}")
+            raise NotSupported(f"the differential term {to_text(term)} is not of the form c tr(L), L linear in {dwrt}")
         coefficient = Mul(*(f for f in factors if f is not linear[0]))
         if isinstance(linear[0], Add):  # c (tr L1 + tr L2): distributed
             terms += [(coefficient * c, inner) for c, inner in linear_terms(linear[0], dwrt)]
@@ -84,7 +85,7 @@ def pull_back(linear, seed, dwrt, rules_used: list):
     if isinstance(linear, DiagonalOf):
         rules_used.append(DIAGONAL)
         return pull_back(linear.arg, DiagMatrix(seed), dwrt, rules_used)
-    raise NotSupported(f"no rule to read a gradient off {linear} ({type(linear).__name__}, linear in {dwrt}); "
+    raise NotSupported(f"no rule to read a gradient off {to_text(linear)} (linear in {dwrt}); "
                        "a Kronecker product or vec of the differential has a vec-Jacobian: ask for the Jacobian")
 
 
@@ -137,7 +138,7 @@ def vec_jacobian(linear, dwrt, rules_used: list):
         return vec_jacobian(linear.arg, dwrt, rules_used)
     if isinstance(linear, MatMul):
         return _vec_product(linear, dwrt, rules_used)
-    raise NotSupported(f"no rule for the vec-Jacobian of {linear} ({type(linear).__name__}, linear in {dwrt})")
+    raise NotSupported(f"no rule for the vec-Jacobian of {to_text(linear)} (linear in {dwrt})")
 
 
 def _vec_product(linear, dwrt, rules_used):

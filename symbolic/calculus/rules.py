@@ -44,6 +44,7 @@ from gradproof.symbolic.calculus.markers import Differential, ScalarDifferential
 from gradproof.symbolic.engine.errors import NotSupported
 from gradproof.symbolic.engine.kron import Vec, VecRowMajor
 from gradproof.symbolic.language.functions import elementwise, function_name
+from gradproof.symbolic.language.printer import to_text
 
 PRODUCT = "product rule: d(UV) = dU V + U dV"
 HADAMARD = "product rule for the entrywise product: d(U o V) = dU o V + U o dV"
@@ -84,7 +85,7 @@ def _power(expr, constant):
     if not (k.is_Integer and k > 0):
         if k.is_Integer and k < 0:
             return "negative power: U^-k = (U^-1)^k", Differential(MatPow(Inverse(base), -k))
-        raise NotSupported(f"matrix power {expr} with exponent {k}: only integer powers have a rule")
+        raise NotSupported(f"matrix power {to_text(expr)}: only integer powers have a rule")
     terms = [MatMul(*([base] * i), Differential(base), *([base] * (int(k) - 1 - i))) for i in range(int(k))]
     return POWER, MatAdd(*terms)
 
@@ -98,7 +99,7 @@ def _hadamard(expr, constant):
 def _hadamard_power(expr, constant):
     base, p = expr.args
     if not constant(p):
-        raise NotSupported(f"entrywise power {expr} with an exponent that depends on the operand")
+        raise NotSupported(f"entrywise power {to_text(expr)}: the exponent depends on the operand")
     lower = base if p == 2 else HadamardPower(base, p - 1)
     return HADAMARD_POWER, p * HadamardProduct(lower, Differential(base))
 
@@ -136,7 +137,7 @@ def derivative_matrix(name: str, matrix):
 def _entrywise(expr, constant):
     name = function_name(expr)
     if name is None:
-        raise NotSupported(f"no rule for the entrywise function {expr.function} in {expr}")
+        raise NotSupported(f"no rule for the entrywise function {expr.function} in {to_text(expr)}")
     rule = ENTRYWISE if name not in ("abs", "sign", "relu", "indicator") else f"{ENTRYWISE} ({KINK_NOTE})"
     return rule, HadamardProduct(derivative_matrix(name, expr.expr), Differential(expr.expr))
 
@@ -188,7 +189,7 @@ def _function(expr):
         matrix = expr.args[0].arg
         return LOGDET, Trace(Inverse(matrix) * Differential(matrix))
     if len(expr.args) != 1:
-        raise NotSupported(f"no rule for the function {expr.func} of {len(expr.args)} arguments in {expr}")
+        raise NotSupported(f"no rule for the function {expr.func} of {len(expr.args)} arguments in {to_text(expr)}")
     derivative = diff(expr.func(_VARIABLE), _VARIABLE).xreplace({_VARIABLE: expr.args[0]})
     kinked = type(expr).__name__ in ("Abs", "sign", "relu", "indicator")
     return (f"{CHAIN} ({KINK_NOTE})" if kinked else CHAIN), derivative * ScalarDifferential(expr.args[0])
@@ -206,12 +207,12 @@ def scalar_rule(expr, constant):
         return _scalar_power(expr, constant)
     if isinstance(expr, Function):
         return _function(expr)
-    raise NotSupported(f"no rule for the differential of {expr} ({type(expr).__name__})")
+    raise NotSupported(f"no rule for the differential of {to_text(expr)}")
 
 
 def matrix_rule(expr, constant):
     """(rule name, d expr one level down) for a matrix ``expr`` that depends on the operand."""
     rule = MATRIX_RULES.get(type(expr))
     if rule is None:
-        raise NotSupported(f"no rule for the differential of {expr} ({type(expr).__name__})")
+        raise NotSupported(f"no rule for the differential of {to_text(expr)}")
     return rule(expr, constant)
