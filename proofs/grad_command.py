@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sympy import Dummy, Symbol
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from gradproof.proofs.document import Chain, Document, Equation, Section, Text
+from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
 from gradproof.symbolic.calculus import gradient, hessian, jacobian
 from gradproof.symbolic.calculus.checks import check_derivation
 from gradproof.symbolic.calculus.rules import MATRIX_RULES
@@ -164,9 +164,10 @@ class _Tex:
 def derivation_document(checked: CheckedDerivation) -> Document:
     """The derivation as a LaTeX proof: statement, the chain of differentials (rule per line), checks."""
     derivation = checked.derivation
-    statement = Text.of(f"Let {derivation.wrt.name} be a {derivation.wrt.rows} x {derivation.wrt.cols} matrix "
-                        f"of independent entries. The {derivation.kind} of {to_text(derivation.expression)} is "
-                        "derived by differentials; each line names its rule.")
+    wrt = derivation.wrt
+    statement = Text.of("Let ", Math(_Tex(wrt)), f" be a {wrt.rows} x {wrt.cols} matrix of independent entries and f = ",
+                        Math(_Tex(derivation.expression)), f". Its {derivation.kind} is derived by differentials "
+                        "(denominator layout; vec stacks columns); each line names its rule.")
     start = derivation.steps[0].before if derivation.steps else derivation.expression
     chain = Chain(_Tex(start), tuple((_Tex(step.after), step.rule) for step in derivation.steps))
     result = Equation(_Tex(Symbol(f"\\nabla_{{{derivation.wrt.name}}} f") if derivation.kind == "gradient"
@@ -174,7 +175,7 @@ def derivation_document(checked: CheckedDerivation) -> Document:
                       "checked")
     checks = tuple(Text.of(check.line()) for check in checked.checks)
     conditions = tuple(Text.of(f"Valid where {c}.") for c in checked.conditions)
-    return Document(f"The {derivation.kind} of {to_text(derivation.expression)}", (
+    return Document(f"A {derivation.kind} derived by differentials", (
         Section("Statement", (statement, result, *conditions)),
         Section("Derivation", (chain,)),
         Section("Checks (run before the result was shown)", checks),

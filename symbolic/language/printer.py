@@ -132,7 +132,7 @@ class CookbookLatexPrinter(LatexPrinter):
     def _print_Inverse(self, expr):
         if isinstance(expr.arg, Transpose):
             return f"{self.parenthesize(expr.arg.arg, 60)}^{{-T}}"
-        return super()._print_Inverse(expr)
+        return f"{self.parenthesize(expr.arg, 60)}^{{-1}}"
 
     def _print_Trace(self, expr):
         inner = _sum_argument(expr)
