@@ -13,8 +13,8 @@ here is checked: ``calculus.checks`` checks a derivation before anyone prints it
 >>> from sympy import MatrixSymbol, Symbol, Trace, log, Determinant
 >>> n = Symbol("n", integer=True, positive=True)
 >>> X, A = MatrixSymbol("X", n, n), MatrixSymbol("A", n, n)
->>> gradient(Trace(X.T * A * X), X).text
-'(A + A.T)*X'
+>>> gradient(Trace(X.T * A * X), X).text  # Matrix Cookbook (108): B X + B^T X
+'A*X + A.T*X'
 >>> gradient(log(Determinant(X)), X).text
 'inv(X.T)'
 """
