@@ -43,6 +43,11 @@ def _norm_argument(expr):
     return None
 
 
+_CALLS = ("ElementwiseApplyFunction", "HadamardProduct", "HadamardPower", "KroneckerProduct", "Vec", "VecRowMajor",
+          "DiagMatrix", "DiagonalOf", "Identity", "OneMatrix")
+"""Printed as a call f(...): a transpose needs no parentheses around them."""
+
+
 class LanguagePrinter(StrPrinter):
     """SymPy's str printer, with the language's names for what it spells differently."""
 
@@ -116,6 +121,12 @@ class LanguagePrinter(StrPrinter):
 
     def _print_atan(self, expr):
         return f"arctan({self._print(expr.args[0])})"
+
+    def _print_Transpose(self, expr):
+        arg = expr.arg
+        if isinstance(arg, Inverse | Trace | Determinant) or type(arg).__name__ in _CALLS:
+            return f"{self._print(arg)}.T"
+        return super()._print_Transpose(expr)
 
     def _print_MatPow(self, expr):
         return f"{self.parenthesize(expr.base, 60)}**{self._print(expr.exp)}"
