@@ -143,8 +143,6 @@ def _print_text(checked: CheckedDerivation) -> None:
     for condition in checked.conditions:
         print(f"valid where {condition}")
     print(f"\nderivation ({len(derivation.steps)} steps, differentials; denominator layout, vec stacks columns):")
-    first = derivation.steps[0].before if derivation.steps else derivation.expression
-    print(f"  d({to_text(derivation.expression)})" if first is None else f"  {to_text(first)}")
     print("\n".join(derivation.lines()))
     print("\nchecks:")
     for check in checked.checks:
@@ -168,8 +166,8 @@ def derivation_document(checked: CheckedDerivation) -> Document:
     statement = Text.of("Let ", Math(_Tex(wrt)), f" be a {wrt.rows} x {wrt.cols} matrix of independent entries and f = ",
                         Math(_Tex(derivation.expression)), f". Its {derivation.kind} is derived by differentials "
                         "(denominator layout; vec stacks columns); each line names its rule.")
-    start = derivation.steps[0].before if derivation.steps else derivation.expression
-    chain = Chain(_Tex(start), tuple((_Tex(step.after), step.rule) for step in derivation.steps))
+    chains = tuple(Chain(_Tex(start), tuple((_Tex(step.after), step.rule) for step in steps))
+                   for start, steps in derivation.chains())
     result = Equation(_Tex(Symbol(f"\\nabla_{{{derivation.wrt.name}}} f") if derivation.kind == "gradient"
                            else Symbol("J" if derivation.kind == "jacobian" else "H")), _Tex(derivation.result),
                       "checked")
@@ -177,7 +175,7 @@ def derivation_document(checked: CheckedDerivation) -> Document:
     conditions = tuple(Text.of(f"Valid where {c}.") for c in checked.conditions)
     return Document(f"A {derivation.kind} derived by differentials", (
         Section("Statement", (statement, result, *conditions)),
-        Section("Derivation", (chain,)),
+        Section("Derivation", chains),
         Section("Checks (run before the result was shown)", checks),
     ))
 

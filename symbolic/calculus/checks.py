@@ -90,7 +90,7 @@ def check_derivation(derivation, operands: dict, dims: dict, scalars: dict, size
     if derivation.kind == "jacobian":
         return explicit, _numeric(expression, result, wrt, concrete, scalars, seed, "jacobian")
     gradient_result = _concrete(derivation.gradient, dims, sizes)
-    return explicit, _numeric(gradient_result, result, wrt, concrete, scalars, seed, "jacobian")
+    return explicit, _numeric(gradient_result, result, wrt, concrete, scalars, seed, "hessian")
 
 
 def _exact_gradient(derivation, operands, dims, scalars, sizes, seed) -> Check:
@@ -192,7 +192,7 @@ def _numeric(expression, result, wrt, concrete, scalars, seed, kind) -> Check:
         values = _random_values(concrete, scalars, rng)
         ordered = [values[a] for a in arguments]
         position = arguments.index(wrt)
-        projection = rng.standard_normal(int(np.prod(_shape_of(expression)))) if kind == "jacobian" else None
+        projection = rng.standard_normal(int(np.prod(_shape_of(expression)))) if kind != "gradient" else None
 
         def scalar(array, ordered=ordered, position=position, projection=projection):
             args = list(ordered)
@@ -206,11 +206,11 @@ def _numeric(expression, result, wrt, concrete, scalars, seed, kind) -> Check:
             derived = np.asarray(derived_of(*ordered), dtype=float)
         analytic = derived.reshape(shape) if projection is None else (derived.T @ projection).reshape(shape, order="F")
         label = "d f/d" + wrt.name if projection is None else f"u^T vec F, d/d{wrt.name}"
+        projected = "" if projection is None else f" of a random projection u^T vec({'F' if kind == 'jacobian' else 'grad f'})"
         report = check_array(label, scalar, values[wrt], analytic, wrt=wrt.name)
         cells = report.row()
         detail = (f"{cells[1]}, float64, {cells[2]} evaluations, max abs error {cells[3]}, max rel error {cells[4]}, "
                   f"worst entry {tuple(i + 1 for i in report.worst_index)}: {cells[6]}")
-        projected = "" if projection is None else " of a random projection u^T vec F"
         return Check(f"finite differences{projected}", HOLDS if report.passed else FAILS, detail)
     return Check("finite differences", UNDECIDED, "the expression is not finite at any of 20 random points")
 

@@ -64,9 +64,32 @@ class Derivation:
         return {"gradient": f"grad_{self.wrt.name} f", "jacobian": f"d vec F / d vec({self.wrt.name})^T",
                 "hessian": f"H = d^2 f / d vec({self.wrt.name}) d vec({self.wrt.name})^T"}[self.kind]
 
+    def chains(self) -> list[tuple[object, list[Step]]]:
+        """The steps as chains of equalities (start, steps): one, or two for a Hessian (grad f, then d vec grad f)."""
+        chains: list = []
+        start = self.steps[0].before if self.steps else self.expression
+        current: list = []
+        for step in self.steps:
+            if step.rule == SECOND:
+                chains.append((start, current))
+                start, current = None, []
+                continue
+            if start is None:
+                start = step.before
+            current.append(step)
+        chains.append((start, current))
+        return chains
+
     def lines(self) -> list[str]:
-        """One line per step: the expression after the step, then the rule in brackets."""
-        return [f"  = {to_text(step.after)}    [{step.rule}]" for step in self.steps]
+        """One line per step: the expression after the step, then the rule in brackets; a Hessian's second
+        chain (the vec-Jacobian of the gradient) is introduced by the second differential."""
+        out = []
+        for number, (start, steps) in enumerate(self.chains()):
+            if number:
+                out.append(f"  {SECOND}:")
+            out.append(f"  {to_text(start)}")
+            out.extend(f"  = {to_text(step.after)}    [{step.rule}]" for step in steps)
+        return out
 
     def latex(self) -> str:
         return to_latex(self.result)
@@ -131,6 +154,7 @@ def jacobian(expression, wrt: MatrixSymbol) -> Derivation:
     used: list = []
     raw = vec_jacobian(dF, dwrt, used)
     result = tidy(raw, wrt)
+    steps = [Step(step.rule, Vec(step.before), Vec(step.after)) for step in steps]  # one chain: vec dF = ... = J vec dX
     steps = [*steps, Step("; ".join(dict.fromkeys(used)) or VEC_READ_OFF, Vec(dF), MatMul(result, Vec(dwrt))),
              Step(VEC_READ_OFF, MatMul(result, Vec(dwrt)), result)]
     return Derivation("jacobian", expression, wrt, result, tuple(steps))
