@@ -163,7 +163,8 @@ def derivation_document(checked: CheckedDerivation) -> Document:
     """The derivation as a LaTeX proof: statement, the chain of differentials (rule per line), checks."""
     derivation = checked.derivation
     wrt = derivation.wrt
-    statement = Text.of("Let ", Math(_Tex(wrt)), f" be a {wrt.rows} x {wrt.cols} matrix of independent entries and f = ",
+    statement = Text.of("Let ", Math(_Tex(wrt)), f" be a matrix of shape {wrt.rows} x {wrt.cols} with independent "
+                        "entries and f = ",
                         Math(_Tex(derivation.expression)), f". Its {derivation.kind} is derived by differentials "
                         "(denominator layout; vec stacks columns); each line names its rule.")
     chains = tuple(Chain(_Tex(start), tuple((_Tex(step.after), step.rule) for step in steps))

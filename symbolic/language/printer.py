@@ -16,7 +16,18 @@ entrywise f(X), A \\circ B, A \\otimes B, 1 for a column of ones, K_{m,n} for th
 
 from __future__ import annotations
 
-from sympy import Determinant, Inverse, MatMul, OneMatrix, S, Trace, Transpose
+from sympy import (
+    Determinant,
+    HadamardProduct,
+    Inverse,
+    KroneckerProduct,
+    MatAdd,
+    MatMul,
+    OneMatrix,
+    S,
+    Trace,
+    Transpose,
+)
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
@@ -172,6 +183,18 @@ class CookbookLatexPrinter(LatexPrinter):
 
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"
+
+    def _print_MatMul(self, expr):
+        """Factors that are sums or Kronecker/entrywise products get parentheses: -(A (x) B) K, not -A (x) B K."""
+        coefficient, matrices = expr.as_coeff_matrices()
+        parts = [rf"\left({self._print(m)}\right)" if isinstance(m, MatAdd | KroneckerProduct | HadamardProduct)
+                 else self._print(m) for m in matrices]
+        body = " ".join(parts)
+        if coefficient == 1:
+            return body
+        if coefficient == -1:
+            return f"-{body}"
+        return f"{self.parenthesize(coefficient, 49)} {body}"
 
     def _print_HadamardPower(self, expr):
         return rf"{self.parenthesize(expr.base, 60)}^{{\circ {self._print(expr.exp)}}}"
