@@ -176,9 +176,20 @@ def _exact_matrix(kind, expression, result, wrt, concrete, sizes) -> Check:
     return Check(name, HOLDS, f"exact ({method})") if mismatch is None else Check(name, FAILS, mismatch.describe())
 
 
-def _random_values(concrete, scalars, rng):
-    values = {symbol: rng.standard_normal(tuple(int(d) for d in symbol.shape)) for symbol in concrete.values()}
-    values.update({symbol: float(rng.standard_normal()) for symbol in scalars.values()})
+def _random_matrix(shape, rng, family: int):
+    """Family 0: standard normal entries; 1: uniform in (0.1, 0.9) (inside the domains of log, sqrt, arcsin);
+    2: the same plus (rows + 1) I when square (diagonally dominant with a positive diagonal: det > 0)."""
+    if family == 0:
+        return rng.standard_normal(shape)
+    values = rng.uniform(0.1, 0.9, shape)
+    if family == 2 and shape[0] == shape[1]:
+        values += (shape[0] + 1) * np.eye(shape[0])
+    return values
+
+
+def _random_values(concrete, scalars, rng, family: int = 0):
+    values = {symbol: _random_matrix(tuple(int(d) for d in symbol.shape), rng, family) for symbol in concrete.values()}
+    values.update({symbol: float(_random_matrix((1,), rng, family)[0]) for symbol in scalars.values()})
     return values
 
 
@@ -188,8 +199,8 @@ def _numeric(expression, result, wrt, concrete, scalars, seed, kind) -> Check:
     value_of, derived_of = numpy_function(arguments, expression), numpy_function(arguments, result)
     rng = np.random.default_rng(seed)
     shape = tuple(int(d) for d in wrt.shape)
-    for _ in range(20):
-        values = _random_values(concrete, scalars, rng)
+    for attempt in range(21):
+        values = _random_values(concrete, scalars, rng, attempt % 3)
         ordered = [values[a] for a in arguments]
         position = arguments.index(wrt)
         projection = rng.standard_normal(int(np.prod(_shape_of(expression)))) if kind != "gradient" else None
@@ -212,7 +223,8 @@ def _numeric(expression, result, wrt, concrete, scalars, seed, kind) -> Check:
         detail = (f"{cells[1]}, float64, {cells[2]} evaluations, max abs error {cells[3]}, max rel error {cells[4]}, "
                   f"worst entry {tuple(i + 1 for i in report.worst_index)}: {cells[6]}")
         return Check(f"finite differences{projected}", HOLDS if report.passed else FAILS, detail)
-    return Check("finite differences", UNDECIDED, "the expression is not finite at any of 20 random points")
+    return Check("finite differences", UNDECIDED, "the expression is not finite at any of 21 random points (normal "
+                 "entries, entries in (0.1, 0.9), and those plus a multiple of I)")
 
 
 def _shape_of(expr):

@@ -92,6 +92,8 @@ def function_name(expr: ElementwiseApplyFunction) -> str | None:
     variable = expr.function.variables[0]
     if len(body.args) == 1 and body.args[0] == variable and type(body) in NAMES:
         return NAMES[type(body)]
+    if body == sqrt(variable):  # sqrt(s) is the power s**(1/2), not a function object
+        return "sqrt"
     return None
 
 

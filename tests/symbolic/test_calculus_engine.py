@@ -108,3 +108,13 @@ def test_a_kinked_function_states_where_the_gradient_is_valid():
 def test_an_expression_without_the_operand_has_no_derivative_to_derive():
     with pytest.raises(InvalidInput, match="does not depend on X"):
         gradient(read("tr(A)"), X)
+
+
+@pytest.mark.parametrize("text", ["sum(log(X))", "sum(sqrt(X))", "sum(arcsin(X)) + sum(arccos(X))", "logdet(X) + sum(log(X))",
+                                  "sum(tan(X)) + sum(tanh(X)) + sum(arctan(X)) + sum(cos(X)) + sum(exp(X))",
+                                  "sum(sigmoid(X)) + sum(hdiv(X, A))"])
+def test_every_entrywise_function_is_derived_and_checked(text):
+    """Each function of the language: its derivative rule, the exact check, and finite differences at a point
+    inside its domain (log, sqrt, arcsin need entries in (0, 1); log det a positive determinant)."""
+    checked = grad(text, {"X": ("n", "n"), "A": ("n", "n")} if "A" in text else {"X": ("n", "n")}, "X")
+    assert checked.ok, [c.line() for c in checked.checks]

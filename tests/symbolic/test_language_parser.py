@@ -231,7 +231,7 @@ def test_the_new_matrix_functions():
     "tr(X.T*X)", "inv(X).T", "logdet(X)", "det(X)*inv(X).T", "sum(sin(X))", "norm1(W)", "norm2(W)", "hpow(X, 2)",
     "hadamard(X, A)", "hdiv(X, A)", "diag(x)", "diag(X)", "kron(eye(n), X)", "vec(W)", "ones(n)", "ones(m, n)",
     "sigmoid(W*x)", "relu(X) + indicator(X)", "arcsin(X) + arccos(X) + arctan(X) + tanh(X)", "abs(X) + sign(X)",
-    "X**3", "(X + A).T", "1/norm2(x)*x", "exp(X).T",
+    "X**3", "(X + A).T", "1/norm2(x)*x", "exp(X).T", "sqrt(X)",
 ])
 def test_the_printer_writes_what_the_parser_reads(text):
     """to_text is parse's inverse: a derived answer printed by gradproof grad is read back by verify --claim."""
