@@ -24,18 +24,19 @@ directional derivatives with <gradient, v> for the input and every parameter.
 
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from gradproof.numeric.error_model import (
-    ANALYTIC_ROUNDING,
     COMPLEX_ROUNDING,
     EPSILON,
     FAIL,
     KINK,
     NONSMOOTH,
+    PASS,
     complex_allowed,
     measure,
     noise_level,
@@ -74,17 +75,25 @@ class CheckReport:
     kink_entries: tuple[tuple[tuple[int, ...], float, float, float], ...] = ()
     """(index, analytic, forward slope, backward slope) of each kink and each non-smooth entry."""
     nonsmooth: int = 0
-    """Entries at a confirmed kink whose analytic value equals neither one-sided slope: not decided."""
+    """Entries at a confirmed kink whose analytic value equals neither one-sided slope and that the complex
+    step could not decide either: not decided, so the report does not pass."""
+    decided_by_complex: int = 0
+    """Entries where several kinks meet, decided by the complex step (which branches as the forward pass)."""
+
+    undecided_only: bool = False
+    """True when the report fails only because some entries are not decided (no entry disagrees)."""
 
     def row(self) -> tuple[str, ...]:
         """The report as table cells (name, method, evals, max abs, max rel, worst, status); the status
         states the resolution: "ok (could not see below 2.1e-09)"."""
-        status = "ok" if self.passed else "MISMATCH"
+        status = "ok" if self.passed else "NOT DECIDED" if self.undecided_only else "MISMATCH"
         notes = []
         if self.resolution is not None:
             notes.append(f"could not see below {self.resolution:.1e}")
         if self.kinks:
             notes.append(f"{self.kinks} at a kink, not counted")
+        if self.decided_by_complex:
+            notes.append(f"{self.decided_by_complex} where kinks meet, decided by the complex step")
         if self.nonsmooth:
             notes.append(f"{self.nonsmooth} non-smooth here, not decided")
         if notes:
@@ -198,10 +207,13 @@ def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, 
 
 
 def _measure_entries(func, point, analytic, method, step):
-    """Per entry: (numeric, allowed, kink mask, kink entries, evaluations) by ``error_model.measure``."""
+    """Per entry: (numeric, allowed, kink mask, kink entries, evaluations) by ``error_model.measure``;
+    entries left "non-smooth here" are then decided by the complex step where f propagates it
+    (``_decide_by_complex_step``)."""
     flat, a = point.reshape(-1), analytic.reshape(-1)
     scale = float(np.abs(a).max(initial=0.0))
-    numeric, allowed, kinks, listed, nonsmooth = np.zeros(a.size), np.zeros(a.size), np.zeros(a.size, bool), [], 0
+    numeric, allowed, kinks, listed = np.zeros(a.size), np.zeros(a.size), np.zeros(a.size, bool), []
+    verdicts = []
     probes = np.unique(np.linspace(0, flat.size - 1, min(flat.size, 8)).astype(int))
     noise = noise_level([(_entry_line(func, flat, point.shape, k), 1e-9 * max(1.0, abs(flat[k]))) for k in probes])
     centre = float(func(point))
@@ -210,14 +222,61 @@ def _measure_entries(func, point, analytic, method, step):
         h = step * max(1.0, abs(flat[k]))
         result = measure(_entry_line(func, flat, point.shape, k), a[k], h, method, scale, noise, centre)
         numeric[k], allowed[k], evaluations = result.estimate, result.allowed, evaluations + result.evaluations
+        verdicts.append(result.verdict)
         if result.verdict in (KINK, NONSMOOTH):
-            kinks[k], nonsmooth = True, nonsmooth + (result.verdict == NONSMOOTH)
+            kinks[k] = True
             listed.append((tuple(int(i) for i in np.unravel_index(k, point.shape)), float(a[k]),
                            result.forward, result.backward))
         elif result.verdict == FAIL:
             allowed[k] = min(allowed[k], abs(a[k] - numeric[k]) / 2)  # a failed entry fails in judge too
+    undecided = [k for k, verdict in enumerate(verdicts) if verdict == NONSMOOTH]
+    smooth = [k for k, verdict in enumerate(verdicts) if verdict == PASS]
+    decided, extra_evaluations = _decide_by_complex_step(func, point, a, undecided, smooth, numeric, allowed)
+    for k, (value, bound) in decided.items():
+        kinks[k], numeric[k], allowed[k] = False, value, bound  # judged as an ordinary entry from here on
     shape = point.shape
-    return numeric.reshape(shape), allowed.reshape(shape), kinks.reshape(shape), (tuple(listed), nonsmooth), evaluations
+    nonsmooth = len(undecided) - len(decided)
+    return (numeric.reshape(shape), allowed.reshape(shape), kinks.reshape(shape),
+            (tuple(listed), nonsmooth, len(decided)), evaluations + extra_evaluations)
+
+
+def _complex_derivative(func, point, k: int, step: float = STEPS["complex"]) -> float | None:
+    """Im f(x + i h e_k) / h, or None when f does not carry the imaginary part through (it raises on
+    complex input, casts it away with a ComplexWarning, or returns a real number)."""
+    work = point.astype(np.complex128).reshape(-1)
+    work[k] += 1j * step
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            value = func(work.reshape(point.shape))
+    except (TypeError, ValueError, np.exceptions.ComplexWarning):
+        return None
+    if not np.iscomplexobj(value):
+        return None
+    return float(np.imag(value)) / step
+
+
+def _decide_by_complex_step(func, point, analytic, undecided, smooth, numeric, allowed):
+    """At an entry where several kinks meet (a zero input row feeding several ReLUs, a max-pool tie shared
+    by windows), the one-sided slopes of f cannot test a per-unit convention such as ReLU'(0) = 0: the
+    convention's value is neither slope. The complex step Im f(x + i h e_k)/h branches exactly as the
+    forward pass does at x (kinks branch on the real part), so it measures the derivative of the branch
+    the forward pass took, which the backward pass must match. It is trusted only if f carries complex
+    input through, checked on one smooth entry whose real-step measurement it must reproduce.
+    Returns ({k: (complex-step value, its allowed error)}, evaluations)."""
+    if not undecided or not smooth:
+        return {}, 0
+    witness = smooth[len(smooth) // 2]
+    calibration = _complex_derivative(func, point, witness)
+    if calibration is None or abs(calibration - numeric[witness]) > allowed[witness]:
+        return {}, 1
+    decided = {}
+    for k in undecided:
+        value = _complex_derivative(func, point, k)
+        if value is not None:
+            scale = float(np.abs(analytic).max(initial=0.0))
+            decided[k] = (value, COMPLEX_ROUNDING * EPSILON * (abs(analytic[k]) + abs(value) + scale))
+    return decided, 1 + len(undecided)
 
 
 def check_array(name, func, point, analytic, *, method="central", step=None, rtol=None, atol=None, wrt=""):
@@ -234,10 +293,14 @@ def check_array(name, func, point, analytic, *, method="central", step=None, rto
         numeric = _complex_gradient(func, point.reshape(-1), point.shape, step).reshape(point.shape)
         return judge(name, analytic, numeric, complex_allowed(analytic, numeric), method=label,
                      evaluations=point.size, extra=extra, wrt=wrt)
-    numeric, allowed, kinks, (listed, nonsmooth), evaluations = _measure_entries(func, point, analytic, method, step)
+    numeric, allowed, kinks, (listed, nonsmooth, decided), evaluations = _measure_entries(func, point, analytic,
+                                                                                        method, step)
     report = judge(name, analytic, numeric, allowed, method=label, evaluations=evaluations, kinks=kinks,
                    extra=extra, wrt=wrt)
-    return replace(report, kink_entries=listed, kinks=report.kinks - nonsmooth, nonsmooth=nonsmooth)
+    # Three verdicts: an entry that is not decided keeps the report from passing ("NOT DECIDED").
+    return replace(report, kink_entries=listed, kinks=report.kinks - nonsmooth, nonsmooth=nonsmooth,
+                   decided_by_complex=decided, passed=report.passed and nonsmooth == 0,
+                   undecided_only=report.passed and nonsmooth > 0)
 
 
 @contextmanager
@@ -268,60 +331,76 @@ def _check_all(name, scalar_of_input, scalar_with_param, x, params, analytic, me
     return reports
 
 
+def layer_inputs(x, where: str) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
+    """The layer's inputs as float64 arrays and their names: one array is the input "input"; a tuple
+    (or list) of arrays is several inputs, "input[0]", "input[1]", ..., for layers y = f(x1, x2, ...)
+    whose ``forward(*inputs)`` takes them in order and whose ``backward`` returns one gradient each."""
+    several = isinstance(x, (tuple, list))
+    arrays = tuple(x) if several else (x,)
+    if several and not arrays:
+        raise ValueError(f"{where}: x must be an array or a non-empty tuple of arrays, got an empty {type(x).__name__}")
+    converted = []
+    for k, array in enumerate(arrays):
+        try:
+            converted.append(np.array(array, dtype=np.float64))
+        except (TypeError, ValueError) as error:
+            label = f"x[{k}]" if several else "x"
+            raise ValueError(f"{where}: {label} must be a real numeric array, got {type(array).__name__}: {error}") from None
+    names = tuple(f"input[{k}]" for k in range(len(arrays))) if several else ("input",)
+    return tuple(converted), names
+
+
+def input_gradients(layer, upstream, inputs, names, where: str) -> tuple[np.ndarray, ...]:
+    """``layer.backward(upstream)`` as one gradient per input, each checked to have its input's shape."""
+    gradients = layer.backward(upstream)
+    if len(inputs) > 1:
+        if not isinstance(gradients, (tuple, list)) or len(gradients) != len(inputs):
+            got = f"a {type(gradients).__name__} of {len(gradients)}" if isinstance(gradients, (tuple, list)) else (
+                f"one {type(gradients).__name__}")
+            raise ValueError(f"{where}: backward must return one gradient per input ({len(inputs)}), got {got}")
+    else:
+        gradients = (gradients,)
+    for name, array, gradient in zip(names, inputs, gradients):
+        if np.shape(gradient) != array.shape:
+            raise ValueError(f"{where}: the gradient for {name} must have its shape {array.shape}, "
+                             f"got {np.shape(gradient)}")
+    return tuple(np.array(gradient) for gradient in gradients)
+
+
+def _replaced(inputs, k, array):
+    return (*inputs[:k], array, *inputs[k + 1:])
+
+
 def check_layer(layer, x, *, rng, name=None, method="central", **tolerances):
-    """Check ``layer.backward`` for the input and every parameter; one report each.
+    """Check ``layer.backward`` for every input and every parameter; one report each, its ``wrt`` naming
+    the gradient it covers ("input", or "input[k]" for several inputs, then each parameter key).
 
     The output is projected on a fixed random u, so L = sum(u * layer(x)) has dL/dy = u.
+    ``x``: one array, or a tuple of arrays for a layer with several inputs (``forward(*x)``, and
+    ``backward`` returning a tuple of input gradients).
     ``method``: "central", "richardson" or "complex" (the layer must accept complex input).
     """
     name = name or type(layer).__name__
-    x = np.array(x, dtype=np.float64)
-    projection = rng.standard_normal(np.shape(layer.forward(x)))
-    layer.forward(x)
-    analytic = {"input": layer.backward(projection), **{key: value.copy() for key, value in layer.grads.items()}}
+    inputs, names = layer_inputs(x, "check_layer")
+    projection = rng.standard_normal(np.shape(layer.forward(*inputs)))
+    layer.forward(*inputs)
+    gradients = input_gradients(layer, projection, inputs, names, "check_layer")
+    analytic = {key: value.copy() for key, value in layer.grads.items()}
+    reports = []
+    for k, (input_name, gradient) in enumerate(zip(names, gradients)):
+        def of_input(array, k=k):
+            return np.sum(projection * layer.forward(*_replaced(inputs, k, array)))
 
-    def of_input(array):
-        return np.sum(projection * layer.forward(array))
+        reports.append(check_array(f"{name} d/d{input_name}", of_input, inputs[k], gradient, method=method,
+                                   wrt=input_name, **tolerances))
+    for key, value in {key: value.copy() for key, value in layer.params.items()}.items():
+        def with_param(array, key=key):
+            with _substituted(layer, key, array):
+                return np.sum(projection * layer.forward(*inputs))
 
-    def with_param(key, array):
-        with _substituted(layer, key, array):
-            return np.sum(projection * layer.forward(x))
-
-    params = {key: value.copy() for key, value in layer.params.items()}
-    return _check_all(name, of_input, with_param, x, params, analytic, method, tolerances)
-
-
-def _directional_complex(layer, x, key, v, step=1e-20):
-    """J v along ``v`` for the input (key None) or the parameter ``key``, by the complex step."""
-    if key is None:
-        return np.imag(layer.forward(x + 1j * step * v)) / step
-    with _substituted(layer, key, layer.params[key] + 1j * step * v):
-        return np.imag(layer.forward(x)) / step
-
-
-def check_layer_projections(layer, x, *, rng, directions: int = 4, name=None):
-    """<u, J v> (complex step along v) against <J^T u, v> (the backward pass) for random u, v, for the
-    input and for every parameter: entry (g, d) of the report is gradient g ("input", then the
-    parameters in order), direction d. Allowed error: C_C eps (sum |u Jv| + sum |g v|), the rounding of
-    the two dot products."""
-    name = name or type(layer).__name__
-    x = np.array(x, dtype=np.float64)
-    keys = [None, *layer.params]
-    analytic, numeric, allowed = (np.zeros((len(keys), directions)) for _ in range(3))
-    for d in range(directions):
-        u = rng.standard_normal(np.shape(layer.forward(x)))
-        layer.forward(x)
-        gradients = [layer.backward(u), *(layer.grads[key].copy() for key in layer.params)]
-        for g, key in enumerate(keys):
-            v = rng.standard_normal(x.shape if key is None else layer.params[key].shape)
-            jv = _directional_complex(layer, x, key, v)
-            analytic[g, d], numeric[g, d] = np.sum(gradients[g] * v), np.sum(u * jv)
-            terms = np.sum(np.abs(u * jv)) + np.sum(np.abs(gradients[g] * v))
-            allowed[g, d] = COMPLEX_ROUNDING * EPSILON * terms + ANALYTIC_ROUNDING * EPSILON * abs(analytic[g, d])
-    layer.forward(x)
-    gradient_names = ", ".join(["input", *layer.params])
-    return judge(f"{name} <u, J v> vs <J^T u, v> ({gradient_names})", analytic, numeric, allowed,
-                 method="random projections, complex step", evaluations=len(keys) * directions)
+        reports.append(check_array(f"{name} d/d{key}", with_param, value, analytic[key], method=method, wrt=key,
+                                   **tolerances))
+    return reports
 
 
 def check_loss(loss, prediction, target, *, name=None, method="central", **tolerances):
@@ -381,45 +460,4 @@ def check_objective(model, loss, x, target, *, regularization, name="objective",
     return _check_all(name, of_input, with_param, x, params, {"input": grad_input, **grads}, method, tolerances)
 
 
-def _direction_line(model, loss, x, target, regularization, key, v):
-    """phi(t) = f along the direction v of the input (key None) or of the parameter ``key``."""
-    def phi(t):
-        if key is None:
-            return _objective_at(model, loss, x + t * v, target, regularization)
-        with _substituted(model, key, model.params[key] + t * v):
-            return _objective_at(model, loss, x, target, regularization)
-
-    return phi
-
-
-def check_random_projections(model, loss, x, target, *, regularization, rng, directions=4, step=None,
-                             name="objective", rtol=None, atol=None):
-    """<grad f, v> against the directional derivative of f along random unit directions v, for the input
-    and for every parameter separately (entry (g, d): gradient g, direction d), each measured by
-    4th-order Richardson on the error model: about 6 evaluations per direction, for networks too large
-    to check per entry."""
-    x = np.array(x, dtype=np.float64)
-    step = STEPS["richardson"] if step is None else step
-    grad_input, grads = _objective_gradients(model, loss, x, target, regularization)
-    keys, gradients = [None, *model.params], [grad_input, *(grads[key] for key in model.params)]
-    analytic, numeric, allowed, kinks = (np.zeros((len(keys), directions)) for _ in range(4))
-    evaluations = 0
-    for g, key in enumerate(keys):
-        for d in range(directions):
-            v = rng.standard_normal(gradients[g].shape)
-            v /= np.sqrt(np.sum(v * v))
-            analytic[g, d] = float(np.sum(gradients[g] * v))
-            line = _direction_line(model, loss, x, target, regularization, key, v)
-            noise = noise_level([(line, 1e-9)])
-            result = measure(line, analytic[g, d], step, "richardson", float(np.sqrt(np.sum(gradients[g] ** 2))),
-                             noise)
-            evaluations += 7
-            numeric[g, d], allowed[g, d] = result.estimate, result.allowed
-            kinks[g, d] = result.verdict in (KINK, NONSMOOTH)
-            if result.verdict == FAIL:
-                allowed[g, d] = min(allowed[g, d], abs(analytic[g, d] - numeric[g, d]) / 2)
-            evaluations += result.evaluations
-    extra = None if rtol is None and atol is None else (rtol or 0.0, atol or 0.0)
-    gradient_names = ", ".join(["input", *model.params])
-    return judge(f"{name} <grad f, v> ({gradient_names})", analytic, numeric, allowed, kinks=kinks.astype(bool),
-                 method=f"random projections, Richardson h={step:g}", evaluations=evaluations, extra=extra)
+from gradproof.numeric.projections import check_layer_projections, check_random_projections  # noqa: E402, F401 (re-exported)

@@ -97,13 +97,59 @@ class _Tied(MaxPool2d):
                         0.0).reshape(x.shape)
 
 
-def test_an_even_split_at_a_tie_is_caught_by_the_complex_step_and_undecided_for_real_steps():
-    rng = np.random.default_rng(3)
+@pytest.mark.parametrize("method", METHODS)
+def test_an_even_split_at_a_tie_is_caught_by_every_method(method):
+    # Where the tied window's kinks meet, the even split equals neither one-sided slope; the real-step
+    # methods hand such entries to the complex step, which branches as the forward pass does.
     x = np.array([[[[1.0, 1.0], [0.0, -1.0]]]])
-    (complex_report,) = check_layer(_Tied(2), x, rng=rng, method="complex")
-    assert not complex_report.passed
-    (central,) = check_layer(_Tied(2), x, rng=rng, method="central")
-    assert central.kink_entries and all(len(entry) == 4 for entry in central.kink_entries)
+    (report,) = check_layer(_Tied(2), x, rng=np.random.default_rng(3), method=method)
+    assert not report.passed and not report.undecided_only, report.row()
+    if method != "complex":
+        assert report.decided_by_complex > 0 and report.kink_entries, report.row()
+        assert all(len(entry) == 4 for entry in report.kink_entries)
+
+
+class _HalfReLU(ReLU):
+    """ReLU'(0) = 1/2: a kink convention no forward pass follows (PyTorch takes 0)."""
+
+    def forward(self, x):
+        self._real_input = np.real(np.asarray(x))
+        return super().forward(x)
+
+    def backward(self, grad_output):
+        return np.where(self._real_input == 0, 0.5 * grad_output, super().backward(grad_output))
+
+
+def _zero_rows_network(activation):
+    rng = np.random.default_rng(0)
+    network = Sequential(Linear(4, 6, rng=rng), activation, Linear(6, 3, rng=rng))
+    network.layers[0].params["bias"][:] = 0.0
+    x = rng.standard_normal((5, 4))
+    x[[1, 3]] = 0.0
+    return network, x, rng.standard_normal((5, 3))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_relu_derivative_one_half_at_zero_is_never_reported_ok(method):
+    network, x, target = _zero_rows_network(_HalfReLU())
+    reports = {r.wrt: r for r in check_model_with_loss(network, SquaredLoss(), x, target, method=method)}
+    assert not reports["input"].passed and not reports["input"].undecided_only, reports["input"].row()
+    # d/d0.bias: every entry sits where kinks meet and no entry is smooth to vouch for the complex step,
+    # so the real-step methods cannot decide: "NOT DECIDED", which does not pass.
+    bias = reports["0.bias"]
+    assert not bias.passed, bias.row()
+    assert bias.undecided_only == (method != "complex") and ("NOT DECIDED" in bias.row()[-1]) == (method != "complex")
+
+
+def test_a_function_that_drops_the_imaginary_part_is_not_trusted_to_decide():
+    # f casts its input to float (a ComplexWarning numpy would otherwise only print): the complex step is
+    # refused and the entries where kinks meet stay "not decided" instead of being judged by a wrong value.
+    def f(a):
+        return float(np.sum(np.abs(np.asarray(a, dtype=np.float64))))
+
+    point = np.array([0.0, 1.0, 2.0])
+    report = check_array("abs", f, point, np.array([0.5, 1.0, 1.0]), method="central")
+    assert not report.passed and report.decided_by_complex == 0, report.row()
 
 
 @pytest.mark.parametrize("distance", [3e-6, 4e-7])
