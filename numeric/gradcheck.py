@@ -71,7 +71,7 @@ class CheckReport:
     "" for a check of several gradients at once (random projections)."""
     resolution: float | None = None
     """The largest error the check allowed in any entry, relative to the gradient's largest entry: an
-    error below resolution * max|g| could not be seen. None for a plain ``compare``."""
+    error below resolution * max|g| could not be seen (for ``compare``: its tolerance, so relative)."""
     kink_entries: tuple[tuple[tuple[int, ...], float, float, float], ...] = ()
     """(index, analytic, forward slope, backward slope) of each kink and each non-smooth entry."""
     nonsmooth: int = 0
@@ -175,14 +175,21 @@ def _real(name, analytic, numeric):
 
 
 def compare(name, analytic, numeric, *, method, evaluations, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """Compare two computed arrays entry by entry: |a - n| <= atol + rtol |n| (no error model, no kinks)."""
+    """Compare two computed arrays entry by entry: |a - n| <= atol + rtol |n| (no error model, no kinks).
+
+    The report's resolution is the largest error this allowed in any entry, relative to the largest
+    entry: max_k (atol + rtol |n_k|) / max(|a|, |n|) (atol + rtol when both arrays are 0)."""
     analytic, numeric = _real(name, analytic, numeric)
     abs_error, rel_error = _errors(analytic, numeric)
-    failing = abs_error > atol + rtol * np.abs(numeric)
-    worst = np.unravel_index(int(np.argmax(abs_error / (atol + rtol * np.abs(numeric)))), abs_error.shape)
+    tolerance = atol + rtol * np.abs(numeric)
+    failing = abs_error > tolerance
+    worst = np.unravel_index(int(np.argmax(abs_error / tolerance)), abs_error.shape)
+    scale = max(float(np.abs(analytic).max(initial=0.0)), float(np.abs(numeric).max(initial=0.0)))
+    resolution = float(tolerance.max(initial=atol)) / (scale if scale > 0 else 1.0)
     return CheckReport(name=name, method=method, evaluations=evaluations,
                        max_abs_error=float(abs_error.max(initial=0.0)), max_rel_error=float(rel_error.max(initial=0.0)),
-                       worst_index=tuple(int(i) for i in worst), passed=bool(not np.any(failing)))
+                       worst_index=tuple(int(i) for i in worst), passed=bool(not np.any(failing)),
+                       resolution=resolution)
 
 
 def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, extra=None, wrt=""):

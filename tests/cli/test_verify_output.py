@@ -19,7 +19,8 @@ def test_the_finite_difference_row_has_labelled_columns_and_counts_from_1(capsys
     labels, values = lines[header + 1], lines[header + 2]
     for label in ("evaluations", "max abs error", "max rel error", "worst entry", "status"):
         assert label in labels
-    assert values.split()[-3:] == ["(1,", "1)", "ok"]
+    assert "(1, 1)" in values and values.split("(1, 1)")[1].split() == ["ok", "(could", "not", "see", "below",
+                                                                         "1.0e-05)"]
 
 
 def test_the_worst_finite_difference_entry_is_printed_from_1():

@@ -216,3 +216,15 @@ def test_digits_cnn_inputs_444_and_227_are_no_false_alarm(method):
     assert report.passed, report.row()
     if method != "complex":  # max-pool ties of constant (all-zero pixel) regions: kinks, listed
         assert report.kinks + report.nonsmooth > 0 and report.kink_entries
+
+
+def test_a_plain_comparison_states_its_tolerance_as_its_resolution():
+    # compare() (the torch oracle, the SGD step, verify's float64 rows) has no error model; its "ok"
+    # still says what it could have seen: its tolerance relative to the largest entry.
+    from gradproof.numeric.gradcheck import compare
+
+    report = compare("c", np.array([10.0, 1.0]), np.array([10.0, 1.0 + 1e-9]), method="m", evaluations=1,
+                     rtol=1e-5, atol=1e-7)
+    assert report.passed and report.resolution == pytest.approx((1e-7 + 1e-5 * 10.0) / 10.0)
+    assert "could not see below 1.0e-05" in report.row()[-1]
+    assert not compare("c", np.array([10.0]), np.array([10.001]), method="m", evaluations=1).passed
