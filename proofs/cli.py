@@ -19,6 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from gradproof.proofs import layer_command
 from gradproof.proofs.compile import (
     TEX_INSTALL_HINT,
     LatexError,
@@ -50,8 +51,8 @@ def parse_sizes(text: str) -> dict[str, int]:
 
 
 def target_name(text: str) -> str:
-    """Validate a target name; an unknown one lists the valid targets."""
-    if text not in TARGET_NAMES:
+    """Validate a target name or a layer file (FILE.py[:Class]); an unknown one lists the valid targets."""
+    if text not in TARGET_NAMES and not layer_command.is_layer_file(text):
         raise argparse.ArgumentTypeError(f"unknown target {text!r}; valid targets: {', '.join(TARGET_NAMES)}")
     return text
 
@@ -76,6 +77,8 @@ def command_list(args) -> int:
 
 
 def command_derive(args) -> int:
+    if layer_command.is_layer_file(args.target):
+        return EXIT_OK if layer_command.derive_file(args.target) else EXIT_FAILED
     target = target_named(args.target)
     sizes = {**target.default_sizes, **args.sizes}
     derivation = target.derive(sizes)
@@ -106,6 +109,12 @@ def _derive_rows(result) -> list[tuple[str, ...]]:
 
 
 def command_prove(args) -> int:
+    files = [name for name in args.targets if layer_command.is_layer_file(name)]
+    if files:
+        if len(files) != len(args.targets):
+            raise InvalidInput(f"prove: give either layer files or built-in targets, got {args.targets}")
+        results = [layer_command.prove_file(name, args.out, args.pdf, write_document) for name in files]
+        return EXIT_OK if all(results) else EXIT_FAILED
     staging = staging_directory(args.out)
     keep, failed = [], False
     try:
@@ -134,6 +143,10 @@ def command_check(args) -> int:
             print(f"gradproof: {INSTALL_HINT}", file=sys.stderr)
             return EXIT_BAD_INPUT
         reports = against_torch(args.seed)
+    elif any(layer_command.is_layer_file(name) for name in args.targets):
+        results = [layer_command.check_file(name, args.seed, None if args.method == "central" else args.method)
+                   for name in args.targets]
+        return EXIT_OK if all(results) else EXIT_FAILED
     else:
         reports = [report for target in _targets(args.targets) for report in target.check(args.seed, args.method)]
     print(_table([report.row() for report in reports],
@@ -280,11 +293,17 @@ def _positive(kind):
     return parse
 
 
+LAYER_FILE_NOTE = ("   A layer file FILE.py[:NumPyClass] (see examples/) is Python: loading it runs that file's own code, as pytest runs a test file.")
+
 EPILOG = {
     "list": "example: gradproof list",
-    "derive": "example: gradproof derive fc --sizes batch=2,in=4,out=3",
-    "prove": "example: gradproof prove fc --out proofs-out --pdf",
-    "check": "example: gradproof check fc --method complex   (or: gradproof check --against torch)",
+    "derive": "example: gradproof derive fc --sizes batch=2,in=4,out=3   or: gradproof derive examples/bilinear.py."
+              + LAYER_FILE_NOTE,
+    "prove": "example: gradproof prove fc --out proofs-out --pdf   or: gradproof prove examples/bilinear.py --out DIR "
+             "--pdf." + LAYER_FILE_NOTE,
+    "check": "example: gradproof check fc --method complex   (or: gradproof check --against torch)   or: gradproof "
+             "check examples/bilinear.py:Bilinear (a layer file: complex step where its functions allow, unless "
+             "--method richardson/complex)." + LAYER_FILE_NOTE,
     "all": "example: gradproof all --out out/",
     "train": "example: gradproof train digits --epochs 25 --seed 0 --out train-out",
     "verify": ('example: gradproof verify --shape W=m,n --shape x=n,1 --shape b=m,1 --shape t=m,1 --sizes m=3,n=4 '
@@ -311,17 +330,18 @@ def build_parser() -> argparse.ArgumentParser:
     sizes_help = f"sizes as role=int, comma separated; roles: {', '.join(SIZE_ROLES)}"
     add("list", "list the targets and their rules", command_list)
     derive = add("derive", "derive a target's gradients from scalar equations and verify them", command_derive)
-    derive.add_argument("target", type=target_name, help=f"one of: {', '.join(TARGET_NAMES)}")
+    derive.add_argument("target", type=target_name,
+                        help=f"one of: {', '.join(TARGET_NAMES)}, or a layer file FILE.py (runs its Python)")
     derive.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)
     prove = add("prove", "write LaTeX proofs (and PDFs with --pdf)", command_prove)
     prove.add_argument("targets", nargs="*", type=target_name, metavar="TARGET",
-                       help=f"targets (default: all): {', '.join(TARGET_NAMES)}")
+                       help=f"targets (default: all): {', '.join(TARGET_NAMES)}, or layer files FILE.py[:Class] (runs their Python)")
     prove.add_argument("--out", type=Path, default=Path("proofs-out"), help="output directory")
     prove.add_argument("--pdf", action="store_true", help="compile each proof with latexmk")
     prove.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)
     check = add("check", "finite-difference cross-checks of the numeric layers", command_check)
     check.add_argument("targets", nargs="*", type=target_name, metavar="TARGET",
-                       help=f"targets (default: all): {', '.join(TARGET_NAMES)}")
+                       help=f"targets (default: all): {', '.join(TARGET_NAMES)}, or layer files FILE.py[:Class] (runs their Python)")
     check.add_argument("--seed", type=int, default=0, help="random seed of the test points")
     check.add_argument("--method", choices=["central", "richardson", "complex"], default="central",
                        help="numeric derivative: central differences (default), 4th-order Richardson, complex step")
