@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from gradproof.numeric import batched
 from gradproof.numeric.error_model import (
     COMPLEX_ROUNDING,
     EPSILON,
@@ -109,17 +110,35 @@ class CheckReport:
         )
 
 
-def _entry_line(func, flat: np.ndarray, shape, k: int):
-    """phi(t) = func(x + t h e_k) as a function of t in units of the entry's step."""
+def _entry_line(func, flat: np.ndarray, shape, k: int, known=None):
+    """phi(t) = func(x + t e_k); ``known``, if given, maps (k, t) to values of phi computed in advance
+    (``numeric.batched``), used instead of evaluating func again."""
     work = flat.copy()
 
     def phi(t):
+        if known is not None and (k, t) in known:
+            return known[(k, t)]
         work[k] = flat[k] + t
         value = func(work.reshape(shape))
         work[k] = flat[k]
         return value
 
     return phi
+
+
+def first_level_pairs(point, method: str, step: float | None = None) -> list:
+    """The (flat entry k, t) points the error model evaluates first for every entry: t = +-s, +-s/2
+    (and +-s/4 for Richardson) with s = step max(1, |x_k|); for the complex step t = i step."""
+    step = STEPS[method] if step is None else step
+    flat = np.asarray(point).reshape(-1)
+    if method == "complex":
+        return [(k, 1j * step) for k in range(flat.size)]
+    fractions = (1, 2) if method == "central" else (1, 2, 4)
+    pairs = []
+    for k in range(flat.size):
+        s = step * max(1.0, abs(flat[k]))
+        pairs += [(k, sign * (s / f if f > 1 else s)) for f in fractions for sign in (1, -1)]
+    return pairs
 
 
 def _complex_gradient(func, flat: np.ndarray, shape, step: float) -> np.ndarray:
@@ -213,7 +232,7 @@ def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, 
         passed=bool(not np.any(counted > 1.0)), kinks=int(kinks.sum()), wrt=wrt, resolution=resolution)
 
 
-def _measure_entries(func, point, analytic, method, step):
+def _measure_entries(func, point, analytic, method, step, known=None):
     """Per entry: (numeric, allowed, kink mask, kink entries, evaluations) by ``error_model.measure``;
     entries left "non-smooth here" are then decided by the complex step where f propagates it
     (``_decide_by_complex_step``)."""
@@ -227,7 +246,7 @@ def _measure_entries(func, point, analytic, method, step):
     evaluations = 7 * probes.size + 1
     for k in range(flat.size):
         h = step * max(1.0, abs(flat[k]))
-        result = measure(_entry_line(func, flat, point.shape, k), a[k], h, method, scale, noise, centre)
+        result = measure(_entry_line(func, flat, point.shape, k, known), a[k], h, method, scale, noise, centre)
         numeric[k], allowed[k], evaluations = result.estimate, result.allowed, evaluations + result.evaluations
         verdicts.append(result.verdict)
         if result.verdict in (KINK, NONSMOOTH):
@@ -286,9 +305,12 @@ def _decide_by_complex_step(func, point, analytic, undecided, smooth, numeric, a
     return decided, 1 + len(undecided)
 
 
-def check_array(name, func, point, analytic, *, method="central", step=None, rtol=None, atol=None, wrt=""):
+def check_array(name, func, point, analytic, *, method="central", step=None, rtol=None, atol=None, wrt="",
+                known=None):
     """Check ``analytic`` against the numeric gradient of the scalar ``func(array)`` at ``point``, entry by
-    entry on the error model; ``rtol``/``atol``, if given, are added to every entry's allowed error."""
+    entry on the error model; ``rtol``/``atol``, if given, are added to every entry's allowed error.
+    ``known``: {(flat entry, t): func at point + t e_k} computed in advance (``numeric.batched``), used
+    instead of evaluating func at those points."""
     point = _checked_point(np.array(point, dtype=np.float64), method)
     step = STEPS[method] if step is None else step
     analytic = np.real(np.asarray(analytic)).astype(np.float64)
@@ -297,11 +319,14 @@ def check_array(name, func, point, analytic, *, method="central", step=None, rto
     label = LABELS[method].format(step=step)
     extra = None if rtol is None and atol is None else (rtol or 0.0, atol or 0.0)
     if method == "complex":
-        numeric = _complex_gradient(func, point.reshape(-1), point.shape, step).reshape(point.shape)
+        if known is not None:
+            numeric = np.array([np.imag(known[(k, 1j * step)]) / step for k in range(point.size)]).reshape(point.shape)
+        else:
+            numeric = _complex_gradient(func, point.reshape(-1), point.shape, step).reshape(point.shape)
         return judge(name, analytic, numeric, complex_allowed(analytic, numeric), method=label,
                      evaluations=point.size, extra=extra, wrt=wrt)
     numeric, allowed, kinks, (listed, nonsmooth, decided), evaluations = _measure_entries(func, point, analytic,
-                                                                                        method, step)
+                                                                                        method, step, known)
     report = judge(name, analytic, numeric, allowed, method=label, evaluations=evaluations, kinks=kinks,
                    extra=extra, wrt=wrt)
     # Three verdicts: an entry that is not decided keeps the report from passing ("NOT DECIDED").
@@ -329,12 +354,30 @@ def _substituted(model, key: str, value):
             owner[name if owner is not model.params else key] = original
 
 
-def _check_all(name, scalar_of_input, scalar_with_param, x, params, analytic, method, tolerances):
+def _check_all(name, scalar_of_input, scalar_with_param, x, params, analytic, method, tolerances, table=None):
+    """One ``check_array`` report for the input and for each parameter; ``table(key, pairs, reference)``
+    (``numeric.batched.objective_table`` bound to the model) supplies the first-level points in batches."""
+    def known(key, point, func):
+        if table is None:
+            return None
+        pairs = first_level_pairs(point, method, tolerances.get("step"))
+        flat = point.reshape(-1)
+
+        def reference(k, t):
+            work = flat.astype(np.result_type(flat, t))
+            work[k] += t
+            return func(work.reshape(point.shape))
+
+        return table(key, pairs, reference)
+
     reports = [check_array(f"{name} d/dinput", scalar_of_input, x, analytic["input"], method=method, wrt="input",
-                           **tolerances)]
+                           known=known(None, x, scalar_of_input), **tolerances)]
     for key, value in params.items():
-        reports.append(check_array(f"{name} d/d{key}", lambda array, key=key: scalar_with_param(key, array), value,
-                                   analytic[key], method=method, wrt=key, **tolerances))
+        def with_key(array, key=key):
+            return scalar_with_param(key, array)
+
+        reports.append(check_array(f"{name} d/d{key}", with_key, value, analytic[key], method=method, wrt=key,
+                                   known=known(key, value, with_key), **tolerances))
     return reports
 
 
@@ -434,7 +477,11 @@ def check_model_with_loss(model, loss, x, target, *, name="network", method="cen
             return loss.value(model.forward(x), target)
 
     params = {key: value.copy() for key, value in model.params.items()}
-    return _check_all(name, of_input, with_param, x, params, analytic, method, tolerances)
+
+    def table(key, pairs, reference):
+        return batched.objective_table(model, loss, x, target, key, pairs, reference=reference)
+
+    return _check_all(name, of_input, with_param, x, params, analytic, method, tolerances, table)
 
 
 def _objective_at(model, loss, x, target, regularization):
@@ -464,7 +511,19 @@ def check_objective(model, loss, x, target, *, regularization, name="objective",
             return _objective_at(model, loss, x, target, regularization)
 
     params = {key: value.copy() for key, value in model.params.items()}
-    return _check_all(name, of_input, with_param, x, params, {"input": grad_input, **grads}, method, tolerances)
+    squared_norm = sum(np.sum(p * p) for p in model.params.values())
+
+    def table(key, pairs, reference):
+        def penalty(k, t):
+            if key is None:
+                return squared_norm / (2 * regularization)
+            entry = params[key].reshape(-1)[k]
+            return (squared_norm - entry * entry + (entry + t) * (entry + t)) / (2 * regularization)
+
+        return batched.objective_table(model, loss, x, target, key, pairs, penalty=penalty, reference=reference)
+
+    return _check_all(name, of_input, with_param, x, params, {"input": grad_input, **grads}, method, tolerances,
+                      table)
 
 
 from gradproof.numeric.projections import check_layer_projections, check_random_projections  # noqa: E402, F401 (re-exported)

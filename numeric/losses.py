@@ -11,6 +11,14 @@ from gradproof.numeric.validation import as_float_array, require_nonempty_batch,
 REDUCTIONS = ("sum", "mean")
 
 
+def _group_batch(prediction, groups, where) -> int:
+    """The samples per group when the batch of ``prediction`` is ``groups`` equal parts."""
+    if not isinstance(groups, int) or groups < 1 or prediction.ndim < 1 or prediction.shape[0] % groups:
+        raise ValueError(f"{where}: groups must be a positive integer dividing the batch "
+                         f"{prediction.shape[0] if prediction.ndim else 'of a 0-d array'}, got {groups!r}")
+    return prediction.shape[0] // groups
+
+
 class SquaredLoss:
     """Squared loss of seed 002, xi = ||z - y||^2.
 
@@ -50,6 +58,20 @@ class SquaredLoss:
         prediction, target, factor = self._checked(prediction, target, "SquaredLoss.value")
         return fc_rules.scale(fc_rules.squared_loss_value(prediction, target), factor)
 
+    def group_values(self, prediction, target, groups: int):
+        """``value`` of each of ``groups`` equal consecutive parts of the batch (``target`` given for
+        one part): what ``numeric.batched`` needs to evaluate many perturbed batches in one pass."""
+        prediction = as_float_array("prediction", prediction, where="SquaredLoss.group_values")
+        batch = _group_batch(prediction, groups, "SquaredLoss.group_values")
+        target = as_float_array("target", target, where="SquaredLoss.group_values")
+        require_shape("target", target, (batch, *prediction.shape[1:]), where="SquaredLoss.group_values")
+        if self.reduction == "mean":
+            require_nonempty_batch("prediction", target, where="SquaredLoss.group_values",
+                                   why="reduction='mean' divides by N")
+        residual = prediction.reshape(groups, batch, -1) - target.reshape(1, batch, -1)
+        factor = 1.0 if self.reduction == "sum" else 1.0 / batch
+        return fc_rules.scale((residual * residual).sum(axis=(1, 2)), factor)
+
     def gradient(self, prediction, target):
         prediction, target, factor = self._checked(prediction, target, "SquaredLoss.gradient")
         return fc_rules.scale(fc_rules.squared_loss_grad(prediction, target), factor)
@@ -85,6 +107,14 @@ class SoftmaxCrossEntropy:
     def value(self, logits, labels):
         logits, labels = self._checked(logits, labels, "SoftmaxCrossEntropy.value")
         return cross_entropy_rules.cross_entropy_value(logits, labels)
+
+    def group_values(self, logits, labels, groups: int):
+        """``value`` of each of ``groups`` equal consecutive parts of the batch (``labels`` given for one
+        part): what ``numeric.batched`` needs to evaluate many perturbed batches in one pass."""
+        logits = as_float_array("logits", logits, where="SoftmaxCrossEntropy.group_values")
+        batch = _group_batch(logits, groups, "SoftmaxCrossEntropy.group_values")
+        logits, labels = self._checked(logits, np.tile(np.asarray(labels), groups), "SoftmaxCrossEntropy.group_values")
+        return cross_entropy_rules.cross_entropy_terms(logits, labels).reshape(groups, batch).mean(axis=1)
 
     def gradient(self, logits, labels):
         logits, labels = self._checked(logits, labels, "SoftmaxCrossEntropy.gradient")

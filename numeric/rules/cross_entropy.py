@@ -16,11 +16,16 @@ def softmax(logits):
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-def cross_entropy_value(logits, labels):
-    """mean_i (log sum_k exp z_ik - z_i,y_i), computed stably with the row maximum subtracted."""
+def cross_entropy_terms(logits, labels):
+    """Per sample: log sum_k exp z_ik - z_i,y_i, computed stably with the row maximum subtracted."""
     top = np.real(logits).max(axis=-1, keepdims=True)
     log_norm = np.log(np.exp(logits - top).sum(axis=-1)) + top[:, 0]
-    return (log_norm - logits[np.arange(len(labels)), labels]).mean()
+    return log_norm - logits[np.arange(len(labels)), labels]
+
+
+def cross_entropy_value(logits, labels):
+    """mean_i (log sum_k exp z_ik - z_i,y_i): the batch average of ``cross_entropy_terms``."""
+    return cross_entropy_terms(logits, labels).mean()
 
 
 def cross_entropy_grad(probabilities, one_hot):
