@@ -67,10 +67,9 @@ def _input_values(model, loss, x, target, pairs):
     step = max(1, CHUNK_SAMPLES // x.shape[0])
     for start in range(0, len(pairs), step):
         chunk = pairs[start:start + step]
-        stacked = np.repeat(x[None], len(chunk), axis=0).reshape(len(chunk), -1)
-        stacked = stacked.astype(np.result_type(x, *(t for _, t in chunk)))
-        for j, (k, t) in enumerate(chunk):
-            stacked[j, k] += t
+        stacked = np.empty((len(chunk), x.size), dtype=np.result_type(x, *(t for _, t in chunk)))
+        stacked[...] = x.reshape(1, -1)
+        stacked[np.arange(len(chunk)), [k for k, _ in chunk]] += np.array([t for _, t in chunk])
         predictions = _run(model.layers, stacked.reshape(len(chunk) * x.shape[0], *x.shape[1:]))
         values.append(_group_losses(loss, predictions, target, len(chunk), x.shape[0]))
     return np.concatenate(values)
@@ -89,21 +88,24 @@ def _parameter_values(model, loss, x, target, key, pairs):
     step = max(1, CHUNK_SAMPLES // x.shape[0])
     for start in range(0, len(pairs), step):
         chunk = pairs[start:start + step]
-        dtype = np.result_type(weight, *(t for _, t in chunk))
-        channels = np.array([np.unravel_index(k, shape)[0] for k, _ in chunk])
+        entries = np.array([k for k, _ in chunk])
+        steps = np.array([t for _, t in chunk])
+        dtype = np.result_type(weight, steps)
+        row_size = int(np.prod(shape[1:], dtype=int))  # entries per output channel (1 for the bias)
+        channels, offsets = entries // row_size, entries % row_size  # flat index k = o * row_size + offset
         rows = weight[channels].astype(dtype)
         row_bias = bias[channels].astype(dtype)
-        for j, (k, t) in enumerate(chunk):
-            if name == "weight":
-                rows[j].reshape(-1)[np.ravel_multi_index(np.unravel_index(k, shape)[1:], shape[1:])] += t
-            else:
-                row_bias[j] += t
+        if name == "weight":
+            rows.reshape(len(chunk), -1)[np.arange(len(chunk)), offsets] += steps
+        else:
+            row_bias += steps
         wide = copy.copy(layer)
         wide.params = {"weight": rows, "bias": row_bias}
         if isinstance(layer, Conv2d):
             wide.out_channels, wide._work = len(chunk), {}
         columns = wide.forward(before)  # (N, len(chunk), ...): channel j is channel channels[j] perturbed
-        stacked = np.repeat(base[None], len(chunk), axis=0).astype(np.result_type(base, columns))
+        stacked = np.empty((len(chunk), *base.shape), dtype=np.result_type(base, columns))
+        stacked[...] = base
         stacked[np.arange(len(chunk)), :, channels] = np.moveaxis(columns, 1, 0)
         predictions = _run(model.layers[index + 1:], stacked.reshape(len(chunk) * x.shape[0], *base.shape[1:]))
         values.append(_group_losses(loss, predictions, target, len(chunk), x.shape[0]))

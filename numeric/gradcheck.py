@@ -126,15 +126,23 @@ def _entry_line(func, flat: np.ndarray, shape, k: int, known=None):
     return phi
 
 
+def _noise_probes(flat) -> list[tuple[int, float]]:
+    """(entry, tau) of the lines on which ``error_model.noise_level`` measures f's rounding noise: up to
+    8 entries spread over the array, tau = 1e-9 max(1, |x_k|); f is evaluated at x + j tau e_k, j = 0..6."""
+    probes = np.unique(np.linspace(0, flat.size - 1, min(flat.size, 8)).astype(int))
+    return [(int(k), 1e-9 * max(1.0, abs(flat[k]))) for k in probes]
+
+
 def first_level_pairs(point, method: str, step: float | None = None) -> list:
-    """The (flat entry k, t) points the error model evaluates first for every entry: t = +-s, +-s/2
-    (and +-s/4 for Richardson) with s = step max(1, |x_k|); for the complex step t = i step."""
+    """The (flat entry k, t) points the error model evaluates first: its noise probes (``_noise_probes``)
+    and, for every entry, t = +-s, +-s/2 (and +-s/4 for Richardson) with s = step max(1, |x_k|); for
+    the complex step t = i step."""
     step = STEPS[method] if step is None else step
     flat = np.asarray(point).reshape(-1)
     if method == "complex":
         return [(k, 1j * step) for k in range(flat.size)]
     fractions = (1, 2) if method == "central" else (1, 2, 4)
-    pairs = []
+    pairs = [(k, j * tau) for k, tau in _noise_probes(flat) for j in range(7)]
     for k in range(flat.size):
         s = step * max(1.0, abs(flat[k]))
         pairs += [(k, sign * (s / f if f > 1 else s)) for f in fractions for sign in (1, -1)]
@@ -240,10 +248,10 @@ def _measure_entries(func, point, analytic, method, step, known=None):
     scale = float(np.abs(a).max(initial=0.0))
     numeric, allowed, kinks, listed = np.zeros(a.size), np.zeros(a.size), np.zeros(a.size, bool), []
     verdicts = []
-    probes = np.unique(np.linspace(0, flat.size - 1, min(flat.size, 8)).astype(int))
-    noise = noise_level([(_entry_line(func, flat, point.shape, k), 1e-9 * max(1.0, abs(flat[k]))) for k in probes])
+    probes = _noise_probes(flat)
+    noise = noise_level([(_entry_line(func, flat, point.shape, k, known), tau) for k, tau in probes])
     centre = float(func(point))
-    evaluations = 7 * probes.size + 1
+    evaluations = 7 * len(probes) + 1
     for k in range(flat.size):
         h = step * max(1.0, abs(flat[k]))
         result = measure(_entry_line(func, flat, point.shape, k, known), a[k], h, method, scale, noise, centre)
@@ -514,11 +522,12 @@ def check_objective(model, loss, x, target, *, regularization, name="objective",
     squared_norm = sum(np.sum(p * p) for p in model.params.values())
 
     def table(key, pairs, reference):
+        flat = None if key is None else params[key].reshape(-1)
+
         def penalty(k, t):
-            if key is None:
+            if flat is None:
                 return squared_norm / (2 * regularization)
-            entry = params[key].reshape(-1)[k]
-            return (squared_norm - entry * entry + (entry + t) * (entry + t)) / (2 * regularization)
+            return (squared_norm - flat[k] * flat[k] + (flat[k] + t) * (flat[k] + t)) / (2 * regularization)
 
         return batched.objective_table(model, loss, x, target, key, pairs, penalty=penalty, reference=reference)
 
