@@ -72,6 +72,22 @@ def _cross_entropy(rng, method):
     return [check_loss(SoftmaxCrossEntropy(), logits, labels, name="SoftmaxCrossEntropy", method=method)]
 
 
+def _cross_entropy_huge_logits(rng, method):
+    """Logits of size 1e3: exp would overflow without the row maximum subtracted; the gradient
+    softmax - onehot must still be right, and the error model follows |f| ~ 1e3."""
+    logits, labels = 1e3 * rng.standard_normal((4, 5)), rng.integers(0, 5, 4)
+    return [check_loss(SoftmaxCrossEntropy(), logits, labels, name="SoftmaxCrossEntropy, logits ~ 1e3",
+                       method=method)]
+
+
+def with_exact_zeros(rng, shape):
+    """Random values with a third of the entries exactly 0: ReLU's kink, where PyTorch's convention
+    ReLU'(0) = 0 is what backward must follow."""
+    values = away_from_zero(rng, shape)
+    values[rng.random(shape) < 1 / 3] = 0.0
+    return values
+
+
 def _fc_network(rng, method):
     network = Sequential(Linear(4, 6, rng=rng), ReLU(), Linear(6, 3, rng=rng))
     x, target = rng.standard_normal((5, 4)), rng.standard_normal((5, 3))
@@ -131,10 +147,16 @@ RELU = layer_case("ReLU", lambda rng: ReLU(), (4, 5), inputs=away_from_zero)
 SQUARED_SUM, SQUARED_MEAN = _squared_loss_case("sum"), _squared_loss_case("mean")
 FC_NETWORK = CheckCase("Linear-ReLU-Linear + SquaredLoss", _fc_network)
 CONV = tuple(_conv_case(config) for config in CONV_CONFIGS)
+RELU_AT_ZERO = layer_case("ReLU at exact zeros", lambda rng: ReLU(), (4, 6), inputs=with_exact_zeros)
 MAXPOOL = layer_case("MaxPool2d(2)", lambda rng: MaxPool2d(2), (2, 2, 4, 6))
+MAXPOOL_PADDED = layer_case("MaxPool2d(3, stride=2, padding=1), windows not tiling 5 x 6",
+                            lambda rng: MaxPool2d(3, 2, 1), (2, 2, 5, 6))
 AVGPOOL = layer_case("AvgPool2d(2, stride=1)", lambda rng: AvgPool2d(2, 1), (2, 2, 4, 5))
+AVGPOOL_PADDED = layer_case("AvgPool2d(3, stride=2, padding=1), windows not tiling 5 x 6",
+                            lambda rng: AvgPool2d(3, 2, 1), (2, 2, 5, 6))
 FLATTEN = layer_case("Flatten", lambda rng: Flatten(), (2, 3, 2, 2))
 CROSS_ENTROPY = CheckCase("SoftmaxCrossEntropy", _cross_entropy)
+CROSS_ENTROPY_HUGE_LOGITS = CheckCase("SoftmaxCrossEntropy, logits ~ 1e3", _cross_entropy_huge_logits)
 SMALL_CNN_OBJECTIVE = CheckCase("small CNN, objective f", _small_cnn_objective)
 DIGITS_CNN_PROJECTIONS = CheckCase("digits CNN, objective f, random projections", _digits_cnn_projections)
 SGD_STEP = CheckCase("SGD step", _sgd_step)

@@ -99,7 +99,7 @@ LAYERS: tuple[LayerEntry, ...] = (
         GradientRule(
             name="relu.input", target="fc", wrt="pre_activation", summary="ReLU, gradient with respect to its input",
             seed_ref="seed 002 (4); seed 003 (element-wise case)", numeric_rule=fc_rules.relu_grad_input,
-            numeric_checks=_on(cases.RELU, "input"), closed_form=relu_input_closed_form,
+            numeric_checks=_on(cases.RELU, "input") + _on(cases.RELU_AT_ZERO, "input"), closed_form=relu_input_closed_form,
             numeric_operands=("grad_output", "mask"), presentations=(fc.RELU,),
         ),
     ), verify.verify_presentations),
@@ -124,12 +124,13 @@ LAYERS: tuple[LayerEntry, ...] = (
         GradientRule(
             name="maxpool2d.input", target="network", wrt="input", summary="Max pooling, gradient with respect to its input",
             seed_ref="seed 002 (P_pool^T dZ)", numeric_rule=pool_rules.maxpool_grad_input,
-            numeric_checks=_on(cases.MAXPOOL, "input"),
+            numeric_checks=_on(cases.MAXPOOL, "input") + _on(cases.MAXPOOL_PADDED, "input"),
         ),
         GradientRule(
             name="avgpool2d.input", target="network", wrt="input",
             summary="Average pooling, gradient with respect to its input", seed_ref="average pooling (seed 003's notation)",
-            numeric_rule=pool_rules.avgpool_grad_input, numeric_checks=_on(cases.AVGPOOL, "input"),
+            numeric_rule=pool_rules.avgpool_grad_input,
+            numeric_checks=_on(cases.AVGPOOL, "input") + _on(cases.AVGPOOL_PADDED, "input"),
         ),
     ), verify.verify_pooling),
     LayerEntry("flatten", "network", (
@@ -143,7 +144,7 @@ LAYERS: tuple[LayerEntry, ...] = (
             name="cross_entropy.logits", target="network", wrt="logits",
             summary="Softmax cross-entropy, gradient with respect to the logits",
             seed_ref="softmax - onehot, averaged over the batch", numeric_rule=cross_entropy_rules.cross_entropy_grad,
-            numeric_checks=_on(cases.CROSS_ENTROPY, "prediction"),
+            numeric_checks=_on(cases.CROSS_ENTROPY, "prediction") + _on(cases.CROSS_ENTROPY_HUGE_LOGITS, "prediction"),
         ),
     ), verify.verify_cross_entropy),
     LayerEntry("objective", "network", (

@@ -96,7 +96,11 @@ def test_the_comparison_above_fails_for_a_planted_wrong_conv_gradient(torch_modu
 
 def test_check_against_torch_reports_every_case_passing(torch_module):
     reports = against_torch(seed=0)
-    assert len(reports) == 19  # 6 layer cases x (forward + each gradient) + cross-entropy
+    # Linear and two Conv2d: forward + input, weight, bias (12); ReLU, ReLU at exact zeros, MaxPool2d,
+    # padded MaxPool2d, AvgPool2d, padded AvgPool2d: forward + input (12); cross-entropy at logits ~ 1
+    # and ~ 1e3: value + gradient (4)
+    assert len(reports) == 28
+    assert all(report.resolution <= 1e-9 for report in reports), [r.row() for r in reports]
     assert all(report.passed for report in reports), [r.row() for r in reports if not r.passed]
 
 
@@ -109,3 +113,19 @@ def test_the_oracle_reports_a_planted_wrong_weight_gradient(torch_module, monkey
     monkeypatch.setattr(conv_rules, "conv2d_grad_weight_from_columns", scaled)
     failing = [report.name for report in against_torch(seed=0) if not report.passed]
     assert failing and all("Conv2d" in name and "weight" in name for name in failing), failing
+
+
+def test_the_oracle_sees_a_relative_error_of_1e_8(torch_module, monkeypatch):
+    honest = conv_rules.conv2d_grad_weight_from_columns
+    monkeypatch.setattr(conv_rules, "conv2d_grad_weight_from_columns",
+                        lambda *args, **kwargs: (1 + 1e-8) * honest(*args, **kwargs))
+    assert any(not report.passed for report in against_torch(seed=0))
+
+
+def test_the_oracle_catches_relu_derivative_one_at_zero(torch_module, monkeypatch):
+    # PyTorch takes ReLU'(0) = 0; a mask of s >= 0 differs only at the exact zeros of that case
+    from gradproof.numeric.rules import fc as fc_rules
+
+    monkeypatch.setattr(fc_rules, "relu_mask", lambda s: np.real(s) >= 0)
+    failing = [report.name for report in against_torch(seed=0) if not report.passed]
+    assert failing and all("ReLU at exact zeros" in name for name in failing), failing
