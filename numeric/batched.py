@@ -11,6 +11,9 @@ the layers' own ``forward``:
   b_o. The rows W_o + t E (and b_o + t) of all perturbations are stacked as the output channels of
   one wider copy of the layer, its output channel j is put in place of channel o in the unperturbed
   output Y, and the layers after it run once on the stacked batch. The layers before it run once.
+  The channel-wise layers right after it (ReLU, pooling: channel c of their output depends on channel
+  c of their input only) run on the perturbed channels alone, (N, k, ...) instead of k copies of
+  (N, C, ...), and only then is channel j put in place of channel o of their unperturbed output.
 
 The values are f computed by the model's own ``forward`` code in another grouping of the batch, so
 they differ from one-by-one evaluation by rounding only; ``objective_table`` verifies that on
@@ -26,7 +29,7 @@ import copy
 import numpy as np
 
 from gradproof.numeric.error_model import EPSILON, ROUNDING
-from gradproof.numeric.layers import Conv2d, Linear, Sequential
+from gradproof.numeric.layers import AvgPool2d, Conv2d, Linear, MaxPool2d, ReLU, Sequential
 
 CHUNK_SAMPLES = 16384
 """Largest stacked batch (samples) sent through the layers at once, to bound memory."""
@@ -34,6 +37,9 @@ GUARD_POINTS = 3
 """Points of each table re-evaluated one by one to confirm the batched values."""
 ROW_SEPARABLE = (Linear, Conv2d)
 """Layers whose output channel o (axis 1) depends only on weight[o] and bias[o]."""
+CHANNELWISE = (ReLU, MaxPool2d, AvgPool2d)
+"""Layers whose output channel c depends only on their input channel c (ReLU entrywise, pooling per
+channel): after a perturbed row o they run on the perturbed channels alone."""
 
 
 def supports(model, key) -> bool:
@@ -82,6 +88,12 @@ def _parameter_values(model, loss, x, target, key, pairs):
     layer = model.layers[index]
     before = _run(model.layers[:index], x)
     base = layer.forward(before)
+    rest = model.layers[index + 1:]
+    local = 0
+    while local < len(rest) and isinstance(rest[local], CHANNELWISE) and base.ndim > 2:
+        local += 1
+    channelwise, after = rest[:local], rest[local:]
+    base_after = _run(channelwise, base)  # the unperturbed activations where the channels are put back
     weight, bias = layer.params["weight"], layer.params["bias"]
     shape = weight.shape if name == "weight" else bias.shape
     values = []
@@ -104,10 +116,11 @@ def _parameter_values(model, loss, x, target, key, pairs):
         if isinstance(layer, Conv2d):
             wide.out_channels, wide._work = len(chunk), {}
         columns = wide.forward(before)  # (N, len(chunk), ...): channel j is channel channels[j] perturbed
-        stacked = np.empty((len(chunk), *base.shape), dtype=np.result_type(base, columns))
-        stacked[...] = base
+        columns = _run([copy.copy(later) for later in channelwise], columns)  # channel by channel
+        stacked = np.empty((len(chunk), *base_after.shape), dtype=np.result_type(base_after, columns))
+        stacked[...] = base_after
         stacked[np.arange(len(chunk)), :, channels] = np.moveaxis(columns, 1, 0)
-        predictions = _run(model.layers[index + 1:], stacked.reshape(len(chunk) * x.shape[0], *base.shape[1:]))
+        predictions = _run(after, stacked.reshape(len(chunk) * x.shape[0], *base_after.shape[1:]))
         values.append(_group_losses(loss, predictions, target, len(chunk), x.shape[0]))
     layer.forward(before)  # leave the layer's cache as one-by-one evaluation would
     return np.concatenate(values)
