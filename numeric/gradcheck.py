@@ -118,12 +118,38 @@ def _entry_line(func, flat: np.ndarray, shape, k: int, known=None):
     def phi(t):
         if known is not None and (k, t) in known:
             return known[(k, t)]
+        if getattr(known, "fetch", None) is not None:
+            raise _Missing(k, t)
         work[k] = flat[k] + t
         value = func(work.reshape(shape))
         work[k] = flat[k]
         return value
 
     return phi
+
+
+class _Missing(Exception):
+    """A point phi(t) of entry k not yet in the batched table: the entry is measured again once the
+    points every pending entry asked for have been evaluated together (``_measure_entries``)."""
+
+    def __init__(self, k: int, t: float):
+        super().__init__(k, t)
+        self.k, self.t = k, t
+
+
+class Known(dict):
+    """{(flat entry k, t): f(x + t e_k)} evaluated in batches; ``fetch(pairs)`` evaluates more points in
+    one batch and returns them as a dict (or None when the batched values cannot be trusted: then
+    ``fetch`` is dropped and the remaining points are evaluated one by one)."""
+
+    def __init__(self, values, fetch=None):
+        super().__init__(values)
+        self.fetch = fetch
+
+
+def _follow_up(k: int, t: float) -> list[tuple[int, float]]:
+    """The points the error model asks for after a missing phi(t): +-t and the next halving +-t/2."""
+    return [(k, t), (k, -t), (k, t / 2), (k, -t / 2)]
 
 
 def _noise_probes(flat) -> list[tuple[int, float]]:
@@ -249,12 +275,31 @@ def _measure_entries(func, point, analytic, method, step, known=None):
     numeric, allowed, kinks, listed = np.zeros(a.size), np.zeros(a.size), np.zeros(a.size, bool), []
     verdicts = []
     probes = _noise_probes(flat)
-    noise = noise_level([(_entry_line(func, flat, point.shape, k, known), tau) for k, tau in probes])
+    probe_known = None if known is None else dict(known)  # probes are first-level points
+    noise = noise_level([(_entry_line(func, flat, point.shape, k, probe_known), tau) for k, tau in probes])
     centre = float(func(point))
     evaluations = 7 * len(probes) + 1
+    results = {}
+    pending = list(range(flat.size))
+    while pending:  # with a batched table: every entry measured, then the missing points in one batch
+        missing = []
+        for k in pending:
+            h = step * max(1.0, abs(flat[k]))
+            try:
+                results[k] = measure(_entry_line(func, flat, point.shape, k, known), a[k], h, method, scale, noise,
+                                     centre)
+            except _Missing as miss:
+                missing.append(miss)
+        pending = [miss.k for miss in missing]
+        if missing:
+            fetched = known.fetch(sorted({pair for miss in missing for pair in _follow_up(miss.k, miss.t)},
+                                         key=lambda pair: (pair[0], abs(pair[1]), pair[1])))
+            if fetched is None:
+                known.fetch = None  # measured one by one from here on
+            else:
+                known.update(fetched)
     for k in range(flat.size):
-        h = step * max(1.0, abs(flat[k]))
-        result = measure(_entry_line(func, flat, point.shape, k, known), a[k], h, method, scale, noise, centre)
+        result = results[k]
         numeric[k], allowed[k], evaluations = result.estimate, result.allowed, evaluations + result.evaluations
         verdicts.append(result.verdict)
         if result.verdict in (KINK, NONSMOOTH):
@@ -376,7 +421,9 @@ def _check_all(name, scalar_of_input, scalar_with_param, x, params, analytic, me
             work[k] += t
             return func(work.reshape(point.shape))
 
-        return table(key, pairs, reference)
+        values = table(key, pairs, reference)
+        # later points (finer steps, near-ties) in further batches, each guarded like the first
+        return None if values is None else Known(values, lambda more: table(key, more, reference))
 
     reports = [check_array(f"{name} d/dinput", scalar_of_input, x, analytic["input"], method=method, wrt="input",
                            known=known(None, x, scalar_of_input), **tolerances)]

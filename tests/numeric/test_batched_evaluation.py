@@ -103,3 +103,30 @@ def test_a_scaled_weight_gradient_is_still_caught_with_batching(method):
     model.layers[3].backward = scaled
     reports = {r.wrt: r for r in check_objective(model, loss, x, labels, regularization=50.0, method=method)}
     assert not reports["3.weight"].passed and reports["0.weight"].passed, reports["3.weight"].row()
+
+
+@pytest.mark.parametrize("method", ["central", "richardson"])
+def test_later_points_in_batches_give_the_one_by_one_verdicts(method, monkeypatch):
+    # points past the first level (finer steps at kinks and near-ties) are fetched in further batches;
+    # the reports must be those of evaluating every point one by one, to rounding
+    from gradproof.numeric import batched
+
+    model, x, labels = _setup(4)
+    x[0, 0, :4, :4] = 0.0  # exact zeros: kinks where the error model halves its steps
+    loss = SoftmaxCrossEntropy()
+    fetched = []
+    original = batched.objective_table
+
+    def recording(*args, **kwargs):
+        fetched.append(len(args[5]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(batched, "objective_table", recording)
+    together = check_objective(model, loss, x, labels, regularization=50.0, method=method)
+    assert len(fetched) > 7, fetched  # one first-level table per array, then follow-up batches
+    monkeypatch.setattr(batched, "supports", lambda model, key: False)
+    alone = check_objective(model, loss, x, labels, regularization=50.0, method=method)
+    for a, b in zip(together, alone):
+        assert (a.passed, a.kinks, a.nonsmooth, a.evaluations) == (b.passed, b.kinks, b.nonsmooth, b.evaluations)
+        # the same differences of values that agree to rounding: rounding / h ~ 1e-16 * |f| / 1e-5 apart
+        assert abs(a.max_abs_error - b.max_abs_error) <= 1e-10, (a.row(), b.row())
