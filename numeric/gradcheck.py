@@ -213,9 +213,10 @@ def numeric_gradient(func, point: np.ndarray, *, method: str = "central", step: 
 
 
 def _errors(analytic, numeric):
-    abs_error = np.abs(analytic - numeric)
-    scale = np.maximum(np.abs(analytic), np.abs(numeric))
-    return abs_error, np.divide(abs_error, scale, out=np.zeros_like(abs_error), where=scale > 0)
+    with np.errstate(invalid="ignore"):  # inf - inf, inf / inf: NaN, which judge counts as failing
+        abs_error = np.abs(analytic - numeric)
+        scale = np.maximum(np.abs(analytic), np.abs(numeric))
+        return abs_error, np.divide(abs_error, scale, out=np.zeros_like(abs_error), where=scale > 0)
 
 
 def _real(name, analytic, numeric):
@@ -254,9 +255,16 @@ def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, 
     if extra is not None:
         allowed = allowed + extra[1] + extra[0] * np.abs(numeric)
     abs_error, rel_error = _errors(analytic, numeric)
-    counted = np.where(kinks, 0.0, abs_error / np.maximum(allowed, np.finfo(float).tiny))
-    scale = max(float(np.abs(analytic).max(initial=0.0)), float(np.abs(numeric).max(initial=0.0)))
+    with np.errstate(invalid="ignore"):
+        counted = np.where(kinks, 0.0, abs_error / np.maximum(allowed, np.finfo(float).tiny))
+    # a NaN or infinite value (analytic, measured or allowed) never passes: NaN > 1 is False, so say it
+    broken = ~kinks & ~(np.isfinite(analytic) & np.isfinite(numeric) & np.isfinite(allowed))
+    counted = np.where(broken, np.inf, counted)
+    finite = np.isfinite(analytic) & np.isfinite(numeric)
+    scale = max(float(np.abs(np.where(finite, analytic, 0.0)).max(initial=0.0)),
+                float(np.abs(np.where(finite, numeric, 0.0)).max(initial=0.0)))
     resolution = float(np.where(kinks, 0.0, allowed).max(initial=0.0)) / (scale if scale > 0 else 1.0)
+    resolution = resolution if not broken.any() else float("inf")
     resolution = resolution if not kinks.all() else float("inf")  # no entry decided by comparison
     return CheckReport(
         name=name, method=method, evaluations=evaluations,

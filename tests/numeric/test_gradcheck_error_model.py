@@ -228,3 +228,14 @@ def test_a_plain_comparison_states_its_tolerance_as_its_resolution():
     assert report.passed and report.resolution == pytest.approx((1e-7 + 1e-5 * 10.0) / 10.0)
     assert "could not see below 1.0e-05" in report.row()[-1]
     assert not compare("c", np.array([10.0]), np.array([10.001]), method="m", evaluations=1).passed
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_nan_or_infinite_analytic_entry_is_a_mismatch_not_ok(method, bad):
+    # NaN > allowed is False: a comparison-based verdict would let a NaN gradient through as "ok"
+    point = np.array([0.3, -1.2, 2.0])
+    analytic = 2 * point
+    analytic[1] = bad
+    report = check_array("sum x^2", lambda a: np.sum(a * a), point, analytic, method=method)
+    assert not report.passed and "MISMATCH" in report.row()[-1], report.row()
