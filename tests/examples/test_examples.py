@@ -15,14 +15,14 @@ from gradproof.proofs.layer_command import load, run_layer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py"))
-FAST = [p for p in EXAMPLES if p.stem != "attention"]
+FAST = [p for p in EXAMPLES if p.stem != "attention"]  # attention takes ~90 s: run once, end to end
 
 
 def test_there_are_six_examples():
     assert {"bilinear", "softmax", "layernorm", "silu", "depthwise_conv2d", "attention"} <= {p.stem for p in EXAMPLES}
 
 
-@pytest.mark.parametrize("path", FAST, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_end_to_end(path, tmp_path):
     done = subprocess.run([sys.executable, str(path), str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
