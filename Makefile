@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 OUT ?= out
-TEX_PACKAGES = texlive-latex-base texlive-latex-recommended latexmk lmodern
+TEX_PACKAGES = texlive-latex-base texlive-latex-recommended latexmk lmodern poppler-utils
 
 .PHONY: report test lint train install install-test wheel-check tex clean
 
@@ -61,8 +61,9 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 tex:
-	@if command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 && kpsewhich lmodern.sty >/dev/null 2>&1; then \
-		echo "TeX: found latexmk, pdflatex and lmodern"; \
+	@if command -v latexmk >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 && kpsewhich lmodern.sty >/dev/null 2>&1 \
+			&& command -v pdftotext >/dev/null 2>&1; then \
+		echo "TeX: found latexmk, pdflatex, lmodern and pdftotext (poppler-utils, the tests read the PDFs)"; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update && apt-get install -y --no-install-recommends $(TEX_PACKAGES); \
 	else \

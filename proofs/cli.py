@@ -32,6 +32,7 @@ from gradproof.proofs.compile import (
 from gradproof.proofs.document import render
 from gradproof.proofs.report import run_all, write_proof
 from gradproof.proofs.targets import SIZE_ROLES, TARGET_NAMES, TARGETS, target_named
+from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -225,9 +226,9 @@ def _verify_gradient(args, operands, scalars):
     claim = verify.gradient_claim(args.expression, args.claim, operands, args.wrt, scalars)
     verdict, fd_report, general = verify.run_gradient(claim, args.sizes or {})
     if verdict.holds:
-        print(f"HOLDS at sizes {verdict.sizes}: {verify.evidence_text(verdict)}")
+        print(f"HOLDS at sizes {sizes_text(verdict.sizes)}: {verify.evidence_text(verdict)}")
     else:
-        print(f"DOES NOT HOLD at sizes {verdict.sizes} (exact)")
+        print(f"DOES NOT HOLD at sizes {sizes_text(verdict.sizes)} (exact)")
         print("counterexample: " + verify.counterexample_text(verdict.counterexample))
     print("\n".join(verify.finite_difference_lines(fd_report)))
     print("general sizes: " + verify.general_text(general))

@@ -48,8 +48,8 @@ def _dilation_of_g() -> Equation:
 def _geometry_text(geometry: ConvGeometry) -> str:
     g = geometry
     k_h, k_w = g.kernel_hw
-    return (f"batch {g.batch}, {g.in_channels} -> {g.out_channels} channels, input {g.height} x {g.width}, "
-            f"kernel {k_h} x {k_w}, stride {g.stride}, padding {g.padding}, dilation {g.dilation}")
+    return (f"batch {g.batch}, {g.in_channels} -> {g.out_channels} channels, input {g.height} × {g.width}, "
+            f"kernel {k_h} × {k_w}, stride {g.stride}, padding {g.padding}, dilation {g.dilation}")
 
 
 def _instances_text(proof) -> Text:
@@ -87,7 +87,7 @@ def _general_section(proofs) -> Section:
     blocks = [
         Text.of(
             "General sizes: symbolic stride s, padding P and dilation d, any batch size, numbers of channels, "
-            "input sizes and kernel sizes K_h x K_w. A generic entry of each gradient, by the chain rule applied "
+            "input sizes and kernel sizes K_h × K_w. A generic entry of each gradient, by the chain rule applied "
             "to the scalar equation above, differentiated and simplified (linearity; sifting; for dX, ",
             general.ZERO_EXTENSION, "). The hatted G is G dilated by s, zero between and around its entries:"),
         _dilation_of_g(),
@@ -114,12 +114,12 @@ def _grid_section(results) -> Section:
         if not failures
         else f"{len(failures)} of {len(results)} configurations FAIL, the first: {_geometry_text(failures[0].geometry)}."
     )
-    kernels = ", ".join(f"{h} x {w}" for h, w in sorted({g.kernel_hw for g in grid}))
+    kernels = ", ".join(f"{h} × {w}" for h, w in sorted({g.kernel_hw for g in grid}))
     description = (
         f"Batch {_values(grid, lambda g: g.batch)}; input channels {_values(grid, lambda g: g.in_channels)}; output "
         f"channels {_values(grid, lambda g: g.out_channels)}; kernels {kernels}; stride {_values(grid, lambda g: g.stride)}; "
         f"padding {_values(grid, lambda g: g.padding)}; dilation {_values(grid, lambda g: g.dilation)}; input "
-        f"{_values(grid, lambda g: g.height)} x {_values(grid, lambda g: g.width)}. The scalar equation is instantiated "
+        f"{_values(grid, lambda g: g.height)} × {_values(grid, lambda g: g.width)}. The scalar equation is instantiated "
         "with a distinct symbol in every entry, the local chain rule gives dX, dW and db, and the numeric rules of "
         "the layer (its forward pass, col2im and transposed-convolution dX, dW, db), run on the same symbols, are "
         "compared exactly."
@@ -130,7 +130,7 @@ def _grid_section(results) -> Section:
 def _seed003_section(e) -> Section:
     mark = {True: "holds", False: "FAILS"}
     return Section(
-        "Seed 003: a 3 x 3 input, a 3 x 3 kernel, zero padding 1, as matrix products",
+        "Seed 003: a 3 × 3 input, a 3 × 3 kernel, zero padding 1, as matrix products",
         (
             Text.of("The convolution is a product with the Jacobian of the outputs with respect to the input:"),
             Equation(Symbol("M"), e.conv_matrix, "Jacobian of the scalar equations"),
@@ -162,9 +162,9 @@ def _seed004_section(checks, fc_case) -> Section:
     bias_term = MatMul(KroneckerProduct(OneMatrix(positions, 1), Identity(c_out)), b)
     blocks = [
         Text.of("P_pad and P_phi are the Jacobians of the numeric padding and im2col applied to symbols, so they "
-                "are the layer's own operators. For a 2 x 2 input, a 2 x 2 kernel and padding 1:"),
-        Equation(Symbol(r"P_{\mathrm{pad}}"), tiny.p_pad, "Jacobian of numeric.conv.pad2d"),
-        Equation(Symbol(r"P_{\phi}"), tiny.p_phi, "Jacobian of numeric.conv.im2col"),
+                "are the layer's own operators. For a 2 × 2 input, a 2 × 2 kernel and padding 1:"),
+        Equation(Symbol(r"P_{\mathrm{pad}}"), tiny.p_pad, "Jacobian of the layer's zero padding"),
+        Equation(Symbol(r"P_{\phi}"), tiny.p_phi, "Jacobian of the layer's patch extraction (im2col)"),
         Text.of("Seed 004's statements, each checked exactly against the derivation from the scalar equations:"),
         Equation(vec_s, MatAdd(MatMul(KroneckerProduct(Identity(positions), w), Vec(phi)), bias_term), "seed 004 (4)"),
         Equation(vec_s, MatAdd(MatMul(KroneckerProduct(phi.T, Identity(c_out)), Vec(w)), bias_term), "seed 004 (5)"),
@@ -179,11 +179,11 @@ def _seed004_section(checks, fc_case) -> Section:
     for check in checks:
         g = check.geometry
         blocks.append(Text.of(
-            f"Input {g.in_channels} x {g.height} x {g.width}, {g.out_channels} output channels, kernel {g.kernel}, "
+            f"Input {g.in_channels} × {g.height} × {g.width}, {g.out_channels} output channels, kernel {g.kernel}, "
             f"stride {g.stride}, padding {g.padding}, dilation {g.dilation}: "
             + "; ".join(f"{name}: {'holds' if ok else 'FAILS'}" for name, ok in check.checks.items()) + "."
         ))
-    blocks.append(Text.of("The FC layer as a special case (a 1 x 1 image, a 1 x 1 kernel): "
+    blocks.append(Text.of("The FC layer as a special case (a 1 × 1 image, a 1 × 1 kernel): "
                           + "; ".join(f"{name}: {'holds' if ok else 'FAILS'}" for name, ok in fc_case.items()) + "."))
     return Section("Seed 004: P_pad, P_phi and the vector form", tuple(blocks))
 
@@ -196,7 +196,7 @@ def conv_document(run) -> Document:
     intro = Section(
         "Conventions and the scalar equation",
         (
-            Text.of("PyTorch's convention: cross-correlation, input N x C x H x W, weight O x C x K_h x K_w, zero "
+            Text.of("PyTorch's convention: cross-correlation, input N × C × H × W, weight O × C × K_h × K_w, zero "
                     "padding P, stride s, dilation d; indices from 1. One output entry, the equation from which "
                     "every check below starts:"),
             _scalar_equation(),

@@ -153,7 +153,7 @@ def rule_sections(result, matrix_forms) -> list[Section]:
     rule = result.rule
     sections = [
         Section(
-            f"{rule.summary} ({rule.name})",
+            rule.summary,
             (Text.of("Seeds: ", rule.seed_ref, ". Closed form in the numeric layer's layout:"),
              Equation(
                  _gradient_symbol(rule.canonical, rule.wrt),
@@ -186,8 +186,8 @@ def _network_section(check) -> Section:
     blocks = [
         Text.of(
             "A two-layer network with ReLU between the layers, an identity last activation and the "
-            f"squared loss, layer widths {widths}. Seed 002's backward equations are the rule table's "
-            "closed forms in seed 000's column presentation:"
+            f"squared loss, layer widths {widths}. Seed 002's backward equations are the Linear layer's "
+            "gradients (Sections 2-4) in seed 000's column presentation:"
         ),
     ]
     for name, label in (("linear.weight", "(1)"), ("linear.bias", "(2)"), ("linear.input", "(3)")):
@@ -196,7 +196,7 @@ def _network_section(check) -> Section:
             Equation(
                 MatrixSymbol(rf"\frac{{\partial \xi}}{{\partial {symbols[rule.wrt].name}}}", 1, 1),
                 closed_form_in(rule, fc.LINEAR_SEED000, symbols),
-                f"seed 002 {label}, {name}",
+                f"seed 002 {label}; {rule.summary.lower()}",
             )
         )
     relu_symbols = {
@@ -208,7 +208,7 @@ def _network_section(check) -> Section:
         Equation(
             MatrixSymbol(r"\frac{\partial \xi}{\partial s^{m}}", 1, 1),
             closed_form_in(rule_named("relu.input"), fc.RELU, relu_symbols),
-            "seed 002 (4), relu.input",
+            "seed 002 (4); ReLU, gradient with respect to its input",
         )
     )
     loss_symbols = {"prediction": MatrixSymbol("z^{L+1}", n_out, 1), "target": MatrixSymbol("y", n_out, 1)}
@@ -242,7 +242,9 @@ def _network_section(check) -> Section:
             outcome = "equals the direct derivative, entry by entry"
         else:
             outcome = f"DIFFERS from the direct derivative: {step.mismatch.describe()}"
-        blocks.append(Text.of(f"{step.label}, by {step.rule}: {outcome}."))
+        name, _, reference = step.rule.partition(", ")
+        summary = rule_named(name).summary
+        blocks.append(Text.of(f"{step.label}, by the {summary[0].lower()}{summary[1:]} ({reference}): {outcome}."))
     blocks.append(
         Text.of("Verdict: " + ("all gradients agree." if check.holds else "a gradient DISAGREES."))
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sympy import Matrix, Tuple
 
 from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
+from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
 from gradproof.symbolic.engine.general import NAMED_RULES, refute
 from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position
@@ -57,7 +58,7 @@ def _sweep_text(result, claim) -> Text:
 def _counterexample_text(result) -> Text:
     d = result.mismatch
     return Text.of(
-        f"Concrete sizes: DOES NOT HOLD. Smallest counterexample: sizes {result.sizes}, entry {d.index}: "
+        f"Concrete sizes: DOES NOT HOLD. Smallest counterexample: sizes {sizes_text(result.sizes)}, entry {d.index}: "
         "the left side is ", Math(d.left), ", the right side is ", Math(d.right), "."
     )
 
@@ -66,7 +67,7 @@ def _general_blocks(proof) -> list:
     if proof.method == NAMED_RULES:
         verdict = "The last expression is the right side: the identity holds for every size." if proof.holds \
             else proof.reason + "."
-        return [Text.of("General sizes, by named rules (A is n x n, B is m x m):"),
+        return [Text.of("General sizes, by named rules (A is n × n, B is m × m):"),
                 Chain(proof.left_entry, proof.left_steps), Text.of(verdict)]
     if proof.left_normal is None:
         return [Text.of("General sizes: ", proof.reason, ".")]
@@ -105,7 +106,7 @@ def identity_section(result) -> Section:
     blocks += _general_blocks(proof) if proof else _general_blocks_not_attempted(claim)
     blocks.append(_sweep_text(result.sweep, claim))
     blocks += _example_blocks(claim)
-    return Section(f"{claim.key} ({claim.seed_ref})", tuple(blocks))
+    return Section(f"{claim.key.replace('_', ' ').capitalize()} ({claim.seed_ref})", tuple(blocks))
 
 
 def _general_blocks_not_attempted(claim) -> list:

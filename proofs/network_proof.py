@@ -38,7 +38,7 @@ def _pooling_section(run) -> Section:
 
 def _worked_example_section(example) -> Section:
     return Section("Seed 002's worked example", (
-        Text.of("The 4 x 4 image of seed 002, max pooled with 2 x 2 windows. The pooling matrix is the Jacobian of "
+        Text.of("The 4 × 4 image of seed 002, max pooled with 2 × 2 windows. The pooling matrix is the Jacobian of "
                 "gradproof's max pooling applied to symbols, with vec stacking columns:"),
         Equation(Symbol(r"P_{\mathrm{pool}}"), example["P_pool"], "fixed by the argmax"),
         Equation(MatMul(Symbol(r"P_{\mathrm{pool}}"), Symbol(r"\operatorname{vec}(S)")), example["pooled"],
@@ -66,9 +66,9 @@ def _theorem_section(theorem, counterexamples, tanh) -> Section:
                 "so each pooled value is the ReLU of its selected entry, and a column j of the pooling matrix "
                 "holds a 1 only in rows that selected j. Entry j of (6) is then the sum over those rows of the "
                 "upstream value times the mask at the selected entry, which is the mask at j: entry j of (5)."),
-        Text.of(f"Checked symbolically for all {count} selection matrices of the 4 x 4 image with 2 x 2 windows "
+        Text.of(f"Checked symbolically for all {count} selection matrices of the 4 × 4 image with 2 × 2 windows "
                 f"(symbolic S and upstream values): (5) = (6) {'for every one' if holds else 'FAILS'}."),
-        Text.of("Where it breaks: a pooling that does not select one entry per window. One 2 x 2 window, upstream "
+        Text.of("Where it breaks: a pooling that does not select one entry per window. One 2 × 2 window, upstream "
                 "value 1:"),
     ]
     for name, (s, five, six) in counterexamples.items():

@@ -80,7 +80,7 @@ SEED004_GEOMETRIES = (
 
 
 def conv_statements(sizes: Mapping[str, int]):
-    """Seed 004's matrix form of the convolution and seed 003's 3 x 3 example."""
+    """Seed 004's matrix form of the convolution and seed 003's 3 × 3 example."""
     example = seed003_example()
     seed004 = [seed004_check(geometry) for geometry in SEED004_GEOMETRIES]
     fc_case = fc_special_case()
@@ -88,10 +88,10 @@ def conv_statements(sizes: Mapping[str, int]):
         Statement("seed 004 (3)-(5) and its three gradients, P_pad and P_phi from the numeric operators",
                   all(check.holds for check in seed004), f"{len(seed004)} geometries, incl. stride 2 and dilation 2"),
         Statement("seed 004: the FC layer as the special case phi(pad(z)) = I z", all(fc_case.values()),
-                  "the conv weight gradient equals the rule table's linear.weight"),
-        Statement("seed 003: backward pass is M^T dL/dy", example.backward_is_transpose, "3 x 3 input, padding 1"),
-        Statement("seed 003: M^T is the rotated-kernel convolution", example.transpose_is_rotated_convolution, "9 x 9"),
-        Statement("seed 003: dL/dw = Q^T dL/dy", example.weight_gradient_is_q_transpose, "9 x 9"),
+                  "the conv weight gradient equals the Linear layer's weight gradient"),
+        Statement("seed 003: backward pass is M^T dL/dy", example.backward_is_transpose, "3 × 3 input, padding 1"),
+        Statement("seed 003: M^T is the rotated-kernel convolution", example.transpose_is_rotated_convolution, "9 × 9"),
+        Statement("seed 003: dL/dw = Q^T dL/dy", example.weight_gradient_is_q_transpose, "9 × 9"),
     )
     return Statements(checks=checks, evidence={"seed003": example, "seed004": seed004, "fc_special_case": fc_case})
 

@@ -139,7 +139,7 @@ TARGETS: tuple[Target, ...] = (
         statements=conv_statements,
         composite_cases=(),
         document=conv_proof.conv_document,
-        also_verifies=(("3 x 3 example as a 9 x 9 matrix", "seed 003"), ("P_pad, P_phi form (3)-(5)", "seed 004")),
+        also_verifies=(("3 × 3 example as a 9 × 9 matrix", "seed 003"), ("P_pad, P_phi form (3)-(5)", "seed 004")),
     ),
     Target(
         name="network",

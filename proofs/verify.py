@@ -19,6 +19,7 @@ from sympy import Rational, Symbol, sympify
 from gradproof.proofs.document import Document, Equation, Section, Text
 from gradproof.symbolic.claims import GradientClaim, check_gradient, finite_difference_check, prove_claim, symbols_for
 from gradproof.symbolic.concrete import build_claim
+from gradproof.symbolic.engine.equations import sizes_text as readable_sizes
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.identities import (
     IdentityClaim,
@@ -257,7 +258,7 @@ def mismatch_text(result) -> str:
     point, values = getattr(m, "point", None), getattr(m, "values", None)
     if point and not values:
         values = (m.left, m.right)
-    head = f"does not hold for {result.sizes}: entry {m.index}, left side {m.left}, right side {m.right}"
+    head = f"does not hold for {readable_sizes(result.sizes)}: entry {m.index}, left side {m.left}, right side {m.right}"
     return f"{head}\n  " + witness_text(m.left, m.right, point, values, ("left", "right"))
 
 
@@ -289,12 +290,12 @@ def gradient_document(verdict, fd_report, general) -> Document:
     ]
     if getattr(verdict.derived, "shape", (0, 0)) != (0, 0) and verdict.derived.free_symbols:
         blocks += [
-            Text.of(f"At sizes {verdict.sizes}, every entry of the objective is written out and differentiated:"),
+            Text.of(f"At sizes {readable_sizes(verdict.sizes)}, every entry of the objective is written out and differentiated:"),
             Equation(Symbol("derived"), verdict.derived, "SymPy, entry by entry"),
             Equation(Symbol("claimed"), verdict.claimed, "the claim evaluated"),
         ]
     if verdict.holds:
-        blocks.append(Text.of(f"Verdict: the claim HOLDS at sizes {verdict.sizes}: {evidence_text(verdict)}."))
+        blocks.append(Text.of(f"Verdict: the claim HOLDS at sizes {readable_sizes(verdict.sizes)}: {evidence_text(verdict)}."))
     else:
         blocks.append(Text.of("Verdict: the claim DOES NOT HOLD: "
                               + counterexample_text(verdict.counterexample).replace("\n  ", "; ") + "."))

@@ -44,7 +44,7 @@ from gradproof.symbolic.concrete import (
     symbols_for,
 )
 from gradproof.symbolic.engine.derive import verify_concrete, verify_general
-from gradproof.symbolic.engine.equations import LayerEquations
+from gradproof.symbolic.engine.equations import LayerEquations, sizes_text
 from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
 from gradproof.symbolic.engine.general import GeneralProof, generic_indices, prove_general, refute
 from gradproof.symbolic.engine.indexed import NORMAL_FORM, normal_form
@@ -140,7 +140,7 @@ def check_equations(equations, wrt: str, closed_form, sizes: dict):
                         seed_ref="user claim", closed_form=closed_form, numeric_rule=None, numeric_operands=(),
                         presentations=(equations,))
     concrete = verify_concrete(rule, equations, sizes)
-    found = None if concrete.holds else f"sizes {concrete.system.sizes}, {concrete.mismatch.describe()}"
+    found = None if concrete.holds else f"sizes {sizes_text(concrete.system.sizes)}, {concrete.mismatch.describe()}"
     return concrete, refute(verify_general(rule, equations), found)
 
 

@@ -24,6 +24,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from gradproof.numeric.gradcheck import compare
 from gradproof.symbolic.engine.bounds import analysis_of
+from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
 from gradproof.symbolic.engine.exact import Singular
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
@@ -86,9 +87,9 @@ class Counterexample:
 
     def describe(self) -> str:
         if self.point and self.derived is self.derived_value:
-            return (f"sizes {self.sizes}, entry {self.index} (from 1), at the rational point {point_text(self.point)}: "
+            return (f"sizes {sizes_text(self.sizes)}, entry {self.index} (from 1), at the rational point {point_text(self.point)}: "
                     f"derived {self.derived_value}, claimed {self.claimed_value}")
-        text = f"sizes {self.sizes}, entry {self.index}: derived {self.derived}, claimed {self.claimed}"
+        text = f"sizes {sizes_text(self.sizes)}, entry {self.index}: derived {self.derived}, claimed {self.claimed}"
         if self.point:
             text += f"; at a rational point they are {self.derived_value} and {self.claimed_value}"
         return text
@@ -118,7 +119,7 @@ class GradientVerdict:
     def describe(self) -> str:
         """HOLDS (and which kind) or DOES NOT HOLD (and the counterexample), as every printer shows it."""
         if self.holds:
-            return f"HOLDS at sizes {self.sizes}: {self.evidence.describe()}"
+            return f"HOLDS at sizes {sizes_text(self.sizes)}: {self.evidence.describe()}"
         return f"DOES NOT HOLD: {self.counterexample.describe()}"
 
 
@@ -151,7 +152,7 @@ def check_gradient(claim, sizes: dict, *, seed: int = 0) -> GradientVerdict:
     except NotSupported:
         return _sympy_verdict(claim, sizes, operands, objective, claimed, seed)
     if analysis.ops > MAX_OPERATIONS:
-        raise InvalidInput(f"claim {claim.key} at sizes {sizes}: an exact check needs about {analysis.ops:.1e} "
+        raise InvalidInput(f"claim {claim.key} at sizes {sizes_text(sizes)}: an exact check needs about {analysis.ops:.1e} "
                            f"exact operations, above the limit of {MAX_OPERATIONS:.0e} (about 2 s); choose smaller sizes")
     compare = gradient_comparison(objective, claimed, wrt)
     mismatch = refute(compare, symbols, seed)
@@ -211,7 +212,7 @@ def _sympy_verdict(claim, sizes, operands, objective, claimed, seed) -> Gradient
     """Outside the rationals (exp, other functions): SymPy's diff and cancel, small sizes only."""
     entries = sum(int(o.rows) * int(o.cols) for o in operands.values())
     if entries > MAX_SYMBOLIC_ENTRIES:
-        raise InvalidInput(f"claim {claim.key} at sizes {sizes}: {entries} operand entries; with functions outside "
+        raise InvalidInput(f"claim {claim.key} at sizes {sizes_text(sizes)}: {entries} operand entries; with functions outside "
                            f"the rationals the exact check is limited to {MAX_SYMBOLIC_ENTRIES} entries (about 2 s)")
     explicit = {symbol: explicit_symbols(symbol) for symbol in operands.values()}
     value = _scalar(objective.xreplace(explicit).doit())

@@ -19,6 +19,7 @@ from __future__ import annotations
 from sympy import Inverse, preorder_traversal
 
 from gradproof.symbolic.engine.bounds import analysis_of
+from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
 from gradproof.symbolic.engine.sampling import identity_comparison, refute, schwartz_zippel
@@ -63,7 +64,7 @@ def _inverses_at_most_2x2(*sides) -> bool:
 
 def _refuse(key, sizes, ops):
     if ops > MAX_OPERATIONS:
-        raise InvalidInput(f"claim {key} at sizes {sizes}: an exact check needs about {ops:.1e} exact "
+        raise InvalidInput(f"claim {key} at sizes {sizes_text(sizes)}: an exact check needs about {ops:.1e} exact "
                            f"operations, above the limit of {MAX_OPERATIONS:.0e} (about 2 s); choose smaller sizes")
 
 

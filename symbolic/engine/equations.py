@@ -136,6 +136,11 @@ class ConcreteSystem:
         return {self.symbols[key]: matrix for key, matrix in self.explicit.items()}
 
 
+def sizes_text(sizes: Mapping[str, int]) -> str:
+    """'m = 2, n = 3' for {'m': 2, 'n': 3}: sizes as a reader writes them (no Python dict)."""
+    return ", ".join(f"{name} = {value}" for name, value in sizes.items())
+
+
 def _entry_function(operand: Operand) -> Callable:
     base = IndexedBase(operand.entry)
     if operand.rank == 0:

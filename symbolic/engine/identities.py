@@ -30,6 +30,7 @@ from sympy import Inverse, Matrix, MatrixSymbol, Symbol
 from sympy.matrices.exceptions import ShapeError
 
 from gradproof.symbolic.engine.concrete_identity import RANDOM_INTEGERS, SYMBOLIC, decide_identity, require_feasible
+from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
 from gradproof.symbolic.engine.general import NAMED_RULES, GeneralProof, generic_indices, prove_general, refute
@@ -157,11 +158,11 @@ class ConcreteResult:
 
     def describe(self) -> str:
         if self.holds:
-            return f"holds for {self.sizes}: " + (self.evidence.describe() if self.evidence else f"exact ({self.method})")
+            return f"holds for {sizes_text(self.sizes)}: " + (self.evidence.describe() if self.evidence else f"exact ({self.method})")
         m = self.mismatch
         if m.point:
-            return f"does not hold for {self.sizes}: {m.describe()}"
-        return f"does not hold for {self.sizes}: entry {m.index}, left side {m.left}, right side {m.right}"
+            return f"does not hold for {sizes_text(self.sizes)}: {m.describe()}"
+        return f"does not hold for {sizes_text(self.sizes)}: entry {m.index}, left side {m.left}, right side {m.right}"
 
 
 RATIONAL_FUNCTIONS = "symbolic entries, rational functions compared with cancel (inverses)"

@@ -96,7 +96,7 @@ def verify_conv(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVe
 def _conv_general(proof) -> Verdict:
     """The general-size verdict of one Conv2d gradient: proved, refuted by an instance, or not decided."""
     if proof.holds is True:
-        return Verdict(True, "index notation, symbolic stride, padding, dilation and K_h x K_w kernel", proof)
+        return Verdict(True, "index notation, symbolic stride, padding, dilation and K_h × K_w kernel", proof)
     if proof.holds is False:
         return Verdict(False, f"the closed form is {proof.reason}", proof)
     return Verdict(None, "not decided: the normal forms differ and no instance refutes the closed form", proof)

@@ -113,7 +113,7 @@ def fc_special_case(in_features: int = 3, out_features: int = 2) -> dict:
                          {"x": z, "weight": check.weight, "bias": Matrix.zeros(out_features, 1), "grad_output": grad})
     return {
         "P_phi P_pad is the identity": check.p_phi * check.p_pad == eye(in_features),
-        "the conv weight gradient is the rule table's linear.weight": (grad * check.phi.T - fc_rule).expand()
+        "the conv weight gradient is the Linear layer's weight gradient": (grad * check.phi.T - fc_rule).expand()
         == Matrix.zeros(out_features, in_features),
         "every seed 004 statement holds in this case": check.holds,
     }

@@ -257,7 +257,7 @@ KRON_IDENTITIES: tuple[IdentityClaim, ...] = (
         by_rules=determinant_by_rules,
         note=(
             "Symbolic entries where the Kronecker product has at most 8 rows; above that the symbolic determinant "
-            "has too many terms (a 16 x 16 one has 16! = 20,922,789,888,000, about 2.1e13, before any cancel), and the "
+            "has too many terms (a 16 × 16 one has 16! = 20,922,789,888,000, about 2.1e13, before any cancel), and the "
             "check runs in exact integer arithmetic "
             "at random points, a probabilistic identity test (Schwartz-Zippel)."
         ),

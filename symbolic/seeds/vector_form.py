@@ -68,7 +68,7 @@ VECTOR_FORM_IDENTITIES: tuple[IdentityClaim, ...] = (
         operands=(*_FC_OPERANDS, Operand.matrix("G", "N", "1")),
         lhs=lambda o, d: o["G"].T * KroneckerProduct(o["z"].T, Identity(d["N"])),
         rhs=_fc_weight_gradient,
-        note="G is the derivative of xi with respect to s; the right side is the rule table's linear.weight.",
+        note="G is the derivative of xi with respect to s; the right side is the Linear layer's weight gradient g z^T.",
     ),
 )
 

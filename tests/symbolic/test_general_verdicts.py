@@ -126,7 +126,7 @@ def test_a_wrong_softmax_gradient_is_refuted_only_with_its_counterexample():
 
     concrete, general = check_equations(_softmax_layer(), "z", wrong, {"n": 2})
     assert not concrete.holds
-    assert general.holds is False and general.reason.startswith("refuted by a concrete counterexample: sizes {'n': 2}")
+    assert general.holds is False and general.reason.startswith("refuted by a concrete counterexample: sizes n = 2")
 
 
 def test_differing_normal_forms_are_not_decided_and_a_counterexample_refutes():
@@ -136,13 +136,13 @@ def test_differing_normal_forms_are_not_decided_and_a_counterexample_refutes():
     verdict = check_gradient(wrong, {"n": 2})
     assert not verdict.holds
     refuted = prove_claim(wrong, verdict)
-    assert refuted.holds is False and "sizes {'n': 2}, entry (1, 2)" in refuted.reason
+    assert refuted.holds is False and "sizes n = 2, entry (1, 2)" in refuted.reason
 
 
 def test_a_counterexample_to_a_proved_statement_is_a_bug_never_a_verdict():
     proof = prove_general(EXP_TRACE)
     with pytest.raises(InconsistentVerdicts):
-        refute(proof, "sizes {'n': 1}: planted")
+        refute(proof, "sizes n = 1: planted")
     assert refute(proof, None) is proof
 
 

@@ -59,7 +59,7 @@ def test_the_false_claim_is_refused_with_the_smallest_counterexample():
     assert counterexample.mismatch.index == (1, 1)
     assert str(counterexample.mismatch.left) == "A[1,1]*B[1,1] + A[1,2]*B[2,1]"
     assert str(counterexample.mismatch.right) == "A[1,1]*B[1,1] + A[1,2]*B[1,2]"
-    assert "does not hold for {'m': 1, 'n': 2, 'p': 2}: entry (1, 1)" in counterexample.describe()
+    assert "does not hold for m = 1, n = 2, p = 2: entry (1, 1)" in counterexample.describe()
     proof = prove_general(FALSE_CLAIM)
     assert proof.holds is None and "index slots" in proof.reason  # not decided: the sides index differently
 
@@ -86,7 +86,7 @@ def test_a_false_claim_with_matching_structure_is_refuted_only_with_a_counterexa
     assert sweep_result.counterexample.sizes == {"n": 1, "m": 1}
     refuted = prove_identity(wrong, sweep_result.results)
     assert refuted.holds is False and "refuted by a concrete counterexample" in refuted.reason
-    assert "{'n': 1, 'm': 1}" in refuted.reason
+    assert "n = 1, m = 1" in refuted.reason
 
 
 def test_wrong_exponents_in_the_determinant_are_refused():
