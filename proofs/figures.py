@@ -1,0 +1,71 @@
+"""Figure blocks for the proof handouts, drawn with amsmath arrays (TikZ is not assumed installed).
+
+A figure is built from the checked objects of a proof, never from typed numbers: the pooled-image
+figure reads the selected entries from the pooling matrix P_pool (seed 002) that the theorem check
+used, and the pooled values from P_pool vec(S).
+
+Renderer hook: ``document.py``'s ``_render_block`` needs one line to draw these blocks,
+``if hasattr(block, "to_latex"): return block.to_latex()`` (reported to part A / the integrator);
+until then the figures are built and tested here but not placed in the documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Matrix
+
+from gradproof.proofs.document import escape, latex
+
+
+def selected_positions(p_pool: Matrix, height: int) -> tuple[tuple[int, int], ...]:
+    """The (row, column) of the image entry each pooled value selects, 0-based: row r of P_pool has its
+    single 1 at column j of vec(S), and vec stacks columns, so j = column * height + row.
+
+    >>> selected_positions(Matrix([[0, 1, 0, 0], [0, 0, 0, 1]]), 2)
+    ((1, 0), (1, 1))
+    """
+    positions = []
+    for r in range(p_pool.rows):
+        ones = [j for j in range(p_pool.cols) if p_pool[r, j] != 0]
+        if len(ones) != 1 or p_pool[r, ones[0]] != 1:
+            raise ValueError(f"selected_positions: p_pool row {r} must hold a single 1 (a max-pooling "
+                             f"selection), got {list(p_pool.row(r))}")
+        positions.append((ones[0] % height, ones[0] // height))
+    return tuple(positions)
+
+
+def _array(entries, column_rules: int | None, row_rules: int | None) -> str:
+    rows, cols = len(entries), len(entries[0])
+    spec = "".join("c" + ("|" if column_rules and (k + 1) % column_rules == 0 and k + 1 < cols else "")
+                   for k in range(cols))
+    lines = []
+    for i, row in enumerate(entries):
+        line = " & ".join(row) + r" \\"
+        if row_rules and (i + 1) % row_rules == 0 and i + 1 < rows:
+            line += r" \hline"
+        lines.append(line)
+    return r"\left[\begin{array}{" + spec + "}" + "\n".join(lines) + r"\end{array}\right]"
+
+
+@dataclass(frozen=True)
+class PooledImageFigure:
+    """Seed 002's picture: the image cut into its pooling windows, the entry each window selects boxed,
+    and the pooled image (P_pool vec(S) read back column by column)."""
+
+    image: Matrix
+    p_pool: Matrix
+    window: int
+    caption: str
+
+    def to_latex(self) -> str:
+        height = self.image.rows
+        chosen = set(selected_positions(self.p_pool, height))
+        cells = [[(rf"\boxed{{{latex(self.image[i, j])}}}" if (i, j) in chosen else latex(self.image[i, j]))
+                  for j in range(self.image.cols)] for i in range(height)]
+        pooled = self.p_pool * Matrix(self.image.T.reshape(self.image.rows * self.image.cols, 1))
+        out_h = (height + self.window - 1) // self.window
+        out = [[latex(pooled[j * out_h + i]) for j in range(len(pooled) // out_h)] for i in range(out_h)]
+        return ("\\begin{center}\n\\[" + _array(cells, self.window, self.window)
+                + r"\;\xrightarrow{\ \text{max pool}\ }\;" + _array(out, None, None) + "\\]\n"
+                + escape(self.caption) + "\n\\end{center}\n")
