@@ -54,7 +54,11 @@ def parse_sizes(text: str) -> dict[str, int]:
 def target_name(text: str) -> str:
     """Validate a target name or a layer file (FILE.py[:Class]); an unknown one lists the valid targets."""
     if text not in TARGET_NAMES and not layer_command.is_layer_file(text):
-        raise argparse.ArgumentTypeError(f"unknown target {text!r}; valid targets: {', '.join(TARGET_NAMES)}")
+        path = text.partition(":")[0]
+        if path.endswith(".py"):
+            raise argparse.ArgumentTypeError(f"layer file {path!r}: expected an existing Python file, got no such file")
+        raise argparse.ArgumentTypeError(f"unknown target {text!r}; valid targets: {', '.join(TARGET_NAMES)}, "
+                                         "or a layer file FILE.py[:Class]")
     return text
 
 

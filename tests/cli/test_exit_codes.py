@@ -73,3 +73,10 @@ def test_a_bug_propagates_instead_of_becoming_an_exit_code(monkeypatch):
     monkeypatch.setattr(derive, "chain_rule", broken)
     with pytest.raises(ValueError, match="planted bug"):
         cli.main(["derive", "fc"])
+
+
+def test_a_missing_layer_file_is_named_as_a_missing_file(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["check", "no_such_layer.py:Layer"])
+    assert exit_info.value.code == 2
+    assert "layer file 'no_such_layer.py': expected an existing Python file, got no such file" in capsys.readouterr().err
