@@ -69,3 +69,18 @@ class PooledImageFigure:
         return ("\\begin{center}\n\\[" + _array(cells, self.window, self.window)
                 + r"\;\xrightarrow{\ \text{max pool}\ }\;" + _array(out, None, None) + "\\]\n"
                 + escape(self.caption) + "\n\\end{center}\n")
+
+
+@dataclass(frozen=True)
+class BandFigure:
+    """The band structure of a convolution matrix (seed 003): every entry of the checked matrix M is
+    printed, its zeros as a centred dot, so the shifted copies of the kernel rows stand out."""
+
+    matrix: Matrix
+    caption: str
+
+    def to_latex(self) -> str:
+        rows = [[r"\cdot" if self.matrix[i, j] == 0 else latex(self.matrix[i, j]) for j in range(self.matrix.cols)]
+                for i in range(self.matrix.rows)]
+        return ("\\begin{center}\n\\[" + _array(rows, None, None) + "\\]\n" + escape(self.caption)
+                + "\n\\end{center}\n")

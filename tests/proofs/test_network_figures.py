@@ -34,3 +34,4 @@ def test_boxed_entries_are_the_numeric_argmax_and_pooled_values_the_numeric_max(
 def test_a_row_that_is_not_a_selection_is_refused():
     with pytest.raises(ValueError, match="single 1"):
         selected_positions(Matrix([[1, 1, 0, 0]]), 2)
+
