@@ -84,3 +84,45 @@ class BandFigure:
                 for i in range(self.matrix.rows)]
         return ("\\begin{center}\n\\[" + _array(rows, None, None) + "\\]\n" + escape(self.caption)
                 + "\n\\end{center}\n")
+
+
+@dataclass(frozen=True)
+class KernelFlipFigure:
+    """Seed 003's second route for dX (stride 1, one channel): G zero padded by K - 1 - P, the kernel
+    rotated by 180 degrees, and the window of the padded G that the rotated kernel covers for the
+    entry ``position`` (0-based) of dX boxed. The value shown is the sum of the boxed entries times
+    the rotated kernel, the same numbers the numeric rules use (``pad2d``, ``rot180_swap``)."""
+
+    grad_output: tuple
+    kernel: tuple
+    padding: int
+    position: tuple[int, int]
+    caption: str
+
+    def parts(self):
+        """(padded G, rotated kernel, the window's top-left corner, the dX entry) as integer arrays."""
+        import numpy as np
+
+        from gradproof.numeric.rules.conv import pad2d, rot180_swap
+
+        g = np.array(self.grad_output)[None, None]
+        k = np.array(self.kernel)[None, None]
+        k_h, k_w = k.shape[2:]
+        if k_h != k_w or not 0 <= self.padding <= k_h - 1:
+            raise ValueError(f"KernelFlipFigure: padding must be in [0, K - 1] for a square K x K kernel, "
+                             f"got padding {self.padding} and kernel {k_h} x {k_w}")
+        padded = pad2d(g, k_h - 1 - self.padding)[0, 0]
+        rotated = rot180_swap(k)[0, 0]
+        i, j = self.position
+        value = int((padded[i:i + k_h, j:j + k_w] * rotated).sum())
+        return padded, rotated, (i, j), value
+
+    def to_latex(self) -> str:
+        padded, rotated, (i, j), value = self.parts()
+        k_h, k_w = rotated.shape
+        cells = [[(rf"\boxed{{{padded[r, c]}}}" if i <= r < i + k_h and j <= c < j + k_w else str(padded[r, c]))
+                  for c in range(padded.shape[1])] for r in range(padded.shape[0])]
+        kernel = [[str(entry) for entry in row] for row in rotated]
+        return ("\\begin{center}\n\\[" + _array(cells, None, None) + r"\;\star\;" + _array(kernel, None, None)
+                + rf"\quad\Longrightarrow\quad \left(\frac{{\partial L}}{{\partial X}}\right)_{{{i + 1},{j + 1}}}"
+                + f" = {value}" + "\\]\n" + escape(self.caption) + "\n\\end{center}\n")
