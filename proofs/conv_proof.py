@@ -17,6 +17,7 @@ from sympy import (
 
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.proofs.document import Chain, Document, Equation, Section, Text
+from gradproof.proofs.figures import BandFigure, KernelFlipFigure
 from gradproof.symbolic.engine.kron import Vec
 from gradproof.symbolic.layers import conv_general as general
 from gradproof.symbolic.layers.conv import ConvGeometry
@@ -134,6 +135,9 @@ def _seed003_section(e) -> Section:
         (
             Text.of("The convolution is a product with the Jacobian of the outputs with respect to the input:"),
             Equation(Symbol("M"), e.conv_matrix, "Jacobian of the scalar equations"),
+            BandFigure(e.conv_matrix, "The band structure of M (zeros as dots): each row holds the kernel's "
+                       "entries, shifted with the output position; rows of border outputs lose the taps that fall "
+                       "on the padding."),
             Text.of(
                 f"Backward pass: the transpose of M applied to the output gradient equals dX from the chain rule: "
                 f"{mark[e.backward_is_transpose]}. The transpose is the matrix of the convolution with the "
@@ -146,6 +150,11 @@ def _seed003_section(e) -> Section:
             Text.of(f"the transpose of Q applied to the output gradient equals dW from the chain rule: "
                     f"{mark[e.weight_gradient_is_q_transpose]}."),
             Equation(Symbol(r"\frac{\partial L}{\partial w}"), e.grad_weight, "chain rule, entry by entry"),
+            Text.of("The same dX entry by the flipped kernel, with small integers: G padded by K - 1 - P = 1, the "
+                    "kernel rotated by 180 degrees, and the window it covers for entry (2, 1) boxed; the value is "
+                    "the numeric rule's dX at that entry."),
+            KernelFlipFigure(((1, 2, 0), (3, 1, 2), (0, 1, 1)), ((1, 2, 0), (0, 1, 3), (2, 0, 1)), 1, (1, 0),
+                             "Kernel flip (seed 003): the correlation of the padded G with the rotated kernel."),
         ),
     )
 

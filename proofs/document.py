@@ -128,6 +128,8 @@ def _render_block(block) -> str:
             for n, (rhs, rule) in enumerate(block.steps)
         ]
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+    if hasattr(block, "to_latex"):  # a figure (``proofs.figures``): drawn from checked data by its own code
+        return block.to_latex()
     raise TypeError(f"unknown block type {type(block).__name__}")
 
 

@@ -4,10 +4,12 @@ Built from one run of the target: every verdict and formula shown is an object t
 
 from __future__ import annotations
 
-from sympy import HadamardProduct, MatMul, MatrixSymbol, Symbol, symbols
+from sympy import HadamardProduct, MatMul, Matrix, MatrixSymbol, Symbol, symbols
 
 from gradproof.proofs.document import Document, Equation, Math, Section, Text
+from gradproof.proofs.figures import PooledImageFigure
 from gradproof.symbolic.engine.functions import indicator, relu
+from gradproof.symbolic.seeds import theorem
 
 
 def _word(holds) -> str:
@@ -43,6 +45,9 @@ def _worked_example_section(example) -> Section:
         Equation(Symbol(r"P_{\mathrm{pool}}"), example["P_pool"], "fixed by the argmax"),
         Equation(MatMul(Symbol(r"P_{\mathrm{pool}}"), Symbol(r"\operatorname{vec}(S)")), example["pooled"],
                  "seed 002: the pooled image, column-major"),
+        PooledImageFigure(Matrix(theorem.SEED002_IMAGE), example["P_pool"], 2,
+                          "Seed 002's image cut into its 2 × 2 windows; the entry each window selects (the argmax "
+                          "read from the rows of P_pool) is boxed, and the pooled image is on the right."),
         Text.of("Equation (6) with upstream values v: the slide's text lost some zeros; the correct 16 entries are"),
         Equation(Symbol("(6)"), example["form6"], "v at the argmax positions"),
         Text.of("and (5) gives the same vector: " + ("equal." if example["form5"] == example["form6"] else "DIFFERENT.")),

@@ -89,3 +89,16 @@ def test_network_proof_states_property_one_non_vacuously(require_tex, tmp_path):
     path = tmp_path / "network.tex"
     path.write_text(tex)
     assert compile_pdf(path).read_bytes().startswith(b"%PDF")
+
+
+def test_the_figures_are_placed_in_the_conv2d_and_network_documents():
+    from gradproof.proofs.conv_proof import conv_document
+    from gradproof.proofs.figures import BandFigure, KernelFlipFigure, PooledImageFigure
+    from gradproof.proofs.network_proof import network_document
+
+    def figures(document):
+        return {type(block) for section in document.sections for block in section.blocks if hasattr(block, "to_latex")}
+
+    assert {BandFigure, KernelFlipFigure} <= figures(conv_document(run_target(target_named("conv2d"), numeric=False)))
+    network = network_document(run_target(target_named("network"), numeric=False))
+    assert PooledImageFigure in figures(network) and r"\boxed{5}" in render(network)
