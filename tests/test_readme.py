@@ -43,7 +43,7 @@ def test_readme_example_runs_and_prints_what_it_says(block):
 
 
 EXCERPTS = re.findall(r"```py\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
-SOURCES = "\n".join(path.read_text(encoding="utf-8") for folder in ("numeric", "symbolic", "proofs")
+SOURCES = "\n".join(path.read_text(encoding="utf-8") for folder in ("numeric", "symbolic", "proofs", "examples")
                     for path in (README.parent / folder).rglob("*.py"))
 
 
