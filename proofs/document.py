@@ -102,6 +102,8 @@ class Section:
 class Document:
     title: str
     sections: tuple[Section, ...]
+    landscape: bool = True
+    """Landscape pages for documents with wide matrices (conv2d's 9 x 9 examples, kron's products)."""
 
 
 def _rule_tag(rule: str) -> str:
@@ -134,7 +136,7 @@ def _render_block(block) -> str:
 
 
 _PREAMBLE = r"""\documentclass[10pt]{article}
-\usepackage[margin=1.8cm,landscape]{geometry}
+\usepackage[GEOMETRY]{geometry}
 \usepackage{amsmath,amssymb}
 \usepackage[T1]{fontenc}
 \usepackage{lmodern}
@@ -152,7 +154,7 @@ def render(document: Document) -> str:
         body.append(f"\\{_HEADINGS[section.level]}{{{escape(section.title)}}}\n")
         body.extend(_render_block(block) for block in section.blocks)
     return (
-        _PREAMBLE
+        _PREAMBLE.replace("GEOMETRY", "margin=1.8cm,landscape" if document.landscape else "margin=1.6cm")
         + f"\\title{{{escape(document.title)}}}\n\\date{{}}\n"
         + "\\begin{document}\n\\maketitle\n"
         + "\n".join(body)

@@ -148,8 +148,11 @@ def _concrete_blocks(check) -> list:
     ]
 
 
-def rule_sections(result, matrix_forms) -> list[Section]:
-    """One section per rule, then one per layout, from the run's verification objects (nothing recomputed)."""
+def rule_sections(result, matrix_forms, shown_layouts=None) -> list[Section]:
+    """One section per rule, then one per layout, from the run's verification objects (nothing recomputed).
+    A layout's scalar equations are displayed the first time it appears (``shown_layouts`` collects the
+    names across rules); later rules in the same layout refer back to them."""
+    shown_layouts = set() if shown_layouts is None else shown_layouts
     rule = result.rule
     sections = [
         Section(
@@ -163,15 +166,32 @@ def rule_sections(result, matrix_forms) -> list[Section]:
         )
     ]
     concrete, general = result.verdicts.concrete.evidence, result.verdicts.general.evidence
-    for equations, check, proof in zip(rule.presentations, concrete, general):
-        blocks = (
-            _scalar_equation_blocks(equations, check.system.sizes, matrix_forms)
-            + _translation_blocks(equations)
-            + _general_blocks(proof)
-            + _concrete_blocks(check)
-        )
+    for number, (equations, check, proof) in enumerate(zip(rule.presentations, concrete, general)):
+        # The first layout is derived in full; the others repeat the same steps with renamed operands, so
+        # they show their equations and both verdicts, and in full only when a check fails.
+        in_full = number == 0 or not (proof.holds and check.holds)
+        if equations.name in shown_layouts:
+            layout = [Text.of("The scalar equations and the upstream gradient of this layout are displayed in the "
+                              "first rule's section for it.")]
+        else:
+            shown_layouts.add(equations.name)
+            layout = _scalar_equation_blocks(equations, check.system.sizes, matrix_forms) + _translation_blocks(equations)
+        blocks = layout + (_general_blocks(proof) + _concrete_blocks(check) if in_full else _summary_blocks(proof, check))
         sections.append(Section(equations.title, tuple(blocks), level=2))
     return sections
+
+
+def _summary_blocks(proof, check) -> list:
+    """A layout whose checks both passed: the general-size verdict, the closed form, the concrete verdict
+    (the steps are those of the first layout with this layout's operands)."""
+    return [
+        Text.of("The same steps as in the first layout (chain rule, upstream gradient, differentiate the scalar "
+                "equation, sifting) give a generic entry whose normal form agrees with the closed form's: the "
+                "rule holds for every size."),
+        Equation(_gradient_symbol(proof.equations, proof.variable), proof.closed_form, "closed form, rule table"),
+        Text.of(f"Explicit matrices for {format_sizes(check.system.sizes)}, derived by the chain rule and compared "
+                "with the closed form on the same symbols: Equal entry by entry."),
+    ]
 
 
 def _network_section(check) -> Section:
@@ -264,12 +284,13 @@ def _parameter_section() -> Section:
 def fc_document(run) -> Document:
     """The full FC proof from one run of the ``fc`` target: every rule, the network, the parameter count."""
     evidence = run.statements.evidence
-    sections = [_introduction()]
+    sections, shown_layouts = [_introduction()], set()
     for result in run.rules:
-        sections.extend(rule_sections(result, evidence["matrix_forms"]))
+        sections.extend(rule_sections(result, evidence["matrix_forms"], shown_layouts))
     sections.append(_network_section(evidence["network"]))
     sections.append(_parameter_section())
     return Document(
         "gradproof: the fully-connected layer, ReLU and the squared loss (seeds 000-002)",
         tuple(sections),
+        landscape=False,
     )

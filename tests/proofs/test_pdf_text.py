@@ -55,3 +55,10 @@ def test_each_pdf_has_vector_fonts_and_no_machine_residue(require_tex, built, st
     assert "Type 3" not in fonts, fonts
     text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert residue(text) == []
+
+
+def test_fc_pdf_is_at_most_ten_pages(require_tex, built):
+    # issue 14: the layouts after the first show their equations and verdicts, not the same steps again
+    info = subprocess.run(["pdfinfo", str(built / "fc.pdf")], check=True, capture_output=True, text=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages <= 10, pages
