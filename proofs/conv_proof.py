@@ -74,12 +74,12 @@ def _proof_blocks(proof) -> list:
     step = "sifting; zero extension and dilation of G" if proof.subject == "input" else "linearity; sifting"
     symbol = {"input": "x", "weight": "w", "bias": "b"}[proof.subject]
     blocks = [
-        Chain(Derivative(Symbol("J"), proof.entry), ((proof.chain, "chain rule; differentiate"), (proof.collapsed, step))),
+        Chain(Derivative(Symbol("L"), proof.entry), ((proof.chain, "chain rule; differentiate"), (proof.collapsed, step))),
         Text.of("The closed form:"),
-        Equation(Symbol(rf"\frac{{\partial J}}{{\partial {symbol}}}"), proof.closed_form, "closed form"),
+        Equation(Symbol(rf"\frac{{\partial L}}{{\partial {symbol}}}"), proof.closed_form, "closed form"),
     ]
     for reindexed, rule in proof.right_steps:
-        blocks.append(Equation(Symbol(r"\frac{\partial J}{\partial x}"), reindexed, rule))
+        blocks.append(Equation(Symbol(r"\frac{\partial L}{\partial x}"), reindexed, rule))
     blocks.append(Text.of("Normal forms agree." if proof.normal_forms_agree else "Normal forms DIFFER."))
     return blocks + [_instances_text(proof), _verdict_text(proof)]
 

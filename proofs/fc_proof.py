@@ -102,7 +102,7 @@ def _numeric_layer_symbol(symbol):
 
 def _gradient_symbol(equations, variable):
     operand = equations.operand(variable)
-    return MatrixSymbol(rf"\frac{{\partial J}}{{\partial {operand.name}}}", *equations.shape(operand))
+    return MatrixSymbol(rf"\frac{{\partial L}}{{\partial {operand.name}}}", *equations.shape(operand))
 
 
 def _general_blocks(proof) -> list:

@@ -120,7 +120,7 @@ def verify_concrete(rule: GradientRule, equations: LayerEquations, sizes) -> Con
     )
 
 
-J = Symbol("J")
+J = Symbol("L")  # the loss (DESIGN.md notation: L); the name J is kept for importers
 """The scalar objective whose gradients the rules give."""
 
 

@@ -136,7 +136,7 @@ def _prove(gradient, entry, ranges, closed, reindexed) -> GeneralProof:
     step = f"{ZERO_EXTENSION}; {NORMAL_FORM}" if gradient == "input" else NORMAL_FORM
     return GeneralProof(
         subject=gradient, holds=holds, reason=reason, left=entry, right=closed, ranges=ranges,
-        left_entry=Derivative(Symbol("J"), entry), right_entry=closed,
+        left_entry=Derivative(Symbol("L"), entry), right_entry=closed,
         left_steps=((_chain(entry), CHAIN_RULE), (derived, step)),
         right_steps=((reindexed, REFLECTION),) if reindexed is not closed else (),
         left_normal=derived, right_normal=closed_normal, wrt=str(entry.base), normal_forms_agree=agree,

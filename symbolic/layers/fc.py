@@ -54,7 +54,7 @@ LINEAR_TORCH = LayerEquations(
     upstream=lambda ops, i, j: ops["grad_output"](i, j),
     canonical=_identity,
     variables={"x": ("x", False), "weight": ("weight", False), "bias": ("bias", False)},
-    loss_note="The upstream gradient G holds the derivatives of the loss J with respect to the outputs.",
+    loss_note="The upstream gradient G holds the derivatives of the loss L with respect to the outputs.",
 )
 
 
@@ -91,7 +91,7 @@ LINEAR_SEED000 = LayerEquations(
     upstream=lambda ops, n: ops["grad_output"](n),
     canonical=_seed000_canonical,
     variables={"x": ("x", True), "weight": ("weight", False), "bias": ("bias", False)},
-    loss_note="The upstream gradient (seed 000 writes it with deltas) holds the derivatives of J with respect to the outputs.",
+    loss_note="The upstream gradient (seed 000 writes it with deltas) holds the derivatives of the loss L with respect to the outputs.",
 )
 
 
@@ -165,7 +165,7 @@ RELU = LayerEquations(
     upstream=lambda ops, i, j: ops["grad_output"](i, j),
     canonical=_identity,
     variables={"pre_activation": ("pre_activation", False)},
-    loss_note="G holds the derivatives of J with respect to the outputs; the mask is computed in the forward pass.",
+    loss_note="G holds the derivatives of the loss L with respect to the outputs; the mask is computed in the forward pass.",
     derived_entries={"mask": lambda ops, i, j: indicator(ops["pre_activation"](i, j))},
 )
 
