@@ -177,12 +177,12 @@ def _seed004_section(checks, fc_case) -> Section:
         Text.of("Seed 004's statements, each checked exactly against the derivation from the scalar equations:"),
         Equation(vec_s, MatAdd(MatMul(KroneckerProduct(Identity(positions), w), Vec(phi)), bias_term), "seed 004 (4)"),
         Equation(vec_s, MatAdd(MatMul(KroneckerProduct(phi.T, Identity(c_out)), Vec(w)), bias_term), "seed 004 (5)"),
-        Text.of("and, with G the derivative of xi with respect to S, the three gradients:"),
-        Equation(MatrixSymbol(r"\frac{\partial \xi}{\partial \operatorname{vec}(W)^{T}}", 1, c_out * patch),
+        Text.of("and, with G the derivative of the loss L with respect to S, the three gradients:"),
+        Equation(MatrixSymbol(r"\frac{\partial L}{\partial \operatorname{vec}(W)^{T}}", 1, c_out * patch),
                  Vec(MatMul(grad, phi.T)).T, "the weight gradient"),
-        Equation(MatrixSymbol(r"\frac{\partial \xi}{\partial b}", c_out, 1), MatMul(grad, OneMatrix(positions, 1)),
+        Equation(MatrixSymbol(r"\frac{\partial L}{\partial b}", c_out, 1), MatMul(grad, OneMatrix(positions, 1)),
                  "the bias gradient"),
-        Equation(MatrixSymbol(r"\frac{\partial \xi}{\partial \operatorname{vec}(Z)^{T}}", 1, z_size),
+        Equation(MatrixSymbol(r"\frac{\partial L}{\partial \operatorname{vec}(Z)^{T}}", 1, z_size),
                  MatMul(Vec(MatMul(w.T, grad)).T, p_phi, p_pad), "the input gradient through P_phi and P_pad"),
     ]
     for check in checks:

@@ -201,7 +201,7 @@ def _network_section(check) -> Section:
         "x": MatrixSymbol("z^{m}", n_in, 1),
         "weight": MatrixSymbol("W^{m}", n_hidden, n_in),
         "bias": MatrixSymbol("b^{m}", n_hidden, 1),
-        "grad_output": MatrixSymbol(r"\frac{\partial \xi}{\partial s^{m}}", n_hidden, 1),
+        "grad_output": MatrixSymbol(r"\frac{\partial L}{\partial s^{m}}", n_hidden, 1),
     }
     blocks = [
         Text.of(
@@ -214,27 +214,27 @@ def _network_section(check) -> Section:
         rule = rule_named(name)
         blocks.append(
             Equation(
-                MatrixSymbol(rf"\frac{{\partial \xi}}{{\partial {symbols[rule.wrt].name}}}", 1, 1),
+                MatrixSymbol(rf"\frac{{\partial L}}{{\partial {symbols[rule.wrt].name}}}", 1, 1),
                 closed_form_in(rule, fc.LINEAR_SEED000, symbols),
                 f"seed 002 {label}; {rule.summary.lower()}",
             )
         )
     relu_symbols = {
-        "grad_output": MatrixSymbol(r"\frac{\partial \xi}{\partial z^{m+1}}", n_hidden, 1),
+        "grad_output": MatrixSymbol(r"\frac{\partial L}{\partial z^{m+1}}", n_hidden, 1),
         "mask": MatrixSymbol(r"\mathbb{I}[s^{m}]", n_hidden, 1),
         "pre_activation": MatrixSymbol("s^{m}", n_hidden, 1),
     }
     blocks.append(
         Equation(
-            MatrixSymbol(r"\frac{\partial \xi}{\partial s^{m}}", 1, 1),
+            MatrixSymbol(r"\frac{\partial L}{\partial s^{m}}", 1, 1),
             closed_form_in(rule_named("relu.input"), fc.RELU, relu_symbols),
             "seed 002 (4); ReLU, gradient with respect to its input",
         )
     )
-    loss_symbols = {"prediction": MatrixSymbol("z^{L+1}", n_out, 1), "target": MatrixSymbol("y", n_out, 1)}
+    loss_symbols = {"prediction": MatrixSymbol(r"z^{\mathrm{out}}", n_out, 1), "target": MatrixSymbol("y", n_out, 1)}
     blocks.append(
         Equation(
-            MatrixSymbol(r"\frac{\partial \xi}{\partial z^{L+1}}", 1, 1),
+            MatrixSymbol(r"\frac{\partial L}{\partial z^{\mathrm{out}}}", 1, 1),
             closed_form_in(rule_named("squared_loss.prediction"), fc.SQUARED_LOSS, loss_symbols),
             "squared loss, start of the backward pass",
         )
@@ -264,7 +264,8 @@ def _network_section(check) -> Section:
             outcome = f"DIFFERS from the direct derivative: {step.mismatch.describe()}"
         name, _, reference = step.rule.partition(", ")
         summary = rule_named(name).summary
-        blocks.append(Text.of(f"{step.label}, by the {summary[0].lower()}{summary[1:]} ({reference}): {outcome}."))
+        source = f" ({reference})" if reference else ""
+        blocks.append(Text.of(f"{step.label}, by the {summary[0].lower()}{summary[1:]}{source}: {outcome}."))
     blocks.append(
         Text.of("Verdict: " + ("all gradients agree." if check.holds else "a gradient DISAGREES."))
     )

@@ -56,7 +56,7 @@ def _worked_example_section(example) -> Section:
 
 def _theorem_section(theorem, counterexamples, tanh) -> Section:
     count, holds = theorem
-    g = MatrixSymbol(r"\frac{\partial \xi}{\partial \operatorname{vec}(Z)^{T}}", 1, Symbol("m"))
+    g = MatrixSymbol(r"\frac{\partial L}{\partial \operatorname{vec}(Z)^{T}}", 1, Symbol("m"))
     p = MatrixSymbol(r"P_{\mathrm{pool}}", Symbol("m"), Symbol("n"))
     mask_s = MatrixSymbol(r"\operatorname{vec}(\mathbb{I}[S])^{T}", 1, Symbol("n"))
     mask_z = MatrixSymbol(r"\operatorname{vec}(\mathbb{I}[Z])^{T}", 1, Symbol("m"))
@@ -97,8 +97,8 @@ def _loss_section(run) -> Section:
     c, mu = symbols("C mu", positive=True)
     return Section("Softmax cross-entropy, the regularized objective and the update", (
         Text.of("Cross-entropy averaged over a batch of 3 with labels (3, 1, 2) and 3 classes:"),
-        Equation(Symbol(r"\xi"), ce["loss"], "scalar equation"),
-        Equation(Symbol(r"\frac{\partial \xi}{\partial z}"), ce["derived"], "SymPy's derivative"),
+        Equation(Symbol("L"), ce["loss"], "scalar equation"),
+        Equation(Symbol(r"\frac{\partial L}{\partial z}"), ce["derived"], "SymPy's derivative"),
         Text.of("equal to the rule (softmax - onehot) / N evaluated on the same symbols: "
                 + ("holds." if ce["holds"] else "FAILS.")),
         Text.of("Seed 004's objective with unknown per-sample losses, and its gradient:"),

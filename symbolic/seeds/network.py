@@ -101,14 +101,14 @@ def verify_network(sizes: tuple[int, int, int] = (3, 2, 2)) -> NetworkVerificati
     grads1 = _linear_rules(layer1, delta1)
 
     planned = (
-        ("d xi / d z^3 = d xi / d s^2", "squared_loss.prediction", delta2, None),
-        ("d xi / d W^2", "linear.weight, seed 002 (1)", grads2["weight"], layer2["W"]),
-        ("d xi / d b^2", "linear.bias, seed 002 (2)", grads2["bias"], layer2["b"]),
-        ("d xi / d z^2", "linear.input, seed 002 (3)", grads2["input"], None),
-        ("d xi / d s^1", "relu.input, seed 002 (4)", delta1, None),
-        ("d xi / d W^1", "linear.weight, seed 002 (1)", grads1["weight"], layer1["W"]),
-        ("d xi / d b^1", "linear.bias, seed 002 (2)", grads1["bias"], layer1["b"]),
-        ("d xi / d z^1", "linear.input, seed 002 (3)", grads1["input"], layer1["z"]),
+        ("dL / d z^3 = dL / d s^2", "squared_loss.prediction", delta2, None),
+        ("dL / d W^2", "linear.weight, seed 002 (1)", grads2["weight"], layer2["W"]),
+        ("dL / d b^2", "linear.bias, seed 002 (2)", grads2["bias"], layer2["b"]),
+        ("dL / d z^2", "linear.input, seed 002 (3)", grads2["input"], None),
+        ("dL / d s^1", "relu.input, seed 002 (4)", delta1, None),
+        ("dL / d W^1", "linear.weight, seed 002 (1)", grads1["weight"], layer1["W"]),
+        ("dL / d b^1", "linear.bias, seed 002 (2)", grads1["bias"], layer1["b"]),
+        ("dL / d z^1", "linear.input, seed 002 (3)", grads1["input"], layer1["z"]),
     )
     steps = []
     for label, rule, value, variable in planned:
