@@ -18,6 +18,7 @@ from sympy import (
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.proofs.document import Chain, Document, Equation, Section, Text
 from gradproof.proofs.figures import BandFigure, KernelFlipFigure
+from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.kron import Vec
 from gradproof.symbolic.layers import conv_general as general
 from gradproof.symbolic.layers.conv import ConvGeometry
@@ -217,5 +218,5 @@ def conv_document(run) -> Document:
         ),
     )
     return Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
-                    (intro, _general_section(proofs), _grid_section(grid_results), _seed003_section(evidence["seed003"]),
+                    (notation_section(), intro, _general_section(proofs), _grid_section(grid_results), _seed003_section(evidence["seed003"]),
                      _seed004_section(evidence["seed004"], evidence["fc_special_case"])))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sympy import Derivative, MatrixSymbol, Symbol
 
 from gradproof.proofs.document import Aligned, Chain, Document, Equation, Math, Section, Text
+from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.derive import J, closed_form_in
 from gradproof.symbolic.engine.indexed import LINEARITY, SIFTING
 from gradproof.symbolic.layers import fc
@@ -285,7 +286,7 @@ def _parameter_section() -> Section:
 def fc_document(run) -> Document:
     """The full FC proof from one run of the ``fc`` target: every rule, the network, the parameter count."""
     evidence = run.statements.evidence
-    sections, shown_layouts = [_introduction()], set()
+    sections, shown_layouts = [notation_section(), _introduction()], set()
     for result in run.rules:
         sections.extend(rule_sections(result, evidence["matrix_forms"], shown_layouts))
     sections.append(_network_section(evidence["network"]))

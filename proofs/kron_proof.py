@@ -8,6 +8,7 @@ from __future__ import annotations
 from sympy import Matrix, Tuple
 
 from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
+from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
 from gradproof.symbolic.engine.general import NAMED_RULES, refute
@@ -139,7 +140,7 @@ def kron_document(run):
     """The Kronecker/vec proof from one run of the ``kron`` target (its identity rows and evidence)."""
     rows = {row.claim.key: row for row in run.statements.rows}
     evidence = run.statements.evidence
-    sections = [_introduction()]
+    sections = [notation_section(), _introduction()]
     sections += [identity_section(rows[claim.key]) for claim in KRON_IDENTITIES]
     sections.append(Section("A false claim, refused", (Text.of(FALSE_CLAIM.note),)))
     sections.append(identity_section(evidence["false_claim"]))

@@ -8,6 +8,7 @@ from sympy import HadamardProduct, MatMul, Matrix, MatrixSymbol, Symbol, symbols
 
 from gradproof.proofs.document import Document, Equation, Math, Section, Text
 from gradproof.proofs.figures import PooledImageFigure
+from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.functions import indicator, relu
 from gradproof.symbolic.seeds import theorem
 
@@ -117,6 +118,6 @@ def network_document(run) -> Document:
     """The network proof from one run of the ``network`` target."""
     evidence = run.statements.evidence
     return Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
-        _pooling_section(run), _worked_example_section(evidence["worked_example"]),
+        notation_section(), _pooling_section(run), _worked_example_section(evidence["worked_example"]),
         _theorem_section(evidence["theorem"], evidence["counterexamples"], evidence["tanh"]), _loss_section(run),
     ))

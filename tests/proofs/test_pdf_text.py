@@ -62,3 +62,22 @@ def test_fc_pdf_is_at_most_ten_pages(require_tex, built):
     info = subprocess.run(["pdfinfo", str(built / "fc.pdf")], check=True, capture_output=True, text=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages <= 10, pages
+
+
+def test_every_document_opens_with_the_notation_sheet_and_the_readme_lists_it():
+    from pathlib import Path
+
+    from gradproof.proofs.conv_proof import conv_document
+    from gradproof.proofs.fc_proof import fc_document
+    from gradproof.proofs.kron_proof import kron_document
+    from gradproof.proofs.network_proof import network_document
+    from gradproof.proofs.notation import readme_rows
+    from gradproof.proofs.targets import run_target, target_named
+
+    builders = {"fc": fc_document, "kron": kron_document, "conv2d": conv_document, "network": network_document}
+    for name, build in builders.items():
+        document = build(run_target(target_named(name), numeric=False))
+        assert document.sections[0].title == "Notation", name
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for symbol, meaning in readme_rows():
+        assert f"| {symbol} | {meaning} |" in readme, symbol

@@ -1,0 +1,53 @@
+"""One notation for every proof document and the README (DESIGN.md §4 and §5b).
+
+``NOTATION`` is the sheet as data: each row is (symbol as LaTeX, the same in plain text for the README,
+its meaning). ``notation_section`` renders it as the opening section of a document; the README's
+notation table lists the same rows (``readme_rows``), and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from sympy import Symbol
+
+from gradproof.proofs.document import Math, Section, Text
+
+NOTATION = (
+    (r"L", "L", "the loss; the seeds write xi (seeds 002, 004) or J (seeds 000, 001)"),
+    (r"G = \partial L / \partial Y", "G = dL/dY",
+     "the upstream gradient, with the shape of the output Y (g for a vector; seed 000 writes delta)"),
+    (r"x,\ X,\ W,\ b,\ Y", "x, X, W, b, Y", "input (a vector; a batch, one sample per row; or an image), weight, "
+                                            "bias, output"),
+    (r"N", "N", "the batch size"),
+    (r"C,\ O,\ H \times W", "C, O, H × W", "input and output channels, image height × width (W alone is the weight)"),
+    (r"K_h \times K_w,\ P,\ s,\ d", "K_h × K_w, P, s, d", "kernel size, zero padding, stride, dilation"),
+    (r"\partial L / \partial W", "dL/dW", "denominator layout: the gradient has the shape of W"),
+    (r"\operatorname{vec}(X)", "vec(X)", "the columns of X stacked (column-major), as in the seeds and the Matrix "
+                                         "Cookbook"),
+    (r"A \otimes B,\ A \circ B", "A ⊗ B, A ∘ B", "Kronecker product, entrywise (Hadamard) product"),
+    (r"x_{ij}", "x_ij", "entries; indices run from 1, as in the seeds"),
+)
+
+LAYOUT_SENTENCE = (
+    "Layouts: the numeric layers use PyTorch's arrays (a Linear weight of shape out × in, y = x W^T + b for a "
+    "batch with one sample per row). Where a seed writes another layout (seed 000: one sample as a column, "
+    "y = W x + b; seed 001: samples as rows and W of shape in × out), the document says so, proves the rule "
+    "in that layout, and names the numeric layer's operands apart (W_torch is the transpose of seed 001's W)."
+)
+
+
+class _Notation(Symbol):
+    """A notation entry printed verbatim (a symbol name such as K_h would otherwise be split at '_')."""
+
+    def _latex(self, printer):
+        return self.name
+
+
+def notation_section() -> Section:
+    """The notation sheet every document opens with."""
+    rows = tuple(Text.of(Math(_Notation(latex_form)), f": {meaning}.") for latex_form, _, meaning in NOTATION)
+    return Section("Notation", (*rows, Text.of(LAYOUT_SENTENCE)))
+
+
+def readme_rows() -> list[tuple[str, str]]:
+    """(symbol, meaning) rows of the README's notation table."""
+    return [(plain, meaning) for _, plain, meaning in NOTATION]
