@@ -101,7 +101,11 @@ def _loss_section(run) -> Section:
         Equation(Symbol("L"), ce["loss"], "scalar equation"),
         Equation(Symbol(r"\frac{\partial L}{\partial z}"), ce["derived"], "SymPy's derivative"),
         Text.of("equal to the rule (softmax - onehot) / N evaluated on the same symbols: "
-                + ("holds." if ce["holds"] else "FAILS.")),
+                + ("holds." if ce["holds"] else "FAILS.")
+                + " This is a check at one concrete size (a batch of 3, 3 classes), not a proof for every batch "
+                "size and number of classes: the general-index proof that conv2d.pdf gives for the convolution "
+                "is not written for the log-sum-exp yet; the same holds for the objective below (3 parameters, "
+                "2 samples)."),
         Text.of("Seed 004's objective with unknown per-sample losses, and its gradient:"),
         Equation(Symbol("f"), objective["objective"], "seed 004"),
         Equation(Symbol(r"\frac{\partial f}{\partial \theta}"), objective["derived"], "seed 004 (1), (2)"),
