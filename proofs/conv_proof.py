@@ -162,11 +162,11 @@ def _seed003_section(e) -> Section:
 
 def _seed004_section(checks, fc_case) -> Section:
     tiny = checks[0]
-    positions, c_out, patch = symbols("P C_{out} K", integer=True, positive=True)
+    positions, c_out, patch = symbols("M O K", integer=True, positive=True)
     w, phi, b = MatrixSymbol("W", c_out, patch), MatrixSymbol(r"\phi", patch, positions), MatrixSymbol("b", c_out, 1)
     vec_s = MatrixSymbol(r"\operatorname{vec}(S)", c_out * positions, 1)
     grad = MatrixSymbol("G", c_out, positions)
-    padded_size, z_size = symbols("Q_{pad} Q", integer=True, positive=True)
+    padded_size, z_size = symbols(r"Q_{\mathrm{pad}} Q", integer=True, positive=True)
     p_phi = MatrixSymbol(r"P_{\phi}", patch * positions, padded_size)
     p_pad = MatrixSymbol(r"P_{\mathrm{pad}}", padded_size, z_size)
     bias_term = MatMul(KroneckerProduct(OneMatrix(positions, 1), Identity(c_out)), b)
@@ -175,7 +175,10 @@ def _seed004_section(checks, fc_case) -> Section:
                 "are the layer's own operators. For a 2 × 2 input, a 2 × 2 kernel and padding 1:"),
         Equation(Symbol(r"P_{\mathrm{pad}}"), tiny.p_pad, "Jacobian of the layer's zero padding"),
         Equation(Symbol(r"P_{\phi}"), tiny.p_phi, "Jacobian of the layer's patch extraction (im2col)"),
-        Text.of("Seed 004's statements, each checked exactly against the derivation from the scalar equations:"),
+        Text.of("Seed 004's statements, each checked exactly against the derivation from the scalar equations, for "
+                "one sample: S is the O × M output (O output channels, M = H_out W_out output positions), phi the "
+                "K × M matrix of patches (K = C K_h K_w), Z the input with Q = C H W entries and Q_pad entries once "
+                "padded. (The seed writes a_conv b_conv for M and d for O.)"),
         Equation(vec_s, MatAdd(MatMul(KroneckerProduct(Identity(positions), w), Vec(phi)), bias_term), "seed 004 (4)"),
         Equation(vec_s, MatAdd(MatMul(KroneckerProduct(phi.T, Identity(c_out)), Vec(w)), bias_term), "seed 004 (5)"),
         Text.of("and, with G the derivative of the loss L with respect to S, the three gradients:"),
