@@ -21,8 +21,8 @@ Conventions (DESIGN.md section 4): denominator layout (dL/dW has the shape of W)
 
 >>> M, N, K = sizes("M N K")
 >>> i, j, k = indices("i j k")
->>> x1, x2, W, b, y, G = tensor("x1", M), tensor("x2", N), tensor("W", K, M, N), tensor("b", K), tensor("y", K), \
-...     tensor("G", K)
+>>> x1, x2, W, b = tensor("x1", M), tensor("x2", N), tensor("W", K, M, N), tensor("b", K)
+>>> y, G = tensor("y", K), tensor("G", K)
 >>> bilinear = Layer("bilinear", inputs=(x1, x2), parameters=(W, b),
 ...     outputs={y[k]: Sum(x1[i] * W[k, i, j] * x2[j], (i, M), (j, N)) + b[k]}, upstream={y: G},
 ...     claims={W[k, i, j]: G[k] * x1[i] * x2[j], b[k]: G[k]}, at={M: 2, N: 2, K: 2})
