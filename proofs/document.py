@@ -50,10 +50,39 @@ def escape(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a displayed formula comes from (DESIGN.md 5a: every displayed formula is a checked object).
+
+    ``kind`` is ``"check"`` (``ref`` names a check of the same run and ``passed`` is its verdict),
+    ``"seed"`` (``ref`` is "seed NNN (k)": an input equation of a lecture note) or ``"definition"``
+    (``ref`` names the definition or the notation-sheet row). ``formulas_without_source`` treats a
+    check that did not pass as no source at all.
+    """
+
+    kind: str
+    ref: str
+    passed: bool = True
+
+    def __post_init__(self):
+        if self.kind not in _SOURCE_KINDS:
+            raise ValueError(f"Source kind: expected one of {sorted(_SOURCE_KINDS)}, got {self.kind!r}")
+        if not self.ref:
+            raise ValueError("Source ref: expected a non-empty reference, got ''")
+
+    @property
+    def valid(self) -> bool:
+        return self.kind != "check" or self.passed
+
+
+_SOURCE_KINDS = frozenset({"check", "seed", "definition"})
+
+
+@dataclass(frozen=True)
 class Math:
     """An inline formula: a SymPy object, printed with ``sympy.latex``."""
 
     value: object
+    source: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +103,7 @@ class Equation:
     lhs: object
     rhs: object
     rule: str = ""
+    source: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +119,42 @@ class Chain:
 
     lhs: object
     steps: tuple[tuple[object, str], ...]
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """ONE aligned display lhs = step_1 = step_2 ..., a column of justifications on the right.
+
+    ``rows`` are ``(rhs, justification, source)``: the justification is prose ("chain rule",
+    "entry (n, m) of an outer product", "trace cyclicity", ...), the source says which check,
+    seed equation or definition the step's formula is.
+    """
+
+    lhs: object
+    rows: tuple[tuple[object, str, Source | None], ...]
+
+
+@dataclass(frozen=True)
+class ShapeCheck:
+    """One line: each factor (a SymPy object) with its (rows, cols), and the product's (rows, cols)."""
+
+    factors: tuple[tuple[object, object, object], ...]
+    result: tuple[object, object]
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """A numbered Lemma / Theorem / Definition / Example (amsthm) holding blocks, then an optional proof."""
+
+    kind: str
+    title: str
+    statement: tuple
+    proof: tuple = ()
+
+    def __post_init__(self):
+        if self.kind not in _THEOREM_KINDS:
+            raise ValueError(f"Theorem kind: expected one of {sorted(_THEOREM_KINDS)}, got {self.kind!r}")
 
 
 @dataclass(frozen=True)
@@ -104,6 +170,43 @@ class Document:
     sections: tuple[Section, ...]
     landscape: bool = True
     """Landscape pages for documents with wide matrices (conv2d's 9 x 9 examples, kron's products)."""
+
+
+_THEOREM_KINDS = {"lemma": "lemma", "theorem": "theorem", "definition": "definition", "example": "example",
+                  "corollary": "corollary"}
+
+
+def displayed_formulas(document: Document):
+    """Every displayed or inline formula of ``document`` as (section title, latex, source)."""
+
+    def walk(blocks, title):
+        for block in blocks:
+            if isinstance(block, Text):
+                for part in block.parts:
+                    if isinstance(part, Math):
+                        yield title, latex(part.value), part.source
+            elif isinstance(block, Equation):
+                yield title, f"{latex(block.lhs)} = {latex(block.rhs)}", block.source
+            elif isinstance(block, Aligned):
+                for row in block.rows:
+                    yield title, f"{latex(row.lhs)} = {latex(row.rhs)}", row.source
+            elif isinstance(block, Chain):
+                for rhs, _ in block.steps:
+                    yield title, f"{latex(block.lhs)} = {latex(rhs)}", block.source
+            elif isinstance(block, Derivation):
+                for rhs, _, source in block.rows:
+                    yield title, f"{latex(block.lhs)} = {latex(rhs)}", source
+            elif isinstance(block, Theorem):
+                yield from walk(block.statement + block.proof, f"{title}: {block.title}")
+
+    for section in document.sections:
+        yield from walk(section.blocks, section.title)
+
+
+def formulas_without_source(document: Document) -> list[tuple[str, str]]:
+    """(section, latex) of each formula with no source, or whose source is a check that did not pass."""
+    return [(title, text) for title, text, source in displayed_formulas(document)
+            if source is None or not source.valid]
 
 
 def _rule_tag(rule: str) -> str:
@@ -130,6 +233,25 @@ def _render_block(block) -> str:
             for n, (rhs, rule) in enumerate(block.steps)
         ]
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+    if isinstance(block, Derivation):
+        lines = [
+            f"{latex(block.lhs) if n == 0 else ''} &= {latex(rhs)} {_rule_tag(why)}"
+            for n, (rhs, why, _) in enumerate(block.rows)
+        ]
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+    if isinstance(block, ShapeCheck):
+        product = "".join(
+            rf"\underbrace{{{latex(f)}}}_{{{latex(r)} \times {latex(c)}}}" for f, r, c in block.factors
+        )
+        rows, cols = block.result
+        return f"Shape check: ${product}$ is ${latex(rows)} \\times {latex(cols)}$.\n\n"
+    if isinstance(block, Theorem):
+        env = _THEOREM_KINDS[block.kind]
+        inner = "".join(_render_block(b) for b in block.statement)
+        text = f"\\begin{{{env}}}[{escape(block.title)}]\n{inner}\\end{{{env}}}\n"
+        if block.proof:
+            text += "\\begin{proof}\n" + "".join(_render_block(b) for b in block.proof) + "\\end{proof}\n"
+        return text
     if hasattr(block, "to_latex"):  # a figure (``proofs.figures``): drawn from checked data by its own code
         return block.to_latex()
     raise TypeError(f"unknown block type {type(block).__name__}")
@@ -137,7 +259,13 @@ def _render_block(block) -> str:
 
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[GEOMETRY]{geometry}
-\usepackage{amsmath,amssymb}
+\usepackage{amsmath,amssymb,amsthm}
+\newtheorem{theorem}{Theorem}
+\newtheorem{lemma}[theorem]{Lemma}
+\newtheorem{corollary}[theorem]{Corollary}
+\theoremstyle{definition}
+\newtheorem{definition}[theorem]{Definition}
+\newtheorem{example}[theorem]{Example}
 \usepackage[T1]{fontenc}
 \usepackage{lmodern}
 \setcounter{MaxMatrixCols}{40}

@@ -1,0 +1,72 @@
+"""The document model's provenance walker (issue 14 item 1): a formula with no verified source is found."""
+
+import sympy
+
+from gradproof.proofs.document import (
+    Derivation,
+    Document,
+    Equation,
+    Math,
+    Section,
+    ShapeCheck,
+    Source,
+    Text,
+    Theorem,
+    formulas_without_source,
+    render,
+)
+
+g, x, W = sympy.symbols("g x W")
+
+
+def _document(source):
+    lemma = Theorem(
+        "lemma",
+        "weight gradient",
+        (Text.of("For ", Math(W, Source("definition", "notation sheet: W")), ":"),),
+        (
+            Derivation(W, ((g * x, "entry (n, m) of an outer product", source),)),
+            ShapeCheck(((g, 3, 1), (x, 1, 2)), (3, 2)),
+        ),
+    )
+    return Document("t", (Section("s", (lemma, Equation(g, g, "", Source("seed", "seed 001 (3)"))),),))
+
+
+def test_a_sourced_document_has_no_unsourced_formula():
+    assert formulas_without_source(_document(Source("check", "fc dW exact", passed=True))) == []
+
+
+def test_a_missing_source_is_found_inside_a_lemma_proof():
+    missing = formulas_without_source(_document(None))
+    assert missing == [("s: weight gradient", "W = g x")]
+
+
+def test_a_failed_check_is_no_source():
+    assert formulas_without_source(_document(Source("check", "fc dW exact", passed=False))) == [
+        ("s: weight gradient", "W = g x")
+    ]
+
+
+def test_bad_source_kind_names_the_argument():
+    try:
+        Source("guess", "x")
+    except ValueError as error:
+        assert "Source kind" in str(error) and "'guess'" in str(error)
+    else:
+        raise AssertionError("Source('guess', ...) accepted")
+
+
+def test_lemma_derivation_and_shape_check_render():
+    text = render(_document(Source("check", "c")))
+    assert r"\begin{lemma}[weight gradient]" in text and r"\begin{proof}" in text
+    assert r"\underbrace{g}_{3 \times 1}" in text and "amsthm" in text
+
+
+def test_lemma_document_compiles(require_tex, tmp_path):
+    import subprocess
+
+    (tmp_path / "t.tex").write_text(render(_document(Source("check", "c"))))
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path, capture_output=True
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
