@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sympy import Derivative, MatrixSymbol, Symbol
 
-from gradproof.proofs.document import Aligned, Chain, Document, Equation, Math, Section, Text
+from gradproof.proofs.document import Aligned, Chain, Document, Equation, Math, Section, Source, Text
 from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.derive import J, closed_form_in
 from gradproof.symbolic.engine.indexed import LINEARITY, SIFTING
@@ -62,11 +62,13 @@ def _scalar_equation_blocks(equations, sizes, matrix_forms) -> list:
             functions[equations.output.key](*indices),
             equations.equation(functions, *indices),
             f"scalar equation, {equations.seed_ref}",
+            Source("seed", equations.seed_ref),
         ),
         Equation(
             Derivative(J, functions[equations.output.key](*indices)),
             equations.upstream(functions, *indices),
             "upstream gradient",
+            Source("definition", "notation sheet: upstream gradient G"),
         ),
     ]
     if equations.matrix_form is not None:
@@ -77,6 +79,7 @@ def _scalar_equation_blocks(equations, sizes, matrix_forms) -> list:
                 MatrixSymbol(equations.output.name, *equations.shape(equations.output)),
                 equations.matrix_form(symbols),
                 f"matrix form, {verdict} for {format_sizes(sizes)}",
+                Source("check", f"matrix form of {equations.title}", matrix_forms[equations.name] is None),
             )
         )
     return blocks
@@ -88,7 +91,8 @@ def _translation_blocks(equations) -> list:
     canonical_symbols = fc.LINEAR_TORCH.matrix_symbols()
     translated = equations.canonical(equations.matrix_symbols())
     rows = tuple(
-        Equation(_numeric_layer_symbol(canonical_symbols[key]), expression, "layout translation")
+        Equation(_numeric_layer_symbol(canonical_symbols[key]), expression, "layout translation",
+                 Source("definition", f"layout translation of {equations.title}"))
         for key, expression in translated.items()
         if str(expression) != str(canonical_symbols[key])
     )
@@ -114,6 +118,7 @@ def _general_blocks(proof) -> list:
         if proof.holds
         else "The normal forms DIFFER: the general-size proof fails."
     )
+    general = Source("check", f"general-size proof, {equations.title}", proof.holds is True)
     return [
         Text.of("General sizes, for a generic entry (", ranges, "):"),
         Chain(
@@ -124,11 +129,12 @@ def _general_blocks(proof) -> list:
                 (proof.differentiated, "differentiate the scalar equation"),
                 (proof.collapsed, f"{LINEARITY}; {SIFTING}"),
             ),
+            general,
         ),
-        Text.of("The same entry of the closed form ", Math(proof.closed_form), ":"),
-        Chain(proof.closed_entry, ((proof.closed_collapsed, LINEARITY),)),
+        Text.of("The same entry of the closed form ", Math(proof.closed_form, general), ":"),
+        Chain(proof.closed_entry, ((proof.closed_collapsed, LINEARITY),), general),
         Text.of(verdict, " Assembled in matrix form:"),
-        Equation(_gradient_symbol(equations, proof.variable), proof.closed_form, "closed form, rule table"),
+        Equation(_gradient_symbol(equations, proof.variable), proof.closed_form, "closed form, rule table", general),
     ]
 
 
@@ -140,11 +146,13 @@ def _concrete_blocks(check) -> list:
         if check.holds
         else f"NOT equal: {check.mismatch.describe()}."
     )
+    concrete = Source("check", f"concrete sizes, {equations.title}", check.holds is True)
     return [
         Text.of(f"Explicit matrices for {format_sizes(sizes)}, derived by the chain rule:"),
-        Equation(_gradient_symbol(equations, check.variable), check.derived, "chain rule, entry by entry"),
+        Equation(_gradient_symbol(equations, check.variable), check.derived, "chain rule, entry by entry",
+                 Source("check", f"chain rule by SymPy, {equations.title}")),
         Text.of("and the closed form evaluated on the same symbols:"),
-        Equation(check.closed_form, check.claimed, "closed form"),
+        Equation(check.closed_form, check.claimed, "closed form", concrete),
         Text.of(verdict),
     ]
 
@@ -163,6 +171,8 @@ def rule_sections(result, matrix_forms, shown_layouts=None) -> list[Section]:
                  _gradient_symbol(rule.canonical, rule.wrt),
                  closed_form_in(rule, rule.canonical, rule.canonical.matrix_symbols()),
                  "rule table",
+                 Source("check", f"{rule.summary}: every layout", result.verdicts.concrete.holds is True
+                        and result.verdicts.general.holds is True),
              )),
         )
     ]
@@ -189,7 +199,8 @@ def _summary_blocks(proof, check) -> list:
         Text.of("The same steps as in the first layout (chain rule, upstream gradient, differentiate the scalar "
                 "equation, sifting) give a generic entry whose normal form agrees with the closed form's: the "
                 "rule holds for every size."),
-        Equation(_gradient_symbol(proof.equations, proof.variable), proof.closed_form, "closed form, rule table"),
+        Equation(_gradient_symbol(proof.equations, proof.variable), proof.closed_form, "closed form, rule table",
+                 Source("check", f"general-size proof, {proof.equations.title}", proof.holds is True)),
         Text.of(f"Explicit matrices for {format_sizes(check.system.sizes)}, derived by the chain rule and compared "
                 "with the closed form on the same symbols: Equal entry by entry."),
     ]
@@ -204,6 +215,7 @@ def _network_section(check) -> Section:
         "bias": MatrixSymbol("b^{m}", n_hidden, 1),
         "grad_output": MatrixSymbol(r"\frac{\partial L}{\partial s^{m}}", n_hidden, 1),
     }
+    network = Source("check", "seed 002 network: backpropagation equals the direct derivative", check.holds is True)
     blocks = [
         Text.of(
             "A two-layer network with ReLU between the layers, an identity last activation and the "
@@ -218,6 +230,7 @@ def _network_section(check) -> Section:
                 MatrixSymbol(rf"\frac{{\partial L}}{{\partial {symbols[rule.wrt].name}}}", 1, 1),
                 closed_form_in(rule, fc.LINEAR_SEED000, symbols),
                 f"seed 002 {label}; {rule.summary.lower()}",
+                network,
             )
         )
     relu_symbols = {
@@ -230,6 +243,7 @@ def _network_section(check) -> Section:
             MatrixSymbol(r"\frac{\partial L}{\partial s^{m}}", 1, 1),
             closed_form_in(rule_named("relu.input"), fc.RELU, relu_symbols),
             "seed 002 (4); ReLU, gradient with respect to its input",
+            network,
         )
     )
     loss_symbols = {"prediction": MatrixSymbol(r"z^{\mathrm{out}}", n_out, 1), "target": MatrixSymbol("y", n_out, 1)}
@@ -238,13 +252,14 @@ def _network_section(check) -> Section:
             MatrixSymbol(r"\frac{\partial L}{\partial z^{\mathrm{out}}}", 1, 1),
             closed_form_in(rule_named("squared_loss.prediction"), fc.SQUARED_LOSS, loss_symbols),
             "squared loss, start of the backward pass",
+            network,
         )
     )
     blocks.append(Text.of("The forward pass, entry by entry (the loss is the sum of the squares of s^2 - y):"))
     blocks.append(
         Aligned(
             tuple(
-                Equation(MatrixSymbol(name, value.rows, 1), value, "forward pass")
+                Equation(MatrixSymbol(name, value.rows, 1), value, "forward pass", Source("seed", "seed 002 forward pass"))
                 for name, value in check.forward.items()
                 if name != "s^{2}"
             )
@@ -278,7 +293,7 @@ def _parameter_section() -> Section:
         "Seed 000: number of learnable parameters",
         (
             Text.of("Entries of the weight plus entries of the bias, counted from their shapes:"),
-            Equation(Symbol(r"\#\text{params}"), fc.parameter_count(), "seed 000"),
+            Equation(Symbol(r"\#\text{params}"), fc.parameter_count(), "seed 000", Source("seed", "seed 000")),
         ),
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sympy import Matrix, Tuple
 
-from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
+from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Source, Text
 from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
@@ -60,24 +60,28 @@ def _counterexample_text(result) -> Text:
     d = result.mismatch
     return Text.of(
         f"Concrete sizes: DOES NOT HOLD. Smallest counterexample: sizes {sizes_text(result.sizes)}, entry {d.index}: "
-        "the left side is ", Math(d.left), ", the right side is ", Math(d.right), "."
+        "the left side is ", Math(d.left, _CE), ", the right side is ", Math(d.right, _CE), "."
     )
 
 
+_CE = Source("check", "smallest counterexample of the concrete-size sweep")
+
+
 def _general_blocks(proof) -> list:
+    src = Source("check", "general-size proof", proof.holds is True)
     if proof.method == NAMED_RULES:
         verdict = "The last expression is the right side: the identity holds for every size." if proof.holds \
             else proof.reason + "."
         return [Text.of("General sizes, by named rules (A is n × n, B is m × m):"),
-                Chain(proof.left_entry, proof.left_steps), Text.of(verdict)]
+                Chain(proof.left_entry, proof.left_steps, src), Text.of(verdict)]
     if proof.left_normal is None:
         return [Text.of("General sizes: ", proof.reason, ".")]
     verdict = "The normal forms agree: the identity holds for every size." if proof.holds else proof.reason + "."
     return [
-        Text.of("General sizes: the entry at position ", Math(Tuple(*entry_position(proof))), " of the left side is"),
-        Chain(proof.left_entry, proof.left_steps),
+        Text.of("General sizes: the entry at position ", Math(Tuple(*entry_position(proof)), src), " of the left side is"),
+        Chain(proof.left_entry, proof.left_steps, src),
         Text.of("Rules used for the entries of both sides: ", "; ".join(proof.rules), ". The same entry of the right side is"),
-        Chain(proof.right_entry, proof.right_steps),
+        Chain(proof.right_entry, proof.right_steps, src),
         Text.of(verdict),
     ]
 
@@ -91,8 +95,8 @@ def _example_blocks(claim) -> list:
     values = {symbol: entry_symbols(symbol) for symbol in operands.values()}
     return [
         Text.of("For example, with every dimension 2, both sides evaluated:"),
-        Equation(lhs, Matrix(evaluate(lhs, values).tolist()), "left side"),
-        Equation(rhs, Matrix(evaluate(rhs, values).tolist()), "right side"),
+        Equation(lhs, Matrix(evaluate(lhs, values).tolist()), "left side", Source("check", "exact evaluation")),
+        Equation(rhs, Matrix(evaluate(rhs, values).tolist()), "right side", Source("check", "exact evaluation")),
     ]
 
 
@@ -101,7 +105,7 @@ def identity_section(result) -> Section:
     claim = result.claim
     proof = result.general and refute(result.general, result.sweep.counterexample)
     _, _, lhs, rhs = build(claim)
-    blocks = [Equation(lhs, rhs, f"claim, {claim.seed_ref}")]
+    blocks = [Equation(lhs, rhs, f"claim, {claim.seed_ref}", Source("seed", claim.seed_ref))]
     if claim.note and claim.general:
         blocks.append(Text.of(claim.note))
     blocks += _general_blocks(proof) if proof else _general_blocks_not_attempted(claim)
@@ -121,15 +125,16 @@ def _jacobian_section(jacobians, sizes) -> Section:
         shown = ", ".join(f"{role} = {value}" for role, value in claim.equations.sizes_from(sizes).items())
         blocks += [
             Text.of(f"{claim.seed_ref}, from the scalar equations of {claim.equations.title}:"),
-            Equation(claim.claimed(symbols, dict(claim.equations.sizes)), small.derived, f"derived, {shown}"),
+            Equation(claim.claimed(symbols, dict(claim.equations.sizes)), small.derived, f"derived, {shown}",
+                     Source("check", f"{claim.seed_ref}: derived equals claimed", small.holds is True)),
             Text.of(
                 "The derived matrix equals the claimed Kronecker product entry by entry"
                 if small.holds
                 else "The derived matrix DIFFERS from the claim",
                 ". General sizes: the generic entry is ",
-                Math(general.left_normal),
+                Math(general.left_normal, Source("check", "generic entry, derived")),
                 ", the claim's is ",
-                Math(general.right_normal),
+                Math(general.right_normal, Source("check", f"{claim.seed_ref}: general sizes", general.holds is True)),
                 "; " + ("they agree for every size." if general.holds else general.reason + "."),
             ),
         ]

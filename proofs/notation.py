@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sympy import Symbol
 
-from gradproof.proofs.document import Math, Section, Text
+from gradproof.proofs.document import Math, Section, Source, Text
 
 NOTATION = (
     (r"L", "L", "the loss; the seeds write xi (seeds 002, 004) or J (seeds 000, 001)"),
@@ -44,7 +44,7 @@ class _Notation(Symbol):
 
 def notation_section() -> Section:
     """The notation sheet every document opens with."""
-    rows = tuple(Text.of(Math(_Notation(latex_form)), f": {meaning}.") for latex_form, _, meaning in NOTATION)
+    rows = tuple(Text.of(Math(_Notation(latex_form), Source("definition", "notation sheet")), f": {meaning}.") for latex_form, _, meaning in NOTATION)
     return Section("Notation", (*rows, Text.of(LAYOUT_SENTENCE)))
 
 
