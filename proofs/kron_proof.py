@@ -111,7 +111,13 @@ def identity_section(result) -> Section:
     blocks += _general_blocks(proof) if proof else _general_blocks_not_attempted(claim)
     blocks.append(_sweep_text(result.sweep, claim))
     blocks += _example_blocks(claim)
-    return Section(f"{claim.key.replace('_', ' ').capitalize()} ({claim.seed_ref})", tuple(blocks))
+    return Section(f"{_title(claim.key)} ({claim.seed_ref})", tuple(blocks))
+
+
+def _title(key: str) -> str:
+    """'vec_AXB' -> 'Vec AXB' (the operands keep their capitals; capitalize() gave 'Vec axb')."""
+    words = key.replace("_", " ")
+    return words[0].upper() + words[1:]
 
 
 def _general_blocks_not_attempted(claim) -> list:
