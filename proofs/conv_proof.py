@@ -16,7 +16,7 @@ from sympy import (
 )
 
 from gradproof.numeric.rules import conv as conv_rules
-from gradproof.proofs.document import Chain, Document, Equation, Section, Text
+from gradproof.proofs.document import Chain, Document, Equation, Section, Source, Text
 from gradproof.proofs.figures import BandFigure, KernelFlipFigure
 from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.kron import Vec
@@ -28,14 +28,15 @@ def _scalar_equation() -> Equation:
     """The one scalar equation (``conv.scalar_equation``), as the general-size proofs use it."""
     n, o, u, v = general.n, general.o, general.u, general.v
     return Equation(IndexedBase("y")[n, o, u, v], general.equation(n, o, u, v),
-                    "scalar equation; x is 0 outside the image (the padding)")
+                    "scalar equation; x is 0 outside the image (the padding)",
+                    Source("seed", "seed 004 (3), the convolution's scalar equation in PyTorch's convention"))
 
 
 def _output_sizes() -> tuple[Equation, ...]:
     """H_out and W_out as the numeric rules compute them (``output_size`` run on symbols)."""
     return tuple(
         Equation(out, conv_rules.output_size(size, kernel, general.STRIDE, general.PAD, general.DIL),
-                 "output size, as PyTorch")
+                 "output size, as PyTorch", Source("definition", "the numeric rule output_size run on symbols"))
         for out, size, kernel in ((general.H_OUT, general.H, general.K_H), (general.W_OUT, general.W, general.K_W))
     )
 
@@ -44,7 +45,8 @@ def _dilation_of_g() -> Equation:
     """The definition of the hatted G that the dX proof and its evaluation both use."""
     g, n, o, u, v = general.g, general.n, general.o, general.u, general.v
     hat = general.g_extended[n, o, general.dilated_position(u, general.STRIDE), general.dilated_position(v, general.STRIDE)]
-    return Equation(hat, g[n, o, u, v], "G dilated by s; every other entry of the hatted G is 0")
+    return Equation(hat, g[n, o, u, v], "G dilated by s; every other entry of the hatted G is 0",
+                    Source("definition", "the dilation of G used by the dX proof and its evaluation"))
 
 
 def _geometry_text(geometry: ConvGeometry) -> str:
@@ -74,13 +76,15 @@ def _verdict_text(proof) -> Text:
 def _proof_blocks(proof) -> list:
     step = "sifting; zero extension and dilation of G" if proof.subject == "input" else "linearity; sifting"
     symbol = {"input": "x", "weight": "w", "bias": "b"}[proof.subject]
+    source = Source("check", f"general-size proof of the conv2d {proof.subject} gradient", proof.holds is True)
     blocks = [
-        Chain(Derivative(Symbol("L"), proof.entry), ((proof.chain, "chain rule; differentiate"), (proof.collapsed, step))),
+        Chain(Derivative(Symbol("L"), proof.entry), ((proof.chain, "chain rule; differentiate"), (proof.collapsed, step)),
+              source),
         Text.of("The closed form:"),
-        Equation(Symbol(rf"\frac{{\partial L}}{{\partial {symbol}}}"), proof.closed_form, "closed form"),
+        Equation(Symbol(rf"\frac{{\partial L}}{{\partial {symbol}}}"), proof.closed_form, "closed form", source),
     ]
     for reindexed, rule in proof.right_steps:
-        blocks.append(Equation(Symbol(r"\frac{\partial L}{\partial x}"), reindexed, rule))
+        blocks.append(Equation(Symbol(r"\frac{\partial L}{\partial x}"), reindexed, rule, source))
     blocks.append(Text.of("Normal forms agree." if proof.normal_forms_agree else "Normal forms DIFFER."))
     return blocks + [_instances_text(proof), _verdict_text(proof)]
 
@@ -135,7 +139,8 @@ def _seed003_section(e) -> Section:
         "Seed 003: a 3 × 3 input, a 3 × 3 kernel, zero padding 1, as matrix products",
         (
             Text.of("The convolution is a product with the Jacobian of the outputs with respect to the input:"),
-            Equation(Symbol("M"), e.conv_matrix, "Jacobian of the scalar equations"),
+            Equation(Symbol("M"), e.conv_matrix, "Jacobian of the scalar equations",
+                     Source("check", "seed 003: M is the Jacobian; M^T gives the backward pass", e.backward_is_transpose)),
             BandFigure(e.conv_matrix, "The band structure of M (zeros as dots): each row holds the kernel's "
                        "entries, shifted with the output position; rows of border outputs lose the taps that fall "
                        "on the padding."),
@@ -144,13 +149,16 @@ def _seed003_section(e) -> Section:
                 f"{mark[e.backward_is_transpose]}. The transpose is the matrix of the convolution with the "
                 f"rotated kernel (the full correlation of the numeric rule):"
             ),
-            Equation(Symbol("M^{T}"), e.rotated_matrix, f"rotated-kernel convolution; equal to the transpose of M: "
+            Equation(Symbol("M^{T}"), e.rotated_matrix, source=Source("check", "seed 003: M^T is the rotated-kernel "
+                     "convolution", e.transpose_is_rotated_convolution), rule=f"rotated-kernel convolution; equal to the transpose of M: "
                      f"{mark[e.transpose_is_rotated_convolution]}"),
             Text.of("Weight gradient: with Q the Jacobian of the outputs with respect to the kernel,"),
-            Equation(Symbol("Q"), e.weight_matrix, "Jacobian of the scalar equations"),
+            Equation(Symbol("Q"), e.weight_matrix, "Jacobian of the scalar equations",
+                     Source("check", "seed 003: dL/dw = Q^T dL/dy", e.weight_gradient_is_q_transpose)),
             Text.of(f"the transpose of Q applied to the output gradient equals dW from the chain rule: "
                     f"{mark[e.weight_gradient_is_q_transpose]}."),
-            Equation(Symbol(r"\frac{\partial L}{\partial w}"), e.grad_weight, "chain rule, entry by entry"),
+            Equation(Symbol(r"\frac{\partial L}{\partial w}"), e.grad_weight, "chain rule, entry by entry",
+                     Source("check", "seed 003: dL/dw = Q^T dL/dy", e.weight_gradient_is_q_transpose)),
             Text.of("The same dX entry by the flipped kernel, with small integers: G padded by K - 1 - P = 1, the "
                     "kernel rotated by 180 degrees, and the window it covers for entry (2, 1) boxed; the value is "
                     "the numeric rule's dX at that entry."),
@@ -170,24 +178,30 @@ def _seed004_section(checks, fc_case) -> Section:
     p_phi = MatrixSymbol(r"P_{\phi}", patch * positions, padded_size)
     p_pad = MatrixSymbol(r"P_{\mathrm{pad}}", padded_size, z_size)
     bias_term = MatMul(KroneckerProduct(OneMatrix(positions, 1), Identity(c_out)), b)
+    operators = Source("check", "P_pad and P_phi: seed 004's statements at a 2 × 2 input", tiny.holds)
+    statements = Source("check", f"seed 004's three gradients, exact at {len(checks)} geometries",
+                        all(check.holds for check in checks))
     blocks = [
         Text.of("P_pad and P_phi are the Jacobians of the numeric padding and im2col applied to symbols, so they "
                 "are the layer's own operators. For a 2 × 2 input, a 2 × 2 kernel and padding 1:"),
-        Equation(Symbol(r"P_{\mathrm{pad}}"), tiny.p_pad, "Jacobian of the layer's zero padding"),
-        Equation(Symbol(r"P_{\phi}"), tiny.p_phi, "Jacobian of the layer's patch extraction (im2col)"),
+        Equation(Symbol(r"P_{\mathrm{pad}}"), tiny.p_pad, "Jacobian of the layer's zero padding", operators),
+        Equation(Symbol(r"P_{\phi}"), tiny.p_phi, "Jacobian of the layer's patch extraction (im2col)", operators),
         Text.of("Seed 004's statements, each checked exactly against the derivation from the scalar equations, for "
                 "one sample: S is the O × M output (O output channels, M = H_out W_out output positions), phi the "
                 "K × M matrix of patches (K = C K_h K_w), Z the input with Q = C H W entries and Q_pad entries once "
                 "padded. (The seed writes a_conv b_conv for M and d for O.)"),
-        Equation(vec_s, MatAdd(MatMul(KroneckerProduct(Identity(positions), w), Vec(phi)), bias_term), "seed 004 (4)"),
-        Equation(vec_s, MatAdd(MatMul(KroneckerProduct(phi.T, Identity(c_out)), Vec(w)), bias_term), "seed 004 (5)"),
+        Equation(vec_s, MatAdd(MatMul(KroneckerProduct(Identity(positions), w), Vec(phi)), bias_term), "seed 004 (4)",
+                 Source("seed", "seed 004 (4)")),
+        Equation(vec_s, MatAdd(MatMul(KroneckerProduct(phi.T, Identity(c_out)), Vec(w)), bias_term), "seed 004 (5)",
+                 Source("seed", "seed 004 (5)")),
         Text.of("and, with G the derivative of the loss L with respect to S, the three gradients:"),
         Equation(MatrixSymbol(r"\frac{\partial L}{\partial \operatorname{vec}(W)^{T}}", 1, c_out * patch),
-                 Vec(MatMul(grad, phi.T)).T, "the weight gradient"),
+                 Vec(MatMul(grad, phi.T)).T, "the weight gradient", statements),
         Equation(MatrixSymbol(r"\frac{\partial L}{\partial b}", c_out, 1), MatMul(grad, OneMatrix(positions, 1)),
-                 "the bias gradient"),
+                 "the bias gradient", statements),
         Equation(MatrixSymbol(r"\frac{\partial L}{\partial \operatorname{vec}(Z)^{T}}", 1, z_size),
-                 MatMul(Vec(MatMul(w.T, grad)).T, p_phi, p_pad), "the input gradient through P_phi and P_pad"),
+                 MatMul(Vec(MatMul(w.T, grad)).T, p_phi, p_pad), "the input gradient through P_phi and P_pad",
+                 statements),
     ]
     for check in checks:
         g = check.geometry
