@@ -64,3 +64,25 @@ def test_generated_backward_passes_finite_differences_for_a_rank3_weight():
                   at={N: 2, M: 3, K: 2})
     reports = check_generated(generate(layer))
     assert [r.wrt for r in reports] == ["x", "v", "W"] and all(r.passed for r in reports)
+
+
+def test_a_user_class_off_by_1e_8_relative_is_caught():
+    """Both sides are float64 evaluations of the same formulas: a 1e-8 relative error is far above rounding."""
+    import importlib.util
+    import pathlib
+
+    from gradproof.symbolic.layers.generated import check_user_class
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "bilinear.py"
+    spec = importlib.util.spec_from_file_location("bilinear_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    class Off(module.Bilinear):
+        def backward(self, g):
+            grads = super().backward(g)
+            return {**grads, "W": grads["W"] * (1 + 1e-8)}
+
+    generated = generate(module.bilinear)
+    assert all(r.passed for r in check_user_class(generated, module.Bilinear))
+    derived = [r for r in check_user_class(generated, Off) if "= derived" in r.name]
+    assert [r.passed for r in derived] == [True, True, False, True]
