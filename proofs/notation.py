@@ -18,7 +18,11 @@ NOTATION = (
     (r"x,\ X,\ W,\ b,\ Y", "x, X, W, b, Y", "input (a vector; a batch, one sample per row; or an image), weight, "
                                             "bias, output"),
     (r"N", "N", "the batch size"),
-    (r"C,\ O,\ H \times W", "C, O, H × W", "input and output channels, image height × width (W alone is the weight)"),
+    (r"D_{\mathrm{in}},\ D_{\mathrm{out}}", "D_in, D_out",
+     "a Linear layer's input and output sizes (seed 000 writes M and N)"),
+    (r"C,\ O", "C, O", "a convolution's input and output channels"),
+    (r"n_H \times n_W,\ n'_H \times n'_W", "n_H × n_W, n'_H × n'_W",
+     "image height × width of a convolution's input and output (W is only ever the weight)"),
     (r"K_h \times K_w,\ P,\ s,\ d", "K_h × K_w, P, s, d", "kernel size, zero padding, stride, dilation"),
     (r"\partial L / \partial W", "dL/dW", "denominator layout: the gradient has the shape of W"),
     (r"\operatorname{vec}(X)", "vec(X)", "the columns of X stacked (column-major), as in the seeds and the Matrix "
