@@ -113,9 +113,29 @@ def prove_claim(claim: GradientClaim, verdict: GradientVerdict | None = None) ->
 def layer_equations(name: str, sizes: dict, operands, output, equation, upstream=None, matrix_form=None):
     """A user's layer as scalar equations (``engine.equations.LayerEquations``), for ``check_equations``.
 
-    ``sizes`` maps size roles to names (e.g. ``{"in": "M", "out": "N"}``); ``operands`` and ``output``
-    are ``Operand``; ``equation(ops, *index)`` is one output entry; the upstream gradient defaults
-    to an operand keyed ``"grad_output"``.
+    The matrix-claim route for a layer of vectors and matrices; for tensors of any rank, several inputs
+    and outputs and a generated NumPy layer, describe it with ``gradproof.symbolic.layers.description``.
+
+    - ``sizes`` maps size roles to printed names, e.g. ``{"in": "M", "out": "N"}``.
+    - ``operands`` are ``engine.operands.Operand(key, name, entry, rows, cols)``: ``key`` is the role used
+      in ``equation`` and in ``check_equations(..., wrt=key)``, ``name``/``entry`` print the matrix and
+      its entries, ``rows``/``cols`` are size roles (``None`` for 1; both ``None`` for a scalar).
+    - ``output`` is the output's ``Operand``; ``equation(ops, *index)`` returns one output entry, where
+      ``ops[key](*index)`` is an operand's entry (indices from 1) and ``ops["size:ROLE"]`` a size symbol.
+    - ``upstream(ops, *index)`` is dL/dy at that entry; by default the operand keyed ``"grad_output"``.
+
+    Example, y_i = sum_k w_ik x_k^2, whose input gradient is 2 x ∘ (W^T g)::
+
+        k = Symbol("k", integer=True)
+        layer = layer_equations(
+            "square_then_linear", {"in": "M", "out": "N"},
+            (Operand("x", "x", "x", "in"), Operand("weight", "W", "w", "out", "in"),
+             Operand("grad_output", "G", "g", "out")),
+            Operand("y", "y", "y", "out"),
+            lambda ops, i: Sum(ops["weight"](i, k) * ops["x"](k) ** 2, (k, 1, ops["size:in"])))
+        concrete, general = check_equations(
+            layer, "x", lambda o: 2 * HadamardProduct(o["x"], o["weight"].T * o["grad_output"]),
+            {"in": 3, "out": 2})
     """
     symbols = {role: Symbol(label, integer=True, positive=True) for role, label in sizes.items()}
     keys = [operand.key for operand in operands]
