@@ -1,5 +1,5 @@
 """General-size index proofs of Conv2d's gradients, with symbolic stride s, padding P and dilation
-d, and any batch size N, channels C and O, input H x W, kernel K_h x K_w and output H_out x W_out
+d, and any batch size N, channels C and O, input image n_H x n_W, kernel K_h x K_w and output image n'_H x n'_W
 (1-based; x reads 0 outside 1..H, 1..W, which is the zero padding).
 
 The scalar equation is not restated here: ``equation`` is ``conv.scalar_equation`` (the one
@@ -25,7 +25,7 @@ changes (1)'s both sides alike for dW, but not the numeric rules.
 
 Rules used, each named in the proof: chain rule; differentiation of the Indexed scalar equation
 (Kronecker deltas); linearity of finite sums; sifting where the partner index is in range;
-sifting with zero extension and dilation: sum_{u=1}^{H_out} g[u] delta((u - 1)s + e, h) = g^[h - e + 1]
+sifting with zero extension and dilation: sum_{u=1}^{n'_H} g[u] delta((u - 1)s + e, h) = g^[h - e + 1]
 (the partner may leave the range or fall between two outputs: exactly the zeros that dilating and
 padding G supply); reflection of a summation index, p' = K + 1 - p, which maps 1..K onto itself
 (the 180-degree rotation of the kernel).
@@ -34,11 +34,13 @@ padding G supply); reflection of a summation index, p' = K + 1 - p, which maps 1
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import symengine as se
 from sympy import Add, Derivative, Indexed, IndexedBase, Integer, KroneckerDelta, Mul, Sum, Symbol, diff, expand, solve
 
+from gradproof.numeric.rules import conv as conv_rules
 from gradproof.symbolic.engine.general import CHAIN_RULE, NORMAL_FORMS_DIFFER, GeneralProof
 from gradproof.symbolic.engine.indexed import NORMAL_FORM, normal_form
 from gradproof.symbolic.layers import conv
@@ -55,12 +57,14 @@ def _size(name):
     return Symbol(name, integer=True, positive=True)
 
 
-N, C, O, H, W = (_size(name) for name in ("N", "C", "O", "H", "W"))  # noqa: E741 (O: output channels, as in the notes)
+N, C, O = (_size(name) for name in ("N", "C", "O"))  # noqa: E741 (O: output channels, as in the notes)
+H, W = _size("n_H"), _size("n_W")  # the image is n_H x n_W (notation sheet; W is only the weight)
 K_H, K_W = _size("K_h"), _size("K_w")
-H_OUT, W_OUT = _size("H_{out}"), _size("W_{out}")
+H_OUT, W_OUT = _size("n'_H"), _size("n'_W")  # the output image n'_H x n'_W
 STRIDE, PAD, DIL = _size("s"), Symbol("P", integer=True, nonnegative=True), _size("d")
 x, w, b, g = IndexedBase("x"), IndexedBase("w"), IndexedBase("b"), IndexedBase("g")
 g_extended = IndexedBase(r"\hat{g}")
+_X = x  # the input's IndexedBase, for functions whose argument ``x`` is an array
 n, o, u, v, c, p, q = (_integer(name) for name in ("n", "o", "u", "v", "c", "p", "q"))
 
 
@@ -91,7 +95,7 @@ def _chain(entry):
 
 
 def _sift_zero_extended(limits, body):
-    """Remove the summations over output positions (ranges 1..H_out, 1..W_out) whose delta pins them
+    """Remove the summations over output positions (ranges 1..n'_H, 1..n'_W) whose delta pins them
     to an index that may leave the range; G becomes its zero extension g^, read at (u - 1) s + 1."""
     limits = list(limits)
     for upper, slot in ((H_OUT, 2), (W_OUT, 3)):
@@ -258,3 +262,119 @@ def _integer_value(index, values) -> int:
     if not value.is_Integer:
         raise ValueError(f"evaluate: index {index} is not an integer at {values}: {value}")
     return int(value)
+
+
+SUMMATION_NAMES = {N: "n", O: "o", C: "c", H_OUT: "u", W_OUT: "v", K_H: "p", K_W: "q"}
+"""The name a summation index gets from the size it runs to, in every displayed sum: n over the batch,
+o and c over the channels, (u, v) over the output image, (p, q) over the kernel (notation sheet)."""
+
+FREE_NAMES = {"input": ("n", "c", "i", "j"), "weight": ("o", "c", "p", "q"), "bias": ("o",)}
+"""The displayed names of a gradient's generic entry: dX at (n, c, i, j), dW at (o, c, p, q), db at o."""
+
+
+def readable(expr, free: dict):
+    """``expr`` with its free indices renamed by ``free`` (old symbol -> new symbol) and every summation
+    index renamed after the size it runs to (``SUMMATION_NAMES``: the normal form's k_0, k_1, ... become
+    n, u, v, ...), primed where the name is already taken in its scope, so no index is captured.
+
+    The result is the same function of the free indices (alpha-renaming of bound indices only):
+    tests/proofs/test_conv2d_handout.py checks normal_form(readable(e)) against normal_form(e).
+
+    >>> k, K = Symbol("k_0", integer=True), Symbol("K_h", integer=True, positive=True)
+    >>> readable(Sum(w[k], (k, 1, K_H)), {})
+    Sum(w[p], (p, 1, K_h))
+    """
+    def walk(e, mapping, taken):
+        if isinstance(e, Sum):
+            mapping, limits = dict(mapping), []
+            for variable, low, high in e.limits:
+                base = SUMMATION_NAMES.get(high, variable.name)
+                name = variable.name if variable.name.rstrip("'") == base else base
+                while name in taken:
+                    name += "'"
+                taken = taken | {name}
+                limits.append((Symbol(name, integer=True), walk(low, mapping, taken), walk(high, mapping, taken)))
+                mapping[variable] = limits[-1][0]
+            return Sum(walk(e.function, mapping, taken), *limits)
+        if isinstance(e, Symbol):
+            return mapping.get(e, e)
+        if e.args:
+            return e.func(*(walk(arg, mapping, taken) for arg in e.args))
+        return e
+
+    return walk(expr, dict(free), frozenset(symbol.name for symbol in free.values()))
+
+
+def free_renaming(proof) -> dict:
+    """The generic entry's internal indices (n_0, c_0, h_0, w_0, ...) -> their displayed names."""
+    return {old: _integer(new) for old, new in zip(proof.left.indices, FREE_NAMES[proof.subject])}
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    """Small integers through one layer: the forward pass and the three gradients, each computed twice
+    (the closed forms of the general-size proofs, evaluated; the numeric rules), ``agrees`` per result."""
+
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray
+    grad_output: np.ndarray
+    geometry: conv.ConvGeometry
+    y: np.ndarray
+    gradients: dict  # "input" / "weight" / "bias" -> the closed form's integer array
+    agrees: dict  # "forward" / "input" / "weight" / "bias" -> bool
+
+    @property
+    def holds(self) -> bool:
+        return all(self.agrees.values())
+
+
+def _integers(array, name):
+    array = np.asarray(array)
+    if array.dtype.kind not in "iu":
+        raise ValueError(f"worked_example: {name} must be an integer array, got dtype {array.dtype}")
+    return array.astype(np.int64)
+
+
+def _one_based(array):
+    return conv.OneBased(np.vectorize(se.Integer, otypes=[object])(array))
+
+
+def worked_example(proofs, x, weight, bias, grad_output, stride=1, padding=0, dilation=1) -> WorkedExample:
+    """Evaluate the displayed closed forms of ``proofs`` (the general-size proofs, by subject) at small
+    integers and compare each with the numeric rule of ``numeric.rules.conv``; the forward pass is the
+    scalar equation evaluated, compared with ``conv2d_forward``. Exact integer arithmetic throughout."""
+    x, weight, bias, grad_output = (_integers(a, name) for a, name in ((x, "x"), (weight, "weight"), (bias, "bias"),
+                                                                        (grad_output, "grad_output")))
+    (batch, channels, height, width), (out_channels, _, k_h, k_w) = x.shape, weight.shape
+    geometry = conv.ConvGeometry(batch, channels, out_channels, height, width, (k_h, k_w), stride, padding, dilation)
+    if grad_output.shape != geometry.output_shape:
+        raise ValueError(f"worked_example: grad_output must have the output's shape {geometry.output_shape}, "
+                         f"got {grad_output.shape}")
+    arrays = (_one_based(x), _one_based(weight), _one_based(bias))
+    sizes = (channels, (k_h, k_w), stride, padding, dilation)
+    y = np.empty(geometry.output_shape, dtype=np.int64)
+    for index in np.ndindex(y.shape):
+        y[index] = int(conv.scalar_equation(arrays, tuple(i + 1 for i in index), sizes, conv.explicit_total))
+    indexed = {
+        _X: arrays[0], w: arrays[1], b: arrays[2], g: _one_based(grad_output),
+        g_extended: _dilated(np.vectorize(se.Integer, otypes=[object])(grad_output), stride)}
+    values = _size_values(geometry)
+    shapes = {"input": x.shape, "weight": weight.shape, "bias": bias.shape}
+    gradients = {}
+    for subject, shape in shapes.items():
+        proof = proofs[subject]
+        result = np.empty(shape, dtype=np.int64)
+        for index in np.ndindex(shape):
+            point = {**values, **{symbol: Integer(i + 1) for symbol, i in zip(proof.left.indices, index)}}
+            result[index] = int(evaluate(proof.closed_form, point, indexed))
+        gradients[subject] = result
+    numeric = {
+        "forward": (conv_rules.conv2d_forward(x, weight, bias, stride, padding, dilation), y),
+        "input": (conv_rules.conv2d_grad_input(grad_output, weight, x.shape, stride, padding, dilation), gradients["input"]),
+        "weight": (conv_rules.conv2d_grad_weight(grad_output, x, (k_h, k_w), stride, padding, dilation),
+                   gradients["weight"]),
+        "bias": (conv_rules.conv2d_grad_bias(grad_output), gradients["bias"]),
+    }
+    agrees = {name: bool(np.array_equal(np.asarray(rule), ours)) for name, (rule, ours) in numeric.items()}
+    return WorkedExample(x, weight, bias, grad_output, geometry, y, gradients, agrees)

@@ -6,6 +6,12 @@
 * the weight gradient is dL/dw = Q^T dL/dy with Q = dy/dw, the correlation of the padded input
   with dL/dy.
 
+The route to dL/dx is seed 003's: dL = tr(G^T dY) = g^T dy (g, dy: G and dY read row by row), dy = M dx,
+so dL = (M^T g)^T dx and dL/dx = M^T g. Each step is checked on its own (``route``): the trace identity
+with a symbolic dY, y = M x, y = Q m (m the kernel read row by row), M^T g and Q^T g against the chain
+rule, M^T against the rotated-kernel convolution and Q^T g against the correlation of the padded input
+with G. The upstream gradient's entries are printed G_11 ... G_33 (the seed's dL/dalpha ... dL/dkappa).
+
 M and Q are derived as Jacobians of the scalar equations of ``symbolic.layers.conv`` (not typed in), and
 each statement is checked exactly against the derivation by the local chain rule and against the
 numeric rules of ``numeric.rules.conv``.
@@ -39,10 +45,15 @@ class Seed003Example:
     backward_is_transpose: bool
     transpose_is_rotated_convolution: bool
     weight_gradient_is_q_transpose: bool
+    padded_input: Matrix = None  # the 5 x 5 zero-padded input
+    grad_grid: Matrix = None  # G as 3 x 3
+    grad_weight_grid: Matrix = None  # dL/dW as 3 x 3, from the chain rule
+    route: dict = None  # step of seed 003's route -> bool (exact)
 
     @property
     def holds(self) -> bool:
-        return self.backward_is_transpose and self.transpose_is_rotated_convolution and self.weight_gradient_is_q_transpose
+        return (self.backward_is_transpose and self.transpose_is_rotated_convolution
+                and self.weight_gradient_is_q_transpose and all((self.route or {None: False}).values()))
 
 
 def _renaming(system):
@@ -51,7 +62,7 @@ def _renaming(system):
         rename[sympify(system.x[0, 0, r, c])] = Symbol(name)
         rename[sympify(system.weight[0, 0, r, c])] = Symbol(f"w_{{{r + 1}{c + 1}}}")
     for (u, v), name in zip(np.ndindex(3, 3), OUTPUT_NAMES):
-        rename[sympify(system.grad_output[0, 0, u, v])] = Symbol(rf"\frac{{\partial L}}{{\partial \{name}}}")
+        rename[sympify(system.grad_output[0, 0, u, v])] = Symbol(f"G_{{{u + 1}{v + 1}}}")  # the seed's dL/d{name}
     rename[sympify(system.bias[0])] = Symbol("b")
     return rename
 
@@ -73,9 +84,35 @@ def seed003_example() -> Seed003Example:
     symbolic_w = np.array(list(weight), dtype=object).reshape(1, 1, 3, 3)
     rotated = conv_rules.conv2d_forward(symbolic_g, conv_rules.rot180_swap(symbolic_w), np.zeros(1, dtype=object), 1, 1, 1)
     rotated_matrix = Matrix(list(rotated.reshape(-1))).jacobian(grad)
+    route, padded, grad_grid = _route(system, rename, outputs, x, weight, grad, conv_matrix, weight_matrix,
+                                      grad_input, grad_weight)
     return Seed003Example(
         x, weight, grad, outputs, conv_matrix, rotated_matrix, weight_matrix, grad_input, grad_weight,
         backward_is_transpose=(conv_matrix.T * grad - grad_input).expand() == Matrix.zeros(9, 1),
         transpose_is_rotated_convolution=conv_matrix.T == rotated_matrix,
         weight_gradient_is_q_transpose=(weight_matrix.T * grad - grad_weight).expand() == Matrix.zeros(9, 1),
+        padded_input=padded, grad_grid=grad_grid, grad_weight_grid=grad_weight.reshape(3, 3), route=route,
     )
+
+
+def _is_zero(matrix: Matrix) -> bool:
+    return matrix.expand() == Matrix.zeros(*matrix.shape)
+
+
+def _route(system, rename, outputs, x, weight, grad, conv_matrix, weight_matrix, grad_input, grad_weight):
+    """Each step of seed 003's route, checked exactly at the 3 x 3 example (see the module docstring)."""
+    grad_grid = grad.reshape(3, 3)
+    dy = Matrix(3, 3, lambda u, v: Symbol(f"dy_{{{u + 1}{v + 1}}}"))
+    padded = Matrix(np.vectorize(sympify, otypes=[object])(conv_rules.pad2d(system.x, 1)[0, 0]).tolist()).xreplace(rename)
+    symbolic_g = np.array(list(grad), dtype=object).reshape(1, 1, 3, 3)
+    correlation = conv_rules.correlate(np.array(padded.tolist(), dtype=object)[None, None], symbolic_g, 1, 1)
+    correlation = Matrix(list(np.asarray(correlation).reshape(-1)))
+    route = {
+        "tr(G^T dY) = g^T dy": (grad_grid.T * dy).trace() - (grad.T * dy.reshape(9, 1))[0] == 0,
+        "y = M x": _is_zero(outputs - conv_matrix * x),
+        "dL/dx = M^T g (the chain rule)": _is_zero(conv_matrix.T * grad - grad_input),
+        "y = Q m": _is_zero(outputs - weight_matrix * weight),
+        "dL/dm = Q^T g (the chain rule)": _is_zero(weight_matrix.T * grad - grad_weight),
+        "Q^T g = the correlation of the padded input with G": _is_zero(weight_matrix.T * grad - correlation),
+    }
+    return route, padded, grad_grid

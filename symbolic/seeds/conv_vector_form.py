@@ -48,10 +48,11 @@ class Seed004Check:
     phi: Matrix
     weight: Matrix
     checks: dict  # statement -> bool
+    steps: dict = None  # step of the derivations of the three gradients -> bool (``derivation_steps``)
 
     @property
     def holds(self) -> bool:
-        return all(self.checks.values())
+        return all(self.checks.values()) and all((self.steps or {None: False}).values())
 
 
 def _is_selection(matrix: Matrix, one_per_row: bool) -> bool:
@@ -100,7 +101,40 @@ def seed004_check(geometry: ConvGeometry) -> Seed004Check:
             (_vec(weight.T * grad).T * p_phi * p_pad).T - _vec(derived_x)
         ).expand() == Matrix.zeros(len(z), 1),
     }
-    return Seed004Check(geometry, p_pad, p_phi, phi, weight, checks)
+    steps = derivation_steps(p_pad, p_phi, phi, weight, grad, _vec(z), {
+        "weight": _vec(derived_w), "bias": Matrix(list(map(sympify, derived["bias"]))), "input": _vec(derived_x)},
+        Matrix(np.vectorize(sympify, otypes=[object])(
+            conv_rules.im2col(conv_rules.pad2d(system.x, g.padding), g.kernel_hw, g.stride, g.dilation)[0][0]).tolist()))
+    return Seed004Check(geometry, p_pad, p_phi, phi, weight, checks, steps)
+
+
+def derivation_steps(p_pad, p_phi, phi, weight, grad, vec_z, derived, im2col_of_padded) -> dict:
+    """Every step of the three derivations of conv2d.pdf's seed 004 section, checked exactly at one
+    geometry: the Lemma (v = A u gives dL/du = A^T dL/dv) applied to (5) and to (4) with
+    vec(phi(pad(Z))) = P_phi P_pad vec(Z), the transpose rules, and (6), (7) read backwards. Each
+    right-hand side is compared with the previous one or with the chain rule's gradient (``derived``)."""
+    positions, identity = phi.cols, eye(weight.rows)
+    ones_column, vec_g = ones(positions, 1), _vec(grad)
+    through_patches = kronecker_product(eye(positions), weight) * p_phi * p_pad
+
+    def zero(matrix):
+        return matrix.expand() == Matrix.zeros(*matrix.shape)
+
+    return {
+        "vec(phi(pad(Z))) = P_phi P_pad vec(Z), P_phi P_pad from the layer's own pad2d and im2col":
+            zero(_vec(im2col_of_padded) - p_phi * p_pad * vec_z),
+        "weight: the Lemma on (5)": zero(kronecker_product(phi.T, identity).T * vec_g - derived["weight"]),
+        "weight: (A ⊗ B)^T = A^T ⊗ B^T": kronecker_product(phi.T, identity).T == kronecker_product(phi, identity),
+        "weight: (7) read backwards": zero(kronecker_product(phi, identity) * vec_g - _vec(grad * phi.T)),
+        "bias: the Lemma on (5)": zero(kronecker_product(ones_column, identity).T * vec_g - derived["bias"]),
+        "bias: (A ⊗ B)^T = A^T ⊗ B^T": kronecker_product(ones_column, identity).T
+        == kronecker_product(ones_column.T, identity),
+        "bias: (7) read backwards": zero(kronecker_product(ones_column.T, identity) * vec_g - grad * ones_column),
+        "input: the Lemma on (4) with P_phi P_pad": zero(through_patches.T * vec_g - derived["input"]),
+        "input: transpose of a product": zero(through_patches.T
+                                              - p_pad.T * p_phi.T * kronecker_product(eye(positions), weight.T)),
+        "input: (6) read backwards": zero(kronecker_product(eye(positions), weight.T) * vec_g - _vec(weight.T * grad)),
+    }
 
 
 def fc_special_case(in_features: int = 3, out_features: int = 2) -> dict:

@@ -15,7 +15,8 @@ def _document_text():
 def test_the_document_prints_the_checked_closed_forms_and_no_placeholders():
     text = _document_text()
     for proof in conv_general.general_proofs():
-        assert latex(proof.closed_form) in text
+        # printed with readable index names: the entry (n, c, i, j) / (o, c, p, q) / o, sums named by their range
+        assert latex(conv_general.readable(proof.closed_form, conv_general.free_renaming(proof))) in text
     assert latex(conv_general.equation(conv_general.n, conv_general.o, conv_general.u, conv_general.v)) in text
     assert r"\operatorname{corr}" not in text and r"\operatorname{dilate}" not in text
     assert "REFUTED" not in text and "FAIL" not in text
