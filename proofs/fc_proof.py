@@ -415,19 +415,29 @@ def _network_section(check) -> Section:
         Text.of("Backpropagation composes these rules from the loss backwards; SymPy independently differentiates "
                 "the loss above with respect to every parameter and input entry."),
     ]
-    for step in check.steps:
-        if step.direct is None:
-            outcome = "intermediate quantity"
-        elif step.mismatch is None:
-            outcome = "equals the direct derivative, entry by entry"
-        else:
-            outcome = f"DIFFERS from the direct derivative: {step.mismatch.describe()}"
-        name, _, reference = step.rule.partition(", ")
-        summary = rule_named(name).summary
-        source = f" ({reference})" if reference else ""
-        blocks.append(Text.of(f"{step.label}, by the {summary[0].lower()}{summary[1:]}{source}: {outcome}."))
+    blocks.extend(_network_step(step, network) for step in check.steps)
     blocks.append(Text.of("Verdict: " + ("all gradients agree." if check.holds else "a gradient DISAGREES.")))
     return Section("Seed 002: an FC network with ReLU, eqs. (1)-(4)", tuple(blocks))
+
+
+def _step_symbol(label: str):
+    """'dL / d W^2' -> the derivative of L with respect to W^{2} (a label of seed 002's network check)."""
+    name, _, layer = label.removeprefix("dL / d ").partition("^")
+    return Derivative(J, Symbol(f"{name}^{{{layer}}}"))
+
+
+def _network_step(step, network: Source) -> Text:
+    if step.direct is None:
+        outcome = "an intermediate quantity"
+    elif step.mismatch is None:
+        outcome = "equals the direct derivative, entry by entry"
+    else:
+        outcome = f"DIFFERS from the direct derivative: {step.mismatch.describe()}"
+    name, _, reference = step.rule.partition(", ")
+    labels = [Math(_step_symbol(label), network) for label in step.label.split(" = ")]
+    shown = [part for number, label in enumerate(labels) for part in ((" = ",) if number else ()) + (label,)]
+    seed = f", {reference}" if reference else ""
+    return Text.of(*shown, f", by Theorem {_no(name)}{seed}: {outcome}.")
 
 
 def _introduction() -> Section:

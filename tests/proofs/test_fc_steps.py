@@ -1,0 +1,117 @@
+"""fc.pdf's theorems: one derivation each, ending in a checked index-to-matrix step (issue 14 item 4).
+
+The step from the generic entry to the matrix (sum_i g_{i,p} x_{i,q} = (G^T X)_{p,q}, hence dL/dW = G^T X;
+seed 000: dW = dy x^T) is the one the reader needs; these tests fail if it is missing, if it is displayed
+without a passing check, or if a wrong matrix passes the check.
+"""
+
+import dataclasses
+
+import pytest
+from sympy import HadamardProduct
+
+from gradproof.proofs import fc_checks, targets
+from gradproof.proofs.document import Derivation, Equation, ShapeCheck, Text, Theorem, render
+from gradproof.proofs.fc_proof import fc_document
+from gradproof.proofs.targets import run_target, target_named
+from gradproof.symbolic.layers.table import rules_for
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_target(target_named("fc"), numeric=False)
+
+
+def _theorems(document, kind="theorem"):
+    return [block for section in document.sections for block in section.blocks
+            if isinstance(block, Theorem) and block.kind == kind]
+
+
+def _derivations(theorem):
+    return [block for block in theorem.proof if isinstance(block, Derivation)]
+
+
+def _statement(theorem) -> Equation:
+    return next(block for block in theorem.statement if isinstance(block, Equation))
+
+
+def test_each_rule_is_a_theorem_proved_by_one_derivation_ending_in_the_index_to_matrix_step(run):
+    theorems = _theorems(fc_document(run))
+    assert len(theorems) == len(rules_for("fc"))
+    for theorem in theorems:
+        (derivation,) = _derivations(theorem)
+        last, why, source = derivation.rows[-1]
+        assert isinstance(last, fc_checks.Entry), (theorem.title, last)
+        assert last.matrix == _statement(theorem).rhs, theorem.title  # an entry of the stated closed form
+        assert why.startswith("entry ") and "index-to-matrix" in source.ref and source.valid, (theorem.title, why)
+        assert not isinstance(derivation.rows[-2][0], fc_checks.Entry)  # the derived generic entry before it
+        assert any(isinstance(block, ShapeCheck) for block in theorem.proof), theorem.title
+
+
+def test_no_derivation_shows_an_empty_step(run):
+    # issue 14: "sum g x = sum g x [linearity]" said nothing
+    document = fc_document(run)
+    for theorem in _theorems(document) + _theorems(document, "corollary"):
+        for derivation in _derivations(theorem):
+            shown = [derivation.lhs] + [rhs for rhs, _, _ in derivation.rows]
+            assert all(before != after for before, after in zip(shown, shown[1:])), theorem.title
+
+
+def test_the_seeds_layouts_end_each_rule_in_the_same_step(run):
+    corollaries = _theorems(fc_document(run), "corollary")
+    assert [c.title.split(":")[0] for c in corollaries] == ["Seed 000", "Seed 001", "Seed 001"]
+    for corollary in corollaries:
+        derivations = _derivations(corollary)
+        assert len(derivations) == 3
+        for derivation in derivations:
+            assert isinstance(derivation.rows[-1][0], fc_checks.Entry) and derivation.rows[-1][2].valid
+
+
+def _weight_proof(run, layout="linear.torch"):
+    result = run.rule("linear.weight")
+    index = [eqs.name for eqs in result.rule.presentations].index(layout)
+    return result.verdicts.general.evidence[index]
+
+
+def test_the_index_to_matrix_check_holds_for_the_true_matrix_and_refutes_wrong_ones(run):
+    proof = _weight_proof(run)
+    symbols = proof.equations.matrix_symbols()
+    grad, x = symbols["grad_output"], symbols["x"]
+    proved = fc_checks.index_to_matrix(proof, grad.T * x, run.sizes)
+    assert proved.holds is True and "symbolic sizes" in proved.reason
+    transposed = fc_checks.index_to_matrix(proof, x.T * grad, run.sizes)
+    assert transposed.holds is False and "3 by 2" in transposed.reason  # X^T G is D_in x D_out, W is D_out x D_in
+    doubled = fc_checks.index_to_matrix(proof, 2 * grad.T * x, run.sizes)
+    assert doubled.holds is False and doubled.reason.startswith("entry (1, 1)")
+
+
+def test_a_wrong_mask_is_refuted_in_the_relu_step(run):
+    proof = run.rule("relu.input").verdicts.general.evidence[0]
+    symbols = proof.equations.matrix_symbols()
+    wrong = fc_checks.index_to_matrix(proof, HadamardProduct(symbols["mask"], symbols["mask"]), run.sizes)
+    assert wrong.holds is False
+
+
+@pytest.fixture
+def transposed_weight_rule(monkeypatch):
+    """A planted fault: linear.weight's closed form X^T G instead of G^T X (the layouts' confusion)."""
+    def planted(layer):
+        rules = tuple(dataclasses.replace(rule, closed_form=lambda o: o["x"].T * o["grad_output"])
+                      if rule.name == "linear.weight" else rule for rule in layer.rules)
+        return dataclasses.replace(layer, rules=rules)
+
+    honest = targets.layers_for
+    monkeypatch.setattr(targets, "layers_for", lambda name: tuple(map(planted, honest(name))))
+
+
+def test_a_transposed_weight_rule_fails_its_index_step_but_not_its_derivation(transposed_weight_rule):
+    document = fc_document(run_target(target_named("fc"), numeric=False))
+    weight = next(t for t in _theorems(document) if "weight" in t.title)
+    (derivation,) = _derivations(weight)
+    assert all(source.valid for _, _, source in derivation.rows[:-1])  # chain rule ... sifting do not use the rule
+    assert not derivation.rows[-1][2].valid
+    assert not _statement(weight).source.valid
+    text = " ".join(part for block in weight.proof if isinstance(block, Text) for part in block.parts
+                    if isinstance(part, str))
+    assert "index-to-matrix step FAILS" in text and "NOT" in text
+    assert "FAILS" in render(document)
