@@ -332,8 +332,9 @@ def _loss_section(run) -> Section:
 
 _LAYOUT_SENTENCES = {
     "linear.seed000": "Seed 000 writes one sample as a column, $y$ = $W$ $x$ + $b$ with $W$ of size $D_out$ by $D_in$ "
-                      "(the seed's N by M) and the upstream gradient as deltas. This is Definition {_no('linear')} with N = 1 "
-                      "and the sample transposed; each rule is derived again from the seed's own scalar equation.",
+                      f"(the seed's N by M) and the upstream gradient as deltas. This is Definition {_no('linear')} "
+                      "with $N$ = 1 and the sample transposed; each rule is derived again from the seed's own scalar "
+                      "equation.",
     "linear.seed001.sum": "Seed 001 writes samples as rows and the weight as $D_in$ by $D_out$ (the transpose of "
                           "the numeric layer's), $Y$ = $X$ $W$ + B; here L is the sum of the per-sample losses, and "
                           "row i of $D$ is the gradient of sample i's loss, so $G$ = $D$.",

@@ -115,3 +115,36 @@ def test_a_transposed_weight_rule_fails_its_index_step_but_not_its_derivation(tr
                     if isinstance(part, str))
     assert "index-to-matrix step FAILS" in text and "NOT" in text
     assert "FAILS" in render(document)
+
+
+def _all_blocks(document):
+    for section in document.sections:
+        for block in section.blocks:
+            yield block
+            if isinstance(block, Theorem):
+                yield from block.statement + block.proof
+
+
+def test_references_by_number_point_at_the_numbered_block(run):
+    # amsthm numbers definitions, theorems, the example and the corollaries with one counter, in document order
+    from gradproof.proofs.fc_proof import _ORDER, _no
+
+    numbered = [block for block in _all_blocks(fc_document(run)) if isinstance(block, Theorem)]
+    assert len(numbered) == len(_ORDER)
+    expected = {"linear": ("definition", "Linear"), "linear.weight": ("theorem", "weight"),
+                "linear.input": ("theorem", "input"), "example": ("example", "small integers"),
+                "relu.input": ("theorem", "ReLU"), "squared_loss": ("definition", "Squared loss"),
+                "squared_loss.prediction": ("theorem", "squared loss"), "linear.seed000": ("corollary", "Seed 000")}
+    for key, (kind, word) in expected.items():
+        block = numbered[_no(key) - 1]
+        assert block.kind == kind and word in block.title, (key, block.kind, block.title)
+
+
+def test_prose_carries_no_code_or_unfilled_template(run):
+    # fc.pdf's own prose (the notation sheet, sections[0], is shared by the four documents and checked with them)
+    document = fc_document(run)
+    for block in _all_blocks(dataclasses.replace(document, sections=document.sections[1:])):
+        if isinstance(block, Text):
+            for part in block.parts:
+                if isinstance(part, str):
+                    assert not any(mark in part for mark in "{}$_\\"), part
