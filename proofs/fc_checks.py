@@ -11,7 +11,8 @@
   form evaluates to. A wrong matrix (X^T G for G^T X, a factor 2) is refuted by the second check.
 * ``linear_worked_example``: a batch of 2, D_in = 3, D_out = 2 in small integers; dW, db, dX by the
   closed forms (exact integers) and by the numeric ``Linear`` layer, compared exactly (small integers
-  are exact in float64).
+  are exact in float64). ``relu_loss_worked_example``: S -> relu -> squared loss the same way, with an
+  entry of S at the kink 0.
 
 Three verdicts (DESIGN.md 5a): ``holds`` True (with what was checked), False (with the
 counterexample), None (not decided, with the reason).
@@ -25,8 +26,10 @@ import numpy as np
 from sympy import Expr, Integer, Matrix, MatrixSymbol, expand
 from sympy.matrices.exceptions import ShapeError
 
-from gradproof.numeric.layers import Linear
+from gradproof.numeric.layers import Linear, ReLU
+from gradproof.numeric.losses import SquaredLoss
 from gradproof.symbolic.engine.derive import closed_form_in, evaluate
+from gradproof.symbolic.engine.functions import indicator, relu
 from gradproof.symbolic.engine.indexed import equivalent, matrix_entry, normal_form
 from gradproof.symbolic.layers import fc
 from gradproof.symbolic.layers.table import rule_named
@@ -210,3 +213,51 @@ def linear_worked_example(inputs=EXAMPLE_INPUTS, rules=None) -> WorkedExample:
              if _differs(exact, computed)]
     mismatch = f"the closed form and the numeric layer differ in {', '.join(wrong)}" if wrong else None
     return WorkedExample(symbols, values, output, closed, numeric, mismatch)
+
+
+# --- the ReLU and squared-loss example --------------------------------------------------------------------
+
+RELU_LOSS_SIZES = {"batch": 2, "features": 2, "out": 2}
+RELU_LOSS_INPUTS = {  # S has an entry 0: the kink, where gradproof (as PyTorch) takes the derivative 0
+    "pre_activation": ((2, -1), (0, 3)),
+    "target": ((1, 1), (1, 1)),
+}
+
+
+@dataclass(frozen=True)
+class ReluLossExample:
+    """S -> Z = relu(S) -> L = sum (Z - Y)^2: dL/dZ (Theorem of the squared loss) and dL/dS (ReLU's), exact,
+    against ``numeric.layers.ReLU`` and ``numeric.losses.SquaredLoss``."""
+
+    symbols: dict  # "S", "mask", "Z", "Y", "G" -> MatrixSymbol at the example's sizes
+    values: dict  # the same keys -> Matrix
+    closed: dict  # "prediction" / "pre_activation" -> (closed-form expression, Matrix)
+    mismatch: str | None
+
+    @property
+    def holds(self) -> bool:
+        return self.mismatch is None
+
+
+def relu_loss_worked_example(inputs=RELU_LOSS_INPUTS, rules=None) -> ReluLossExample:
+    """The squared loss's and ReLU's closed forms on small integers, by SymPy and by the numeric layers."""
+    rules = rules or {"prediction": rule_named("squared_loss.prediction"), "pre_activation": rule_named("relu.input")}
+    loss_symbols = fc.SQUARED_LOSS.matrix_symbols(RELU_LOSS_SIZES)
+    relu_symbols = fc.RELU.matrix_symbols(RELU_LOSS_SIZES)
+    pre, target = Matrix(inputs["pre_activation"]), Matrix(inputs["target"])
+    values = {"S": pre, "mask": pre.applyfunc(indicator), "Z": pre.applyfunc(relu), "Y": target}
+    grad_z = closed_form_in(rules["prediction"], fc.SQUARED_LOSS, loss_symbols)
+    values["G"] = evaluate(grad_z, {loss_symbols["prediction"]: values["Z"], loss_symbols["target"]: target})
+    grad_s = closed_form_in(rules["pre_activation"], fc.RELU, relu_symbols)
+    value_s = evaluate(grad_s, {relu_symbols["grad_output"]: values["G"], relu_symbols["mask"]: values["mask"]})
+    layer = ReLU()
+    numeric_z = layer.forward(np.array(pre.tolist(), dtype=float))
+    numeric_g = SquaredLoss("sum").gradient(numeric_z, np.array(target.tolist(), dtype=float))
+    numeric_s = layer.backward(numeric_g)
+    wrong = [name for name, exact, computed in (("Z", values["Z"], numeric_z), ("dL/dZ", values["G"], numeric_g),
+                                                 ("dL/dS", value_s, numeric_s)) if _differs(exact, computed)]
+    symbols = {"S": relu_symbols["pre_activation"], "mask": relu_symbols["mask"], "Z": loss_symbols["prediction"],
+               "Y": loss_symbols["target"], "G": relu_symbols["grad_output"]}
+    closed = {"prediction": (grad_z, values["G"]), "pre_activation": (grad_s, value_s)}
+    mismatch = f"the closed form and the numeric layers differ in {', '.join(wrong)}" if wrong else None
+    return ReluLossExample(symbols, values, closed, mismatch)

@@ -58,7 +58,7 @@ DISPLAY_SIZES = {"batch": Symbol("N", integer=True, positive=True), "in": _size(
 """Role -> the notation sheet's symbol: N the batch, D_in and D_out a Linear layer's sizes."""
 
 _ORDER = ("linear", "linear.weight", "linear.bias", "linear.input", "example", "relu", "relu.input", "squared_loss",
-          "squared_loss.prediction", "linear.seed000", "linear.seed001.sum", "linear.seed001.mean")
+          "squared_loss.prediction", "example.relu", "linear.seed000", "linear.seed001.sum", "linear.seed001.mean")
 """The numbered blocks (one amsthm counter) in the order the document builds them; references use ``_no``."""
 
 
@@ -325,7 +325,36 @@ def _loss_section(run) -> Section:
     hypothesis = Text.of(f"For the squared loss of Definition {_no('squared_loss')},")
     theorem = _theorem(proved, "squared loss; seed 002, the start of the backward pass", hypothesis, (
         (proved.proof.differentiated, "differentiate the scalar equation (chain rule for the square)"),))
-    return Section("The squared loss", (definition, theorem))
+    return Section("The squared loss", (definition, theorem, _relu_loss_example()))
+
+
+def _relu_loss_example() -> Theorem:
+    example = fc_checks.relu_loss_worked_example()
+    source = Source("check", "worked example: closed forms equal the numeric ReLU layer and squared loss",
+                    example.holds)
+    given = Source("definition", "worked example input")
+    symbols = {key: _shown(fc.RELU, _shown(fc.SQUARED_LOSS, symbol)) for key, symbol in example.symbols.items()}
+    numbers = {symbol: ImmutableMatrix(example.values[key]) for key, symbol in example.symbols.items()}
+    blocks = [
+        _say("A pre-activation $S$ with an entry at the kink 0, and a target $Y$:"),
+        Aligned((Equation(symbols["S"], numbers[example.symbols["S"]], "", given),
+                 Equation(symbols["Y"], numbers[example.symbols["Y"]], "", given))),
+        _say("The forward pass $Z$ = relu($S$) and the mask, then the backward pass: the squared loss gives the "
+             "upstream gradient $G$ of the ReLU, and the ReLU's theorem the gradient with respect to $S$:"),
+        Aligned((Equation(symbols["Z"], numbers[example.symbols["Z"]], "relu entry by entry", source),
+                 Equation(symbols["mask"], numbers[example.symbols["mask"]], "1 where s > 0, else 0", source))),
+    ]
+    for key, variable, theorem in (("prediction", "Z", "squared_loss.prediction"), ("pre_activation", "S", "relu.input")):
+        expression, value = example.closed[key]
+        blocks.append(Derivation(Derivative(J, symbols[variable]), (
+            (_shown(fc.SQUARED_LOSS, expression), f"Theorem {_no(theorem)}", source),
+            (expression.xreplace(numbers), "the numbers above", source),
+            (ImmutableMatrix(value), "so this is G" if key == "prediction" else "multiplied out", source),
+        )))
+    verdict = ("The numeric ReLU layer and squared loss (forward, then backward) return exactly these matrices; at "
+               "the kink the gradient is 0, although G is not." if example.holds
+               else f"The numeric layers DIFFER: {example.mismatch}.")
+    return Theorem("example", "ReLU and the squared loss in small integers", (*blocks, Text.of(verdict)))
 
 
 # --- the seeds' layouts, as corollaries ---------------------------------------------------------------------

@@ -21,9 +21,11 @@ from gradproof.symbolic.layers.table import rule_named
 @pytest.fixture(scope="module")
 def example():
     document = fc_document(run_target(target_named("fc"), numeric=False))
-    (found,) = [block for section in document.sections for block in section.blocks
+    examples = [block for section in document.sections for block in section.blocks
                 if isinstance(block, Theorem) and block.kind == "example"]
-    return found
+    assert [example.title for example in examples] == ["Linear layer in small integers",
+                                                        "ReLU and the squared loss in small integers"]
+    return examples[0]
 
 
 def _array(matrix) -> np.ndarray:
@@ -60,3 +62,38 @@ def test_a_wrong_closed_form_makes_the_example_disagree_with_the_layer():
     planted = fc_checks.linear_worked_example(rules=rules)
     assert not planted.holds and "bias" in planted.mismatch
     assert fc_checks.linear_worked_example().holds
+
+
+@pytest.fixture(scope="module")
+def relu_example():
+    document = fc_document(run_target(target_named("fc"), numeric=False))
+    return [block for section in document.sections for block in section.blocks
+            if isinstance(block, Theorem) and block.kind == "example"][1]
+
+
+def test_the_relu_and_loss_example_shows_the_numeric_layers_gradients(relu_example):
+    from gradproof.numeric.layers import ReLU
+    from gradproof.numeric.losses import SquaredLoss
+
+    given = next(block for block in relu_example.statement if isinstance(block, Aligned))
+    pre, target = (_array(row.rhs) for row in given.rows)
+    layer = ReLU()
+    upstream = SquaredLoss("sum").gradient(layer.forward(pre), target)
+    expected = (upstream, layer.backward(upstream))
+    shown = [block.rows[-1][0] for block in relu_example.statement if isinstance(block, Derivation)]
+    assert len(shown) == 2
+    for value, numbers in zip(shown, expected):
+        np.testing.assert_array_equal(_array(value), numbers)
+    kink = pre == 0
+    assert kink.any() and (upstream[kink] != 0).any()  # the example shows the convention relu'(0) = 0 at work
+
+
+def test_a_wrong_relu_rule_makes_its_example_disagree_with_the_layer():
+    from sympy import HadamardProduct
+
+    honest = rule_named("relu.input")
+    unmasked = dataclasses.replace(honest, closed_form=lambda o: HadamardProduct(o["grad_output"], o["grad_output"]))
+    rules = {"prediction": rule_named("squared_loss.prediction"), "pre_activation": unmasked}
+    planted = fc_checks.relu_loss_worked_example(rules=rules)
+    assert not planted.holds and "dL/dS" in planted.mismatch
+    assert fc_checks.relu_loss_worked_example().holds
