@@ -54,6 +54,7 @@ from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.kron import Vec
 from gradproof.symbolic.layers import conv_general as general
 from gradproof.symbolic.layers.conv import ConvGeometry
+from gradproof.symbolic.seeds import conv_matrix
 
 NOTATION = Source("definition", "notation sheet")
 L = Symbol("L")
@@ -61,6 +62,10 @@ L = Symbol("L")
 
 class Dotted(ImmutableDenseMatrix):
     """A matrix printed with its zeros as centred dots (seed 003's band structure), as a SymPy matrix."""
+
+    def __new__(cls, matrix):
+        # ImmutableDenseMatrix(m) returns m itself when m is already immutable: build from its rows
+        return super().__new__(cls, Matrix(matrix).tolist())
 
     def _latex(self, printer):
         rows = [" & ".join(r"\cdot" if entry == 0 else printer._print(entry) for entry in self.row(i))
@@ -103,6 +108,26 @@ def _m(value, source=NOTATION) -> Math:
     return Math(value, source)
 
 
+PROSE = Source("definition", "a displayed formula or definition, restated in the prose")
+
+
+class _Printed(Symbol):
+    """A formula assembled from the LaTeX of SymPy objects (a shape N x C x n_H x n_W), printed verbatim."""
+
+    def _latex(self, printer):
+        return self.name
+
+
+def _shape(*sizes) -> Math:
+    """The shape a x b x ... of an array, from its size objects."""
+    return Math(_Printed(r" \times ".join(latex(size) for size in sizes)), NOTATION)
+
+
+def _t(*parts) -> Text:
+    """A paragraph whose non-string parts are formulas (SymPy objects) restating displayed ones."""
+    return Text(tuple(part if isinstance(part, (str, Math)) else Math(part, PROSE) for part in parts))
+
+
 # ---------------------------------------------------------------------------------------------- the layer
 
 def _layer_section() -> Section:
@@ -117,11 +142,13 @@ def _layer_section() -> Section:
     dilated = Equation(hat[n, o, general.dilated_position(u, general.STRIDE), general.dilated_position(v, general.STRIDE)],
                        g[n, o, u, v], "", Source("definition", "the dilation of G used by the dX theorem"))
     return Section("The layer", (
-        Text.of("PyTorch's convention, which seed 003 calls cross-correlation: the input X is N × C × ",
-                _m(general.H), " × ", _m(general.W), " (batch, channels, image), the weight W is O × C × ",
-                _m(general.K_H), " × ", _m(general.K_W), ", the bias b has O entries and the output Y is N × O × ",
-                _m(general.H_OUT), " × ", _m(general.W_OUT), "; zero padding P, stride s, dilation d; indices "
-                "from 1. The upstream gradient G = dL/dY has the shape of Y."),
+        _t("PyTorch's convention, which seed 003 calls cross-correlation: the input ", Symbol("X"), " is ",
+           _shape(general.N, general.C, general.H, general.W), " (batch, channels, image), the weight ", Symbol("W"),
+           " is ", _shape(general.O, general.C, general.K_H, general.K_W), ", the bias ", Symbol("b"), " has ",
+           general.O, " entries and the output ", Symbol("Y"), " is ",
+           _shape(general.N, general.O, general.H_OUT, general.W_OUT), "; zero padding ", general.PAD, ", stride ",
+           general.STRIDE, ", dilation ", general.DIL, "; indices from 1. The upstream gradient ",
+           _m(_Printed(r"G = \partial L / \partial Y")), " has the shape of ", Symbol("Y"), "."),
         Theorem("definition", "Convolution layer", (
             Text.of("Each output entry is"),
             Equation(IndexedBase("y")[n, o, u, v], general.equation(n, o, u, v), "", equation_source),
@@ -131,8 +158,8 @@ def _layer_section() -> Section:
             Text.of("rows and columns (PyTorch's sizes; the theorems below hold for any output size)."),
         )),
         Theorem("definition", "Dilated upstream gradient", (
-            Text.of("The hatted G is G with s - 1 zeros inserted between neighbouring entries, and 0 at every "
-                    "other integer position (inside or outside its range):"),
+            _t(general.g_extended, " is ", Symbol("G"), " with ", general.STRIDE - 1, " zeros inserted between "
+               "neighbouring entries, and 0 at every other integer position (inside or outside its range):"),
             dilated,
         )),
         Text.of("The layer computes dX as seed 004 writes it (a matrix product, then col2im, the transpose of "
@@ -143,31 +170,35 @@ def _layer_section() -> Section:
 
 # ------------------------------------------------------------------------------------ general sizes
 
-_CLOSING = {
-    "input": ("The last sum is entry (n, c, i, j) of the correlation, at stride 1 and dilation d, of the hatted G "
-              "zero padded by d(K_h - 1) - P rows and d(K_w - 1) - P columns (a negative amount crops), with the "
-              "kernel rotated by 180 degrees and its two channel axes swapped: dX is the transposed convolution of "
-              "G with W, seed 003's 'backward pass: (transposed) convolution'."),
-    "weight": ("The last sum is entry (o, c, p, q) of the correlation of the zero-padded input with G at stride d "
-               "and dilation s (the roles of stride and dilation exchanged), summed over the batch: seed 003's "
-               "'weight update: (large-size) convolution' of the padded input with dL/dY."),
-    "bias": "The last sum adds up the entries of channel o of G over the batch and the output image.",
-}
-
 _FIRST_STEP = "chain rule; derivative of Definition 1"
 _SIFT = {
     "input": "sifting removes n', c', u, v; Definition 2",
     "weight": "sifting removes o', c', p', q'",
     "bias": "sifting removes o'",
 }
-_SIFT_TEXT = {
-    "input": ("In the second step the deltas on n and c remove the sums over n' and c'; the delta on the row "
-              "pins u to the one value with s(u - 1) = i + P - 1 - d(p - 1), which exists only when s divides the "
-              "right-hand side and the value lies in the output image: the hatted G (Definition 2) is G there and "
-              "0 otherwise, and likewise for v. "),
-    "weight": "",
-    "bias": "",
-}
+def _closing(subject) -> Text:
+    """The sentence after each derivation: the index-to-tensor step (which operation the last sum is)."""
+    s_, p_, d_ = general.STRIDE, general.PAD, general.DIL
+    i, p, u = (Symbol(name, integer=True) for name in "ipu")
+    k_h, k_w = general.K_H, general.K_W
+    if subject == "input":
+        return _t(
+            "In the second step the deltas on n and c remove the sums over n' and c'; the delta on the row pins u "
+            "to the one value with ", _Printed(latex(s_ * (u - 1)) + " = " + latex(i + p_ - 1 - d_ * (p - 1))),
+            ", which exists only when ", s_, " divides the right-hand side and the value lies in the output image: ",
+            general.g_extended, " (Definition 2) is G there and 0 otherwise; likewise for v. The last sum is entry "
+            "(n, c, i, j) of the correlation, at stride 1 and dilation ", d_, ", of ", general.g_extended,
+            " zero padded by ", d_ * (k_h - 1) - p_, " rows and ", d_ * (k_w - 1) - p_, " columns (a negative "
+            "amount crops), with the kernel rotated by 180 degrees and its two channel axes swapped: dX is the "
+            "transposed convolution of G with W, seed 003's 'backward pass: (transposed) convolution'.")
+    if subject == "weight":
+        return _t(
+            "The last sum is entry (o, c, p, q) of the correlation of the zero-padded input with G at stride ", d_,
+            " and dilation ", s_, " (stride and dilation exchanged), summed over the batch: seed 003's 'weight "
+            "update: (large-size) convolution' of the padded input with dL/dY.")
+    return _t("The last sum adds up the entries of channel o of G over the batch and the output image.")
+
+
 _TITLES = {"input": "Input gradient at every size", "weight": "Weight gradient at every size",
            "bias": "Bias gradient at every size"}
 _VARIABLES = {"input": ("x", "X", (general.N, general.C, general.H, general.W)),
@@ -217,7 +248,7 @@ def _theorem(proof) -> Theorem:
         (Text.of(f"For every size, stride, padding and dilation, the gradient of L with respect to {name} is"),
          Equation(lhs, closed, "", source)),
         (Derivation(lhs, tuple(rows)),
-         Text.of(_SIFT_TEXT[subject] + _CLOSING[subject]),
+         _closing(subject),
          TensorShapeCheck(Derivative(L, Symbol(name)), name, indices, sizes, expected),
          _scope(proof)),
     )
@@ -272,6 +303,10 @@ def _worked_section(example) -> Section:
                  "Theorem (bias gradient); equals the numeric rule", check["bias"]),
     )
     k = np.asarray(example.weight).shape[-1]
+    g_grid = np.asarray(example.grad_output)[0, 0]
+    g_rows, g_cols = g_grid.shape
+    corner = np.asarray(example.x)[0, 0, :g_rows, :g_cols]
+    products = " + ".join(f"{a}·{b}" if b >= 0 else f"{a}·({b})" for a, b in zip(corner.flat, g_grid.flat))
     verdict = "all four agree" if example.holds else "they DISAGREE: " + ", ".join(
         name for name, ok in example.agrees.items() if not ok)
     return Section("A worked example with small integers", (
@@ -279,7 +314,8 @@ def _worked_section(example) -> Section:
             Text.of("Every number below is computed twice: by the theorems' closed forms evaluated at these "
                     f"integers, and by the layer's numeric rules (forward, dX, dW, db); {verdict}, exactly."),
             Aligned(rows),
-            Text.of(f"For instance dW at (1, 1) is the correlation of X with G: 1·1 + 2·2 + 3·(-1) + 1·1 = "
+            Text.of(f"For instance dW at (1, 1) is the correlation of X with G, the sum of the products of the "
+                    f"entries of G with those of X's top-left {g_rows} × {g_cols} corner: {products} = "
                     f"{int(example.gradients['weight'][0, 0, 0, 0])}. And dX is G zero padded by K - 1 - P = "
                     f"{k - 1}, correlated with the rotated kernel; the window for entry (2, 2) is boxed:"),
             KernelFlipFigure(tuple(map(tuple, _grid(example.grad_output).tolist())),
@@ -319,8 +355,15 @@ def _grid_section(results) -> Section:
 
 # ------------------------------------------------------------------------------- seed 003
 
-def _names(values) -> Matrix:
-    return Matrix(values)
+def _mat(expr) -> _Printed:
+    """mat(expr): a vector read back as the matrix it stacks (seed 004)."""
+    return _Printed(r"\operatorname{mat}\left(" + latex(expr) + r"\right)")
+
+
+def _printed_eq(lhs, rhs, transpose=False) -> Math:
+    """lhs = rhs inline (a vector read row by row printed as a transposed row)."""
+    right = latex(rhs) + ("^{T}" if transpose else "")
+    return Math(_Printed(f"{latex(lhs)} = {right}"), PROSE)
 
 
 def _seed003_section(e) -> Section:
@@ -332,45 +375,51 @@ def _seed003_section(e) -> Section:
     dx, dy, dm = MatrixSymbol("dx", 9, 1), MatrixSymbol("dy", 9, 1), MatrixSymbol("dm", 9, 1)
     p_i, q_i, u_i, v_i = (Symbol(name, integer=True) for name in "pquv")
     rotated = Source("check", "seed 003: M^T is the rotated-kernel convolution", e.transpose_is_rotated_convolution)
-    letters = ", ".join("abcdefghi")
-    intro = Text.of(
-        "Seed 003 writes the convolution of a 3 × 3 input (", letters, ") with a 3 × 3 kernel (w_11 to w_33), zero "
-        "padding 1, as a product with a 9 × 9 matrix, and reads the backward pass off its transpose. Here x = (",
-        letters, ") and y = (alpha, ..., kappa) are the input and output read row by row, G_11, ..., G_33 are "
-        "the entries of G = dL/dY (the seed's dL/dalpha, ..., dL/dkappa) and g is G read row by row; the bias, "
-        "which adds b to every output, is left out as in the seed. M and Q below are the Jacobians of the scalar "
-        "equations (Definition 1), computed, not typed in.")
+    greek = Matrix([Symbol(name) for name in conv_matrix.OUTPUT_NAMES])
+    intro = _t(
+        "Seed 003 writes the convolution of a 3 × 3 input with a 3 × 3 kernel, zero padding 1, as a product with a "
+        "9 × 9 matrix, and reads the backward pass off its transpose. Read row by row, the input, the output and "
+        "the upstream gradient are ", _printed_eq(x, e.x.T, transpose=True), ", ",
+        _printed_eq(y, greek.T, transpose=True), " and ", _printed_eq(g, e.grad_output.T, transpose=True),
+        ", with ", _Printed(r"G_{uv}"), " the seed's ", Derivative(L, Symbol("alpha")), ", ..., ",
+        Derivative(L, Symbol("kappa")), ". The bias, which adds b to every output, is left out as in the seed. M and "
+        "Q below are the Jacobians of the scalar equations (Definition 1), computed, not typed in.")
     lemma = Theorem("lemma", "Seed 003: the convolution is a matrix product", (
         Equation(y, MatMul(m, x), "Definition 1: each output is linear in x", step["y = M x"]),
-        BandFigure(e.conv_matrix, "M = dy/dx (zeros as dots): each row holds the kernel, shifted with the output "
-                                  "position; the rows of border outputs lose the taps that fall on the padding."),
+        Text.of("where M, the Jacobian of the outputs with respect to the input, is drawn below."),
     ))
+    band = BandFigure(e.conv_matrix, "M = dy/dx (zeros as dots): each row holds the kernel, shifted with the output "
+                                     "position; the rows of border outputs lose the taps that fall on the padding.")
     backward = Theorem("theorem", "Seed 003: the backward pass is the transpose", (
         Equation(Derivative(L, x), MatMul(Transpose(m), g), "", step["dL/dx = M^T g (the chain rule)"]),
     ), (
         Derivation(Symbol("dL"), (
-            (Trace(MatMul(Transpose(big_g), d_y)), "G = dL/dY: dL is the sum of G_uv dY_uv", step["tr(G^T dY) = g^T dy"]),
-            (MatMul(Transpose(g), dy), "tr(A^T B) = vec(A)^T vec(B), both read row by row", step["tr(G^T dY) = g^T dy"]),
+            (Trace(MatMul(Transpose(big_g), d_y)), "definition of G: dL sums G times dY entrywise", step["tr(G^T dY) = g^T dy"]),
+            (MatMul(Transpose(g), dy), "a trace of a transposed product sums entrywise products", step["tr(G^T dY) = g^T dy"]),
             (MatMul(Transpose(g), m, dx), "dy = M dx (Lemma)", step["y = M x"]),
-            (MatMul(Transpose(MatMul(Transpose(m), g)), dx), "(AB)^T = B^T A^T", step["dL/dx = M^T g (the chain rule)"]),
+            (MatMul(Transpose(MatMul(Transpose(m), g)), dx), "transpose of a product", step["dL/dx = M^T g (the chain rule)"]),
         )),
-        Text.of("The gradient is the vector that multiplies dx, so dL/dx = M^T g; it equals the chain rule applied "
-                "to the nine scalar equations, exactly. (The seed writes the row form dL/dX = dL/dY W; this is its "
-                "transpose, in the denominator layout.)"),
+        _t("The gradient is the vector that multiplies dx, so ", Derivative(L, x), " = ", MatMul(Transpose(m), g),
+           "; it equals the chain rule applied to the nine scalar equations, exactly. (The seed writes the row form, ",
+           "dL/dX = dL/dY W in its notation; this is its transpose, in the denominator layout.)"),
     ))
     flip = Theorem("lemma", "Seed 003: the transpose is a convolution with the rotated kernel", (
-        Text.of("M^T is the matrix of the correlation of G, zero padded by 1, with the kernel rotated by 180 degrees:"),
+        _t(Transpose(m), " is the matrix of the correlation of G, zero padded by 1, with the kernel rotated by 180 "
+           "degrees:"),
         Equation(Transpose(m), Dotted(e.rotated_matrix), "", rotated),
     ), (
-        Text.of("This is the input gradient theorem at s = d = 1, P = 1, K_h = K_w = 3: the hatted G is G and the "
-                "padding d(K - 1) - P is 1. The right-hand matrix is computed from the numeric rule (the rotated "
+        _t("This is the input gradient theorem at s = d = 1, P = 1, K_h = K_w = 3: ", general.g_extended,
+           " is G and the padding ", general.DIL * (general.K_H - 1) - general.PAD, " is 1. The right-hand matrix is computed from the numeric rule (the rotated "
                 "kernel correlated with a symbolic G), independently of M, and equals the transpose of M entry by "
-                "entry. With integers (seed 003's picture; G and the kernel chosen, the window of entry (2, 1) boxed):"),
-        KernelFlipFigure(((1, 2, 0), (3, 1, 2), (0, 1, 1)), ((1, 2, 0), (0, 1, 3), (2, 0, 1)), 1, (1, 0),
-                         "The correlation of the padded G with the rotated kernel gives dX (the numeric rule's value)."),
+           "entry. Below, with integers (seed 003's picture; G and the kernel chosen, the window of entry (2, 1) "
+           "boxed)."),
     ))
+    flip_figure = KernelFlipFigure(((1, 2, 0), (3, 1, 2), (0, 1, 1)), ((1, 2, 0), (0, 1, 3), (2, 0, 1)), 1, (1, 0),
+                                   "The correlation of the padded G with the rotated kernel gives dX (the numeric "
+                                   "rule's value).")
     weight = Theorem("theorem", "Seed 003: the weight gradient is a correlation of the padded input with G", (
-        Text.of("With m = (w_11, w_12, ..., w_33) the kernel read row by row, y = Q m for"),
+        _t("With ", _printed_eq(wv, e.weight.T, transpose=True), " the kernel read row by row, ", y, " = ",
+           MatMul(q, wv), " for"),
         Equation(Symbol("Q"), Dotted(e.weight_matrix), "", step["y = Q m"]),
         Text.of("and ", _m(Derivative(L, wv), step["dL/dm = Q^T g (the chain rule)"]), " = ",
                 _m(MatMul(Transpose(q), g), step["dL/dm = Q^T g (the chain rule)"]),
@@ -387,14 +436,14 @@ def _seed003_section(e) -> Section:
         Derivation(Symbol("dL"), (
             (MatMul(Transpose(g), dy), "as in the backward pass", step["tr(G^T dY) = g^T dy"]),
             (MatMul(Transpose(g), q, dm), "dy = Q dm: y is linear in the kernel", step["y = Q m"]),
-            (MatMul(Transpose(MatMul(Transpose(q), g)), dm), "(AB)^T = B^T A^T", step["dL/dm = Q^T g (the chain rule)"]),
+            (MatMul(Transpose(MatMul(Transpose(q), g)), dm), "transpose of a product", step["dL/dm = Q^T g (the chain rule)"]),
         )),
-        Text.of("so the gradient with respect to m is Q^T g; it equals the chain rule applied to the nine scalar "
+        _t("so ", Derivative(L, wv), " = ", MatMul(Transpose(q), g), "; it equals the chain rule applied to the nine scalar "
                 "equations, and the correlation above computed by the numeric rule on symbols, exactly: seed 003's "
-                "'weight update: (large-size) convolution'."),
+           "'weight update: (large-size) convolution'."),
     ))
     return Section("Seed 003: a 3 × 3 input, a 3 × 3 kernel, zero padding 1, as matrix products",
-                   (intro, lemma, backward, flip, weight))
+                   (intro, lemma, band, backward, flip, flip_figure, weight))
 
 
 # ------------------------------------------------------------------------------- seed 004
@@ -410,6 +459,7 @@ def _seed004_section(checks, fc_case) -> Section:
     grad = MatrixSymbol("G", c_out, positions)
     p_phi = MatrixSymbol(r"P_{\phi}", patch * positions, padded_size)
     p_pad = MatrixSymbol(r"P_{\mathrm{pad}}", padded_size, z_size)
+    z = MatrixSymbol("Z", general.C, general.H * general.W)
     ident_pos, ident_out = MatrixSymbol(r"\mathcal{I}", positions, positions), MatrixSymbol(r"\mathcal{I}", c_out, c_out)
     one = MatrixSymbol(r"\mathbf{1}", positions, 1)
     bias_term = MatMul(KroneckerProduct(one, ident_out), b)
@@ -426,19 +476,23 @@ def _seed004_section(checks, fc_case) -> Section:
     vec_g = Vec(grad)
     a_m, b_m = MatrixSymbol("A", 2, 4), MatrixSymbol("B", 4, 3)
     blocks = [
-        Text.of("Seed 004 writes one sample's convolution as a matrix product. Z is the input as a C × ",
-                _m(general.H * general.W), " matrix (row c is channel c, read row by row), S the O × ",
-                _m(positions), " output, W the O × ", _m(patch), " weight, and"),
+        _t("Seed 004 writes one sample's convolution as a matrix product: ", Symbol("Z"), " is the input as a ",
+           _shape(general.C, general.H * general.W), " matrix (row c is channel c, read row by row), ", Symbol("S"),
+           " the ", _shape(c_out, positions), " output, ", Symbol("W"), " the ", _shape(c_out, patch),
+           " weight, and"),
         Theorem("definition", "Seed 004: padding and patch matrices", (
-            Text.of("pad(Z) = mat(P_pad vec(Z)) and phi(pad(Z)) = mat(P_phi vec(pad(Z))), the matrix whose column "
-                    "k holds the patch that output position k reads (im2col); so S = W phi(pad(Z)) + b 1^T (seed 004 "
-                    "(3)). P_pad and P_phi are the Jacobians of the layer's own pad2d and im2col, applied to symbols; "
-                    "both are 0/1 matrices, P_phi with a single 1 per row. For a 2 × 2 image, a 2 × 2 kernel and "
-                    "padding 1:"),
+            Aligned((
+                Equation(Symbol(r"\operatorname{pad}(Z)"), _mat(MatMul(p_pad, Vec(z))), "", seed[3]),
+                Equation(phi, _mat(MatMul(p_phi, Vec(MatrixSymbol(r"\operatorname{pad}(Z)", 2, 2)))),
+                         "column k: the patch that output position k reads (im2col)", seed[3]),
+                Equation(Symbol("S"), MatAdd(MatMul(w, phi), MatMul(b, Transpose(one))), "seed 004 (3)", seed[3]),
+            )),
+            _t(p_pad, " and ", p_phi, " are the Jacobians of the layer's own pad2d and im2col, applied to symbols; "
+               "both are 0/1 matrices, ", p_phi, " with a single 1 per row. For a 2 × 2 image, a 2 × 2 kernel and "
+               "padding 1 (", p_phi, " is 36 × 16 there, each row picking one entry of the padded 4 × 4 image):"),
             Equation(Transpose(MatrixSymbol(r"P_{\mathrm{pad}}", 16, 4)), Dotted(tiny.p_pad.T), "", operators),
         )),
-        Text.of("(P_phi is 36 × 16 there: each of its rows picks one entry of the padded 4 × 4 image.) The vec chain "
-                "follows from (3) by seed 004's Kronecker identities"),
+        Text.of("The vec chain follows from (3) by seed 004's Kronecker identities"),
         Aligned((Equation(Vec(MatMul(a_m, b_m)), MatMul(KroneckerProduct(MatrixSymbol(r"\mathcal{I}", 3, 3), a_m), Vec(b_m)),
                           "seed 004 (6)", Source("seed", "seed 004 (6)")),
                  Equation(Vec(MatMul(a_m, b_m)), MatMul(KroneckerProduct(Transpose(b_m), MatrixSymbol(r"\mathcal{I}", 2, 2)),
@@ -446,24 +500,27 @@ def _seed004_section(checks, fc_case) -> Section:
         Derivation(Vec(MatrixSymbol("S", c_out, positions)), (
             (MatAdd(Vec(MatMul(w, phi)), Vec(MatMul(b, one.T))), "(3); vec is linear", seed[3]),
             (MatAdd(MatMul(KroneckerProduct(ident_pos, w), Vec(phi)), bias_term),
-             "(6) with A = W; (7) with A = b, B = 1^T: seed 004 (4)", form[4]),
+             "(6) with A = W; (7) with A = b: seed 004 (4)", form[4]),
             (MatAdd(MatMul(KroneckerProduct(Transpose(phi), ident_out), Vec(w)), bias_term),
-             "(7) with A = W, B = phi(pad(Z)): seed 004 (5)", form[5]),
+             "(7) with A = W: seed 004 (5)", form[5]),
         )),
     ]
     u_vec, v_vec = IndexedBase("u"), IndexedBase("v")
+    a_mat, u_col, c_col = MatrixSymbol("A", 3, 2), MatrixSymbol("u", 2, 1), MatrixSymbol("c", 3, 1)
     i, j, m_size = Symbol("i", integer=True), Symbol("j", integer=True), Symbol("m", integer=True, positive=True)
     a = IndexedBase("A")
     lemma_seed = Source("seed", "seed 003, Y = WX + b: (dL/dX)^T = W^T (dL/dY)^T, by dL = dL/dY dY and dY = W dX")
     blocks.append(Theorem("lemma", "Linear maps (seed 003's intuitive derivation)", (
-        Text.of("If v = A u + c with A of size m × n and c not depending on u, then dL/du = A^T dL/dv."),
+        _t("If ", _Printed(latex(MatAdd(MatMul(a_mat, u_col), c_col)).join(("v = ", ""))), " with ", a_mat,
+           " of size m × n and ", c_col, " not depending on ", u_col, ", then ",
+           _Printed(latex(_d("u")) + " = " + latex(MatMul(Transpose(a_mat), _d("v")))), "."),
     ), (
         Derivation(Derivative(L, u_vec[j]), (
             (Sum(Derivative(L, v_vec[i]) * Derivative(v_vec[i], u_vec[j]), (i, 1, m_size)), "chain rule", lemma_seed),
-            (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), "v_i = sum over j of A_ij u_j + c_i",
+            (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), "differentiate v = A u + c",
              lemma_seed),
             (Indexed(IndexedBase(r"\left(A^{T} \frac{\partial L}{\partial v}\right)"), j),
-             "entry j of A^T times a vector", lemma_seed),
+             "entry j of a transposed matrix times a vector", lemma_seed),
         )),
     )))
     ones_t = MatMul(KroneckerProduct(Transpose(one), ident_out), vec_g)
@@ -471,20 +528,20 @@ def _seed004_section(checks, fc_case) -> Section:
         ("Seed 004: the weight gradient", _d(r"\operatorname{vec}(W)"), MatMul(grad, Transpose(phi)), _d("W"), (
             (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), "Lemma on (5), u = vec(W)"),
             (MatMul(KroneckerProduct(phi, ident_out), vec_g), "the transpose of a Kronecker product is the product of the transposes"),
-            (Vec(MatMul(grad, Transpose(phi))), "(7) read backwards, A = G, B = phi(pad(Z))^T"),
+            (Vec(MatMul(grad, Transpose(phi))), "(7) read backwards"),
         ), ShapeCheck(((grad, c_out, positions), (Transpose(phi), positions, patch)), (c_out, patch))),
         ("Seed 004: the bias gradient", _d("b"), MatMul(grad, one), None, (
             (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), "Lemma on (5), u = b"),
             (ones_t, "the transpose of a Kronecker product is the product of the transposes"),
-            (MatMul(grad, one), "(7) read backwards, A = G, B = 1"),
+            (MatMul(grad, one), "(7) read backwards"),
         ), ShapeCheck(((grad, c_out, positions), (one, positions, 1)), (c_out, 1))),
-        ("Seed 004: the input gradient through P_pad and P_phi", _d(r"\operatorname{vec}(Z)"),
+        ("Seed 004: the input gradient through the padding and patch matrices", _d(r"\operatorname{vec}(Z)"),
          MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), None, (
             (MatMul(Transpose(MatMul(KroneckerProduct(ident_pos, w), p_phi, p_pad)), vec_g),
-             "Lemma on (4) with vec(phi(pad(Z))) = P_phi P_pad vec(Z)"),
+             "Lemma on (4), patches by the Definition"),
             (MatMul(Transpose(p_pad), Transpose(p_phi), KroneckerProduct(ident_pos, Transpose(w)), vec_g),
              "transpose of a product; transpose of a Kronecker product"),
-            (MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), "(6) read backwards, A = W^T"),
+            (MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), "(6) read backwards"),
         ), ShapeCheck(((Transpose(p_pad), z_size, padded_size), (Transpose(p_phi), padded_size, patch * positions),
                        (Vec(MatMul(Transpose(w), grad)), patch * positions, 1)), (z_size, 1))),
     )
@@ -502,16 +559,17 @@ def _seed004_section(checks, fc_case) -> Section:
         f"kernel {c.geometry.kernel_hw[0]} × {c.geometry.kernel_hw[1]}, s = {c.geometry.stride}, "
         f"P = {c.geometry.padding}, d = {c.geometry.dilation}" for c in checks)
     failed = sorted({name for c in checks for name, good in {**c.checks, **c.steps}.items() if not good})
-    blocks.append(Text.of(
+    blocks.append(_t(
         f"Scope: the three derivations use only (6), (7) and the Lemma, which hold at every size; each displayed "
         f"step is checked exactly, as matrices of symbols, at {where} ({descriptions}) against the previous step "
         f"and, for the last, against the chain rule applied to the scalar equations: "
         + ("every step holds." if not failed else "FAILS: " + "; ".join(failed) + ".")
-        + " P_pad and P_phi depend on the sizes, so no single matrix identity covers every size; the general "
-          "statement is the theorems of the general-size section. The FC layer is the special case of a 1 × 1 "
-          "image and kernel (phi(pad(z)) = I z): "
-        + "; ".join(f"{name}: {'holds' if good else 'FAILS'}" for name, good in fc_case.items()) + "."))
-    return Section("Seed 004: the vector form with P_pad and P_phi", tuple(blocks))
+        + " The matrices ", p_pad, " and ", p_phi, " depend on the sizes, so no single matrix identity covers every "
+        "size; the general statement is the theorems of the general-size section. The FC layer is the special case "
+        "of a 1 × 1 image and kernel, where ", _Printed(latex(MatMul(p_phi, p_pad)) + r" = \mathcal{I}"), ": "
+        + "; ".join(f"{name.replace('P_phi P_pad is the identity', 'the product is the identity')}: "
+                    f"{'holds' if good else 'FAILS'}" for name, good in fc_case.items()) + "."))
+    return Section("Seed 004: the vector form with padding and patch matrices", tuple(blocks))
 
 
 def conv_document(run) -> Document:
