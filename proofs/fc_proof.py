@@ -450,10 +450,18 @@ def _network_section(check) -> Section:
     return Section("Seed 002: an FC network with ReLU, eqs. (1)-(4)", tuple(blocks))
 
 
+class _InlineDerivative(Expr):
+    """dL/dW in running text: printed with a slash, not as a fraction (display only)."""
+
+    def _latex(self, printer):
+        top, below = (printer._print(arg) for arg in self.args)
+        return rf"\partial {top} / \partial {below}"
+
+
 def _step_symbol(label: str):
     """'dL / d W^2' -> the derivative of L with respect to W^{2} (a label of seed 002's network check)."""
     name, _, layer = label.removeprefix("dL / d ").partition("^")
-    return Derivative(J, Symbol(f"{name}^{{{layer}}}"))
+    return _InlineDerivative(J, Symbol(f"{name}^{{{layer}}}"))
 
 
 def _network_step(step, network: Source) -> Text:
