@@ -148,3 +148,13 @@ def test_prose_carries_no_code_or_unfilled_template(run):
             for part in block.parts:
                 if isinstance(part, str):
                     assert not any(mark in part for mark in "{}$_\\"), part
+
+
+def test_a_wrong_derivation_step_is_refuted_by_the_chain_rule_at_concrete_sizes(run):
+    result = run.rule("linear.input")
+    proof, check = result.verdicts.general.evidence[0], result.verdicts.concrete.evidence[0]
+    assert fc_checks.derivation_at_sizes(proof, check).holds is True
+    wrong = proof.left_steps[-1][0].xreplace({proof.rows[0]: proof.cols[0], proof.cols[0]: proof.rows[0]})
+    planted = dataclasses.replace(proof, left_steps=proof.left_steps[:-1] + ((wrong, "indices swapped"),))
+    refuted = fc_checks.derivation_at_sizes(planted, check)
+    assert refuted.holds is False and "SymPy's chain rule" in refuted.reason
