@@ -195,7 +195,7 @@ def _closing(subject) -> Text:
         return _t(
             "The last sum is entry (o, c, p, q) of the correlation of the zero-padded input with G at stride ", d_,
             " and dilation ", s_, " (stride and dilation exchanged), summed over the batch: seed 003's 'weight "
-            "update: (large-size) convolution' of the padded input with dL/dY.")
+            "update: (large-size) convolution' of the padded input with G.")
     return _t("The last sum adds up the entries of channel o of G over the batch and the output image.")
 
 
@@ -257,7 +257,7 @@ def _theorem(proof) -> Theorem:
 def _general_section(proofs) -> Section:
     blocks = [Text.of(
         "Each theorem is proved by ONE derivation from Definition 1: the chain rule sums over every output entry "
-        "(primed summation indices), the derivative of the scalar equation is a product of Kronecker deltas, and "
+        "(a summation index is primed where the gradient's entry already uses its name), the derivative of the scalar equation is a product of Kronecker deltas, and "
         "sifting removes the sums they pin. The displayed expressions are the proof's own objects: the checker "
         "puts the derivation and the closed form in one normal form and compares them exactly, for every size; "
         "and it evaluates the closed form at two concrete geometries (stride 2 and 3, padding 1 and 2, "
@@ -400,8 +400,10 @@ def _seed003_section(e) -> Section:
             (MatMul(Transpose(MatMul(Transpose(m), g)), dx), "transpose of a product", step["dL/dx = M^T g (the chain rule)"]),
         )),
         _t("The gradient is the vector that multiplies dx, so ", Derivative(L, x), " = ", MatMul(Transpose(m), g),
-           "; it equals the chain rule applied to the nine scalar equations, exactly. (The seed writes the row form, ",
-           "dL/dX = dL/dY W in its notation; this is its transpose, in the denominator layout.)"),
+           "; it equals the chain rule applied to the nine scalar equations, exactly. (The seed writes the row form ",
+           Math(_Printed(latex(Derivative(L, Symbol("X"))) + " = " + latex(Derivative(L, Symbol("Y"))) + " W"),
+                Source("seed", "seed 003, Y = WX + b: dL/dX = dL/dY W (row layout)")),
+           " for a product Y = W X; the line above is its transpose, in the denominator layout.)"),
     ))
     flip = Theorem("lemma", "Seed 003: the transpose is a convolution with the rotated kernel", (
         _t(Transpose(m), " is the matrix of the correlation of G, zero padded by 1, with the kernel rotated by 180 "
