@@ -73,6 +73,16 @@ class Dotted(ImmutableDenseMatrix):
         return r"\left[\begin{matrix}" + r" \\ ".join(rows) + r"\end{matrix}\right]"
 
 
+class InOrder(MatAdd):
+    """A matrix sum printed in the order written (the seed's order: the weight term, then the bias term)."""
+
+    def __new__(cls, *terms):
+        return super().__new__(cls, *terms, evaluate=False)
+
+    def _latex(self, printer):
+        return " + ".join(printer._print(term) for term in self.args)
+
+
 @dataclass(frozen=True)
 class TensorShapeCheck:
     """Shape check of a gradient with several indices: the free indices of its displayed closed form run
@@ -487,7 +497,7 @@ def _seed004_section(checks, fc_case) -> Section:
                 Equation(Symbol(r"\operatorname{pad}(Z)"), _mat(MatMul(p_pad, Vec(z))), "", seed[3]),
                 Equation(phi, _mat(MatMul(p_phi, Vec(MatrixSymbol(r"\operatorname{pad}(Z)", 2, 2)))),
                          "column k: the patch that output position k reads (im2col)", seed[3]),
-                Equation(Symbol("S"), MatAdd(MatMul(w, phi), MatMul(b, Transpose(one))), "seed 004 (3)", seed[3]),
+                Equation(Symbol("S"), InOrder(MatMul(w, phi), MatMul(b, Transpose(one))), "seed 004 (3)", seed[3]),
             )),
             _t(p_pad, " and ", p_phi, " are the Jacobians of the layer's own pad2d and im2col, applied to symbols; "
                "both are 0/1 matrices, ", p_phi, " with a single 1 per row. For a 2 × 2 image, a 2 × 2 kernel and "
@@ -500,10 +510,10 @@ def _seed004_section(checks, fc_case) -> Section:
                  Equation(Vec(MatMul(a_m, b_m)), MatMul(KroneckerProduct(Transpose(b_m), MatrixSymbol(r"\mathcal{I}", 2, 2)),
                                                          Vec(a_m)), "seed 004 (7)", Source("seed", "seed 004 (7)")))),
         Derivation(Vec(MatrixSymbol("S", c_out, positions)), (
-            (MatAdd(Vec(MatMul(w, phi)), Vec(MatMul(b, one.T))), "(3); vec is linear", seed[3]),
-            (MatAdd(MatMul(KroneckerProduct(ident_pos, w), Vec(phi)), bias_term),
+            (InOrder(Vec(MatMul(w, phi)), Vec(MatMul(b, one.T))), "(3); vec is linear", seed[3]),
+            (InOrder(MatMul(KroneckerProduct(ident_pos, w), Vec(phi)), bias_term),
              "(6) with A = W; (7) with A = b: seed 004 (4)", form[4]),
-            (MatAdd(MatMul(KroneckerProduct(Transpose(phi), ident_out), Vec(w)), bias_term),
+            (InOrder(MatMul(KroneckerProduct(Transpose(phi), ident_out), Vec(w)), bias_term),
              "(7) with A = W: seed 004 (5)", form[5]),
         )),
     ]
@@ -513,7 +523,7 @@ def _seed004_section(checks, fc_case) -> Section:
     a = IndexedBase("A")
     lemma_seed = Source("seed", "seed 003, Y = WX + b: (dL/dX)^T = W^T (dL/dY)^T, by dL = dL/dY dY and dY = W dX")
     blocks.append(Theorem("lemma", "Linear maps (seed 003's intuitive derivation)", (
-        _t("If ", _Printed(latex(MatAdd(MatMul(a_mat, u_col), c_col)).join(("v = ", ""))), " with ", a_mat,
+        _t("If ", _Printed(latex(InOrder(MatMul(a_mat, u_col), c_col)).join(("v = ", ""))), " with ", a_mat,
            " of size m × n and ", c_col, " not depending on ", u_col, ", then ",
            _Printed(latex(_d("u")) + " = " + latex(MatMul(Transpose(a_mat), _d("v")))), "."),
     ), (
