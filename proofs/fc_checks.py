@@ -60,6 +60,7 @@ class StepCheck:
 
     holds: bool | None
     reason: str
+    witness: tuple | None = None  # a refutation's (entry as text, the generic entry's value, the other value)
 
 
 def _size_substitution(equations, sizes):
@@ -101,11 +102,13 @@ def derivation_at_sizes(proof, check) -> StepCheck:
     generic = _generic_matrix(proof.collapsed, proof, sizes)
     derived = check.derived
     if generic.shape != derived.shape:
-        return StepCheck(False, f"the generic entry spans {generic.shape}, the derivative {derived.shape}")
+        return StepCheck(False, f"the generic entry spans {generic.shape[0]} by {generic.shape[1]} entries, the "
+                                f"derivative {derived.shape[0]} by {derived.shape[1]}")
     where = _first_difference(generic, derived)
     if where is not None:
         return StepCheck(False, f"at entry {_position_text(where)} the generic entry gives {generic[where]}, "
-                                f"SymPy's chain rule {derived[where]}")
+                                f"SymPy's chain rule {derived[where]}",
+                         (_position_text(where), generic[where], derived[where]))
     return StepCheck(True, "the generic entry equals SymPy's derivative of the explicit scalar equations at "
                            "every entry, exactly")
 
@@ -136,7 +139,7 @@ def index_to_matrix(proof, closed, sizes) -> StepCheck:
     where = _first_difference(generic, claimed)
     if where is not None:
         return StepCheck(False, f"entry {_position_text(where)}: the generic entry gives {generic[where]}, "
-                                f"the matrix {claimed[where]}")
+                                f"the matrix {claimed[where]}", (_position_text(where), generic[where], claimed[where]))
     row, column = _entry_position(proof)
     entry = matrix_entry(closed, row, column, equations.entries_by_name())
     if not equivalent(normal_form(proof.collapsed, proof.ranges), normal_form(entry, proof.ranges)):

@@ -167,17 +167,14 @@ class _Proved:
             parts.append("The normal forms of the generic entry and of the matrix entry agree: the rule holds for "
                          "every size. ")
         else:
-            parts.append(f"The normal forms DIFFER ({self.proof.reason}). ")
-        if self.steps.holds is not True:
-            parts.append(f"The derivation FAILS at concrete sizes: {self.steps.reason}. ")
-        if self.entry.holds is not True:
-            parts.append(f"The index-to-matrix step FAILS: {self.entry.reason}. ")
+            parts.append("The normal forms DIFFER: the general-size proof does not decide the rule. ")
+        parts += _step_failure("The derivation (checked against the chain rule at concrete sizes)", self.steps)
+        parts += _step_failure("The index-to-matrix step", self.entry)
         checked = ["At "] + _sizes_math(self.equations, self.check.system.sizes)
         if self.check.holds:
             return Text.of(*parts, *checked, " SymPy's derivative of the explicit scalar equations and the closed "
                            "form are equal entry by entry.")
-        return Text.of(*parts, *checked, f" the closed form is NOT equal to the derivative: "
-                                         f"{self.check.mismatch.describe()}.")
+        return Text.of(*parts, *checked, *_concrete_failure(self.check.mismatch))
 
     def shape_check(self) -> list:
         closed = self.shown(self.closed)
@@ -189,6 +186,30 @@ class _Proved:
         return [ShapeCheck(tuple((factor, *factor.shape) for factor in factors), closed.shape),
                 Text.of("This is the shape of ", Math(operand, NOTATION),
                         ", as denominator layout requires." if same else ": it is NOT, the closed form is wrong.")]
+
+
+def _concrete_failure(mismatch) -> list:
+    """The concrete check's refutation: the entry and both values as math (shapes as words)."""
+    if mismatch.index is None:
+        return [f" the closed form is NOT equal to the derivative: {mismatch.describe()}."]
+    values = Source("check", "counterexample values, computed exactly")
+    where = "(" + ", ".join(str(index) for index in mismatch.index) + ")"
+    return [f" the closed form is NOT equal to the derivative at entry {where}: derived ", Math(mismatch.left, values),
+            ", closed form ", Math(mismatch.right, values), "."]
+
+
+def _step_failure(what: str, step) -> list:
+    """Nothing for a step that holds; else what failed, with the counterexample's two values as math."""
+    if step.holds is True:
+        return []
+    if step.holds is None:
+        return [f"{what} is not decided: {step.reason}. "]
+    if step.witness is None:
+        return [f"{what} FAILS: {step.reason}. "]
+    where, left, right = step.witness
+    values = Source("check", "counterexample values, computed exactly")
+    return [f"{what} FAILS at entry {where}: the generic entry is ", Math(left, values), ", the other side ",
+            Math(right, values), ". "]
 
 
 def _proved(run, name: str, equations) -> _Proved:
@@ -234,7 +255,8 @@ def _theorem(proved: _Proved, title: str, hypothesis: Text, lead: tuple) -> Theo
              proved.entry_row()]
     body = (Text.of(*proved.range_text()),
             Derivation(proved.shown(proof.left_entry), tuple(rows)),
-            Text.of("The last line holds for every entry, so the two matrices are equal."),
+            Text.of("The last line holds for every entry, so the two matrices are equal." if proved.holds
+                    else "A step or a check below FAILS or is not decided: the theorem is NOT proved."),
             *proved.shape_check(), proved.verdict_text())
     return Theorem("theorem", title, (hypothesis, proved.statement()), body)
 
