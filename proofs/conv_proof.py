@@ -420,7 +420,8 @@ def _seed003_section(e) -> Section:
            "degrees:"),
         Equation(Transpose(m), Dotted(e.rotated_matrix), "", rotated),
     ), (
-        _t("This is the input gradient theorem at s = d = 1, P = 1, K_h = K_w = 3: ", general.g_extended,
+        _t("This is the input gradient theorem at s = d = 1, P = 1, ",
+           _Printed(f"{latex(general.K_H)} = {latex(general.K_W)} = 3"), ": ", general.g_extended,
            " is G and the padding ", general.DIL * (general.K_H - 1) - general.PAD, " is 1. The right-hand matrix is computed from the numeric rule (the rotated "
                 "kernel correlated with a symbolic G), independently of M, and equals the transpose of M entry by "
            "entry. Below, with integers (seed 003's picture; G and the kernel chosen, the window of entry (2, 1) "
