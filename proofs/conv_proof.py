@@ -248,7 +248,7 @@ def _theorem(proof) -> Theorem:
     rows = [(general.readable(proof.chain, rename), _FIRST_STEP, source),
             (general.readable(proof.left_normal, rename), _SIFT[subject], source)]
     if subject == "input":
-        rows.append((closed, "reflection p' = K_h + 1 - p, q' = K_w + 1 - q", source))
+        rows.append((closed, "reflection of both kernel indices: p' = K + 1 - p", source))
     else:
         rows[-1] = (closed, _SIFT[subject], source)
     indices = entry.indices
