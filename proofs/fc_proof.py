@@ -506,12 +506,12 @@ def _introduction() -> Section:
         "shape of its variable). Its proof is one derivation: for a generic entry, the chain rule, the upstream "
         "gradient, the derivative of the layer's scalar equation, the sifting property of the Kronecker delta "
         "(a sum over j of a delta between j and p times f(j) is f(p)), and finally the step from the entry to "
-        "the matrix: the entry obtained is entry (p, q) of the closed form. Three checks stand behind each proof: "
-        "the derivation's last entry equals SymPy's own derivative of the explicit scalar equations at small sizes; "
-        "the index-to-matrix step is checked at symbolic sizes (normal forms of SymPy's matrix entry and of the "
-        "derived entry agree) and on the whole matrix at small sizes; and the two normal forms agree for every "
-        "size. The worked example repeats the Linear layer's theorems in small integers and compares them with the numeric "
-        "layer."),))
+        "the matrix: the entry obtained is entry (p, q) of the closed form. Behind each proof stand checks run "
+        "with this document: the derivation's last line, evaluated at small sizes, equals SymPy's own derivative of "
+        "the explicit scalar equations; the index-to-matrix step is checked at symbolic sizes (SymPy's entry (p, q) "
+        "of the closed form and the derived entry have the same normal form, which proves the rule for every size) "
+        "and on the whole matrix at small sizes; and the closed form equals SymPy's derivative at small sizes. The "
+        "worked examples repeat the theorems in small integers and compare them with the numeric layers."),))
 
 
 def fc_document(run) -> Document:
