@@ -70,7 +70,7 @@ def _linear_theorems() -> str:
     return f"Theorems {_no('linear.weight')}-{_no('linear.input')}"
 
 
-_LOSS_OUTPUT = Symbol(r"\xi")  # the squared loss's output entry in symbolic.layers.fc: the loss L itself
+_LOSS_OUTPUT = fc.SQUARED_LOSS.entry_functions()[fc.SQUARED_LOSS.output.key]()  # its output: the loss L itself
 NOTATION = Source("definition", "notation sheet")
 SIZES = Source("definition", "sizes of the concrete check")
 

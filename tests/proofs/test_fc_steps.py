@@ -158,3 +158,13 @@ def test_a_wrong_derivation_step_is_refuted_by_the_chain_rule_at_concrete_sizes(
     planted = dataclasses.replace(proof, left_steps=proof.left_steps[:-1] + ((wrong, "indices swapped"),))
     refuted = fc_checks.derivation_at_sizes(planted, check)
     assert refuted.holds is False and "SymPy's chain rule" in refuted.reason
+
+
+def test_the_document_uses_the_notation_sheets_symbols(run):
+    # issue 14 item 3: the loss is L (not xi), the batch N, a Linear layer's sizes D_in and D_out (not B, M)
+    document = fc_document(run)
+    tex = render(dataclasses.replace(document, sections=document.sections[1:]))
+    assert r"\xi" not in tex
+    assert r"D_{\mathrm{in}}" in tex and r"D_{\mathrm{out}}" in tex
+    for stale in ("1 \\leq i \\leq B", "^{B}", "^{M}", "{k=1}^{M}"):
+        assert stale not in tex, stale
