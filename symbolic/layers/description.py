@@ -38,10 +38,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sympy import (
+    And,
     Dummy,
     Expr,
+    Ge,
     Indexed,
     IndexedBase,
+    Le,
     Piecewise,
     S,
     Symbol,
@@ -55,7 +58,8 @@ from sympy import Sum as _SympySum
 
 from gradproof.symbolic.engine.errors import InvalidInput
 
-__all__ = ["Layer", "Sum", "exp", "indices", "log", "relu", "scalar", "sigmoid", "sizes", "sqrt", "tanh", "tensor"]
+__all__ = ["Layer", "Sum", "exp", "indices", "log", "padded", "relu", "scalar", "sigmoid", "sizes", "sqrt", "step",
+           "tanh", "tensor"]
 
 
 def sizes(names: str) -> tuple[Symbol, ...]:
@@ -98,6 +102,36 @@ def sigmoid(x):
 def relu(x):
     """max(x, 0) with the convention relu'(0) = 0 (PyTorch's): x if x > 0, else 0."""
     return Piecewise((x, x > 0), (0, True))
+
+
+def step(x):
+    """relu'(x) with the convention at 0: 1 for x > 0, else 0 (seed 002's I[s]; PyTorch's mask).
+
+    >>> from sympy import Symbol, diff
+    >>> s = Symbol("s", real=True)
+    >>> diff(relu(s), s) == step(s)
+    True
+    """
+    return Piecewise((1, x > 0), (0, True))
+
+
+def padded(base: IndexedBase, *index):
+    """The entry ``base[index]`` where every index lies in 1..its size, and 0 outside: zero padding.
+
+    A convolution with padding P reads x[p + u - 1 - P]; outside the image the entry is 0. With
+    numbers for the indices (the concrete checks) the condition is decided and the entry is either
+    ``base[index]`` or 0; with symbols it stays a piecewise expression.
+
+    >>> H, = sizes("H")
+    >>> x = tensor("x", H)
+    >>> padded(x, 0).subs(H, 3), padded(x, 2).subs(H, 3)
+    (0, x[2])
+    """
+    if base.shape is None or len(base.shape) != len(index):
+        raise InvalidInput(f"padded: {base} has shape {base.shape}; expected {len(base.shape or ())} indices, "
+                           f"got {len(index)}")
+    inside = And(*(condition for i, dim in zip(index, base.shape) for condition in (Ge(i, 1), Le(i, dim))))
+    return Piecewise((base[index], inside), (0, True))
 
 
 @dataclass(frozen=True)

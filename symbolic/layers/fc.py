@@ -9,22 +9,25 @@ so the rule table's single closed form serves them all:
 * seed 001: rows, Y = X W + B with W of shape (m, n): W_torch = W^T, so dW = (dW_torch)^T;
   J is the sum, or the average (1/N), of the per-sample losses, whose gradients are the rows of D:
   G = D or G = D / N.
+
+The scalar equations themselves are the built-in layer descriptions' (``symbolic.layers.builtin``:
+``LINEAR``, ``LINEAR_SEED000``, ``LINEAR_SEED001``, ``RELU``, ``SQUARED_LOSS``), read by
+``builtin.equation_of``: the same equations ``gradproof derive linear`` derives from. What this module
+adds per presentation is the rule table's view: operand names and shapes for the matrix closed forms,
+the upstream gradient (seed 001's batch factor), the translation to the canonical operands.
 """
 
 from __future__ import annotations
 
-from sympy import OneMatrix, Rational, S, Sum, Symbol, Trace
+from sympy import OneMatrix, Rational, S, Symbol, Trace
 
 from gradproof.symbolic.engine.equations import LayerEquations, Operand
-from gradproof.symbolic.engine.functions import indicator, relu
+from gradproof.symbolic.engine.functions import indicator
+from gradproof.symbolic.layers import builtin
 
 
 def _size(name: str) -> Symbol:
     return Symbol(name, integer=True, positive=True)
-
-
-def _k() -> Symbol:
-    return Symbol("k", integer=True)
 
 
 def _identity(symbols):
@@ -32,10 +35,6 @@ def _identity(symbols):
 
 
 # --- PyTorch batch layout: the numeric layer's own -----------------------------------------
-
-def _torch_linear_equation(ops, i, j):
-    return Sum(ops["x"](i, _k()) * ops["weight"](j, _k()), (_k(), 1, ops["size:in"])) + ops["bias"](j)
-
 
 LINEAR_TORCH = LayerEquations(
     name="linear.torch",
@@ -50,7 +49,7 @@ LINEAR_TORCH = LayerEquations(
         Operand("grad_output", "G", "g", "batch", "out"),
     ),
     output=Operand("y", "Y", "y", "batch", "out"),
-    equation=_torch_linear_equation,
+    equation=builtin.equation_of(builtin.LINEAR),
     upstream=lambda ops, i, j: ops["grad_output"](i, j),
     canonical=_identity,
     variables={"x": ("x", False), "weight": ("weight", False), "bias": ("bias", False)},
@@ -59,11 +58,6 @@ LINEAR_TORCH = LayerEquations(
 
 
 # --- seed 000: one sample, column vectors ------------------------------------------------
-
-def _seed000_equation(ops, n):
-    m = Symbol("m", integer=True)
-    return Sum(ops["weight"](n, m) * ops["x"](m), (m, 1, ops["size:in"])) + ops["bias"](n)
-
 
 def _seed000_canonical(symbols):
     return {
@@ -87,7 +81,7 @@ LINEAR_SEED000 = LayerEquations(
         Operand("grad_output", r"{\Delta y}", r"\delta y", "out"),
     ),
     output=Operand("y", "y", "y", "out"),
-    equation=_seed000_equation,
+    equation=builtin.equation_of(builtin.LINEAR_SEED000),
     upstream=lambda ops, n: ops["grad_output"](n),
     canonical=_seed000_canonical,
     variables={"x": ("x", True), "weight": ("weight", False), "bias": ("bias", False)},
@@ -96,10 +90,6 @@ LINEAR_SEED000 = LayerEquations(
 
 
 # --- seed 001: rows, W of shape (in, out), summed or averaged loss -----------------------------
-
-def _seed001_equation(ops, i, j):
-    return Sum(ops["x"](i, _k()) * ops["weight"](_k(), j), (_k(), 1, ops["size:in"])) + ops["bias"](j)
-
 
 def _seed001(averaged: bool) -> LayerEquations:
     def batch_factor(batch_size):
@@ -131,7 +121,7 @@ def _seed001(averaged: bool) -> LayerEquations:
             Operand("grad_output", "D", "d", "batch", "out"),
         ),
         output=Operand("y", "Y", "y", "batch", "out"),
-        equation=_seed001_equation,
+        equation=builtin.equation_of(builtin.LINEAR_SEED001),
         upstream=upstream,
         canonical=canonical,
         variables={"x": ("x", False), "weight": ("weight", True), "bias": ("bias", False)},
@@ -161,7 +151,7 @@ RELU = LayerEquations(
         Operand("grad_output", "G", "g", "batch", "features"),
     ),
     output=Operand("z", "Z", "z", "batch", "features"),
-    equation=lambda ops, i, j: relu(ops["pre_activation"](i, j)),
+    equation=builtin.equation_of(builtin.RELU),
     upstream=lambda ops, i, j: ops["grad_output"](i, j),
     canonical=_identity,
     variables={"pre_activation": ("pre_activation", False)},
@@ -171,12 +161,6 @@ RELU = LayerEquations(
 
 
 # --- squared loss (seed 002) -------------------------------------------------------------------
-
-def _squared_loss_equation(ops):
-    i, j = Symbol("i", integer=True), Symbol("j", integer=True)
-    residual = ops["prediction"](i, j) - ops["target"](i, j)
-    return Sum(residual**2, (j, 1, ops["size:out"]), (i, 1, ops["size:batch"]))
-
 
 SQUARED_LOSS = LayerEquations(
     name="squared_loss",
@@ -189,7 +173,7 @@ SQUARED_LOSS = LayerEquations(
         Operand("target", "Y", "y", "batch", "out"),
     ),
     output=Operand("loss", r"\xi", r"\xi", None),
-    equation=_squared_loss_equation,
+    equation=builtin.equation_of(builtin.SQUARED_LOSS),
     upstream=lambda ops: Rational(1),
     canonical=_identity,
     variables={"prediction": ("prediction", False)},

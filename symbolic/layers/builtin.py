@@ -1,0 +1,328 @@
+"""The built-in layers as layer descriptions: the toolkit's own layers in the language users write theirs in.
+
+Each built-in layer is a ``Layer`` (``gradproof.symbolic.layers.description``) shipped with the toolkit,
+so ``gradproof derive linear`` runs the same engine as ``gradproof derive examples/bilinear.py``
+(``symbolic.layers.gradients``: chain rule entry by entry, claims exact at the check sizes and, where
+the index algebra applies, for general sizes). The rule table (``symbolic.layers.table``) consumes them:
+
+* the **scalar equations** of the rule table's canonical presentations (``symbolic.layers.fc``:
+  ``LINEAR_TORCH``, ``RELU``, ``SQUARED_LOSS``, and the seeds' layouts ``LINEAR_SEED000``,
+  ``LINEAR_SEED001_*``) are the descriptions' equations, turned into ``LayerEquations`` by
+  ``equation_of`` (one source of truth: nothing is typed twice);
+* the **claims** of a description with a rule-table closed form are that closed form's generic entry,
+  ``(G^T X)_pq = sum_i g_ip x_iq`` (``engine.indexed.matrix_entry``), so the matrix expression the proof
+  documents print and the index claim the description engine verifies are one object;
+* ``symbol_arrays`` lays the description's entries out as NumPy object arrays, so a numeric rule run on
+  them can be compared exactly with the description engine's derived gradient (``symbolic.layers.verify``).
+
+Layouts and conventions (DESIGN.md section 4): PyTorch's batch layout Y = X W^T + 1 b^T with W of shape
+(D_out, D_in); ReLU with derivative 0 at 0; the squared loss summed over the batch; softmax
+cross-entropy averaged over the batch; Conv2d in NCHW, cross-correlation, zero padding P, stride s,
+dilation d, n'_H = floor((n_H + 2P - d(K_h - 1) - 1)/s) + 1. A loss's output is a one-entry tensor
+xi[o]; its upstream gradient dL/dxi is 1 when the loss is the objective, so its claims carry that
+factor (``G_xi[1]``) and the rule-table check sets it to 1.
+
+Seeds 000-004; Matrix Cookbook section 1 (index notation); PyTorch's conv2d and cross_entropy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from sympy import HadamardProduct, Indexed, IndexedBase, MatrixSymbol, OneMatrix, Piecewise, Symbol, floor
+from sympy import Sum as _SympySum
+
+from gradproof.symbolic.engine import functions
+from gradproof.symbolic.engine.errors import InvalidInput
+from gradproof.symbolic.engine.indexed import matrix_entry
+from gradproof.symbolic.layers.description import Layer, Sum, exp, indices, log, padded, relu, sizes, step, tensor
+
+__all__ = ["BUILTINS", "Builtin", "CROSS_ENTROPY", "LINEAR", "LINEAR_SEED000", "LINEAR_SEED001", "RELU",
+           "SQUARED_LOSS", "builtin_named", "conv2d", "equation_of", "for_presentation", "symbol_arrays"]
+
+
+# --- the rule table's closed forms, written once (matrix expressions of the canonical operands) ---------
+
+def linear_weight_closed_form(o):
+    """dJ/dW = G^T X (seed 000: dW = dy x^T; seed 002 (1))."""
+    return o["grad_output"].T * o["x"]
+
+
+def linear_bias_closed_form(o):
+    """dJ/db = G^T 1 (seed 000: db = dy; seed 001: sum over the batch; seed 002 (2))."""
+    grad = o["grad_output"]
+    return grad.T * OneMatrix(grad.rows, 1)
+
+
+def linear_input_closed_form(o):
+    """dJ/dX = G W (seed 000: dx = W^T dy; seed 002 (3))."""
+    return o["grad_output"] * o["weight"]
+
+
+def relu_input_closed_form(o):
+    """dJ/dS = G ⊙ I[S] (seed 002 (4))."""
+    return HadamardProduct(o["grad_output"], o["mask"])
+
+
+def squared_loss_closed_form(o):
+    """d xi/dZ = 2 (Z - Y) (seed 002, the start of the backward pass)."""
+    return 2 * (o["prediction"] - o["target"])
+
+
+# --- the record ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Builtin:
+    """A layer description shipped with the toolkit, and how it meets the rule table.
+
+    ``operands`` maps each rule-table operand key ("x", "weight", "grad_output", "mask", ...) to the
+    description's tensor, or to a function of 1-based indices giving an entry (the ReLU mask I[S] is
+    ``step(S[i, j])``); ``presentation`` names the ``LayerEquations`` built from it (None: no rule-table
+    presentation); ``loss``: the output is the objective, so dL/d(output) = 1.
+    """
+
+    layer: Layer
+    operands: Mapping[str, object]
+    presentation: str | None = None
+    loss: bool = False
+
+    def entry(self, key: str) -> Callable:
+        """Operand ``key`` -> function of 1-based indices giving its entry in the description's symbols."""
+        value = self.operands[key]
+        if isinstance(value, IndexedBase):
+            return lambda *ix: value[ix[: len(value.shape)]]
+        return value
+
+    def upstream_one(self, sizes: Mapping) -> dict:
+        """For a loss: {G_xi[1]: 1} (L is the loss itself); otherwise nothing to substitute."""
+        if not self.loss:
+            return {}
+        (definition,) = self.layer.output_definitions()
+        return {self.layer.upstream_of(definition.base).subs(sizes)[1]: 1}
+
+
+def _matrix_symbols(operands: Mapping[str, object], shapes: Mapping[str, tuple]) -> dict[str, MatrixSymbol]:
+    return {key: MatrixSymbol(key, *(shape if len(shape) == 2 else (shape[0], 1))) for key, shape in shapes.items()}
+
+
+def _entry_functions(operands: Mapping[str, object]) -> dict[str, Callable]:
+    def of(value):
+        if isinstance(value, IndexedBase):
+            return (lambda i, j: value[i, j]) if len(value.shape) == 2 else (lambda i, j: value[i])
+        return value
+    return {key: of(value) for key, value in operands.items()}
+
+
+_READABLE = tuple(Symbol(name, integer=True) for name in ("i", "j", "k", "n", "m", "r", "t"))
+
+
+def _readable(expr):
+    """``expr`` with each sum's dummy variable renamed to a letter not used in it (i, j, k, n, ...)."""
+    def rename(node):
+        used = node.free_symbols
+        fresh, replaced = [s for s in _READABLE if s not in used], {}
+        for variable, _, _ in node.limits:
+            if variable.is_Dummy:
+                replaced[variable] = fresh.pop(0)
+        body = _readable(node.function).xreplace(replaced)
+        return _SympySum(body, *[(replaced.get(v, v), low, high) for v, low, high in node.limits])
+    return expr.replace(lambda e: isinstance(e, _SympySum), rename)
+
+
+def _claims(operands, shapes, closed_forms, scale=1) -> dict:
+    """{variable[p, q]: scale * entry (p, q) of its closed form}: the closed form's generic entry."""
+    symbols = _matrix_symbols(operands, shapes)
+    entry_of = _entry_functions(operands)
+    p, q = indices("p q")
+    claims = {}
+    for key, closed_form in closed_forms.items():
+        variable = operands[key]
+        rank = len(variable.shape)
+        value = matrix_entry(closed_form(symbols), p, q if rank == 2 else 1, entry_of)
+        claims[variable[(p, q)[:rank]]] = scale * _readable(value)
+    return claims
+
+
+def _shapes(operands) -> dict:
+    return {key: tuple(value.shape) for key, value in operands.items() if isinstance(value, IndexedBase)}
+
+
+# --- the descriptions ------------------------------------------------------------------------------
+
+def _linear_torch() -> Builtin:
+    B, M, N = sizes("B M N")  # batch, D_in, D_out: the symbols of fc.LINEAR_TORCH
+    i, j, k = indices("i j k")
+    X, W, b, Y, G = tensor("X", B, M), tensor("W", N, M), tensor("b", N), tensor("Y", B, N), tensor("G", B, N)
+    operands = {"x": X, "weight": W, "bias": b, "grad_output": G}
+    claims = _claims(operands, _shapes(operands), {"weight": linear_weight_closed_form,
+                                                   "bias": linear_bias_closed_form, "x": linear_input_closed_form})
+    layer = Layer("linear", inputs=(X,), parameters=(W, b),
+                  outputs={Y[i, j]: Sum(X[i, k] * W[j, k], (k, M)) + b[j]}, upstream={Y: G}, claims=claims,
+                  at={B: 2, M: 3, N: 2}, title="The Linear layer (PyTorch layout, a batch)",
+                  reference="seed 000, seed 001, seed 002 (1)-(3), in PyTorch's layout",
+                  conventions="Y = X W^T + 1 b^T: X is N x D_in (here B x M), W is D_out x D_in.")
+    return Builtin(layer, {**operands, "y": Y}, "linear.torch")
+
+
+def _linear_seed000() -> Builtin:
+    M, N = sizes("M N")
+    n, m = indices("n m")
+    x, W, b, y, g = tensor("x", M), tensor("W", N, M), tensor("b", N), tensor("y", N), tensor("g", N)
+    layer = Layer("linear_column", inputs=(x,), parameters=(W, b),
+                  outputs={y[n]: Sum(W[n, m] * x[m], (m, M)) + b[n]}, upstream={y: g}, at={M: 3, N: 2},
+                  title="The Linear layer, one sample as a column (seed 000)", reference="seed 000")
+    return Builtin(layer, {"x": x, "weight": W, "bias": b, "grad_output": g, "y": y}, "linear.seed000")
+
+
+def _linear_seed001() -> Builtin:
+    N, m, n = sizes("N m n")
+    i, j, k = indices("i j k")
+    X, W, b, Y, D = tensor("X", N, m), tensor("W", m, n), tensor("b", n), tensor("Y", N, n), tensor("D", N, n)
+    layer = Layer("linear_rows", inputs=(X,), parameters=(W, b),
+                  outputs={Y[i, j]: Sum(X[i, k] * W[k, j], (k, m)) + b[j]}, upstream={Y: D}, at={N: 2, m: 3, n: 2},
+                  title="The Linear layer, samples as rows (seed 001)", reference="seed 001")
+    return Builtin(layer, {"x": X, "weight": W, "bias": b, "grad_output": D, "y": Y}, "linear.seed001")
+
+
+def _relu() -> Builtin:
+    B, F = sizes("B F")
+    i, j = indices("i j")
+    S, Z, G = tensor("S", B, F), tensor("Z", B, F), tensor("G", B, F)
+    operands = {"pre_activation": S, "grad_output": G, "mask": lambda r, c: step(S[r, c])}
+    claims = _claims(operands, {**_shapes(operands), "mask": S.shape}, {"pre_activation": relu_input_closed_form})
+    layer = Layer("relu", inputs=(S,), outputs={Z[i, j]: relu(S[i, j])}, upstream={Z: G}, claims=claims,
+                  at={B: 2, F: 2}, title="ReLU, entry by entry", reference="seed 001; seed 002 (4)",
+                  conventions="relu(s) = s for s > 0, else 0; its derivative I[s] is 0 at s = 0 (PyTorch).")
+    return Builtin(layer, {**operands, "z": Z}, "relu")
+
+
+def _squared_loss() -> Builtin:
+    B, N = sizes("B N")
+    i, j, o = indices("i j o")
+    Zp, Yt, xi, G = tensor("Z", B, N), tensor("Y", B, N), tensor("xi", 1), tensor("G_xi", 1)
+    operands = {"prediction": Zp, "target": Yt}
+    claims = _claims(operands, _shapes(operands), {"prediction": squared_loss_closed_form}, scale=G[1])
+    layer = Layer("squared_loss", inputs=(Zp, Yt), outputs={xi[o]: Sum((Zp[i, j] - Yt[i, j]) ** 2, (j, N), (i, B))},
+                  upstream={xi: G}, claims=claims, at={B: 2, N: 2}, title="The squared loss, summed over the batch",
+                  reference="seed 002", conventions="xi is the loss; G_xi = dL/dxi is 1 when L = xi.")
+    return Builtin(layer, {**operands, "loss": xi}, "squared_loss", loss=True)
+
+
+def _cross_entropy() -> Builtin:
+    B, C = sizes("B C")
+    i, c, e, o, p, q = indices("i c e o p q")
+    Z, T, P, xi, G = tensor("Z", B, C), tensor("T", B, C), tensor("P", B, C), tensor("xi", 1), tensor("G_xi", 1)
+    layer = Layer("cross_entropy", inputs=(Z, T),
+                  intermediates={P[i, c]: exp(Z[i, c]) / Sum(exp(Z[i, e]), (e, C))},
+                  outputs={xi[o]: Sum(log(Sum(exp(Z[i, c]), (c, C))) - Sum(T[i, c] * Z[i, c], (c, C)), (i, B)) / B},
+                  upstream={xi: G}, claims={Z[p, q]: G[1] * (P[p, q] - T[p, q]) / B}, at={B: 3, C: 3},
+                  title="Softmax cross-entropy, averaged over the batch", reference="PyTorch's cross_entropy",
+                  conventions="T is the one-hot matrix of the labels; P = softmax(Z) row by row.")
+    return Builtin(layer, {"logits": Z, "one_hot": T, "probabilities": P}, None, loss=True)
+
+
+def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
+    """Conv2d (NCHW, cross-correlation, zero padding) at one stride, padding and dilation, as a description.
+
+    y[n, o, p, q] = sum_{c, u, v} w[o, c, u, v] x_pad[n, c, s(p - 1) + d(u - 1) + 1 - P,
+    s(q - 1) + d(v - 1) + 1 - P] + b[o], where x_pad is x inside the image and 0 outside (``padded``);
+    the output is n'_H x n'_W with n'_H = floor((n_H + 2P - d(K_h - 1) - 1)/s) + 1 (PyTorch). No claims:
+    the rule table's closed forms for Conv2d are the numeric rules, compared with the derived gradients
+    in ``verify.conv_description_mismatches``. Seed 003, seed 004.
+    """
+    for name, value, low in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise InvalidInput(f"conv2d: {name} must be an integer >= {low}, got {value!r}")
+    s, P, d = stride, padding, dilation
+    Nb, C, Co, nH, nW, Kh, Kw = sizes("N C O n_H n_W K_h K_w")
+    n, o, p, q, c, u, v = indices("n o p q c u v")
+    oH, oW = (floor((size + 2 * P - d * (k - 1) - 1) / s) + 1 for size, k in ((nH, Kh), (nW, Kw)))
+    X, W, b = tensor("X", Nb, C, nH, nW), tensor("W", Co, C, Kh, Kw), tensor("b", Co)
+    Y, G = tensor("Y", Nb, Co, oH, oW), tensor("G", Nb, Co, oH, oW)
+    tap = padded(X, n, c, s * (p - 1) + d * (u - 1) + 1 - P, s * (q - 1) + d * (v - 1) + 1 - P)
+    layer = Layer(f"conv2d_s{s}_p{P}_d{d}", inputs=(X,), parameters=(W, b),
+                  outputs={Y[n, o, p, q]: Sum(W[o, c, u, v] * tap, (c, C), (u, Kh), (v, Kw)) + b[o]}, upstream={Y: G},
+                  at={Nb: 1, C: 2, Co: 2, nH: 4, nW: 3, Kh: 2, Kw: 2},
+                  title=f"Conv2d, stride {s}, padding {P}, dilation {d}", reference="seed 003; seed 004; PyTorch conv2d",
+                  conventions="Cross-correlation in NCHW; the input is 0 outside the image (zero padding).")
+    return Builtin(layer, {"input": X, "weight": W, "bias": b, "grad_output": G, "output": Y})
+
+
+LINEAR = _linear_torch()
+LINEAR_SEED000 = _linear_seed000()
+LINEAR_SEED001 = _linear_seed001()
+RELU = _relu()
+SQUARED_LOSS = _squared_loss()
+CROSS_ENTROPY = _cross_entropy()
+
+BUILTINS: tuple[Builtin, ...] = (LINEAR, LINEAR_SEED000, LINEAR_SEED001, RELU, SQUARED_LOSS, CROSS_ENTROPY, conv2d())
+
+
+def builtin_named(name: str) -> Builtin:
+    """The built-in description called ``name`` (``linear``, ``relu``, ``squared_loss``, ...)."""
+    for builtin in BUILTINS:
+        if builtin.layer.name == name:
+            return builtin
+    raise KeyError(f"no built-in layer {name!r}; built-in layers are {[b.layer.name for b in BUILTINS]}")
+
+
+def for_presentation(name: str) -> Builtin | None:
+    """The description whose equations the rule-table presentation ``name`` uses (None if there is none)."""
+    return next((builtin for builtin in BUILTINS if builtin.presentation == name), None)
+
+
+# --- from a description to the rule table's forms --------------------------------------------------
+
+def _engine_relu(expr):
+    """The description's relu (a Piecewise) as the engine's named function relu (same values, relu'(0) = 0),
+    so the rule table's derivations produce the seeds' I[s] (``engine.functions.indicator``)."""
+    return expr.replace(lambda e: isinstance(e, Piecewise) and e == relu(e.args[0][0]),
+                        lambda e: functions.relu(e.args[0][0]))
+
+
+def equation_of(builtin: Builtin) -> Callable:
+    """The description's output equation as a ``LayerEquations.equation``: ``(ops, *index) -> expression``.
+
+    Each description tensor's entry T[ix] becomes ``ops[key](*ix)`` (the presentation's own entry
+    symbols); a loss's one-entry output index is 1. A bound index that would capture a given index is
+    refused (InvalidInput) rather than renamed silently.
+    """
+    (definition,) = builtin.layer.output_definitions()
+    keys = {value: key for key, value in builtin.operands.items() if isinstance(value, IndexedBase)}
+
+    def equation(ops, *index):
+        given = tuple(index) + (1,) * (len(definition.indices) - len(index))
+        bound = {limit[0] for node in definition.body.atoms(_SympySum) for limit in node.limits}
+        clash = bound & set().union(*(getattr(i, "free_symbols", set()) for i in given))
+        if clash:
+            raise InvalidInput(f"{builtin.layer.name}: indices {sorted(map(str, clash))} are summed over in the "
+                               f"equation; pass other index symbols")
+        body = definition.body.xreplace(dict(zip(definition.indices, given)))
+        body = body.replace(lambda e: isinstance(e, Indexed) and e.base in keys,
+                            lambda e: ops[keys[e.base]](*e.indices))
+        return _engine_relu(body)
+
+    return equation
+
+
+def symbol_arrays(builtin: Builtin, keys, sizes: Mapping) -> list[np.ndarray]:
+    """The operands ``keys`` as NumPy object arrays of the description's entries at ``sizes`` (symbol -> int),
+    to run a numeric rule on (DESIGN.md section 2: the same function runs on symbols)."""
+    arrays = []
+    for key in keys:
+        value = builtin.operands[key]
+        base = value if isinstance(value, IndexedBase) else builtin.operands[_shape_source(builtin, key)]
+        shape = tuple(int(dim.subs(sizes)) if hasattr(dim, "subs") else int(dim) for dim in base.shape)
+        entry = builtin.entry(key)
+        cells = [builtin.layer.expand(entry(*(i + 1 for i in ix))).subs(sizes).doit() for ix in np.ndindex(*shape)]
+        array = np.empty(len(cells), dtype=object)
+        array[:] = cells
+        arrays.append(array.reshape(shape))
+    return arrays
+
+
+def _shape_source(builtin: Builtin, key: str) -> str:
+    """An operand given by a function (the ReLU mask) has the shape of the first tensor operand."""
+    return next(k for k, v in builtin.operands.items() if isinstance(v, IndexedBase))
