@@ -406,7 +406,7 @@ def _layout_corollary(run, equations, matrix_forms) -> Theorem:
         body.append(Derivation(item.shown(item.proof.left_entry),
                                ((item.shown(item.proof.collapsed), "chain rule; scalar equation; sifting",
                                  item.derivation_source()), item.entry_row())))
-    body.extend(check for item in proved for check in item.shape_check()[:1])
+        body.append(item.shape_check()[0])
     body.append(_layout_verdict(proved))
     title = equations.title.replace("(in, out)", "in by out")
     return Theorem("corollary", title, statement, tuple(body))
