@@ -5,18 +5,20 @@ rules and the function that derives and verifies them from the layer's scalar eq
 (``gradproof.symbolic.layers.verify``). Each ``GradientRule`` gives its seed reference, its numeric
 function (``gradproof.numeric.rules``), the finite-difference cases that exercise that function
 (``gradproof.numeric.cases``, picked by gradient key) and its closed form: for the FC rules a SymPy
-matrix expression of the canonical (PyTorch-layout) operands, written here and nowhere else, evaluated
-on the scalar equations of every layout of the seeds (``gradproof.symbolic.layers.fc``); for the other
-layers the numeric function itself, run on symbols. The derivations, the general-size proofs, the report,
-the numeric cross-checks and the proof documents all loop over this table.
+matrix expression of the canonical (PyTorch-layout) operands, written once in
+``gradproof.symbolic.layers.builtin`` next to the built-in layer description whose claim is its
+generic entry, evaluated on the scalar equations of every layout of the seeds
+(``gradproof.symbolic.layers.fc``, read from those descriptions); for the other layers the numeric
+function itself, run on symbols. ``verify`` also runs each FC rule, softmax cross-entropy and Conv2d
+through the description engine (``symbolic.layers.gradients``) that users' layers go through. The
+derivations, the general-size proofs, the report, the numeric cross-checks and the proof documents
+all loop over this table.
 
 Adding a layer means adding one ``LayerEntry`` here (its scalar equations and numeric rules live in
 their own modules).
 """
 
 from __future__ import annotations
-
-from sympy import HadamardProduct, OneMatrix
 
 from gradproof.numeric import cases
 from gradproof.numeric.rules import conv as conv_rules
@@ -26,33 +28,13 @@ from gradproof.numeric.rules import objective as objective_rules
 from gradproof.numeric.rules import pooling as pool_rules
 from gradproof.symbolic.engine.rule import GradientRule, LayerEntry, NumericCheck
 from gradproof.symbolic.layers import fc, verify
-
-
-def linear_weight_closed_form(o):
-    """dJ/dW = G^T X (seed 000: dW = dy x^T; seed 002 (1))."""
-    return o["grad_output"].T * o["x"]
-
-
-def linear_bias_closed_form(o):
-    """dJ/db = G^T 1 (seed 000: db = dy; seed 001: sum over the batch; seed 002 (2))."""
-    grad = o["grad_output"]
-    return grad.T * OneMatrix(grad.rows, 1)
-
-
-def linear_input_closed_form(o):
-    """dJ/dX = G W (seed 000: dx = W^T dy; seed 002 (3))."""
-    return o["grad_output"] * o["weight"]
-
-
-def relu_input_closed_form(o):
-    """dJ/dS = G ⊙ I[S] (seed 002 (4))."""
-    return HadamardProduct(o["grad_output"], o["mask"])
-
-
-def squared_loss_closed_form(o):
-    """d xi/dZ = 2 (Z - Y) (seed 002, the start of the backward pass)."""
-    return 2 * (o["prediction"] - o["target"])
-
+from gradproof.symbolic.layers.builtin import (
+    linear_bias_closed_form,
+    linear_input_closed_form,
+    linear_weight_closed_form,
+    relu_input_closed_form,
+    squared_loss_closed_form,
+)
 
 _LINEAR_PRESENTATIONS = (
     fc.LINEAR_TORCH,

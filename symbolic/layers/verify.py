@@ -13,16 +13,26 @@ Each function takes a ``LayerEntry`` and the sizes of the run and returns ``{rul
 
 For the rules whose closed form is the numeric function itself, "numeric rule = closed form" holds by
 construction and the verdict says that, rather than comparing a function with itself.
+
+The same rules also go through the engine users' layers go through (``symbolic.layers.gradients``), from
+the built-in layer descriptions (``symbolic.layers.builtin``): ``description_check`` derives every
+gradient of a description at the run's sizes, verifies its claims (for the FC rules, the generic entry
+of the rule's closed form) and compares the numeric rule, run on the description's symbols, with the
+derived gradient exactly. A failure there refutes the rule's concrete (claim) or numeric verdict.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+from sympy import sympify
+
 from gradproof.symbolic.engine.derive import numeric_rule_mismatch, verify_concrete, verify_general
 from gradproof.symbolic.engine.rule import GradientRule, LayerEntry, RuleVerdicts, Verdict
-from gradproof.symbolic.layers import conv
+from gradproof.symbolic.layers import builtin, conv
 from gradproof.symbolic.layers.conv_general import general_proofs
+from gradproof.symbolic.layers.gradients import compare_concrete, concrete_gradients, verify_claims
 from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
 from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
 from gradproof.symbolic.layers.pooling import verify_flatten as verify_flatten_shape
@@ -36,6 +46,58 @@ def _not_attempted(reason: str) -> Verdict:
 
 def _format_sizes(sizes: Mapping[str, int]) -> str:
     return ", ".join(f"{role} = {value}" for role, value in sizes.items())
+
+
+def description_check(description: builtin.Builtin, sizes, variable: str, numeric_rule, operands, *,
+                      gradients=None, claims=None, extra: dict | None = None):
+    """(claim verdict or None, (holds, detail) of numeric rule == derived) for one gradient of a description.
+
+    ``sizes`` maps the description's size symbols to ints; ``variable`` is the rule-table key of the
+    gradient ("weight", "logits", ...); ``operands`` the numeric rule's operand keys, laid out as
+    object arrays of the description's entries; ``extra`` further keyword arguments of the rule.
+    A loss's upstream G_xi[1] is 1 (L is the loss). Exact comparison (``gradients.compare_concrete``).
+    """
+    layer = description.layer
+    gradients = gradients or concrete_gradients(layer, dict(sizes))
+    name = str(description.operands[variable].label)
+    claim = None
+    if layer.claim_of(description.operands[variable]) is not None:
+        claims = claims if claims is not None else verify_claims(layer, gradients)
+        claim = next(verdict for verdict in claims if verdict.name == name)
+    one = description.upstream_one(sizes)
+    derived = [sympify(value).subs(one) for value in gradients.derived[name]]
+    result = np.asarray(numeric_rule(*builtin.symbol_arrays(description, operands, sizes), **(extra or {})),
+                        dtype=object).reshape(-1)
+    index = [ix for ix, _ in gradients.entries[name]]
+    if len(result) != len(derived):
+        return claim, (False, f"{numeric_rule.__name__}: {len(result)} entries, dL/d{name} has {len(derived)}")
+    holds, detail, _ = compare_concrete(name, derived, list(result), index)
+    return claim, (holds, detail)
+
+
+def _sizes_of(sizes) -> str:
+    return ", ".join(f"{symbol} = {value}" for symbol, value in sizes.items())
+
+
+def _with_description(verdicts: RuleVerdicts, description: builtin.Builtin, sizes, claim, numeric,
+                      rule_name: str) -> RuleVerdicts:
+    """The rule's verdicts with the description engine's evidence folded in (a failure refutes)."""
+    where = f"description {description.layer.name} at {_sizes_of(sizes)}"
+    concrete = verdicts.concrete
+    if claim is not None and concrete.holds is not False:
+        if claim.concrete is True:
+            concrete = Verdict(concrete.holds, f"{concrete.detail}; {where}: claim exact", concrete.evidence)
+        else:
+            concrete = Verdict(claim.concrete, f"{where}: {claim.detail}", concrete.evidence)
+    holds, detail = numeric
+    numeric_verdict = verdicts.numeric
+    if numeric_verdict.holds is not False:
+        if holds is True:
+            numeric_verdict = Verdict(numeric_verdict.holds, f"{numeric_verdict.detail}; == the derived gradient of "
+                                      f"{where}", numeric_verdict.evidence)
+        else:
+            numeric_verdict = Verdict(holds, f"{rule_name} vs {where}: {detail}", numeric_verdict.evidence)
+    return RuleVerdicts(concrete, verdicts.general, numeric_verdict)
 
 
 def _fc_rule_verdicts(rule: GradientRule, sizes: Mapping[str, int]) -> RuleVerdicts:
@@ -62,8 +124,21 @@ def _fc_rule_verdicts(rule: GradientRule, sizes: Mapping[str, int]) -> RuleVerdi
 
 
 def verify_presentations(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
-    """The FC rules, each in every layout of the seeds (see module docstring)."""
-    return {rule.name: _fc_rule_verdicts(rule, sizes) for rule in entry.rules}
+    """The FC rules, each in every layout of the seeds, and through the description engine (module docstring)."""
+    verdicts = {rule.name: _fc_rule_verdicts(rule, sizes) for rule in entry.rules}
+    description = builtin.for_presentation(entry.rules[0].canonical.name)
+    if description is None:
+        return verdicts
+    canonical = entry.rules[0].canonical
+    at = {canonical.sizes[role]: value for role, value in canonical.sizes_from(sizes).items()}
+    gradients = concrete_gradients(description.layer, at)
+    claims = verify_claims(description.layer, gradients)
+    for rule in entry.rules:
+        claim, numeric = description_check(description, at, rule.wrt, rule.numeric_rule, rule.numeric_operands,
+                                           gradients=gradients, claims=claims)
+        verdicts[rule.name] = _with_description(verdicts[rule.name], description, at, claim, numeric,
+                                                rule.numeric_rule.__name__)
+    return verdicts
 
 
 def _conv_concrete(rule: GradientRule, results, forward_ok: bool) -> Verdict:
@@ -86,11 +161,36 @@ def verify_conv(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVe
     results = tuple(conv.verify(geometry) for geometry in grid)
     forward_ok = all(conv.forward_matches_equations(geometry) for geometry in grid)
     proofs = {proof.subject: proof for proof in general_proofs()}
+    description = builtin.conv2d(*CONV_DESCRIPTION_GEOMETRY)
+    at = description.layer.concrete_sizes()
+    gradients = concrete_gradients(description.layer, at)
     verdicts = {}
     for rule in entry.rules:
-        verdicts[rule.name] = RuleVerdicts(_conv_concrete(rule, results, forward_ok), _conv_general(proofs[rule.wrt]),
-                                           BY_CONSTRUCTION)
+        plain = RuleVerdicts(_conv_concrete(rule, results, forward_ok), _conv_general(proofs[rule.wrt]), BY_CONSTRUCTION)
+        operands, extra = conv_rule_operands(rule.wrt, description, at)
+        _, numeric = description_check(description, at, rule.wrt, rule.numeric_rule, operands, gradients=gradients,
+                                       extra=extra)
+        verdicts[rule.name] = _with_description(plain, description, at, None, numeric, rule.numeric_rule.__name__)
     return verdicts
+
+
+CONV_DESCRIPTION_GEOMETRY = (2, 1, 2)  # stride, padding, dilation of the description-engine check: all three at once
+
+
+def conv_rule_operands(wrt: str, description: builtin.Builtin, at) -> tuple[tuple[str, ...], dict]:
+    """The operand keys and keyword arguments of Conv2d's numeric rule for ``wrt`` (input, weight, bias), at
+    ``CONV_DESCRIPTION_GEOMETRY`` and the description's sizes ``at``."""
+    stride, padding, dilation = CONV_DESCRIPTION_GEOMETRY
+    geometry = {"stride": stride, "padding": padding, "dilation": dilation}
+
+    def shape(key):
+        return tuple(int(sympify(dim).subs(at)) for dim in description.operands[key].shape)
+
+    if wrt == "input":
+        return ("grad_output", "weight"), {"input_shape": shape("input"), **geometry}
+    if wrt == "weight":
+        return ("grad_output", "input"), {"kernel": shape("weight")[2:], **geometry}
+    return ("grad_output",), {}
 
 
 def _conv_general(proof) -> Verdict:
@@ -141,7 +241,15 @@ def verify_cross_entropy(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[st
     concrete = (Verdict(True, "exact, batch 3, 3 classes", check) if check["holds"]
                 else Verdict(False, f"derived {check['derived']}, rule {check['closed']}", check))
     general = _not_attempted("checked at batch 3, 3 classes")
-    return {rule.name: RuleVerdicts(concrete, general, BY_CONSTRUCTION) for rule in entry.rules}
+    description = builtin.CROSS_ENTROPY
+    at = description.layer.concrete_sizes()
+    verdicts = {}
+    for rule in entry.rules:
+        claim, numeric = description_check(description, at, "logits", rule.numeric_rule,
+                                           ("probabilities", "one_hot"))
+        verdicts[rule.name] = _with_description(RuleVerdicts(concrete, general, BY_CONSTRUCTION), description, at,
+                                                claim, numeric, rule.numeric_rule.__name__)
+    return verdicts
 
 
 def verify_objective(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
