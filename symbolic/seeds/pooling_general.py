@@ -181,7 +181,13 @@ class Iverson(Function):
         return None
 
     def _latex(self, printer):
-        return r"\left[" + printer._print(self.args[0]) + r"\right]"
+        condition = self.args[0]
+        if isinstance(condition, And) and len(condition.args) == 2:
+            low, high = sorted(condition.args, key=lambda part: part.lhs != 1)
+            if low.lhs == 1 and high.lhs == low.rhs:  # 1 <= x and x <= K, printed 1 <= x <= K
+                return (r"\left[1 \le " + printer._print(low.rhs) + r" \le " + printer._print(high.rhs)
+                        + r"\right]")
+        return r"\left[" + printer._print(condition) + r"\right]"
 
 
 def _in_window(index, start, size):
@@ -454,7 +460,9 @@ def silu_counterexample(digits: int = 30) -> dict:
     root = mpmath.findroot(lambda x: f(x) - f(left), mpmath.mpf("-0.7"))
     rest = mpmath.mpf(-13) / 10
     first_selected = all(f(x) > f(rest) for x in (left, root))
-    return {"s": -2, "rest": Rational(-13, 10), "root": root, "Z": f(left), "Z'": f(root),
+    argmin = mpmath.findroot(df, mpmath.mpf("-1.3"))
+    return {"s": -2, "rest": Rational(-13, 10), "root": root, "Z": f(left), "Z'": f(root), "rest_value": f(rest),
+            "argmin": argmin, "minimum": f(argmin),
             "slope": df(left), "slope'": df(root), "first_selected": first_selected,
             "same_Z": abs(f(root) - f(left)) < mpmath.mpf(10) ** (-digits),
             "differ": df(left) < 0 < df(root)}

@@ -149,3 +149,43 @@ def tanh_needs_no_s(size: int = 4, kernel: int = 2, derivative_from_output=_one_
         all_hold &= (five - six).applyfunc(expand) == Matrix.zeros(1, size * size)
         checked += 1
     return checked, all_hold
+
+# Small-integer worked examples of the ReLU + max pooling backward (issue 14 item 4): S, the upstream G,
+# the selection from the numeric argmax of relu(S), and dS by (5), by (6) and by the numeric layers.
+RELU_MAXPOOL_S = ((1, -2, 0, 3), (4, -1, 2, -5), (-3, -6, 2, 1), (-2, -4, -1, 6))
+RELU_MAXPOOL_G = ((1, -2), (3, 4))
+# Overlapping windows (2 x 2, stride 1) on a 3 x 3 image: the centre is the maximum of all four windows.
+OVERLAP_S = ((1, -1, 2), (0, 5, -3), (-2, 3, 4))
+OVERLAP_G = ((1, 2), (3, -4))
+
+
+def relu_maxpool_example(image=RELU_MAXPOOL_S, upstream=RELU_MAXPOOL_G, kernel: int = 2,
+                         stride: int | None = None) -> dict:
+    """ReLU then max pooling of a small-integer S, backward from an integer G: P_pool from the numeric argmax
+    of relu(S) (ties: the first maximum, as PyTorch), (5) and (6) as matrices (mat of the row vectors), and
+    the numeric layers' dS (``maxpool_grad_input`` then ``relu_grad_input``), all exact integers."""
+    from gradproof.numeric.rules import fc as fc_rules
+
+    stride = kernel if stride is None else stride
+    s = np.array(image, dtype=np.int64)
+    g = Matrix(upstream)
+    height, width = s.shape
+    mask = fc_rules.relu_mask(s)
+    activated = fc_rules.relu_forward(s, mask)
+    argmax = pool_rules.maxpool_argmax(activated[None, None].astype(float), kernel, stride)
+    p_pool = pooling_matrix(argmax, height, width, kernel, stride)
+    s_vec, g_vec = _vec(Matrix(image)), _vec(g)
+    z = p_pool * s_vec.applyfunc(relu)
+    five = form5(p_pool, g_vec, s_vec.applyfunc(indicator))
+    six = form6(p_pool, g_vec, z.applyfunc(indicator))
+    numeric_pool = pool_rules.maxpool_grad_input(np.array(upstream, dtype=np.int64)[None, None], argmax,
+                                                 (1, 1, height, width), kernel, stride)[0, 0]
+    numeric = fc_rules.relu_grad_input(numeric_pool, mask)
+
+    def mat(row):
+        return Matrix(height, width, lambda r, c: row[c * height + r])
+
+    return {"S": Matrix(image), "G": g, "relu(S)": Matrix(activated.tolist()), "mask": Matrix(mask.tolist()),
+            "Z": Matrix(z.reshape(g.cols, g.rows).T), "P_pool": p_pool, "(5)": mat(five), "(6)": mat(six),
+            "numeric": Matrix(numeric.tolist()), "pool_backward": Matrix(numeric_pool.tolist()),
+            "holds": mat(five) == mat(six) == Matrix(numeric.tolist())}
