@@ -8,14 +8,15 @@ rule, upstream gradient, differentiate the scalar equation, sifting, and the ind
 and a small-integer worked example is computed by the closed forms and by the numeric layer.
 
 Every formula is a SymPy object of the run (``symbolic``) or of a check in ``proofs.fc_checks``; the
-symbols are renamed to the notation sheet's at render time only (``_shown``: batch N, sizes D_in, D_out).
+symbols are renamed to the notation sheet's at render time only (``fc_display.shown``: batch N, sizes D_in,
+D_out). The worked examples and seed 002's network section are built in ``proofs.fc_examples``.
 """
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, Expr, HadamardProduct, ImmutableMatrix, MatMul, MatrixSymbol, OneMatrix, Symbol
+from sympy import Derivative, HadamardProduct, MatMul, MatrixSymbol, Symbol
 
-from gradproof.proofs import fc_checks
+from gradproof.proofs import fc_checks, fc_examples
 from gradproof.proofs.document import (
     Aligned,
     Derivation,
@@ -28,84 +29,19 @@ from gradproof.proofs.document import (
     Text,
     Theorem,
 )
+from gradproof.proofs.fc_display import (
+    NOTATION,
+    Between,
+    block_number,
+    gradient,
+    linear_theorems,
+    say,
+    shown,
+    sizes_math,
+)
 from gradproof.proofs.notation import notation_section
-from gradproof.symbolic.engine.derive import J, closed_form_in
+from gradproof.symbolic.engine.derive import J
 from gradproof.symbolic.layers import fc
-from gradproof.symbolic.layers.table import rule_named
-
-
-class _Name(Symbol):
-    """A size printed with its LaTeX name (D_in would otherwise print as D_{in} in italics)."""
-
-    def _latex(self, printer):
-        return self.name
-
-
-class _Between(Expr):
-    """1 <= p <= D_out, printed as one chain of inequalities (display only)."""
-
-    def _latex(self, printer):
-        low, index, high = (printer._print(arg) for arg in self.args)
-        return rf"{low} \le {index} \le {high}"
-
-
-def _size(name: str) -> Symbol:
-    return _Name(name, integer=True, positive=True)
-
-
-DISPLAY_SIZES = {"batch": Symbol("N", integer=True, positive=True), "in": _size(r"D_{\mathrm{in}}"),
-                 "out": _size(r"D_{\mathrm{out}}"), "features": Symbol("F", integer=True, positive=True)}
-"""Role -> the notation sheet's symbol: N the batch, D_in and D_out a Linear layer's sizes."""
-
-_ORDER = ("linear", "linear.weight", "linear.bias", "linear.input", "example", "relu", "relu.input", "squared_loss",
-          "squared_loss.prediction", "example.relu", "linear.seed000", "linear.seed001.sum", "linear.seed001.mean")
-"""The numbered blocks (one amsthm counter) in the order the document builds them; references use ``_no``."""
-
-
-def _no(key: str) -> int:
-    return _ORDER.index(key) + 1
-
-
-def _linear_theorems() -> str:
-    return f"Theorems {_no('linear.weight')}-{_no('linear.input')}"
-
-
-_LOSS_OUTPUT = fc.SQUARED_LOSS.entry_functions()[fc.SQUARED_LOSS.output.key]()  # its output: the loss L itself
-NOTATION = Source("definition", "notation sheet")
-SIZES = Source("definition", "sizes of the concrete check")
-
-
-_LETTERS = {name: MatrixSymbol(name, 1, 1) for name in ("W", "X", "Y", "G", "S", "Z", "D", "b", "x", "y")}
-_SPOKEN = {"N": DISPLAY_SIZES["batch"], "D_in": DISPLAY_SIZES["in"], "D_out": DISPLAY_SIZES["out"],
-           "F": DISPLAY_SIZES["features"], "1/N": 1 / DISPLAY_SIZES["batch"], **_LETTERS}
-
-
-def _say(template: str) -> Text:
-    """Prose whose $name$ tokens are the notation sheet's symbols (``_SPOKEN``), printed as math."""
-    parts = []
-    for number, piece in enumerate(template.split("$")):
-        parts.append(Math(_SPOKEN[piece], NOTATION) if number % 2 else piece)
-    return Text.of(*(part for part in parts if part != ""))
-
-
-def _shown(equations, value):
-    """``value`` with this presentation's size symbols replaced by the notation sheet's (simultaneously)."""
-    renaming = {symbol: DISPLAY_SIZES[role] for role, symbol in equations.sizes.items()}
-    renaming[_LOSS_OUTPUT] = J
-    return value.xreplace(renaming)
-
-
-def _sizes_math(equations, sizes) -> list:
-    parts = []
-    for role, value in equations.sizes_from(sizes).items():
-        parts += [", " if parts else "", Math(Eq(DISPLAY_SIZES[role], value), SIZES)]
-    return parts
-
-
-def _gradient(equations, variable):
-    operand = equations.operand(variable)
-    return Derivative(J, MatrixSymbol(operand.name, *equations.shape(operand)))
-
 
 # --- one rule in one presentation: the verdicts and the checks of its steps --------------------------------
 
@@ -126,12 +62,12 @@ class _Proved:
         return bool(self.proof.holds and self.check.holds and self.steps.holds and self.entry.holds)
 
     def shown(self, value):
-        return _shown(self.equations, value)
+        return shown(self.equations, value)
 
     def statement(self) -> Equation:
         source = Source("check", f"{self.rule.summary}, {self.equations.title}: derivation, index-to-matrix step, "
                                  "general-size proof and concrete check", self.holds)
-        return Equation(self.shown(_gradient(self.equations, self.proof.variable)), self.shown(self.closed),
+        return Equation(self.shown(gradient(self.equations, self.proof.variable)), self.shown(self.closed),
                         "", source)
 
     def derivation_source(self) -> Source:
@@ -157,7 +93,7 @@ class _Proved:
     def range_text(self) -> list:
         parts = ["For every entry, "]
         for number, (index, (low, high)) in enumerate(self.proof.ranges.items()):
-            parts += [" and " if number else "", Math(self.shown(_Between(low, index, high)), NOTATION)]
+            parts += [" and " if number else "", Math(self.shown(Between(low, index, high)), NOTATION)]
         return [*parts, ","]
 
     def verdict_text(self) -> Text:
@@ -170,7 +106,7 @@ class _Proved:
             parts.append("The normal forms DIFFER: the general-size proof does not decide the rule. ")
         parts += _step_failure("The derivation (checked against the chain rule at concrete sizes)", self.steps)
         parts += _step_failure("The index-to-matrix step", self.entry)
-        checked = ["At "] + _sizes_math(self.equations, self.check.system.sizes)
+        checked = ["At "] + sizes_math(self.equations, self.check.system.sizes)
         if self.check.holds:
             return Text.of(*parts, *checked, " SymPy's derivative of the explicit scalar equations and the closed "
                            "form are equal entry by entry.")
@@ -223,8 +159,8 @@ def _proved(run, name: str, equations) -> _Proved:
 def _scalar_equation(equations) -> Equation:
     functions = equations.entry_functions()
     indices = [index for index, _ in equations.output_indices()]
-    return Equation(_shown(equations, functions[equations.output.key](*indices)),
-                    _shown(equations, equations.equation(functions, *indices)), "",
+    return Equation(shown(equations, functions[equations.output.key](*indices)),
+                    shown(equations, equations.equation(functions, *indices)), "",
                     Source("seed", equations.seed_ref))
 
 
@@ -232,14 +168,14 @@ def _upstream(equations) -> Equation:
     functions = equations.entry_functions()
     indices = [index for index, _ in equations.output_indices()]
     return Equation(Derivative(J, functions[equations.output.key](*indices)),
-                    _shown(equations, equations.upstream(functions, *indices)), "",
+                    shown(equations, equations.upstream(functions, *indices)), "",
                     Source("definition", "notation sheet: upstream gradient G"))
 
 
 def _matrix_form(equations, matrix_forms) -> Equation:
     symbols = equations.matrix_symbols()
     output = MatrixSymbol(equations.output.name, *equations.shape(equations.output))
-    return Equation(_shown(equations, output), _shown(equations, equations.matrix_form(symbols)), "",
+    return Equation(shown(equations, output), shown(equations, equations.matrix_form(symbols)), "",
                     Source("check", f"matrix form of {equations.title}", matrix_forms[equations.name] is None))
 
 
@@ -270,67 +206,36 @@ def _layer_rows(proof) -> tuple:
 def _linear_section(run, matrix_forms) -> Section:
     equations = fc.LINEAR_TORCH
     definition = Theorem("definition", "Linear layer, the numeric layer's batch layout", (
-        _say("A batch $X$ holds one sample per row; $W$ is $D_out$ by $D_in$ (PyTorch's layout); entry by entry "
+        say("A batch $X$ holds one sample per row; $W$ is $D_out$ by $D_in$ (PyTorch's layout); entry by entry "
              "and as matrices (1 is the column of $N$ ones):"),
         Aligned((_scalar_equation(equations), _matrix_form(equations, matrix_forms))),
         Text.of("The upstream gradient G, of the shape of Y, holds the derivatives of the loss L:"),
         _upstream(equations),
         Text.of("Seed 000 counts the learnable parameters from the shapes of W and b:"),
-        Equation(Symbol(r"\#\text{params}"), _shown(fc.LINEAR_SEED000, fc.parameter_count()), "",
+        Equation(Symbol(r"\#\text{params}"), shown(fc.LINEAR_SEED000, fc.parameter_count()), "",
                  Source("seed", "seed 000")),
     ))
     blocks = [definition]
-    hypothesis = Text.of(f"For the Linear layer of Definition {_no('linear')} and the upstream gradient G,")
+    hypothesis = Text.of(f"For the Linear layer of Definition {block_number('linear')} and the upstream gradient G,")
     for name, title in (("linear.weight", "gradient with respect to the weight; seed 000, seed 002 (1)"),
                         ("linear.bias", "gradient with respect to the bias; seed 000, seed 002 (2)"),
                         ("linear.input", "gradient with respect to the input; seed 000, seed 002 (3)")):
         proved = _proved(run, name, equations)
         blocks.append(_theorem(proved, title, hypothesis, _layer_rows(proved.proof)))
-    blocks.append(_worked_example())
+    blocks.append(fc_examples.linear_example())
     return Section("The Linear layer", tuple(blocks))
-
-
-def _worked_example() -> Theorem:
-    example = fc_checks.linear_worked_example()
-    source = Source("check", "worked example: closed forms equal the numeric Linear layer", example.holds)
-    shown = {key: _shown(fc.LINEAR_TORCH, symbol) for key, symbol in example.symbols.items()}
-    inputs = Aligned(tuple(Equation(shown[key], ImmutableMatrix(example.inputs[key]), "", Source("definition",
-                                                                                                  "worked example input"))
-                           for key in ("x", "weight", "bias", "grad_output")))
-    blocks = [Text.of("A batch of ", *_sizes_math(fc.LINEAR_TORCH, fc_checks.EXAMPLE_SIZES), ", in small integers:"), inputs,
-              Text.of(f"The forward pass and the three gradients, by {_linear_theorems()} with the numbers multiplied "
-                      "out:"),
-              Equation(_shown(fc.LINEAR_TORCH, MatrixSymbol("Y", 2, 2)), ImmutableMatrix(example.output), "", source)]
-    batch = fc_checks.EXAMPLE_SIZES["batch"]
-    for key, theorem in (("weight", "linear.weight"), ("bias", "linear.bias"), ("x", "linear.input")):
-        expression, value = example.closed[key]
-        numbers = expression.xreplace({symbol: ImmutableMatrix(example.inputs[name])
-                                       for name, symbol in example.symbols.items()}
-                                      | {OneMatrix(batch, 1): ImmutableMatrix.ones(batch, 1)})
-        blocks.append(Derivation(_gradient_at(example, key), (
-            (_shown(fc.LINEAR_TORCH, expression), f"Theorem {_no(theorem)}", source),
-            (numbers, "the numbers above", source),
-            (ImmutableMatrix(value), "multiplied out", source),
-        )))
-    verdict = ("The numeric Linear layer (forward, then backward with this G) returns exactly these matrices."
-               if example.holds else f"The numeric Linear layer DIFFERS: {example.mismatch}.")
-    return Theorem("example", "Linear layer in small integers", (*blocks, Text.of(verdict)))
-
-
-def _gradient_at(example, key):
-    return _shown(fc.LINEAR_TORCH, Derivative(J, example.symbols[key]))
 
 
 def _relu_section(run) -> Section:
     equations = fc.RELU
     proved = _proved(run, "relu.input", equations)
     definition = Theorem("definition", "ReLU, entry by entry", (
-        _say("$Z$ = relu($S$) entry by entry, $S$ and $Z$ of size $N$ by $F$. The derivative of relu at s is 1 where "
+        say("$Z$ = relu($S$) entry by entry, $S$ and $Z$ of size $N$ by $F$. The derivative of relu at s is 1 where "
              "s > 0 and 0 where s < 0; at s = 0, where relu has none, gradproof takes 0, as PyTorch. These values "
              "form the mask, written I[S]."),
         Aligned((_scalar_equation(equations), _upstream(equations))),
     ))
-    hypothesis = Text.of(f"For the ReLU of Definition {_no('relu')} and the upstream gradient G,")
+    hypothesis = Text.of(f"For the ReLU of Definition {block_number('relu')} and the upstream gradient G,")
     theorem = _theorem(proved, "ReLU; seed 002 (4), seed 003 (element-wise case)", hypothesis,
                        _layer_rows(proved.proof))
     return Section("ReLU", (definition, theorem))
@@ -340,50 +245,21 @@ def _loss_section(run) -> Section:
     equations = fc.SQUARED_LOSS
     proved = _proved(run, "squared_loss.prediction", equations)
     definition = Theorem("definition", "Squared loss, summed over the batch", (
-        _say("The prediction $Z$ and the target $Y$ are $N$ by $D_out$; the loss is the objective itself (seed "
+        say("The prediction $Z$ and the target $Y$ are $N$ by $D_out$; the loss is the objective itself (seed "
              "002: the last activation is the identity):"),
         _scalar_equation(equations),
     ))
-    hypothesis = Text.of(f"For the squared loss of Definition {_no('squared_loss')},")
+    hypothesis = Text.of(f"For the squared loss of Definition {block_number('squared_loss')},")
     theorem = _theorem(proved, "squared loss; seed 002, the start of the backward pass", hypothesis, (
         (proved.proof.differentiated, "differentiate the scalar equation (chain rule for the square)"),))
-    return Section("The squared loss", (definition, theorem, _relu_loss_example()))
-
-
-def _relu_loss_example() -> Theorem:
-    example = fc_checks.relu_loss_worked_example()
-    source = Source("check", "worked example: closed forms equal the numeric ReLU layer and squared loss",
-                    example.holds)
-    given = Source("definition", "worked example input")
-    symbols = {key: _shown(fc.RELU, _shown(fc.SQUARED_LOSS, symbol)) for key, symbol in example.symbols.items()}
-    numbers = {symbol: ImmutableMatrix(example.values[key]) for key, symbol in example.symbols.items()}
-    blocks = [
-        _say("A pre-activation $S$ with an entry at the kink 0, and a target $Y$:"),
-        Aligned((Equation(symbols["S"], numbers[example.symbols["S"]], "", given),
-                 Equation(symbols["Y"], numbers[example.symbols["Y"]], "", given))),
-        _say("The forward pass $Z$ = relu($S$) and the mask, then the backward pass: the squared loss gives the "
-             "upstream gradient $G$ of the ReLU, and the ReLU's theorem the gradient with respect to $S$:"),
-        Aligned((Equation(symbols["Z"], numbers[example.symbols["Z"]], "relu entry by entry", source),
-                 Equation(symbols["mask"], numbers[example.symbols["mask"]], "1 where s > 0, else 0", source))),
-    ]
-    for key, variable, theorem in (("prediction", "Z", "squared_loss.prediction"), ("pre_activation", "S", "relu.input")):
-        expression, value = example.closed[key]
-        blocks.append(Derivation(Derivative(J, symbols[variable]), (
-            (_shown(fc.SQUARED_LOSS, expression), f"Theorem {_no(theorem)}", source),
-            (expression.xreplace(numbers), "the numbers above", source),
-            (ImmutableMatrix(value), "so this is G" if key == "prediction" else "multiplied out", source),
-        )))
-    verdict = ("The numeric ReLU layer and squared loss (forward, then backward) return exactly these matrices; at "
-               "the kink the gradient is 0, although G is not." if example.holds
-               else f"The numeric layers DIFFER: {example.mismatch}.")
-    return Theorem("example", "ReLU and the squared loss in small integers", (*blocks, Text.of(verdict)))
+    return Section("The squared loss", (definition, theorem, fc_examples.relu_loss_example()))
 
 
 # --- the seeds' layouts, as corollaries ---------------------------------------------------------------------
 
 _LAYOUT_SENTENCES = {
     "linear.seed000": "Seed 000 writes one sample as a column, $y$ = $W$ $x$ + $b$ with $W$ of size $D_out$ by $D_in$ "
-                      f"(the seed's N by M) and the upstream gradient as deltas. This is Definition {_no('linear')} "
+                      f"(the seed's N by M) and the upstream gradient as deltas. This is Definition {block_number('linear')} "
                       "with $N$ = 1 and the sample transposed; each rule is derived again from the seed's own scalar "
                       "equation.",
     "linear.seed001.sum": "Seed 001 writes samples as rows and the weight as $D_in$ by $D_out$ (the transpose of "
@@ -396,11 +272,11 @@ _LAYOUT_SENTENCES = {
 
 def _layout_corollary(run, equations, matrix_forms) -> Theorem:
     proved = [_proved(run, name, equations) for name in ("linear.weight", "linear.bias", "linear.input")]
-    statement = (_say(_LAYOUT_SENTENCES[equations.name]),
+    statement = (say(_LAYOUT_SENTENCES[equations.name]),
                  Aligned((_scalar_equation(equations), _upstream(equations), _matrix_form(equations, matrix_forms))),
                  Text.of("Then"),
                  Aligned(tuple(item.statement() for item in proved)))
-    body = [Text.of(f"The steps of {_linear_theorems()} on this scalar equation end at the generic entries on the left, "
+    body = [Text.of(f"The steps of {linear_theorems()} on this scalar equation end at the generic entries on the left, "
                     "each an entry of the closed form:")]
     for item in proved:
         body.append(Derivation(item.shown(item.proof.left_entry),
@@ -416,7 +292,7 @@ def _layout_verdict(proved) -> Text:
     """One sentence for the three rules of a layout when every check passed; otherwise each rule's verdicts."""
     if not all(item.holds for item in proved):
         return Text.of(*(part for item in proved for part in item.verdict_text().parts))
-    sizes = _sizes_math(proved[0].equations, proved[0].check.system.sizes)
+    sizes = sizes_math(proved[0].equations, proved[0].check.system.sizes)
     return Text.of("For each of the three rules the normal forms of the generic entry and of the matrix entry agree: "
                    "the rule holds for every size. At ", *sizes, " SymPy's derivative of the explicit scalar "
                    "equations and each closed form are equal entry by entry.")
@@ -425,79 +301,6 @@ def _layout_verdict(proved) -> Text:
 def _layouts_section(run, matrix_forms) -> Section:
     layouts = (fc.LINEAR_SEED000, fc.LINEAR_SEED001_SUM, fc.LINEAR_SEED001_MEAN)
     return Section("The seeds' layouts", tuple(_layout_corollary(run, eqs, matrix_forms) for eqs in layouts))
-
-
-# --- seed 002's network -------------------------------------------------------------------------------------
-
-def _network_section(check) -> Section:
-    widths = ", ".join(str(width) for width in check.sizes)
-    n_in, n_hidden, n_out = (Symbol(name, integer=True, positive=True) for name in ("n_1", "n_2", "n_3"))
-    symbols = {
-        "x": MatrixSymbol("z^{m}", n_in, 1),
-        "weight": MatrixSymbol("W^{m}", n_hidden, n_in),
-        "bias": MatrixSymbol("b^{m}", n_hidden, 1),
-        "grad_output": MatrixSymbol(r"\frac{\partial L}{\partial s^{m}}", n_hidden, 1),
-    }
-    network = Source("check", "seed 002 network: backpropagation equals the direct derivative", check.holds is True)
-    rows = []
-    for name, label in (("linear.weight", "(1)"), ("linear.bias", "(2)"), ("linear.input", "(3)")):
-        rule = rule_named(name)
-        rows.append(Equation(Derivative(J, symbols[rule.wrt]), closed_form_in(rule, fc.LINEAR_SEED000, symbols),
-                             f"seed 002 {label}", network))
-    relu_symbols = {
-        "grad_output": MatrixSymbol(r"\frac{\partial L}{\partial z^{m+1}}", n_hidden, 1),
-        "mask": MatrixSymbol(r"\mathbb{I}[s^{m}]", n_hidden, 1),
-        "pre_activation": MatrixSymbol("s^{m}", n_hidden, 1),
-    }
-    rows.append(Equation(Derivative(J, relu_symbols["pre_activation"]),
-                         closed_form_in(rule_named("relu.input"), fc.RELU, relu_symbols), "seed 002 (4)", network))
-    loss_symbols = {"prediction": MatrixSymbol(r"z^{\mathrm{out}}", n_out, 1), "target": MatrixSymbol("y", n_out, 1)}
-    rows.append(Equation(Derivative(J, loss_symbols["prediction"]),
-                         closed_form_in(rule_named("squared_loss.prediction"), fc.SQUARED_LOSS, loss_symbols),
-                         "squared loss", network))
-    blocks = [
-        Text.of(f"A two-layer network with ReLU between the layers, an identity last activation and the squared "
-                f"loss, layer widths {widths}. Seed 002's backward equations are Theorems {_no('linear.weight')}, "
-                f"{_no('linear.bias')}, {_no('linear.input')}, {_no('relu.input')} and {_no('squared_loss.prediction')} "
-                f"in seed 000's column layout (Corollary {_no('linear.seed000')}), for layer m:"),
-        Aligned(tuple(rows)),
-        Text.of("The forward pass, entry by entry (the loss is the sum of the squares of the last output minus y):"),
-        Aligned(tuple(Equation(MatrixSymbol(name, value.rows, 1), value, "", Source("seed", "seed 002 forward pass"))
-                      for name, value in check.forward.items() if name != "s^{2}")),
-        Text.of("Backpropagation composes these rules from the loss backwards; SymPy independently differentiates "
-                "the loss above with respect to every parameter and input entry."),
-    ]
-    blocks.extend(_network_step(step, network) for step in check.steps)
-    blocks.append(Text.of("Verdict: " + ("all gradients agree." if check.holds else "a gradient DISAGREES.")))
-    return Section("Seed 002: an FC network with ReLU, eqs. (1)-(4)", tuple(blocks))
-
-
-class _InlineDerivative(Expr):
-    """dL/dW in running text: printed with a slash, not as a fraction (display only)."""
-
-    def _latex(self, printer):
-        top, below = (printer._print(arg) for arg in self.args)
-        return rf"\partial {top} / \partial {below}"
-
-
-def _step_symbol(label: str):
-    """'dL / d W^2' -> the derivative of L with respect to W^{2} (a label of seed 002's network check)."""
-    name, _, layer = label.removeprefix("dL / d ").partition("^")
-    return _InlineDerivative(J, Symbol(f"{name}^{{{layer}}}"))
-
-
-def _network_step(step, network: Source) -> Text:
-    if step.direct is None:
-        outcome = "an intermediate quantity"
-    elif step.mismatch is None:
-        outcome = "equals the direct derivative, entry by entry"
-    else:
-        outcome = f"DIFFERS from the direct derivative: {step.mismatch.describe()}"
-    name, _, reference = step.rule.partition(", ")
-    labels = [Math(_step_symbol(label), network) for label in step.label.split(" = ")]
-    shown = [part for number, label in enumerate(labels) for part in ((" = ",) if number else ()) + (label,)]
-    seed = f", {reference}" if reference else ""
-    return Text.of(*shown, f", by Theorem {_no(name)}{seed}: {outcome}.")
 
 
 def _introduction() -> Section:
@@ -520,6 +323,6 @@ def fc_document(run) -> Document:
     matrix_forms = run.statements.evidence["matrix_forms"]
     sections = (notation_section(), _introduction(), _linear_section(run, matrix_forms), _relu_section(run),
                 _loss_section(run), _layouts_section(run, matrix_forms),
-                _network_section(run.statements.evidence["network"]))
+                fc_examples.network_section(run.statements.evidence["network"]))
     return Document("gradproof: the fully-connected layer, ReLU and the squared loss (seeds 000-002)", sections,
                     landscape=False)

@@ -127,16 +127,16 @@ def _all_blocks(document):
 
 def test_references_by_number_point_at_the_numbered_block(run):
     # amsthm numbers definitions, theorems, the example and the corollaries with one counter, in document order
-    from gradproof.proofs.fc_proof import _ORDER, _no
+    from gradproof.proofs.fc_display import ORDER, block_number
 
     numbered = [block for block in _all_blocks(fc_document(run)) if isinstance(block, Theorem)]
-    assert len(numbered) == len(_ORDER)
+    assert len(numbered) == len(ORDER)
     expected = {"linear": ("definition", "Linear"), "linear.weight": ("theorem", "weight"),
                 "linear.input": ("theorem", "input"), "example": ("example", "small integers"),
                 "relu.input": ("theorem", "ReLU"), "squared_loss": ("definition", "Squared loss"),
                 "squared_loss.prediction": ("theorem", "squared loss"), "linear.seed000": ("corollary", "Seed 000")}
     for key, (kind, word) in expected.items():
-        block = numbered[_no(key) - 1]
+        block = numbered[block_number(key) - 1]
         assert block.kind == kind and word in block.title, (key, block.kind, block.title)
 
 

@@ -1,0 +1,96 @@
+"""How fc.pdf names things: the notation sheet's symbols, block numbers, prose with symbols in it.
+
+The symbolic layer equations name the sizes by role (PyTorch's batch layout: B, M, N); the notation sheet
+(``proofs.notation``) says N is the batch and D_in, D_out a Linear layer's sizes. ``shown`` renames a SymPy
+object's size symbols at render time (one simultaneous ``xreplace``), so what is displayed is the checked
+object with its sizes renamed, never retyped LaTeX. The classes here only print (``_latex``).
+"""
+
+from __future__ import annotations
+
+from sympy import Derivative, Eq, Expr, MatrixSymbol, Symbol
+
+from gradproof.proofs.document import Math, Source, Text
+from gradproof.symbolic.engine.derive import J
+from gradproof.symbolic.layers import fc
+
+
+class Name(Symbol):
+    """A size printed with its LaTeX name (D_in would otherwise print as D_{in} in italics)."""
+
+    def _latex(self, printer):
+        return self.name
+
+
+class Between(Expr):
+    """1 <= p <= D_out, printed as one chain of inequalities (display only)."""
+
+    def _latex(self, printer):
+        low, index, high = (printer._print(arg) for arg in self.args)
+        return rf"{low} \le {index} \le {high}"
+
+
+def size_symbol(name: str) -> Symbol:
+    return Name(name, integer=True, positive=True)
+
+
+DISPLAY_SIZES = {"batch": Symbol("N", integer=True, positive=True), "in": size_symbol(r"D_{\mathrm{in}}"),
+                 "out": size_symbol(r"D_{\mathrm{out}}"), "features": Symbol("F", integer=True, positive=True)}
+"""Role -> the notation sheet's symbol: N the batch, D_in and D_out a Linear layer's sizes."""
+
+ORDER = ("linear", "linear.weight", "linear.bias", "linear.input", "example", "relu", "relu.input", "squared_loss",
+          "squared_loss.prediction", "example.relu", "linear.seed000", "linear.seed001.sum", "linear.seed001.mean")
+"""The numbered blocks (one amsthm counter) in the order the document builds them; references use ``block_number``."""
+
+
+def block_number(key: str) -> int:
+    return ORDER.index(key) + 1
+
+
+def linear_theorems() -> str:
+    return f"Theorems {block_number('linear.weight')}-{block_number('linear.input')}"
+
+
+LOSS_OUTPUT = fc.SQUARED_LOSS.entry_functions()[fc.SQUARED_LOSS.output.key]()  # its output: the loss L itself
+NOTATION = Source("definition", "notation sheet")
+SIZES = Source("definition", "sizes of the concrete check")
+
+
+_LETTERS = {name: MatrixSymbol(name, 1, 1) for name in ("W", "X", "Y", "G", "S", "Z", "D", "b", "x", "y")}
+_SPOKEN = {"N": DISPLAY_SIZES["batch"], "D_in": DISPLAY_SIZES["in"], "D_out": DISPLAY_SIZES["out"],
+           "F": DISPLAY_SIZES["features"], "1/N": 1 / DISPLAY_SIZES["batch"], **_LETTERS}
+
+
+def say(template: str) -> Text:
+    """Prose whose $name$ tokens are the notation sheet's symbols (``_SPOKEN``), printed as math."""
+    parts = []
+    for number, piece in enumerate(template.split("$")):
+        parts.append(Math(_SPOKEN[piece], NOTATION) if number % 2 else piece)
+    return Text.of(*(part for part in parts if part != ""))
+
+
+def shown(equations, value):
+    """``value`` with this presentation's size symbols replaced by the notation sheet's (simultaneously)."""
+    renaming = {symbol: DISPLAY_SIZES[role] for role, symbol in equations.sizes.items()}
+    renaming[LOSS_OUTPUT] = J
+    return value.xreplace(renaming)
+
+
+def sizes_math(equations, sizes) -> list:
+    parts = []
+    for role, value in equations.sizes_from(sizes).items():
+        parts += [", " if parts else "", Math(Eq(DISPLAY_SIZES[role], value), SIZES)]
+    return parts
+
+
+def gradient(equations, variable):
+    operand = equations.operand(variable)
+    return Derivative(J, MatrixSymbol(operand.name, *equations.shape(operand)))
+
+
+class InlineDerivative(Expr):
+    """dL/dW in running text: printed with a slash, not as a fraction (display only)."""
+
+    def _latex(self, printer):
+        top, below = (printer._print(arg) for arg in self.args)
+        return rf"\partial {top} / \partial {below}"
