@@ -27,7 +27,7 @@ def linear_example() -> Theorem:
     blocks = [Text.of("A batch of ", *sizes_math(fc.LINEAR_TORCH, fc_checks.EXAMPLE_SIZES), ", in small integers:"), inputs,
               Text.of(f"The forward pass and the three gradients, by {linear_theorems()} with the numbers multiplied "
                       "out:"),
-              Equation(shown(fc.LINEAR_TORCH, MatrixSymbol("Y", 2, 2)), ImmutableMatrix(example.output), "", source)]
+              Equation(shown(fc.LINEAR_TORCH, MatrixSymbol("Y", *example.output.shape)), ImmutableMatrix(example.output), "", source)]
     batch = fc_checks.EXAMPLE_SIZES["batch"]
     for key, theorem in (("weight", "linear.weight"), ("bias", "linear.bias"), ("x", "linear.input")):
         expression, value = example.closed[key]
