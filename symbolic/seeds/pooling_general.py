@@ -236,14 +236,14 @@ def _sum_deltas_over_window(expr):
                         lambda e: e.doit())
 
 
-def _pooling_proof(kind: str, instances) -> IndexProof:
+def _pooling_proof(kind: str, instances, closed_form=None) -> IndexProof:
     equation = max_equation if kind == "max" else avg_equation
     ranges = {i: (1, H), j: (1, W_)}
     reference = Sum(GRAD[u, v] * diff(equation(u, v), ACT[i, j]), (u, 1, H_OUT), (v, 1, W_OUT))
     chain = Sum(Derivative(L, Z_BASE[u, v]) * Derivative(Z_BASE[u, v], ACT[i, j]), (u, 1, H_OUT), (v, 1, W_OUT))
     if kind == "max":
         rows = ((chain, CHAIN),
-                (max_closed_form(i, j), "differentiate the Definition; G = dL/dZ"),
+                ((closed_form or max_closed_form)(i, j), "differentiate the Definition; G = dL/dZ"),
                 (Sum(P_POOL[u, v, i, j] * GRAD[u, v], (u, 1, H_OUT), (v, 1, W_OUT)), "entry of P_pool (Definition)"))
         entry = _pool_entry_max
     else:
@@ -252,7 +252,7 @@ def _pooling_proof(kind: str, instances) -> IndexProof:
                                               (p, 1, K_H), (q, 1, K_W)), (u, 1, H_OUT), (v, 1, W_OUT)) / (K_H * K_W)
         rows = ((chain, CHAIN),
                 (differentiated, "differentiate the Definition; G = dL/dZ"),
-                (avg_closed_form(i, j), "a sum of deltas over a window is 1 inside it, 0 outside"),
+                ((closed_form or avg_closed_form)(i, j), "a sum of deltas over a window is 1 inside it, 0 outside"),
                 (Sum(P_POOL[u, v, i, j] * GRAD[u, v], (u, 1, H_OUT), (v, 1, W_OUT)), "entry of P_pool (Definition)"))
         entry = _pool_entry_avg
 
@@ -342,11 +342,12 @@ def avg_instance(geometry, closed_form=avg_closed_form) -> bool:
 
 def max_pooling_proof(closed_form=max_closed_form) -> IndexProof:
     instances = tuple((describe(g), max_instance(g, seed, closed_form)) for seed, g in enumerate(GEOMETRIES))
-    return _pooling_proof("max", instances)
+    return _pooling_proof("max", instances, closed_form)
 
 
 def avg_pooling_proof(closed_form=avg_closed_form) -> IndexProof:
-    return _pooling_proof("average", tuple((describe(g), avg_instance(g, closed_form)) for g in GEOMETRIES))
+    return _pooling_proof("average", tuple((describe(g), avg_instance(g, closed_form)) for g in GEOMETRIES),
+                          closed_form)
 
 
 # ---------------------------------------------------------------------------- seed 002's theorem

@@ -1,0 +1,102 @@
+"""network.pdf as a handout (issue 14 items 4-6): numbered lemma/theorems, each ONE derivation with a
+shape check; worked examples whose numbers are the numeric layers' (and PyTorch's); counterexamples with
+printed inputs; every formula, also those of the side-by-side example rows, carries a verified source;
+the compiled PDF has no overfull box."""
+
+import numpy as np
+import pytest
+from sympy import Matrix
+
+from gradproof.numeric.rules import pooling as pool_rules
+from gradproof.proofs import network_proof
+from gradproof.proofs.compile import compile_pdf
+from gradproof.proofs.document import Derivation, ShapeCheck, Theorem, formulas_without_source, render
+from gradproof.proofs.targets import run_target, target_named
+from gradproof.symbolic.seeds import theorem
+
+
+@pytest.fixture(scope="module")
+def document():
+    return network_proof.network_document(run_target(target_named("network"), numeric=False))
+
+
+def _blocks(document):
+    for section in document.sections:
+        for block in section.blocks:
+            yield block
+            if isinstance(block, Theorem):
+                yield from block.statement + block.proof
+
+
+def test_every_formula_including_the_example_rows_has_a_verified_source(document):
+    assert formulas_without_source(document) == []
+    rows = [block for block in _blocks(document) if isinstance(block, network_proof.DisplayRow)]
+    assert len(rows) >= 6
+    assert all(source is not None and source.valid for row in rows for _, source in row.formulas())
+
+
+def test_each_theorem_and_lemma_is_one_derivation_with_a_shape_check(document):
+    theorems = [block for block in _blocks(document) if isinstance(block, Theorem)]
+    kinds = [block.kind for block in theorems]
+    assert kinds.count("lemma") == 1 and kinds.count("theorem") >= 5 and kinds.count("example") >= 5
+    for block in theorems:
+        if block.kind in ("lemma", "theorem"):
+            derivations = [b for b in block.proof if isinstance(b, Derivation)]
+            assert len(derivations) == 1, block.title
+            if block.title != "Seed 002's theorem, with its conditions":
+                assert any(isinstance(b, ShapeCheck) for b in block.proof), block.title
+
+
+def test_general_theorems_say_they_hold_and_name_overlapping_windows(document):
+    tex = render(document)
+    assert "FAILS" not in tex and "DIFFERENT" not in tex
+    assert "(overlapping): holds" in tex and "N = 2, K = 3: holds" in tex and "l = 3: holds" in tex
+
+
+def test_the_small_integer_example_is_pytorchs_gradient(torch_module):
+    torch = torch_module
+    for image, upstream, stride in ((theorem.RELU_MAXPOOL_S, theorem.RELU_MAXPOOL_G, 2),
+                                    (theorem.OVERLAP_S, theorem.OVERLAP_G, 1)):
+        example = theorem.relu_maxpool_example(image, upstream, 2, stride)
+        s = torch.tensor(image, dtype=torch.float64, requires_grad=True)
+        out = torch.nn.functional.max_pool2d(torch.relu(s)[None, None], 2, stride)[0, 0]
+        out.backward(torch.tensor(upstream, dtype=torch.float64))
+        assert example["holds"]
+        assert Matrix(s.grad.numpy().astype(int).tolist()) == example["(5)"] == example["numeric"]
+
+
+def test_a_wrong_numeric_pooling_backward_leaves_the_example_unsourced(monkeypatch):
+    def spread(grad_output, argmax, input_shape, kernel, stride, padding=0):  # G copied to the whole window
+        return pool_rules.avgpool_grad_input(grad_output, input_shape, kernel, stride, padding) * kernel * kernel
+
+    monkeypatch.setattr(pool_rules, "maxpool_grad_input", spread)
+    example = theorem.relu_maxpool_example()
+    assert not example["holds"]
+    block = network_proof._example_block(example, "planted", "planted")
+    rows = [b for b in block.statement if isinstance(b, network_proof.DisplayRow)]
+    assert any(not source.valid for row in rows for _, source in row.formulas())
+
+
+def test_seed002_worked_example_puts_v_where_numeric_max_pooling_sends_g():
+    example = theorem.worked_example()
+    image = np.array(theorem.SEED002_IMAGE, dtype=float)[None, None]
+    argmax = pool_rules.maxpool_argmax(image, 2, 2)
+    v = np.array(list(example["v"]), dtype=object).reshape(2, 2, order="F")
+    back = pool_rules.maxpool_grad_input(v[None, None], argmax, (1, 1, 4, 4), 2, 2)[0, 0]
+    assert list(example["form6"]) == list(back.flatten(order="F"))
+    assert sum(1 for entry in example["form6"] if entry == 0) == 12
+
+
+def test_the_counterexamples_print_their_inputs_and_numbers(document):
+    tex = render(document)
+    silu = network_proof.general_proofs()["silu"]
+    assert f"{float(silu['root']):.6f}" in tex and f"{float(silu['slope']):.4f}" in tex
+    assert r"\operatorname{vec}(S')^{T}" in tex and "-1.3" in tex
+
+
+def test_network_pdf_has_no_overfull_box(require_tex, tmp_path, document):
+    path = tmp_path / "network.tex"
+    path.write_text(render(document))
+    pdf = compile_pdf(path)
+    log = pdf.with_suffix(".log").read_text(errors="replace")
+    assert "Overfull" not in log
