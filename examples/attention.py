@@ -1,4 +1,4 @@
-"""Single-head scaled dot-product attention (checked at sequence length T = 2, head size d = 2, width D = 1).
+"""Single-head scaled dot-product attention (checked at sequence length T = 3, width D = 2, head size d = 4).
 
 Q = X Wq, K = X Wk, V = X Wv, S = Q K^T / sqrt(d), P = row-softmax(S), Y = P V. Claims (G = dL/dY):
 dV = P^T G, dP = G V^T, dS = P o (dP - rowsum(P o dP)), dQ = dS K / sqrt(d), dK = dS^T Q / sqrt(d),
@@ -30,7 +30,7 @@ attention = Layer(
     claims={Wq[f, e]: Sum(X[a, f] * dQ[a, e], (a, T)), Wk[f, e]: Sum(X[b, f] * dK[b, e], (b, T)),
             Wv[f, e]: Sum(X[b, f] * dV[b, e], (b, T)),
             X[a, f]: Sum(dQ[a, e] * Wq[f, e] + dK[a, e] * Wk[f, e] + dV[a, e] * Wv[f, e], (e, d))},
-    at={T: 2, D: 1, d: 2})  # T = 3, d = 4 takes over 60 s (exact cancel of the written-out entries): see README
+    at={T: 3, D: 2, d: 4})
 
 if __name__ == "__main__":
     from gradproof.proofs.layer_command import run_example

@@ -21,7 +21,7 @@ from pathlib import Path
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.layers.description import Layer
 from gradproof.symbolic.layers.generated import check_generated, check_user_class, generate
-from gradproof.symbolic.layers.gradients import concrete_gradients, verify_claims
+from gradproof.symbolic.layers.gradients import concrete_derivation, verify_claims
 
 __all__ = ["check_file", "derive_file", "is_layer_file", "load", "prove_file", "run_example", "run_layer"]
 
@@ -54,7 +54,7 @@ def load(text: str):
 
 def run_layer(layer: Layer, cls=None, *, seed: int = 0, method: str | None = None):
     """(claim verdicts, numeric reports) of one layer: derive, verify, generate, check."""
-    gradients = concrete_gradients(layer)
+    gradients = concrete_derivation(layer)
     verdicts = verify_claims(layer, gradients, seed=seed)
     generated = generate(layer, gradients)
     reports = check_generated(generated, seed=seed, method=method)
@@ -75,7 +75,8 @@ def print_verdicts(layer: Layer, verdicts) -> bool:
     claimed = {v.name for v in verdicts}
     for verdict in verdicts:
         print(f"dL/d{verdict.name}:")
-        print(f"  exact at these sizes: {VERDICT[verdict.concrete]} ({verdict.detail})")
+        label = "at these sizes" if verdict.detail.startswith("probabilistic") else "exact at these sizes"
+        print(f"  {label}: {VERDICT[verdict.concrete]} ({verdict.detail})")
         print(f"  general sizes: {_general_text(verdict.general)}")
     for name, _ in layer.variables():
         if name not in claimed:
@@ -92,7 +93,7 @@ def print_reports(reports) -> bool:
 
 def derive_file(text: str, seed: int = 0) -> bool:
     layer, _ = load(text)
-    verdicts = verify_claims(layer, seed=seed)
+    verdicts = verify_claims(layer, concrete_derivation(layer), seed=seed)
     return print_verdicts(layer, verdicts)
 
 

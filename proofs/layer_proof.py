@@ -52,7 +52,8 @@ def _claim_section(layer, verdict) -> Section:
     lhs = Derivative(Symbol("L"), Indexed(dict(layer.variables())[verdict.name], *key) if key else
                      dict(layer.variables())[verdict.name])
     blocks.append(Equation(lhs, body, "claimed closed form"))
-    concrete = {True: "holds, exactly", False: "DOES NOT HOLD", None: "not decided"}[verdict.concrete]
+    exactly = "holds" if verdict.detail.startswith("probabilistic") else "holds, exactly"
+    concrete = {True: exactly, False: "DOES NOT HOLD", None: "not decided"}[verdict.concrete]
     blocks.append(Text.of(f"At the sizes {_sizes(verdict.sizes)}: {concrete} ({verdict.detail})."))
     return Section(f"Gradient with respect to {verdict.name}", tuple(blocks))
 

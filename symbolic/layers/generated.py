@@ -1,7 +1,8 @@
 """A NumPy forward and backward generated from a layer's derived expressions, and its numeric checks.
 
 ``generate(layer)`` turns the written-out equations of ``concrete_gradients`` (at the layer's check
-sizes) into two NumPy functions with ``sympy.lambdify`` (common subexpressions shared): ``forward``
+sizes) into two NumPy functions with ``sympy.lambdify`` (common subexpressions shared), or, for a large layer,
+the program of ``symbolic.layers.graph`` (one assignment per entry and adjoint, ``concrete_derivation``): ``forward``
 evaluates every output entry, ``backward`` every derived dL/d(entry). The generated code is plain
 NumPy (the numeric side never imports SymPy: the functions are handed to ``numeric.gradcheck``).
 
@@ -25,6 +26,7 @@ from gradproof.numeric.gradcheck import check_array, compare
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.layers.description import Layer
 from gradproof.symbolic.layers.gradients import ConcreteGradients, concrete_gradients
+from gradproof.symbolic.layers.graph import LayerGraph, lambdified
 
 __all__ = ["GeneratedLayer", "check_generated", "check_user_class", "generate", "random_point"]
 
@@ -84,9 +86,15 @@ def _shape(layer: Layer, variable, sizes) -> tuple:
     return tuple(int(dim.subs(sizes)) for dim in variable.shape)
 
 
-def generate(layer: Layer, gradients: ConcreteGradients | None = None) -> GeneratedLayer:
-    """The generated NumPy forward and backward of ``layer`` at its check sizes."""
+def generate(layer: Layer, gradients: ConcreteGradients | LayerGraph | None = None) -> GeneratedLayer:
+    """The generated NumPy forward and backward of ``layer`` at its check sizes: from the written-out entries
+    (``ConcreteGradients``) or from the layer's program (``LayerGraph``: one assignment per entry and adjoint)."""
     gradients = gradients or concrete_gradients(layer)
+    if isinstance(gradients, LayerGraph):
+        shapes = {name: _shape(layer, variable, gradients.sizes) for name, variable in layer.variables()}
+        output_shapes = {str(d.base): _shape(layer, d.base, gradients.sizes) for d in layer.output_definitions()}
+        forward, backward = lambdified(gradients)
+        return GeneratedLayer(layer, gradients, shapes, output_shapes, forward, backward)
     sizes = gradients.sizes
     shapes = {name: _shape(layer, variable, sizes) for name, variable in layer.variables()}
     output_shapes = {str(d.base): _shape(layer, d.base, sizes) for d in layer.output_definitions()}

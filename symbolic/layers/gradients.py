@@ -41,7 +41,7 @@ from sympy import (
     together,
 )
 
-from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
+from gradproof.symbolic.engine.errors import NotSupported, OutsideIndexAlgebra
 from gradproof.symbolic.engine.general import (
     CHAIN_RULE,
     DIFFERENTIATE,
@@ -52,9 +52,11 @@ from gradproof.symbolic.engine.general import (
 from gradproof.symbolic.engine.indexed import NORMAL_FORM
 from gradproof.symbolic.engine.verdict import Mismatch, first_mismatch
 from gradproof.symbolic.layers.description import Layer
+from gradproof.symbolic.layers.graph import LayerGraph, build_graph, check_program, expanded_size, schwartz_zippel
 
-__all__ = ["ClaimVerdict", "ConcreteGradients", "compare_concrete", "concrete_gradients", "entry_indices",
-           "general_gradient", "general_verdict", "verify_claims", "written_out"]
+__all__ = ["ClaimVerdict", "ConcreteGradients", "compare_concrete", "concrete_derivation", "concrete_gradients",
+           "entry_indices", "general_gradient", "general_gradient_through", "general_verdict",
+           "polynomial_intermediates", "verify_claims", "written_out"]
 
 EXACT_ZERO = "exact: every entry of derived - claimed cancels to 0"
 POINT_DIGITS = 30
@@ -207,38 +209,161 @@ class _Subject:
         return f"{self.layer.name}: dL/d{self.name}"
 
 
+THROUGH_INTERMEDIATES = ("chain rule through the intermediates {names}: d f/d theta = partial f/partial theta + "
+                         "sum over r of (partial f/partial a_r) (d a_r/d theta), each a_r its own scalar equation")
+
+
+def polynomial_intermediates(layer: Layer) -> list:
+    """The forward intermediates whose equation is a polynomial in the entries it uses (no function, no division
+    by an entry, no upstream gradient): Q = X W_q, S = Q K^T / sqrt(d), ... A general-size proof may keep their
+    entries as symbols (``general_verdict``); the others (a softmax, a normalisation) are written out."""
+    upstream = set(layer.upstream.values())
+    backward: set = set()
+    for definition in layer.intermediate_definitions():  # defined before use: one pass finds every G-user
+        used = {e.base for e in definition.body.atoms(Indexed)}
+        if used & (upstream | backward):
+            backward.add(definition.base)
+    kept = []
+    for definition in layer.intermediate_definitions():
+        if definition.base not in backward and _is_polynomial(definition.body):
+            kept.append(definition.base)
+    return kept
+
+
+def _is_polynomial(expr) -> bool:
+    """No function application, no Piecewise, no power of an entry other than a non-negative integer."""
+    from sympy import Function, Piecewise, Pow
+    if expr.atoms(Function) - expr.atoms(Indexed) or expr.has(Piecewise):
+        return False
+    for power in expr.atoms(Pow):
+        if power.base.atoms(Indexed) and not (power.exp.is_Integer and power.exp >= 0):
+            return False
+    return True
+
+
+def _expand_except(layer: Layer, expr, kept):
+    """``expr`` with every intermediate and output entry replaced by its equation, except the ``kept`` ones."""
+    definitions = {d.base: d for d in layer.intermediate_definitions() + layer.output_definitions()
+                   if d.base not in kept}
+    for _ in range(len(definitions) + 1):
+        replaced = sympify(expr).replace(lambda e: isinstance(e, Indexed) and e.base in definitions,
+                                         lambda e: definitions[e.base].at(tuple(e.indices)))
+        if replaced == expr:
+            return replaced
+        expr = replaced
+    raise OutsideIndexAlgebra(f"layer {layer.name}: the intermediates refer to each other in a cycle")
+
+
+def _total_derivative(layer: Layer, expr, target, kept, level: int = 0):
+    """d expr / d target with the ``kept`` intermediates' entries as symbols: the partial derivative plus,
+    for each kept a in expr, sum_r (partial expr / partial a_r) (d a_r / d target), a_r's own equation
+    differentiated the same way (r_1, r_2, ... fresh per level)."""
+    definitions = {d.base: d for d in layer.intermediate_definitions()}
+    total = expr.diff(target)
+    for base in kept:
+        if not expr.has(base):
+            continue
+        r = tuple(Symbol(f"r{'_' * level}_{n + 1}", integer=True) for n in range(len(base.shape)))
+        own = _expand_except(layer, definitions[base].at(r), kept)
+        inner = _total_derivative(layer, own, target, kept, level + 1)
+        if inner != 0:
+            total += Sum(expr.diff(base[r]) * inner, *[(i, 1, dim) for i, dim in zip(r, base.shape)])
+    return total
+
+
+def general_gradient_through(layer: Layer, variable, kept):
+    """(generic entry, chain-rule sum, derived sum, ranges) of dL/d(variable), the ``kept`` intermediates'
+    entries staying symbols (``_total_derivative``): sound, since an identity that holds for every value
+    of those symbols holds at their values."""
+    p = generic_indices(layer, variable)
+    target = variable[p] if p else variable
+    ranges = {index: (1, dim) for index, dim in zip(p, variable.shape)} if p else {}
+    chain, derived = 0, 0
+    for definition in layer.output_definitions():
+        q = tuple(Symbol(f"q_{n + 1}", integer=True) for n in range(len(definition.indices)))
+        limits = [(index, 1, dim) for index, dim in zip(q, definition.base.shape)]
+        G = layer.upstream_of(definition.base)
+        chain += Sum(G[q] * Derivative(definition.base[q], target), *limits)
+        own = _expand_except(layer, definition.at(q), kept)
+        derived += Sum(G[q] * _total_derivative(layer, own, target, kept), *limits)
+    return target, chain, derived, ranges
+
+
 def general_verdict(layer: Layer, name: str, variable) -> GeneralProof:
-    """The general-size proof of the claim for ``variable`` (holds True or None; never False on its own)."""
+    """The general-size proof of the claim for ``variable`` (holds True or None; never False on its own).
+
+    First with the polynomial intermediates' entries kept as symbols (``polynomial_intermediates``: a
+    small normal form), then, if that does not decide it, with every equation written out."""
     subject = _Subject(layer, name)
     claim = layer.claim_of(variable)
     if claim is None:
         return GeneralProof(subject, None, f"not decided: no claimed closed form for {name}")
     key, body = claim
+    kept = polynomial_intermediates(layer)
+    proof = None
+    for through in ([kept] if kept else []) + [[]]:
+        try:
+            if through:
+                target, chain, differentiated, ranges = general_gradient_through(layer, variable, through)
+                step = THROUGH_INTERMEDIATES.format(names=", ".join(str(b) for b in through))
+            else:
+                target, chain, differentiated, ranges = general_gradient(layer, variable)
+                step = DIFFERENTIATE
+            p = tuple(target.indices) if isinstance(target, Indexed) else ()
+            right = _expand_except(layer, body.xreplace(dict(zip(key, p))), through)
+            statement = GeneralProof(subject, left=chain, right=body, rows=p, ranges=ranges,
+                                     left_entry=Derivative(Symbol("L"), target),
+                                     left_steps=((chain, CHAIN_RULE), (differentiated, step)),
+                                     right_entry=right, rules=(CHAIN_RULE, step, NORMAL_FORM), wrt=name)
+            proof = decide(statement)
+        except (OutsideIndexAlgebra, TypeError, ValueError, NotImplementedError, RecursionError) as error:
+            proof = GeneralProof(subject, None, f"not decided: no index-notation argument: {error}")
+        if proof.holds:
+            return proof
+    return proof
+
+
+WRITTEN_OUT_LIMIT = 400
+"""Above this many operations in the written-out output entries (``graph.expanded_size``), the claims are
+checked on the layer's program (``symbolic.layers.graph``) instead of entry by entry written out: the exact
+cancellation of written-out entries grows faster than the entries (attention at T = 3, d = 4: over 15 min)."""
+
+
+def concrete_derivation(layer: Layer, sizes: dict | None = None):
+    """The derivation at ``sizes``: ``ConcreteGradients`` (every entry written out; exact verdicts) when the
+    written-out outputs have at most ``WRITTEN_OUT_LIMIT`` operations or the program route does not apply
+    (a function other than exp, an irrational constant), else the ``LayerGraph`` (probabilistic verdicts with
+    their bound, counterexamples in real arithmetic at a rational point)."""
     try:
-        target, chain, differentiated, ranges = general_gradient(layer, variable)
-        p = tuple(target.indices) if isinstance(target, Indexed) else ()
-        right = layer.expand(body.xreplace(dict(zip(key, p))))
-        statement = GeneralProof(subject, left=chain, right=body, rows=p, ranges=ranges,
-                                 left_entry=Derivative(Symbol("L"), target),
-                                 left_steps=((chain, CHAIN_RULE), (differentiated, DIFFERENTIATE)),
-                                 right_entry=right, rules=(CHAIN_RULE, DIFFERENTIATE, NORMAL_FORM), wrt=name)
-        return decide(statement)
-    except (OutsideIndexAlgebra, TypeError, ValueError, NotImplementedError, RecursionError) as error:
-        return GeneralProof(subject, None, f"not decided: no index-notation argument: {error}")
+        graph = build_graph(layer, sizes)
+        if expanded_size(graph) > WRITTEN_OUT_LIMIT:
+            check_program(graph)
+            return graph
+    except NotSupported:
+        pass
+    return concrete_gradients(layer, sizes)
 
 
-def verify_claims(layer: Layer, gradients: ConcreteGradients | None = None, *, seed: int = 0) -> list[ClaimVerdict]:
-    """Every claim of ``layer`` verified exactly at its sizes and, where the index algebra applies, in general."""
+def verify_claims(layer: Layer, gradients=None, *, seed: int = 0) -> list[ClaimVerdict]:
+    """Every claim of ``layer`` verified at its sizes and, where the index algebra applies, in general.
+
+    ``gradients`` is a ``ConcreteGradients`` (default: written out, exact comparison) or a ``LayerGraph``
+    (``concrete_derivation``: the program at random integer points, Schwartz-Zippel)."""
     gradients = gradients or concrete_gradients(layer)
+    claimed = [(name, variable) for name, variable in layer.variables() if layer.claim_of(variable) is not None]
+    if isinstance(gradients, LayerGraph):
+        found = schwartz_zippel(gradients, [name for name, _ in claimed], seed=seed)
+        results = {name: (v.holds, v.detail, v.mismatch) for name, v in found.items()}
+    else:
+        results = {}
+        for name, variable in claimed:
+            key, body = layer.claim_of(variable)
+            indices = [index for index, _ in gradients.entries[name]]
+            values = [written_out(layer, body.xreplace(dict(zip(key, index))), gradients.sizes) for index in indices]
+            results[name] = compare_concrete(name, gradients.derived[name], values, indices, seed=seed)
     verdicts = []
-    for name, variable in layer.variables():
-        claim = layer.claim_of(variable)
-        if claim is None:
-            continue
-        key, body = claim
-        indices = [index for index, _ in gradients.entries[name]]
-        claimed = [written_out(layer, body.xreplace(dict(zip(key, index))), gradients.sizes) for index in indices]
-        holds, detail, mismatch = compare_concrete(name, gradients.derived[name], claimed, indices, seed=seed)
+    for name, variable in claimed:
+        holds, detail, mismatch = results[name]
         general = general_verdict(layer, name, variable)
         found = f"sizes {_sizes_text(gradients.sizes)}, {detail}" if holds is False else None
         verdicts.append(ClaimVerdict(name, gradients.sizes, holds, detail, mismatch, refute(general, found)))
