@@ -156,7 +156,7 @@ def _definitions() -> tuple:
             Equation(pooling.P_POOL[u, v, i, j], pooling._pool_entry_max(u, v, i, j), "", definition),
         )),
         Theorem("definition", "Average pooling", (
-            _t("Each window's mean; entries outside the image read 0 and count (PyTorch's count_include_pad):"),
+            _t("Each window's mean; entries outside the image read 0 and count in the mean (PyTorch's default):"),
             Equation(z[u, v], pooling.avg_equation(u, v), "", definition),
             _t("so row (u, v) of P_pool holds 1/(K_h K_w) over the window and 0 elsewhere:"),
             Equation(pooling.P_POOL[u, v, i, j], pooling._pool_entry_avg(u, v, i, j), "", definition),
