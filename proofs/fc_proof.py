@@ -14,7 +14,7 @@ D_out). The worked examples and seed 002's network section are built in ``proofs
 
 from __future__ import annotations
 
-from sympy import Derivative, HadamardProduct, MatMul, MatrixSymbol, Symbol
+from sympy import Derivative, Eq, HadamardProduct, MatMul, MatrixSymbol, Symbol, Trace
 
 from gradproof.proofs import fc_checks, fc_examples
 from gradproof.proofs.document import (
@@ -40,7 +40,10 @@ from gradproof.proofs.fc_display import (
     sizes_math,
 )
 from gradproof.proofs.notation import notation_section
-from gradproof.symbolic.engine.derive import J
+from gradproof.symbolic.calculus import gradient as by_differentials
+from gradproof.symbolic.calculus.checks import check_derivation
+from gradproof.symbolic.calculus.differential import differential_symbol
+from gradproof.symbolic.engine.derive import J, closed_form_in
 from gradproof.symbolic.layers import fc
 
 # --- one rule in one presentation: the verdicts and the checks of its steps --------------------------------
@@ -222,8 +225,52 @@ def _linear_section(run, matrix_forms) -> Section:
                         ("linear.input", "gradient with respect to the input; seed 000, seed 002 (3)")):
         proved = _proved(run, name, equations)
         blocks.append(_theorem(proved, title, hypothesis, _layer_rows(proved.proof)))
+        if name == "linear.weight":
+            blocks.extend(_weight_by_differentials(run))
     blocks.append(fc_examples.linear_example())
     return Section("The Linear layer", tuple(blocks))
+
+
+def _rule_name(rule: str, fixed: bool) -> str:
+    """'product rule: d(UV) = dU V + U dV' -> 'product rule' (the names of the calculus rules, without formulas)."""
+    names = "; ".join(part.split(":")[0].strip() for part in rule.split("; "))
+    return f"{names}; G, X, b fixed" if fixed else names
+
+
+def _weight_by_differentials(run) -> list:
+    """Theorem 2 again, by differentials (DESIGN.md 5b; seed 003 starts from dL = tr(G^T dY)): with G, X and b
+    fixed, dL is the differential of tr(G^T Y(W)); ``symbolic.calculus`` applies its named rules and reads the
+    gradient off, and its exact and finite-difference checks run at the run's sizes."""
+    equations = fc.LINEAR_TORCH
+    symbols = equations.matrix_symbols()
+    grad, weight = symbols["grad_output"], symbols["weight"]
+    output = MatrixSymbol(equations.output.name, *equations.shape(equations.output))
+    derivation = by_differentials(Trace(grad.T * equations.matrix_form(symbols)), weight)
+    operands = {symbol.name: symbol for symbol in (grad, symbols["x"], weight, symbols["bias"])}
+    dims = {size.name: size for size in equations.sizes.values()}
+    sizes = {equations.sizes[role].name: value for role, value in equations.sizes_from(run.sizes).items()}
+    checked = all(check.passed for check in check_derivation(derivation, operands, dims, {}, sizes))
+    source = Source("check", "gradient by differentials: exact and finite-difference checks", checked)
+    steps = derivation.steps[:-1]  # the last step reads the gradient off: shown as its own equation
+    rows = tuple((shown(equations, step.after), _rule_name(step.rule, number == 1), source)
+                 for number, step in enumerate(steps))
+    closed = closed_form_in(run.rule("linear.weight").rule, equations, symbols)
+    agrees = derivation.result == closed
+    return [
+        Text.of("The same by differentials: by the definition of G, ",
+                Math(Eq(Symbol("dL"), Trace(grad.T * differential_symbol(output))), NOTATION),
+                "; with G, X and b held fixed this is the differential of ", Math(Trace(grad.T * output), NOTATION),
+                ", which the rules of matrix calculus rewrite:"),
+        Derivation(shown(equations, steps[0].before), rows),
+        Text.of("This holds for every ", Math(shown(equations, differential_symbol(weight)), NOTATION),
+                ", so the gradient is read off (denominator layout):"),
+        Equation(shown(equations, gradient(equations, "weight")), shown(equations, derivation.result),
+                 "read off", source),
+        Text.of(f"This is the closed form of Theorem {block_number('linear.weight')}" if agrees
+                else f"This DIFFERS from the closed form of Theorem {block_number('linear.weight')}",
+                "; the derivation by differentials is checked exactly and by finite differences at ",
+                *sizes_math(equations, run.sizes), "."),
+    ]
 
 
 def _relu_section(run) -> Section:

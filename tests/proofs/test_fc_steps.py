@@ -168,3 +168,26 @@ def test_the_document_uses_the_notation_sheets_symbols(run):
     assert r"D_{\mathrm{in}}" in tex and r"D_{\mathrm{out}}" in tex
     for stale in ("1 \\leq i \\leq B", "^{B}", "^{M}", "{k=1}^{M}"):
         assert stale not in tex, stale
+
+
+def _differentials_paragraphs(document):
+    section = next(s for s in document.sections if s.title == "The Linear layer")
+    start = next(n for n, block in enumerate(section.blocks)
+                 if isinstance(block, Text) and "The same by differentials" in str(block.parts[0]))
+    return section.blocks[start:start + 5]
+
+
+def test_theorem_2_is_derived_again_by_differentials_and_read_off(run):
+    lead, derivation, _, read_off, verdict = _differentials_paragraphs(fc_document(run))
+    assert isinstance(derivation, Derivation) and all(source.valid for _, _, source in derivation.rows)
+    assert [why.split(";")[0] for _, why, _ in derivation.rows][:1] == ["trace"]
+    assert "cyclic property of the trace" in derivation.rows[-1][1]
+    assert isinstance(read_off, Equation) and read_off.source.valid and str(read_off.rhs) == "G.T*X"
+    assert "This is the closed form of Theorem 2" in verdict.parts[0]
+
+
+def test_a_doubled_weight_rule_differs_from_the_derivation_by_differentials(doubled_weight_rule):
+    document = fc_document(run_target(target_named("fc"), numeric=False))
+    *_, read_off, verdict = _differentials_paragraphs(document)
+    assert str(read_off.rhs) == "G.T*X" and read_off.source.valid  # the differentials do not use the rule table
+    assert "DIFFERS from the closed form of Theorem 2" in verdict.parts[0]
