@@ -361,7 +361,8 @@ def _introduction() -> Section:
         "the explicit scalar equations; the index-to-matrix step is checked at symbolic sizes (SymPy's entry (p, q) "
         "of the closed form and the derived entry have the same normal form, which proves the rule for every size) "
         "and on the whole matrix at small sizes; and the closed form equals SymPy's derivative at small sizes. The "
-        "worked examples repeat the theorems in small integers and compare them with the numeric layers."),))
+        "weight gradient is also derived by differentials, the route of seed 003. The worked examples repeat the "
+        "theorems in small integers and compare them with the numeric layers."),))
 
 
 def fc_document(run) -> Document:
