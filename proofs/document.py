@@ -247,10 +247,11 @@ def _render_block(block) -> str:
         return f"Shape check: ${product}$ is ${latex(rows)} \\times {latex(cols)}$.\n\n"
     if isinstance(block, Theorem):
         env = _THEOREM_KINDS[block.kind]
-        inner = "".join(_render_block(b) for b in block.statement)
+        # blocks apart by a blank line, as at the top level: two Text blocks are two paragraphs
+        inner = "\n".join(_render_block(b) for b in block.statement)
         text = f"\\begin{{{env}}}[{escape(block.title)}]\n{inner}\\end{{{env}}}\n"
         if block.proof:
-            text += "\\begin{proof}\n" + "".join(_render_block(b) for b in block.proof) + "\\end{proof}\n"
+            text += "\\begin{proof}\n" + "\n".join(_render_block(b) for b in block.proof) + "\\end{proof}\n"
         return text
     if hasattr(block, "to_latex"):  # a figure (``proofs.figures``): drawn from checked data by its own code
         return block.to_latex()

@@ -34,8 +34,8 @@ NOTATION = (
 LAYOUT_SENTENCE = (
     "Layouts: the numeric layers use PyTorch's arrays (a Linear weight of shape out × in, y = x W^T + b for a "
     "batch with one sample per row). Where a seed writes another layout (seed 000: one sample as a column, "
-    "y = W x + b; seed 001: samples as rows and W of shape in × out), the document says so, proves the rule "
-    "in that layout, and names the numeric layer's operands apart (W_torch is the transpose of seed 001's W)."
+    "y = W x + b; seed 001: samples as rows and W of shape in × out), the document says so and proves the rule "
+    "in that layout from the seed's own scalar equation."
 )
 
 
