@@ -1,166 +1,602 @@
 """The proof document of the ``kron`` target: seed 004's Kronecker/vec identities, the Matrix
 Cookbook's, the row-major counterpart, a refuted false claim, and the vector form of the FC layer.
-Every formula is a SymPy object from ``symbolic``; this module arranges them and adds prose.
+
+Every identity is a numbered Theorem (the mixed-product property a Lemma, used by the inverse and the
+determinant): its operands' shapes, the identity, and ONE derivation with a column of justifications,
+from the generic entry of the left side to the same entry of the right side (index notation), or a
+chain of named rules (inverse, determinant); then the concrete-size verdict in one sentence and a
+worked example whose entries are a_{11}, b_{12}, ... or small integers. Every formula is a SymPy object
+from ``symbolic`` (the claim, the engine's generic entries and normal forms, exact evaluations); the
+classes here only print (``_latex``), and ``_shown`` renames at render time (a determinant as det, the
+FC layer's sizes as the notation sheet's D_in, D_out).
 """
 
 from __future__ import annotations
 
-from sympy import Matrix, Tuple
-
-from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Source, Text
-from gradproof.proofs.notation import notation_section
-from gradproof.symbolic.engine.equations import sizes_text
-from gradproof.symbolic.engine.explicit import entry_symbols, evaluate
-from gradproof.symbolic.engine.general import NAMED_RULES, refute
-from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position
-from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
-from gradproof.symbolic.seeds.vector_form import (
-    VECTOR_FORM_IDENTITIES,
+from sympy import (
+    Basic,
+    Determinant,
+    Expr,
+    Identity,
+    ImmutableMatrix,
+    Integer,
+    KroneckerProduct,
+    MatAdd,
+    MatMul,
+    Matrix,
+    MatrixExpr,
+    MatrixSymbol,
+    Mul,
+    Pow,
+    Sum,
+    Symbol,
+    Transpose,
+    Tuple,
+    expand,
 )
 
+from gradproof.proofs.document import Derivation, Document, Equation, Math, Section, Source, Text, Theorem
+from gradproof.proofs.fc_display import DISPLAY_SIZES
+from gradproof.proofs.notation import notation_section
+from gradproof.symbolic.engine.equations import sizes_text
+from gradproof.symbolic.engine.explicit import evaluate
+from gradproof.symbolic.engine.general import NAMED_RULES, refute
+from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position
+from gradproof.symbolic.engine.structured import entry, entry_bases, position
+from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES, MIXED_PRODUCT, kron_unevaluated
+from gradproof.symbolic.seeds.vector_form import VECTOR_FORM_IDENTITIES
+
 DEFAULT_MAX_SIZE = 4
+LEMMA_KEY = "kron_mixed_product"
 
-
-def _introduction() -> Section:
-    return Section(
-        "What is proved, and how",
-        (
-            Text.of(
-                "vec stacks the columns of a matrix (column-major, as in the seeds and the Matrix Cookbook); "
-                "vec_r stacks its rows, as NumPy's default ravel does. The Kronecker product of A and B is "
-                "the block matrix whose block (i, j) is the entry (i, j) of A times B."
-            ),
-            Text.of(
-                "General sizes: a row of a Kronecker product, or of a vec, is addressed by a tuple of indices "
-                "(for vec of an m-row matrix, column j and row i at position (j - 1) m + i). The generic entry "
-                "of each side is written from the entry rules of products, Kronecker products, vec, transposes, "
-                "identities (Kronecker deltas) and traces, and both are put in one normal form: sums flattened "
-                "by linearity, deltas removed by sifting, summation variables renamed in a canonical order "
-                "(interchange of finite sums). Equal normal forms prove the identity for every size."
-            ),
-            Text.of(
-                "Concrete sizes: every assignment of 1 to 4 to each dimension, with a distinct symbol in every "
-                "entry, both sides expanded exactly (symengine) and compared entry by entry."
-            ),
-        ),
-    )
-
-
-def _sweep_text(result, claim) -> Text:
-    dims = ", ".join(claim.dimensions())
-    counts = f"{len(result.results)} size combinations, {result.count(SYMBOLIC)} with symbolic entries"
-    if result.count(RANDOM_INTEGERS):
-        counts += f", {result.count(RANDOM_INTEGERS)} in exact integer arithmetic at random points"
-    if result.holds:
-        return Text.of(f"Concrete sizes: holds for every size with {dims} from 1 to {DEFAULT_MAX_SIZE}: {counts}.")
-    return _counterexample_text(result.counterexample)
-
-
-def _counterexample_text(result) -> Text:
-    d = result.mismatch
-    return Text.of(
-        f"Concrete sizes: DOES NOT HOLD. Smallest counterexample: sizes {sizes_text(result.sizes)}, entry {d.index}: "
-        "the left side is ", Math(d.left, _CE), ", the right side is ", Math(d.right, _CE), "."
-    )
-
-
-_CE = Source("check", "smallest counterexample of the concrete-size sweep")
-
-
-def _general_blocks(proof) -> list:
-    src = Source("check", "general-size proof", proof.holds is True)
-    if proof.method == NAMED_RULES:
-        verdict = "The last expression is the right side: the identity holds for every size." if proof.holds \
-            else proof.reason + "."
-        return [Text.of("General sizes, by named rules (A is n × n, B is m × m):"),
-                Chain(proof.left_entry, proof.left_steps, src), Text.of(verdict)]
-    if proof.left_normal is None:
-        return [Text.of("General sizes: ", proof.reason, ".")]
-    verdict = "The normal forms agree: the identity holds for every size." if proof.holds else proof.reason + "."
-    return [
-        Text.of("General sizes: the entry at position ", Math(Tuple(*entry_position(proof)), src), " of the left side is"),
-        Chain(proof.left_entry, proof.left_steps, src),
-        Text.of("Rules used for the entries of both sides: ", "; ".join(proof.rules), ". The same entry of the right side is"),
-        Chain(proof.right_entry, proof.right_steps, src),
-        Text.of(verdict),
-    ]
-
-
-def _example_blocks(claim) -> list:
-    """Both sides evaluated exactly at every dimension 2, when they are short columns."""
-    sizes = {name: 2 for name in claim.dimensions()}
-    operands, _, lhs, rhs = build(claim, sizes)
-    if not getattr(lhs, "is_Matrix", False) or lhs.shape[1] != 1 or lhs.shape[0] > 8:
-        return []
-    values = {symbol: entry_symbols(symbol) for symbol in operands.values()}
-    return [
-        Text.of("For example, with every dimension 2, both sides evaluated:"),
-        Equation(lhs, Matrix(evaluate(lhs, values).tolist()), "left side", Source("check", "exact evaluation")),
-        Equation(rhs, Matrix(evaluate(rhs, values).tolist()), "right side", Source("check", "exact evaluation")),
-    ]
-
-
-def identity_section(result) -> Section:
-    """One identity from the run's ``IdentityResult``: statement, general-size proof, sweep, example."""
-    claim = result.claim
-    proof = result.general and refute(result.general, result.sweep.counterexample)
-    _, _, lhs, rhs = build(claim)
-    blocks = [Equation(lhs, rhs, f"claim, {claim.seed_ref}", Source("seed", claim.seed_ref))]
-    if claim.note and claim.general:
-        blocks.append(Text.of(claim.note))
-    blocks += _general_blocks(proof) if proof else _general_blocks_not_attempted(claim)
-    blocks.append(_sweep_text(result.sweep, claim))
-    blocks += _example_blocks(claim)
-    return Section(f"{_title(claim.key)} ({claim.seed_ref})", tuple(blocks))
+_TITLES = {
+    "vec_AB_left": "Vec of a product, first form",
+    "vec_AB_right": "Vec of a product, second form",
+    "vec_AXB": "Vec of a triple product",
+    "vec_r_AXB": "Row-major vec of a triple product",
+    "kron_mixed_product": "Mixed product",
+    "kron_transpose": "Transpose of a Kronecker product",
+    "kron_trace": "Trace of a Kronecker product",
+    "trace_vec": "Trace of a product as an inner product of vecs",
+    "kron_inverse": "Inverse of a Kronecker product",
+    "kron_det": "Determinant of a Kronecker product",
+    "vec_AB_wrong_side": "A false variant of the vec of a product",
+    "fc_vector_form_8": "The FC layer in vector form, first form",
+    "fc_vector_form_9": "The FC layer in vector form, second form",
+    "fc_weight_gradient_vector_form": "The FC weight gradient through the vector form",
+}
 
 
 def _title(key: str) -> str:
-    """'vec_AXB' -> 'Vec AXB' (the operands keep their capitals; capitalize() gave 'Vec axb')."""
+    """The readable title of an identity ('vec_AXB' -> 'Vec of a triple product'); unknown keys keep their
+    operands' capitals ('my_AB' -> 'My AB')."""
+    if key in _TITLES:
+        return _TITLES[key]
     words = key.replace("_", " ")
     return words[0].upper() + words[1:]
 
 
-def _general_blocks_not_attempted(claim) -> list:
-    return [Text.of("General sizes: not attempted; concrete sizes are enough here. ", claim.note)]
+# --- display-only classes: they print a checked object, they compute nothing -------------------------------
+
+class EntryOf(Basic):
+    """Entry (row, col) of a matrix expression, printed [M]_{row, col} ([M]_{row} for a column)."""
+
+    def _latex(self, printer):
+        matrix, row, col = self.args
+        inner = printer._print(matrix)
+        where = printer._print(row) if getattr(matrix, "shape", (0, 0))[1] == 1 else \
+            f"{printer._print(row)},\\, {printer._print(col)}"
+        return rf"\left[{inner}\right]_{{{where}}}"
 
 
-def _jacobian_section(jacobians, sizes) -> Section:
-    blocks = []
-    for claim, small, general in jacobians:
-        symbols = claim.equations.matrix_symbols()
-        shown = ", ".join(f"{role} = {value}" for role, value in claim.equations.sizes_from(sizes).items())
-        blocks += [
-            Text.of(f"{claim.seed_ref}, from the scalar equations of {claim.equations.title}:"),
-            Equation(claim.claimed(symbols, dict(claim.equations.sizes)), small.derived, f"derived, {shown}",
-                     Source("check", f"{claim.seed_ref}: derived equals claimed", small.holds is True)),
-            Text.of(
-                "The derived matrix equals the claimed Kronecker product entry by entry"
-                if small.holds
-                else "The derived matrix DIFFERS from the claim",
-                ". General sizes: the generic entry is ",
-                Math(general.left_normal, Source("check", "generic entry, derived")),
-                ", the claim's is ",
-                Math(general.right_normal, Source("check", f"{claim.seed_ref}: general sizes", general.holds is True)),
-                "; " + ("they agree for every size." if general.holds else general.reason + "."),
-            ),
-        ]
-    return Section("Jacobians of the FC layer in vector form (seed 004; seed 001)", tuple(blocks))
+class InSpace(Basic):
+    """A is m × n, printed A ∈ R^{m × n}."""
+
+    def _latex(self, printer):
+        symbol, rows, cols = (printer._print(arg) for arg in self.args)
+        return rf"{symbol} \in \mathbb{{R}}^{{{rows} \times {cols}}}"
+
+
+class Det(Expr):
+    """det(X), printed with \\det (SymPy prints |X|, which reads as a norm next to Kronecker products)."""
+
+    is_commutative = True
+
+    def _latex(self, printer):
+        return rf"\det\left({printer._print(self.args[0])}\right)"
+
+
+class Between(Basic):
+    """1 <= i <= n, printed as one chain of inequalities."""
+
+    def _latex(self, printer):
+        low, index, high = (printer._print(arg) for arg in self.args)
+        return rf"{low} \le {index} \le {high}"
+
+
+class Equals(Basic):
+    """left = right inline (sympy.Eq would evaluate an equation of explicit matrices to a boolean)."""
+
+    def _latex(self, printer):
+        return " = ".join(printer._print(arg) for arg in self.args)
+
+
+def _vector_form_sizes() -> dict:
+    """Seed 004 writes the FC weight N × M (seed 000's sizes); the notation sheet calls them D_out × D_in
+    (N is the batch)."""
+    return {Symbol("N", integer=True, positive=True): DISPLAY_SIZES["out"],
+            Symbol("M", integer=True, positive=True): DISPLAY_SIZES["in"]}
+
+
+class SizedIdentity(Identity):
+    """The identity matrix printed with its size, I_n (the size matters: det(I_n ⊗ B) = det(B)^n)."""
+
+    def _latex(self, printer):
+        return rf"I_{{{printer._print(self.rows)}}}"
+
+
+def _shown(value, renaming=None):
+    """``value`` with each determinant printed as det, each identity as I_n and the sizes renamed (display
+    only). The tree is rebuilt without evaluation, so (1 ⊗ I) b stays as the seed writes it."""
+    renaming = renaming or {}
+
+    def rebuild(expr):
+        if expr in renaming:
+            return renaming[expr]
+        if not isinstance(expr, Basic) or not expr.args:
+            return expr
+        args = tuple(rebuild(arg) for arg in expr.args)
+        if isinstance(expr, Determinant):
+            return Det(args[0])
+        if isinstance(expr, Identity) and not isinstance(expr, SizedIdentity):
+            return SizedIdentity(args[0])
+        if args == expr.args:
+            return expr
+        if isinstance(expr, (KroneckerProduct, Transpose, MatMul, MatAdd)):
+            return Basic.__new__(type(expr), *args)
+        return expr.func(*args)
+
+    return rebuild(value)
+
+
+# --- entries as a reader writes them: a_{11} b_{12}, not A[1,1]*B[1,2] --------------------------------------
+
+def readable_entries(claim, sizes) -> dict:
+    """Each operand at concrete ``sizes`` as a matrix of symbols a_{ij} (its entry base, as in the general
+    proofs: A -> a, W -> w; a vector's entries z_1, z_2, ...)."""
+    operands, _, _, _ = build(claim, sizes)
+    bases = entry_bases(list(operands))
+    values = {}
+    for name, symbol in operands.items():
+        rows, cols = int(symbol.rows), int(symbol.cols)
+        base = bases[name]
+
+        def named(i, j, base=base, rows=rows, cols=cols):
+            if cols == 1:
+                return Symbol(f"{base}_{{{i + 1}}}")
+            if rows == 1:
+                return Symbol(f"{base}_{{{j + 1}}}")
+            return Symbol(f"{base}_{{{i + 1}{j + 1}}}" if max(rows, cols) < 10 else f"{base}_{{{i + 1},{j + 1}}}")
+
+        values[name] = ImmutableMatrix(rows, cols, [named(i, j) for i in range(rows) for j in range(cols)])
+    return values
+
+
+def _evaluated(side, operands, values) -> Matrix:
+    """A side evaluated exactly (symengine) with the operands replaced by ``values``."""
+    import symengine as se
+
+    explicit = {operands[name]: se.DenseMatrix(value.rows, value.cols, list(value)) for name, value in values.items()}
+    result = evaluate(side, explicit)
+    matrix = Matrix(result.tolist()) if hasattr(result, "tolist") else Matrix([[result]])
+    return matrix.applyfunc(expand)  # a sum of products of entries, each product once
+
+
+# --- the general-size proof as one derivation -----------------------------------------------------------
+
+def _trivial(expr) -> bool:
+    """True for an entry its normal form only renames: no Kronecker delta and at most one sum."""
+    from sympy import KroneckerDelta
+
+    return not expr.has(KroneckerDelta) and len(expr.atoms(Sum)) <= 1
+
+
+_RULE_NOUNS = {
+    "entry of a matrix product": "product",
+    "entry of a Kronecker product": "Kronecker product",
+    "entry of vec": "vec",
+    "entry of vec_r": "row-major vec",
+    "identity entries are Kronecker deltas": "identity",
+    "entry of a transpose": "transpose",
+    "definition of the trace": "trace",
+}
+NORMAL_FORM_SHORT = "linearity, sifting, interchange of sums"
+"""``indexed.NORMAL_FORM`` in a justification column's width; the method paragraph says it in full."""
+
+
+def _side_rules(side, proof, bases) -> str:
+    """The entry rules that write ``side``'s generic entry (engine.structured names them), as a short
+    justification: "entries of a Kronecker product, product, vec"."""
+    used: set = set()
+    entry(side, proof.rows, proof.cols, used, bases)
+    nouns = [_RULE_NOUNS.get(rule, rule) for rule in sorted(used, key=lambda rule: list(_RULE_NOUNS).index(rule)
+                                                              if rule in _RULE_NOUNS else len(_RULE_NOUNS))]
+    return ("entries of a " if nouns and nouns[0][0] not in "aeiou" else "entries of ") + ", ".join(nouns)
+
+
+def index_derivation(claim, proof, renaming=None) -> tuple:
+    """(ranges text, Derivation): entry of the left side = its generic entry = ... = entry of the right side.
+
+    Rows: the left side's generic entry (its entry rules), its normal form (linearity, sifting,
+    interchange of finite sums) where that is more than a renaming, the right side's generic entry (the same
+    rules read backwards) and the entry of the right side (its entry rules). Every row carries the source
+    "general-size proof", valid only if the normal forms agree.
+    """
+    source = Source("check", f"general-size proof of {_title(claim.key)}: the normal forms of both sides agree",
+                    proof.holds is True)
+    bases = entry_bases([operand.name for operand in claim.operands])
+    row, col = entry_position(proof)
+    scalar = not getattr(proof.left, "is_Matrix", False)
+    lhs = proof.left if scalar else EntryOf(proof.left, row, col)
+    rhs = proof.right if scalar else EntryOf(proof.right, row, col)
+    rows = [(proof.left_entry, _side_rules(proof.left, proof, bases))]
+    if not _trivial(proof.left_entry):
+        rows.append((proof.left_normal, NORMAL_FORM_SHORT))
+    if proof.right_entry != rows[-1][0]:
+        rows.append((proof.right_entry, "renaming of summation indices" if _trivial(proof.right_entry)
+                     else NORMAL_FORM_SHORT + ", backwards"))
+    rows.append((rhs, _side_rules(proof.right, proof, bases)))
+    ranges = [(index, (1, size)) for index, size in zip(proof.rows + proof.cols, proof.slots[0] + proof.slots[1])]
+    text = _ranges_text(proof, ranges, renaming)
+    return text, Derivation(_shown(lhs, renaming), tuple((_shown(r, renaming), why, source) for r, why in rows))
+
+
+def _ranges_text(proof, ranges, renaming) -> Text:
+    where = Source("definition", "entry rules of vec and the Kronecker product (structured indices)")
+    if not ranges:
+        return Text.of("Both sides are scalars; in index notation:")
+    parts = ["For every generic entry, "]
+    for number, (index, (low, high)) in enumerate(ranges):
+        parts += [", " if number else "", Math(_shown(Between(Integer(low), index, high), renaming), where)]
+    row, col = position(proof.rows, proof.slots[0]), position(proof.cols, proof.slots[1])
+    parts += [" (rows and columns are pairs of indices; the entry at position ",
+              Math(_shown(Tuple(row, col) if col != 1 else row, renaming), where), "):"]
+    return Text.of(*parts)
+
+
+def _named_rules_derivation(proof, lemma_number, renaming=None) -> Derivation:
+    source = Source("check", "general-size proof by named rules, each step made by applying its rule",
+                    proof.holds is True)
+
+    def why(rule):
+        return f"{rule} (Lemma {lemma_number})" if rule == MIXED_PRODUCT else rule
+
+    return Derivation(_shown(proof.left_entry, renaming),
+                      tuple((_shown(step, renaming), why(rule), source) for step, rule in proof.left_steps))
+
+
+# --- statements and verdicts -------------------------------------------------------------------------------
+
+def _shapes_text(claim, operands, renaming, extra: str = "") -> Text:
+    where = Source("definition", f"the operands of {_title(claim.key)}")
+    parts = ["Let "]
+    for number, (name, symbol) in enumerate(operands.items()):
+        if number:
+            parts.append(" and " if number == len(operands) - 1 else ", ")
+        parts.append(Math(_shown(InSpace(symbol, symbol.rows, symbol.cols), renaming), where))
+    return Text.of(*parts, extra or ".", " Then")
+
+
+def _sweep_sentence(claim, sweep, renaming) -> Text:
+    """The concrete-size verdict in one sentence."""
+    where = Source("definition", "sizes of the concrete check")
+    dims = [Math(_shown(Symbol(name, integer=True, positive=True), renaming), where) for name in claim.dimensions()]
+    listed = []
+    for number, dim in enumerate(dims):
+        listed += [", " if number else "", dim]
+    how = f"{sweep.count(SYMBOLIC)} of them with a distinct symbol in every entry, both sides expanded exactly"
+    if sweep.count(RANDOM_INTEGERS):
+        how += (f", {sweep.count(RANDOM_INTEGERS)} in exact integer arithmetic at random points (a probabilistic "
+                "identity test, Schwartz-Zippel; a symbolic determinant of a 16 × 16 matrix has 16! terms, "
+                "about 21 million million)")
+    if sweep.holds:
+        return Text.of("Concrete sizes: with each of ", *listed, f" from 1 to {DEFAULT_MAX_SIZE} "
+                       f"({len(sweep.results)} size combinations, {how}) the two sides agree entry by entry.")
+    return _counterexample_text(sweep.counterexample, claim)
+
+
+def _counterexample_text(result, claim) -> Text:
+    d = result.mismatch
+    shown = _readable(claim, result.sizes)
+    return Text.of(
+        f"Concrete sizes: DOES NOT HOLD. Smallest counterexample: sizes {sizes_text(result.sizes)}, entry "
+        f"{', '.join(map(str, d.index)) if d.index else ''}: the left side is ",
+        Math(shown(d.left), _CE), ", the right side is ", Math(shown(d.right), _CE), "."
+    )
+
+
+_CE = Source("check", "smallest counterexample of the concrete-size sweep")
+_SHEET = Source("definition", "notation sheet: a Linear layer's sizes")
+
+
+def _readable(claim, sizes):
+    """A function turning the concrete check's entry names (A[1,2]) into a reader's (a_{12})."""
+    operands, _, _, _ = build(claim, sizes)
+    values = readable_entries(claim, sizes)
+    names = {}
+    for name, symbol in operands.items():
+        for i in range(int(symbol.rows)):
+            for j in range(int(symbol.cols)):
+                names[Symbol(f"{name}[{i + 1},{j + 1}]")] = values[name][i, j]
+
+    def rename(value):
+        return value.xreplace(names) if hasattr(value, "xreplace") else value
+
+    return rename
+
+
+def _example_blocks(claim, renaming=None) -> list:
+    """Both sides at every dimension 2 with entries a_{11}, ..., when they are short columns: one display
+    left side = evaluated column = right side."""
+    sizes = {name: 2 for name in claim.dimensions()}
+    operands, _, lhs, rhs = build(claim, sizes)
+    if not getattr(lhs, "is_Matrix", False) or lhs.shape[1] != 1 or lhs.shape[0] > 8:
+        return []
+    values = readable_entries(claim, sizes)
+    left, right = _evaluated(lhs, operands, values), _evaluated(rhs, operands, values)
+    same = left == right
+    source = Source("check", "exact evaluation of both sides at every dimension 2", same)
+    where = Source("definition", "the example's operands")
+    shown_operands = []
+    for number, (name, value) in enumerate(values.items()):
+        generic = Symbol(str(value[0, 0]).replace("11", "ij").replace("_{1}", "_{i}"))
+        shown_operands += [", " if number else "", Math(generic, where), " of ", Math(operands[name], where)]
+    rows = [(left, "both sides evaluated exactly" if same else "the left side evaluated exactly", source)]
+    rows.append((_shown(rhs, renaming), "" if same else "DIFFERS from the right side", source))
+    if not same:
+        rows.insert(1, (right, "the right side evaluated exactly", source))
+    return [Text.of("Example, every dimension 2, with the entries ", *shown_operands, ":"),
+            Derivation(_shown(lhs, renaming), tuple(rows))]
+
+
+# --- theorems -------------------------------------------------------------------------------------------
+
+def identity_theorem(result, kind: str = "theorem", lemma_number: int = 0, renaming=None) -> Theorem:
+    """One identity from the run's ``IdentityResult``: shapes and identity; one derivation; the verdicts."""
+    claim = result.claim
+    proof = result.general and refute(result.general, result.sweep.counterexample)
+    operands, _, lhs, rhs = build(claim)
+    holds = bool(proof and proof.holds is True and result.sweep.holds)
+    statement = Equation(_shown(lhs, renaming), _shown(rhs, renaming), "",
+                         Source("check", f"{_title(claim.key)}: general-size proof and concrete sweep", holds))
+    body = []
+    if proof is None:
+        body.append(Text.of("General sizes: not proved here; only the concrete sizes below are checked. ", claim.note))
+    elif proof.method == NAMED_RULES:
+        body += [Text.of("General sizes, by named rules, each step made by applying its rule to the line before:"),
+                 _named_rules_derivation(proof, lemma_number, renaming)]
+    elif proof.left_entry is not None:
+        ranges, derivation = index_derivation(claim, proof, renaming)
+        body += [ranges, derivation]
+    body.append(_general_verdict(proof))
+    body.append(_sweep_sentence(claim, result.sweep, renaming))
+    body += _example_blocks(claim, renaming)
+    body += _extra_blocks(claim, proof)
+    title = f"{_title(claim.key)} ({claim.seed_ref})"
+    return Theorem(kind, title, (_shapes_text(claim, operands, renaming, _hypothesis(claim)), statement), tuple(body))
+
+
+def _hypothesis(claim) -> str:
+    return {"kron_inverse": " (adj is the adjugate, the transposed matrix of cofactors).",
+            "kron_det": " (square, of different sizes in general)."}.get(claim.key, "")
+
+
+def _general_verdict(proof) -> Text:
+    if proof is None:
+        return Text.of("")
+    if proof.holds is True:
+        how = ("The last line is the right side" if proof.method == NAMED_RULES
+               else "The first and the last line are the same entry of the two sides")
+        return Text.of(f"{how}: the identity holds for every size.")
+    return Text.of("General sizes: ", proof.reason, ".")
+
+
+def _extra_blocks(claim, proof) -> list:
+    if claim.key == "kron_inverse":
+        return _inverse_corollary(proof)
+    if claim.key == "kron_det":
+        return _det_example()
+    return []
+
+
+def _inverse_corollary(proof) -> list:
+    """(A ⊗ B)^{-1} = A^{-1} ⊗ B^{-1}: Cramer's rule and bilinearity applied to the proved identity."""
+    from sympy import Inverse
+
+    n, m = Symbol("n", integer=True, positive=True), Symbol("m", integer=True, positive=True)
+    a, b = MatrixSymbol("A", n, n), MatrixSymbol("B", m, m)
+    source = Source("check", "the adjugate identity proved above, divided by det(A) det(B)", proof.holds is True)
+    return [Text.of(
+        "Hence, for invertible A and B, dividing by ", Math(Det(a) * Det(b), source),
+        " (Cramer's rule: the inverse is the adjugate over the determinant; bilinearity moves the scalars) gives ",
+        Math(Equals(Inverse(kron_unevaluated(a, b)), KroneckerProduct(Inverse(a), Inverse(b))), source),
+        ": the inverse of a Kronecker product is the Kronecker product of the inverses.")]
+
+
+def _det_example() -> list:
+    """A small-integer instance of det(A ⊗ B) = det(A)^m det(B)^n, computed exactly."""
+    a, b = ImmutableMatrix([[1, 2], [3, 4]]), ImmutableMatrix([[2, 1], [1, 1]])
+    value = Matrix.vstack(*[Matrix.hstack(*[a[i, j] * b for j in range(2)]) for i in range(2)]).det()
+    det_a, det_b = a.det(), b.det()
+    predicted = det_a ** 2 * det_b ** 2
+    source = Source("check", "exact integer determinant of the 4 × 4 Kronecker product", value == predicted)
+    return [Text.of("Example in small integers, n = m = 2:"),
+            Derivation(Det(kron_unevaluated(a, b)),
+                       ((Integer(value), "the 4 × 4 determinant, computed exactly", source),
+                        (Mul(Pow(det_a, 2, evaluate=False), Pow(det_b, 2, evaluate=False), evaluate=False),
+                         "the theorem: det(A) = " + str(det_a) + ", det(B) = " + str(det_b), source)))]
+
+
+def _false_claim_example(result) -> Theorem:
+    """The false claim: its statement, the refutation, and a small-integer instance."""
+    claim = result.claim
+    proof = result.general and refute(result.general, result.sweep.counterexample)
+    operands, _, lhs, rhs = build(claim)
+    refused = not result.sweep.holds
+    statement = Equation(lhs, rhs, "", Source("check", "refutation of the false claim: a counterexample", refused))
+    body = [Text.of("It is refused. "), _sweep_sentence(claim, result.sweep, None)]
+    if proof is not None and proof.holds is not True:
+        body.append(Text.of("General sizes: no proof, as it must be: the two sides index their entries alike but "
+                            "their normal forms differ, and the counterexample settles it."))
+    sizes = result.sweep.counterexample.sizes if refused else {name: 2 for name in claim.dimensions()}
+    body += _integer_instance(claim, sizes)
+    return Theorem("example", f"{_title(claim.key)} ({claim.seed_ref})",
+                   (Text.of(FALSE_CLAIM.note, " Claim, for ", *_shapes_text(claim, operands, None).parts[1:-2], ":"),
+                    statement), tuple(body))
+
+
+def _integer_instance(claim, sizes) -> list:
+    """Both sides at ``sizes`` with the entries 1, 2, 3, ... (operand by operand, row by row)."""
+    operands, _, lhs, rhs = build(claim, sizes)
+    values, start = {}, 1
+    for name, symbol in operands.items():
+        count = int(symbol.rows) * int(symbol.cols)
+        values[name] = ImmutableMatrix(int(symbol.rows), int(symbol.cols), list(range(start, start + count)))
+        start += count
+    left, right = _evaluated(lhs, operands, values), _evaluated(rhs, operands, values)
+    source = Source("check", "exact integer evaluation of both sides", left != right)
+    explicit = {operands[name]: value for name, value in values.items()}
+    return [Text.of(f"In small integers at {sizes_text(sizes)}, the entries of the operands numbered 1, 2, 3, ... "
+                    "row by row:"),
+            Derivation(_shown(lhs, explicit), ((left, "left side, evaluated", source),)),
+            Derivation(_shown(rhs, explicit), ((right, "right side, evaluated: a different vector", source),))]
+
+
+# --- the Jacobians of the FC layer --------------------------------------------------------------------
+
+class JacobianOf(MatrixExpr):
+    """∂ vec(Y) / ∂ vec(W)^T (numerator layout, as seed 004 writes it); a matrix, so EntryOf prints its entries."""
+
+    shape = property(lambda self: (self.args[0].rows * self.args[0].cols, self.args[1].rows * self.args[1].cols))
+
+    def _latex(self, printer):
+        output, variable = (printer._print(arg) for arg in self.args)
+        return rf"\frac{{\partial \operatorname{{vec}}({output})}}{{\partial \operatorname{{vec}}({variable})^{{T}}}}"
+
+
+def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
+    """d vec(Y) / d vec(W)^T = the claimed Kronecker product: one derivation from the Jacobian's generic entry
+    (differentiate the scalar equation, sift) to the same entry of the Kronecker product."""
+    from gradproof.proofs.fc_display import sizes_math
+
+    equations = claim.equations
+    renaming = {symbol: DISPLAY_SIZES[role] for role, symbol in equations.sizes.items()}
+    symbols = equations.matrix_symbols()
+    claimed = claim.claimed(symbols, dict(equations.sizes))
+    output = MatrixSymbol(equations.output.name, *equations.shape(equations.output))
+    variable = symbols[claim.variable]
+    jacobian = JacobianOf(output, variable)
+    holds = bool(small.holds and general.holds)
+    source = Source("check", f"{claim.seed_ref}: derived from the scalar equations, general and concrete", holds)
+    proof_source = Source("check", f"{claim.seed_ref}: general sizes", general.holds is True)
+    where = Source("definition", f"the operands of {equations.title}")
+    shapes = ["Let "]
+    for number, symbol in enumerate(symbols[key] for key in ("x", "weight")):
+        shapes += [" and " if number else "", Math(_shown(InSpace(symbol, symbol.rows, symbol.cols), renaming), where)]
+    row, col = entry_position(general)
+    bound = [variable for summation in general.left_entry.atoms(Sum) for variable in summation.variables]
+    renaming = {**renaming, **{variable: Symbol(f"t_{number + 1}", integer=True)  # the seed's m is also a size
+                               for number, variable in enumerate(bound)}}
+    rows = [(general.left_entry, "differentiate the scalar equation", proof_source)]
+    if general.left_normal != general.left_entry:
+        rows.append((general.left_normal, "sifting property of the Kronecker delta", proof_source))
+    rows.append((EntryOf(claimed, row, col), "entries of a Kronecker product, identity", proof_source))
+    ranges = [(index, (1, size)) for index, size in zip(general.rows + general.cols,
+                                                        general.slots[0] + general.slots[1])]
+    body = (
+        _ranges_text(general, ranges, renaming),
+        Derivation(_shown(EntryOf(jacobian, row, col), renaming),
+                   tuple((_shown(rhs, renaming), why, src) for rhs, why, src in rows)),
+        Text.of("The first and the last line are the same entry of the two sides: the Jacobian holds for every size."
+                if general.holds else "General sizes: " + general.reason + "."),
+        Text.of("Concrete sizes: at ", *sizes_math(equations, sizes), ", SymPy's derivative of every output entry by "
+                "every weight entry " + ("equals the Kronecker product entry by entry." if small.holds
+                                         else "DIFFERS from the claim.")),
+    )
+    statement = Equation(_shown(jacobian, renaming), _shown(claimed, renaming), "", source)
+    title = f"Jacobian of the Linear layer with respect to its weight ({claim.seed_ref.split(':')[0]})"
+    layout = equations.title[0].lower() + equations.title[1:]
+    return Theorem("theorem", title, (Text.of(*shapes, ", from the scalar equations of ", layout, ". Then"), statement),
+                   body)
+
+
+# --- the document -------------------------------------------------------------------------------------
+
+def _definitions() -> Section:
+    """The entry rules every index proof uses, written by the engine's own entry function."""
+    i1, i2, j1, j2 = (Symbol(name, integer=True) for name in ("i_1", "i_2", "j_1", "j_2"))
+    m, n, p, q = (Symbol(name, integer=True, positive=True) for name in "mnpq")
+    from gradproof.symbolic.engine.kron import Vec
+
+    a, b, x = MatrixSymbol("A", m, n), MatrixSymbol("B", p, q), MatrixSymbol("X", m, n)
+    bases = {"A": "a", "B": "b", "X": "x"}
+    kron = kron_unevaluated(a, b)
+    kron_entry = entry(kron, (i1, i2), (j1, j2), set(), bases)
+    vec_entry = entry(Vec(x), (j1, i1), (), set(), bases)
+    where = Source("definition", "entry rules of the Kronecker product and of vec (engine.structured)")
+    pair_rows, pair_cols = Tuple(i1, i2), Tuple(j1, j2)
+    kron_def = Theorem("definition", "Kronecker product", (
+        Text.of("For ", Math(InSpace(a, m, n), where), " and ", Math(InSpace(b, p, q), where), ", the Kronecker "
+                "product ", Math(kron, where), " is the block matrix whose block in block row ", Math(i1, where),
+                " and block column ", Math(j1, where), " is ", Math(entry(a, (i1,), (j1,), set(), bases) * b, where),
+                ". Its row ", Math(pair_rows, where), " (row ", Math(i1, where), " of A, row ", Math(i2, where),
+                " of B) is at position ", Math(position((i1, i2), (m, p)), where), ", and likewise its column ",
+                Math(pair_cols, where), ":"),
+        Equation(EntryOf(kron, position((i1, i2), (m, p)), position((j1, j2), (n, q))), kron_entry, "", where)))
+    vec_def = Theorem("definition", "vec and the row-major vec", (
+        Text.of("vec stacks the columns of ", Math(InSpace(x, m, n), where), " (column-major, as the seeds and the "
+                "Matrix Cookbook do): its row ", Math(Tuple(j1, i1), where), ", column ", Math(j1, where), " and row ",
+                Math(i1, where), " of X, is at position ", Math(position((j1, i1), (n, m)), where), ":"),
+        Equation(EntryOf(Vec(x), position((j1, i1), (n, m)), 1), vec_entry, "", where),
+        Text.of("The row-major vec stacks the rows instead, as NumPy's default ravel does. An identity matrix has the "
+                "entries of a Kronecker delta, and a trace is the sum of the diagonal.")))
+    method = Text.of(
+        "Each identity below is proved for every size in one derivation: the generic entry of the left side is "
+        "written by these entry rules (and those of products, transposes and traces), brought to a normal form "
+        "(sums flattened by linearity, Kronecker deltas removed by sifting, finite sums interchanged and their "
+        "indices renamed in a fixed order), and read back to the same entry of the right side. The inverse and the "
+        "determinant have no entry rule; they are proved by chains of named rules. Each identity is also checked "
+        "exactly at every small size, and refused with a counterexample when it is false.")
+    return Section("Definitions and method", (kron_def, vec_def, method))
 
 
 def kron_document(run):
     """The Kronecker/vec proof from one run of the ``kron`` target (its identity rows and evidence)."""
     rows = {row.claim.key: row for row in run.statements.rows}
     evidence = run.statements.evidence
-    sections = [notation_section(), _introduction()]
-    sections += [identity_section(rows[claim.key]) for claim in KRON_IDENTITIES]
-    sections.append(Section("A false claim, refused", (Text.of(FALSE_CLAIM.note),)))
-    sections.append(identity_section(evidence["false_claim"]))
-    sections.append(
-        Section(
-            "The FC layer in vector form (seed 004 (8), (9); seed 002 (1))",
-            (Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so the two are derived together."),),
-        )
-    )
-    sections += [identity_section(rows[claim.key]) for claim in VECTOR_FORM_IDENTITIES]
-    sections.append(_jacobian_section(evidence["jacobians"], run.sizes))
+    lemma_number = 3  # Definitions 1 and 2, then the lemma (one amsthm counter)
+    lemma = identity_theorem(rows[LEMMA_KEY], kind="lemma")
+    theorems = tuple(identity_theorem(rows[claim.key], lemma_number=lemma_number)
+                     for claim in KRON_IDENTITIES if claim.key != LEMMA_KEY)
+    renaming = _vector_form_sizes()
+    vector = tuple(identity_theorem(rows[claim.key], renaming=renaming) for claim in VECTOR_FORM_IDENTITIES)
+    jacobians = tuple(_jacobian_theorem(claim, small, general, run.sizes)
+                      for claim, small, general in evidence["jacobians"])
+    sections = [
+        notation_section(),
+        _definitions(),
+        Section("The mixed-product property", (lemma,)),
+        Section("Kronecker and vec identities (seed 004, Matrix Cookbook)", theorems),
+        Section("A false claim, refused", (_false_claim_example(evidence["false_claim"]),)),
+        Section("The FC layer in vector form (seed 004 (8), (9); seed 002 (1))", (
+            Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so "
+                    "the two are derived together. Seed 004 writes the weight N × M (seed 000's sizes); here it is ",
+                    Math(_shown(InSpace(Symbol("W"), *renaming.values()), None), _SHEET),
+                    " with the notation sheet's names, as N is the batch."),
+            *vector, *jacobians)),
+    ]
     return Document("gradproof: Kronecker products and vec (seed 004, Matrix Cookbook)", tuple(sections))
+
+
+__all__ = ["Det", "EntryOf", "Equals", "InSpace", "identity_theorem", "index_derivation", "kron_document",
+           "readable_entries"]
