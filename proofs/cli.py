@@ -19,7 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from gradproof.proofs import layer_command
+from gradproof.proofs import builtin_command, layer_command
 from gradproof.proofs.compile import (
     TEX_INSTALL_HINT,
     LatexError,
@@ -34,6 +34,7 @@ from gradproof.proofs.report import run_all, write_proof
 from gradproof.proofs.targets import SIZE_ROLES, TARGET_NAMES, TARGETS, target_named
 from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
+from gradproof.symbolic.layers.builtin import BUILTIN_NAMES
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -53,11 +54,12 @@ def parse_sizes(text: str) -> dict[str, int]:
 
 def target_name(text: str) -> str:
     """Validate a target name or a layer file (FILE.py[:Class]); an unknown one lists the valid targets."""
-    if text not in TARGET_NAMES and not layer_command.is_layer_file(text):
+    if text not in TARGET_NAMES and not layer_command.is_layer_file(text) and not builtin_command.is_builtin(text):
         path = text.partition(":")[0]
         if path.endswith(".py"):
             raise argparse.ArgumentTypeError(f"layer file {path!r}: expected an existing Python file, got no such file")
         raise argparse.ArgumentTypeError(f"unknown target {text!r}; valid targets: {', '.join(TARGET_NAMES)}, "
+                                         f"a built-in layer ({', '.join(BUILTIN_NAMES)}), "
                                          "or a layer file FILE.py[:Class]")
     return text
 
@@ -78,12 +80,16 @@ def command_list(args) -> int:
         print(f"{target.name}: {target.description}")
         for name, seed_ref in target.listing():
             print(f"  {name:32s} {seed_ref}")
+    print("built-in layers (descriptions; gradproof derive|check|prove NAME, as for a layer file):")
+    print("  " + ", ".join(BUILTIN_NAMES))
     return EXIT_OK
 
 
 def command_derive(args) -> int:
     if layer_command.is_layer_file(args.target):
         return EXIT_OK if layer_command.derive_file(args.target) else EXIT_FAILED
+    if builtin_command.is_builtin(args.target):
+        return EXIT_OK if builtin_command.derive_builtin(args.target) else EXIT_FAILED
     target = target_named(args.target)
     sizes = {**target.default_sizes, **args.sizes}
     derivation = target.derive(sizes)
@@ -114,11 +120,14 @@ def _derive_rows(result) -> list[tuple[str, ...]]:
 
 
 def command_prove(args) -> int:
-    files = [name for name in args.targets if layer_command.is_layer_file(name)]
+    files = [name for name in args.targets if layer_command.is_layer_file(name) or builtin_command.is_builtin(name)]
     if files:
         if len(files) != len(args.targets):
-            raise InvalidInput(f"prove: give either layer files or built-in targets, got {args.targets}")
-        results = [layer_command.prove_file(name, args.out, args.pdf, write_document) for name in files]
+            raise InvalidInput(f"prove: give either layer files (or built-in layers) or targets, got {args.targets}")
+        results = [builtin_command.prove_builtin(name, args.out, args.pdf, write_document)
+                   if builtin_command.is_builtin(name) else layer_command.prove_file(name, args.out, args.pdf,
+                                                                                     write_document)
+                   for name in files]
         return EXIT_OK if all(results) else EXIT_FAILED
     staging = staging_directory(args.out)
     keep, failed = [], False
@@ -148,9 +157,12 @@ def command_check(args) -> int:
             print(f"gradproof: {INSTALL_HINT}", file=sys.stderr)
             return EXIT_BAD_INPUT
         reports = against_torch(args.seed)
-    elif any(layer_command.is_layer_file(name) for name in args.targets):
-        results = [layer_command.check_file(name, args.seed, None if args.method == "central" else args.method)
-                   for name in args.targets]
+    elif any(layer_command.is_layer_file(name) or builtin_command.is_builtin(name) for name in args.targets):
+        if not all(layer_command.is_layer_file(name) or builtin_command.is_builtin(name) for name in args.targets):
+            raise InvalidInput(f"check: give either layer files (or built-in layers) or targets, got {args.targets}")
+        method = None if args.method == "central" else args.method
+        results = [builtin_command.check_builtin(name, args.seed, method) if builtin_command.is_builtin(name)
+                   else layer_command.check_file(name, args.seed, method) for name in args.targets]
         return EXIT_OK if all(results) else EXIT_FAILED
     else:
         reports = [report for target in _targets(args.targets) for report in target.check(args.seed, args.method)]
@@ -302,8 +314,8 @@ LAYER_FILE_NOTE = ("   A layer file FILE.py[:NumPyClass] (see examples/) is Pyth
 
 EPILOG = {
     "list": "example: gradproof list",
-    "derive": "example: gradproof derive fc --sizes batch=2,in=4,out=3   or: gradproof derive examples/bilinear.py."
-              + LAYER_FILE_NOTE,
+    "derive": "example: gradproof derive fc --sizes batch=2,in=4,out=3   or: gradproof derive examples/bilinear.py"
+              "   or a built-in layer: gradproof derive linear." + LAYER_FILE_NOTE,
     "prove": "example: gradproof prove fc --out proofs-out --pdf   or: gradproof prove examples/bilinear.py --out DIR "
              "--pdf." + LAYER_FILE_NOTE,
     "check": "example: gradproof check fc --method complex   (or: gradproof check --against torch)   or: gradproof "

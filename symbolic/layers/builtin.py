@@ -27,11 +27,22 @@ Seeds 000-004; Matrix Cookbook section 1 (index notation); PyTorch's conv2d and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from sympy import HadamardProduct, Indexed, IndexedBase, MatrixSymbol, OneMatrix, Piecewise, Symbol, floor
+from sympy import (
+    HadamardProduct,
+    Indexed,
+    IndexedBase,
+    KroneckerDelta,
+    MatrixSymbol,
+    OneMatrix,
+    Piecewise,
+    Symbol,
+    floor,
+)
 from sympy import Sum as _SympySum
 
 from gradproof.symbolic.engine import functions
@@ -39,7 +50,7 @@ from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.indexed import matrix_entry
 from gradproof.symbolic.layers.description import Layer, Sum, exp, indices, log, padded, relu, sizes, step, tensor
 
-__all__ = ["BUILTINS", "Builtin", "CROSS_ENTROPY", "LINEAR", "LINEAR_SEED000", "LINEAR_SEED001", "RELU",
+__all__ = ["BUILTINS", "BUILTIN_NAMES", "Builtin", "CROSS_ENTROPY", "LINEAR", "LINEAR_SEED000", "LINEAR_SEED001", "RELU",
            "SQUARED_LOSS", "builtin_named", "conv2d", "equation_of", "for_presentation", "symbol_arrays"]
 
 
@@ -162,7 +173,8 @@ def _linear_torch() -> Builtin:
                   outputs={Y[i, j]: Sum(X[i, k] * W[j, k], (k, M)) + b[j]}, upstream={Y: G}, claims=claims,
                   at={B: 2, M: 3, N: 2}, title="The Linear layer (PyTorch layout, a batch)",
                   reference="seed 000, seed 001, seed 002 (1)-(3), in PyTorch's layout",
-                  conventions="Y = X W^T + 1 b^T: X is N x D_in (here B x M), W is D_out x D_in.")
+                  conventions="PyTorch's layout: row i of X and of Y is sample i of the batch; W has one row per output "
+                              "feature (D_out rows, D_in columns; here N and M).")
     return Builtin(layer, {**operands, "y": Y}, "linear.torch")
 
 
@@ -194,7 +206,8 @@ def _relu() -> Builtin:
     claims = _claims(operands, {**_shapes(operands), "mask": S.shape}, {"pre_activation": relu_input_closed_form})
     layer = Layer("relu", inputs=(S,), outputs={Z[i, j]: relu(S[i, j])}, upstream={Z: G}, claims=claims,
                   at={B: 2, F: 2}, title="ReLU, entry by entry", reference="seed 001; seed 002 (4)",
-                  conventions="relu(s) = s for s > 0, else 0; its derivative I[s] is 0 at s = 0 (PyTorch).")
+                  conventions="ReLU keeps a positive entry and sets the others to 0; its derivative is taken as 0 "
+                              "at the kink 0, as PyTorch does.")
     return Builtin(layer, {**operands, "z": Z}, "relu")
 
 
@@ -206,7 +219,7 @@ def _squared_loss() -> Builtin:
     claims = _claims(operands, _shapes(operands), {"prediction": squared_loss_closed_form}, scale=G[1])
     layer = Layer("squared_loss", inputs=(Zp, Yt), outputs={xi[o]: Sum((Zp[i, j] - Yt[i, j]) ** 2, (j, N), (i, B))},
                   upstream={xi: G}, claims=claims, at={B: 2, N: 2}, title="The squared loss, summed over the batch",
-                  reference="seed 002", conventions="xi is the loss; G_xi = dL/dxi is 1 when L = xi.")
+                  reference="seed 002", conventions="The output is the loss itself, so its upstream gradient is 1 when the loss is the objective.")
     return Builtin(layer, {**operands, "loss": xi}, "squared_loss", loss=True)
 
 
@@ -219,7 +232,7 @@ def _cross_entropy() -> Builtin:
                   outputs={xi[o]: Sum(log(Sum(exp(Z[i, c]), (c, C))) - Sum(T[i, c] * Z[i, c], (c, C)), (i, B)) / B},
                   upstream={xi: G}, claims={Z[p, q]: G[1] * (P[p, q] - T[p, q]) / B}, at={B: 3, C: 3},
                   title="Softmax cross-entropy, averaged over the batch", reference="PyTorch's cross_entropy",
-                  conventions="T is the one-hot matrix of the labels; P = softmax(Z) row by row.")
+                  conventions="T holds the labels one-hot, row by row; P is the softmax of each row of Z.")
     return Builtin(layer, {"logits": Z, "one_hot": T, "probabilities": P}, None, loss=True)
 
 
@@ -228,9 +241,12 @@ def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
 
     y[n, o, p, q] = sum_{c, u, v} w[o, c, u, v] x_pad[n, c, s(p - 1) + d(u - 1) + 1 - P,
     s(q - 1) + d(v - 1) + 1 - P] + b[o], where x_pad is x inside the image and 0 outside (``padded``);
-    the output is n'_H x n'_W with n'_H = floor((n_H + 2P - d(K_h - 1) - 1)/s) + 1 (PyTorch). No claims:
-    the rule table's closed forms for Conv2d are the numeric rules, compared with the derived gradients
-    in ``verify.conv_description_mismatches``. Seed 003, seed 004.
+    the output is n'_H x n'_W with n'_H = floor((n_H + 2P - d(K_h - 1) - 1)/s) + 1 (PyTorch). Claims:
+    db_o = sum_{n,p,q} g_nopq; dW_ocuv = sum_{n,p,q} g_nopq x_pad[n, c, s(p-1)+d(u-1)+1-P, ...] (seed 003's
+    correlation of the padded input with G); dX_ncae = sum g_nopq w_ocuv [a = s(p-1)+d(u-1)+1-P][e = ...]
+    (seed 004's P_pad^T P_phi^T: each output position sends G back to the input entries it read). The rule
+    table's closed forms for Conv2d are the numeric rules, compared with the derived gradients in
+    ``verify.verify_conv``. Seed 003, seed 004.
     """
     for name, value, low in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)):
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
@@ -241,9 +257,16 @@ def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
     oH, oW = (floor((size + 2 * P - d * (k - 1) - 1) / s) + 1 for size, k in ((nH, Kh), (nW, Kw)))
     X, W, b = tensor("X", Nb, C, nH, nW), tensor("W", Co, C, Kh, Kw), tensor("b", Co)
     Y, G = tensor("Y", Nb, Co, oH, oW), tensor("G", Nb, Co, oH, oW)
-    tap = padded(X, n, c, s * (p - 1) + d * (u - 1) + 1 - P, s * (q - 1) + d * (v - 1) + 1 - P)
+    row, col = s * (p - 1) + d * (u - 1) + 1 - P, s * (q - 1) + d * (v - 1) + 1 - P
+    tap = padded(X, n, c, row, col)
+    a, e = indices("a e")
+    claims = {b[o]: Sum(G[n, o, p, q], (n, Nb), (p, oH), (q, oW)),
+              W[o, c, u, v]: Sum(G[n, o, p, q] * tap, (n, Nb), (p, oH), (q, oW)),
+              X[n, c, a, e]: Sum(G[n, o, p, q] * W[o, c, u, v] * KroneckerDelta(a, row) * KroneckerDelta(e, col),
+                                 (o, Co), (u, Kh), (v, Kw), (p, oH), (q, oW))}
     layer = Layer(f"conv2d_s{s}_p{P}_d{d}", inputs=(X,), parameters=(W, b),
                   outputs={Y[n, o, p, q]: Sum(W[o, c, u, v] * tap, (c, C), (u, Kh), (v, Kw)) + b[o]}, upstream={Y: G},
+                  claims=claims,
                   at={Nb: 1, C: 2, Co: 2, nH: 4, nW: 3, Kh: 2, Kw: 2},
                   title=f"Conv2d, stride {s}, padding {P}, dilation {d}", reference="seed 003; seed 004; PyTorch conv2d",
                   conventions="Cross-correlation in NCHW; the input is 0 outside the image (zero padding).")
@@ -260,12 +283,19 @@ CROSS_ENTROPY = _cross_entropy()
 BUILTINS: tuple[Builtin, ...] = (LINEAR, LINEAR_SEED000, LINEAR_SEED001, RELU, SQUARED_LOSS, CROSS_ENTROPY, conv2d())
 
 
+BUILTIN_NAMES = tuple(builtin.layer.name for builtin in BUILTINS[:-1]) + ("conv2d_s<S>_p<P>_d<D>",)
+
+
 def builtin_named(name: str) -> Builtin:
-    """The built-in description called ``name`` (``linear``, ``relu``, ``squared_loss``, ...)."""
+    """The built-in description called ``name``: ``linear``, ``relu``, ``squared_loss``, ..., or
+    ``conv2d_s2_p1_d2`` (Conv2d at stride 2, padding 1, dilation 2; any integers)."""
     for builtin in BUILTINS:
         if builtin.layer.name == name:
             return builtin
-    raise KeyError(f"no built-in layer {name!r}; built-in layers are {[b.layer.name for b in BUILTINS]}")
+    geometry = re.fullmatch(r"conv2d_s(\d+)_p(\d+)_d(\d+)", name)
+    if geometry:
+        return conv2d(*(int(value) for value in geometry.groups()))
+    raise KeyError(f"no built-in layer {name!r}; built-in layers are {', '.join(BUILTIN_NAMES)}")
 
 
 def for_presentation(name: str) -> Builtin | None:

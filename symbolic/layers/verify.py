@@ -49,19 +49,20 @@ def _format_sizes(sizes: Mapping[str, int]) -> str:
 
 
 def description_check(description: builtin.Builtin, sizes, variable: str, numeric_rule, operands, *,
-                      gradients=None, claims=None, extra: dict | None = None):
+                      gradients=None, claims=None, extra: dict | None = None, check_claim: bool = True):
     """(claim verdict or None, (holds, detail) of numeric rule == derived) for one gradient of a description.
 
     ``sizes`` maps the description's size symbols to ints; ``variable`` is the rule-table key of the
     gradient ("weight", "logits", ...); ``operands`` the numeric rule's operand keys, laid out as
     object arrays of the description's entries; ``extra`` further keyword arguments of the rule.
     A loss's upstream G_xi[1] is 1 (L is the loss). Exact comparison (``gradients.compare_concrete``).
+    ``check_claim=False`` skips the claim (None in its place): Conv2d's claims are the conv document's.
     """
     layer = description.layer
     gradients = gradients or concrete_gradients(layer, dict(sizes))
     name = str(description.operands[variable].label)
     claim = None
-    if layer.claim_of(description.operands[variable]) is not None:
+    if check_claim and layer.claim_of(description.operands[variable]) is not None:
         claims = claims if claims is not None else verify_claims(layer, gradients)
         claim = next(verdict for verdict in claims if verdict.name == name)
     one = description.upstream_one(sizes)
@@ -91,7 +92,10 @@ def _with_description(verdicts: RuleVerdicts, description: builtin.Builtin, size
             concrete = Verdict(claim.concrete, f"{where}: {claim.detail}", concrete.evidence)
     holds, detail = numeric
     numeric_verdict = verdicts.numeric
-    if numeric_verdict.holds is not False:
+    if numeric_verdict.holds is False and holds is False:
+        numeric_verdict = Verdict(False, f"{numeric_verdict.detail}; it also differs from the derived gradient of "
+                                  f"{where}: {detail}", numeric_verdict.evidence)
+    elif numeric_verdict.holds is not False:
         if holds is True:
             numeric_verdict = Verdict(numeric_verdict.holds, f"{numeric_verdict.detail}; == the derived gradient of "
                                       f"{where}", numeric_verdict.evidence)
@@ -169,7 +173,7 @@ def verify_conv(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVe
         plain = RuleVerdicts(_conv_concrete(rule, results, forward_ok), _conv_general(proofs[rule.wrt]), BY_CONSTRUCTION)
         operands, extra = conv_rule_operands(rule.wrt, description, at)
         _, numeric = description_check(description, at, rule.wrt, rule.numeric_rule, operands, gradients=gradients,
-                                       extra=extra)
+                                       extra=extra, check_claim=False)
         verdicts[rule.name] = _with_description(plain, description, at, None, numeric, rule.numeric_rule.__name__)
     return verdicts
 
