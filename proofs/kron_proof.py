@@ -446,8 +446,10 @@ def _false_claim_example(result) -> Theorem:
     statement = Equation(lhs, rhs, "", Source("check", "refutation of the false claim: a counterexample", refused))
     body = [Text.of("It is refused. "), _sweep_sentence(claim, result.sweep, None)]
     if proof is not None and proof.holds is not True:
-        body.append(Text.of("General sizes: no proof, as it must be: the two sides index their entries alike but "
-                            "their normal forms differ, and the counterexample settles it."))
+        body.append(Text.of("General sizes: no proof, as it must be. " + (
+            "No entry-by-entry argument even applies: the product on the right pairs its inner indices in different "
+            "orders (the Kronecker product's columns, the vec's rows). " if proof.left_entry is None else
+            "The normal forms of the two sides' generic entries differ. ") + "The counterexample settles it."))
     sizes = result.sweep.counterexample.sizes if refused else {name: 2 for name in claim.dimensions()}
     body += _integer_instance(claim, sizes)
     return Theorem("example", f"{_title(claim.key)} ({claim.seed_ref})",

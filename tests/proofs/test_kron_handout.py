@@ -1,0 +1,186 @@
+"""kron.pdf as a lecturer's handout (issue 14 items 4-6): every identity a numbered Theorem stating its
+operands' shapes, its general-size proof ONE derivation from the left side's entry to the right side's,
+the concrete verdict in one sentence, worked examples in a_{11} b_{11} (not A[1,1]B[1,1]), the inverse and
+the determinant proved for every size with their factors' sizes stated, no overfull box."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from sympy import Symbol, Trace
+
+from gradproof.proofs.compile import compile_pdf
+from gradproof.proofs.document import Derivation, Equation, Math, Text, Theorem, render
+from gradproof.proofs.kron_proof import (
+    EntryOf,
+    InSpace,
+    _det_example,
+    _example_blocks,
+    _shown,
+    _title,
+    identity_theorem,
+    index_derivation,
+    kron_document,
+    readable_entries,
+)
+from gradproof.proofs.results import IdentityResult
+from gradproof.proofs.targets import run_target, target_named
+from gradproof.symbolic.engine.general import prove_general, refute
+from gradproof.symbolic.engine.identities import build, sweep
+from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
+from gradproof.symbolic.seeds.vector_form import VECTOR_FORM_IDENTITIES
+
+IDENTITIES = KRON_IDENTITIES + VECTOR_FORM_IDENTITIES
+
+
+@pytest.fixture(scope="module")
+def document():
+    return kron_document(run_target(target_named("kron"), numeric=False))
+
+
+def _theorems(document):
+    return [block for section in document.sections for block in section.blocks if isinstance(block, Theorem)]
+
+
+def _theorem_of(document, claim):
+    found = [theorem for theorem in _theorems(document) if theorem.title == f"{_title(claim.key)} ({claim.seed_ref})"]
+    assert len(found) == 1, (claim.key, [theorem.title for theorem in _theorems(document)])
+    return found[0]
+
+
+def _general_derivations(theorem):
+    return [block for block in theorem.proof if isinstance(block, Derivation)
+            and all(source is not None and "general-size proof" in source.ref for _, _, source in block.rows)]
+
+
+@pytest.mark.parametrize("claim", IDENTITIES, ids=lambda claim: claim.key)
+def test_each_identity_is_a_theorem_with_shapes_and_one_general_derivation(document, claim):
+    theorem = _theorem_of(document, claim)
+    assert theorem.kind == ("lemma" if claim.key == "kron_mixed_product" else "theorem")
+    shapes = [part.value for part in theorem.statement[0].parts if isinstance(part, Math)]
+    operands, _, lhs, rhs = build(claim)
+    assert [shape.args[0].name for shape in shapes if isinstance(shape, InSpace)] == list(operands)
+    for shape in shapes:  # each operand with its own rows and columns
+        assert (shape.args[1], shape.args[2]) == operands[shape.args[0].name].shape or claim in VECTOR_FORM_IDENTITIES
+    assert isinstance(theorem.statement[1], Equation)
+    derivations = _general_derivations(theorem)
+    assert len(derivations) == 1, claim.key
+    assert all(source.valid for _, _, source in derivations[0].rows)
+    words = " ".join(part for block in theorem.proof if isinstance(block, Text) for part in block.parts
+                     if isinstance(part, str))
+    assert "the identity holds for every size" in words and "the two sides agree entry by entry" in words
+    assert "not attempted" not in words and "not proved" not in words
+
+
+@pytest.mark.parametrize("claim", [claim for claim in KRON_IDENTITIES if claim.by_rules is None], ids=lambda c: c.key)
+def test_an_index_derivation_runs_from_the_left_sides_entry_to_the_right_sides(claim):
+    proof = prove_general(claim)
+    _, derivation = index_derivation(claim, proof)
+    first, last = derivation.lhs, derivation.rows[-1][0]
+    if isinstance(first, EntryOf):
+        assert first.args[0] == _shown(proof.left) and last.args[0] == _shown(proof.right)  # I printed as I_n
+        assert first.args[1:] == last.args[1:]  # the same entry of both sides
+    else:
+        assert (first, last) == (_shown(proof.left), _shown(proof.right))
+    assert derivation.rows[0][0] == proof.left_entry
+    assert all(why for _, why, _ in derivation.rows), "every step has a justification"
+
+
+def _false_trace_claim():
+    """tr(A ⊗ B) = tr(B)^2: false, with the same index structure on both sides."""
+    return dataclasses.replace(KRON_IDENTITIES[6], key="kron_trace_wrong",
+                               rhs=lambda o, d: Trace(o["B"]) * Trace(o["B"]))
+
+
+def test_a_false_identity_gets_no_valid_derivation():
+    claim = _false_trace_claim()
+    proof = refute(prove_general(claim), sweep(claim).counterexample)
+    assert proof.holds is False
+    _, derivation = index_derivation(claim, proof)
+    assert not any(source.valid for _, _, source in derivation.rows)
+
+
+def test_the_false_claim_says_why_no_general_argument_applies(document):
+    example = next(theorem for theorem in _theorems(document) if theorem.kind == "example")
+    assert prove_general(FALSE_CLAIM).left_entry is None  # its sides pair their indices differently
+    assert "No entry-by-entry argument even applies" in render_text(example)
+
+
+def test_worked_examples_name_entries_as_a_reader_does(document):
+    tex = render(document)
+    assert "A[1" not in tex and "B[1" not in tex and "[1,1]" not in tex and "[1, 1]" not in tex
+    assert "a_{11} b_{11} + a_{12} b_{21}" in tex  # vec(AB), first entry
+    values = readable_entries(KRON_IDENTITIES[0], {"m": 2, "n": 2, "p": 2})
+    assert values["A"][0, 1] == Symbol("a_{12}") and values["B"][1, 0] == Symbol("b_{21}")
+
+
+def test_a_wrong_example_is_shown_as_differing():
+    blocks = _example_blocks(FALSE_CLAIM)
+    derivation = next(block for block in blocks if isinstance(block, Derivation))
+    assert any("DIFFERS" in why for _, why, _ in derivation.rows)
+    assert not any(source.valid for _, _, source in derivation.rows)
+
+
+def test_the_false_claim_is_refused_with_a_small_integer_instance(document):
+    example = next(theorem for theorem in _theorems(document) if theorem.kind == "example")
+    integer = [block for block in example.proof if isinstance(block, Derivation)]
+    assert len(integer) == 2
+    (left, _, left_source), (right, _, right_source) = integer[0].rows[0], integer[1].rows[0]
+    assert left != right and left_source.valid and right_source.valid
+    assert all(value.is_Integer for value in list(left) + list(right))
+    # recomputed with NumPy from the displayed operands (numbered 1, 2, ... row by row)
+    sizes = sweep(FALSE_CLAIM).counterexample.sizes
+    a = np.arange(1, sizes["m"] * sizes["n"] + 1).reshape(sizes["m"], sizes["n"])
+    b = np.arange(a.size + 1, a.size + sizes["n"] * sizes["p"] + 1).reshape(sizes["n"], sizes["p"])
+    assert [int(v) for v in left] == list((a @ b).flatten(order="F"))
+    assert [int(v) for v in right] == list(np.kron(a, np.eye(sizes["p"], dtype=int)) @ b.flatten(order="F"))
+
+
+def test_inverse_and_determinant_state_their_sizes_and_are_proved_for_every_size(document):
+    by_key = {claim.key: claim for claim in KRON_IDENTITIES}
+    for key in ("kron_inverse", "kron_det"):
+        theorem = _theorem_of(document, by_key[key])
+        shapes = [part.value for part in theorem.statement[0].parts if isinstance(part, Math)]
+        assert [(s.args[0].name, s.args[1].name, s.args[2].name) for s in shapes] == [("A", "n", "n"), ("B", "m", "m")]
+        (derivation,) = _general_derivations(theorem)
+        assert any("Lemma" in why for _, why, _ in derivation.rows), "the mixed product is cited as the lemma"
+    inverse = render(document).split("Inverse of a Kronecker product")[1]
+    assert r"\left(A \otimes B\right)^{-1} = A^{-1} \otimes B^{-1}" in inverse
+
+
+def test_the_determinant_example_is_the_determinant_of_the_kronecker_product():
+    text, derivation = _det_example()
+    a, b = derivation.lhs.args[0].args
+    value, _, source = derivation.rows[0]
+    assert source.valid
+    assert int(value) == round(np.linalg.det(np.kron(np.array(a.tolist(), float), np.array(b.tolist(), float))))
+    assert int(value) == int(a.det()) ** b.rows * int(b.det()) ** a.rows
+
+
+def test_a_false_theorem_loses_its_sources():
+    # tr(A ⊗ B) = tr(B)^2 is false: the sweep refutes it, and neither its statement nor its derivation
+    # may then pass as checked
+    claim = _false_trace_claim()
+    row = IdentityResult(claim, sweep(claim), prove_general(claim))
+    theorem = identity_theorem(row)
+    assert not row.sweep.holds
+    assert not theorem.statement[1].source.valid
+    assert not any(source.valid for block in theorem.proof if isinstance(block, Derivation)
+                   for _, _, source in block.rows if "general-size proof" in source.ref)
+    words = render_text(theorem)
+    assert "DOES NOT HOLD" in words and "holds for every size" not in words
+
+
+def render_text(theorem) -> str:
+    return " ".join(part for block in theorem.proof if isinstance(block, Text) for part in block.parts
+                    if isinstance(part, str))
+
+
+def test_kron_pdf_has_no_overfull_box(require_tex, document, tmp_path):
+    tex = tmp_path / "kron.tex"
+    tex.write_text(render(document), encoding="utf-8")
+    compile_pdf(tex)
+    log = tex.with_suffix(".log").read_text(encoding="latin-1")
+    assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line]
