@@ -52,7 +52,7 @@ from gradproof.symbolic.engine.general import (
 from gradproof.symbolic.engine.indexed import NORMAL_FORM
 from gradproof.symbolic.engine.verdict import Mismatch, first_mismatch
 from gradproof.symbolic.layers.description import Layer
-from gradproof.symbolic.layers.graph import LayerGraph, build_graph, check_program, expanded_size, schwartz_zippel
+from gradproof.symbolic.layers.graph import LayerGraph, build_graph, check_program, estimated_size, schwartz_zippel
 
 __all__ = ["ClaimVerdict", "ConcreteGradients", "compare_concrete", "concrete_derivation", "concrete_gradients",
            "entry_indices", "general_gradient", "general_gradient_through", "general_verdict",
@@ -230,6 +230,17 @@ def polynomial_intermediates(layer: Layer) -> list:
     return kept
 
 
+def _function_of_intermediates(layer: Layer) -> bool:
+    """Some equation applies a function (exp, log, tanh, ...) to an intermediate's entry."""
+    from sympy import Function
+    bases = {d.base for d in layer.intermediate_definitions()}
+    for definition in layer.intermediate_definitions() + layer.output_definitions():
+        for call in definition.body.atoms(Function) - definition.body.atoms(Indexed):
+            if any(entry.base in bases for entry in call.atoms(Indexed)):
+                return True
+    return False
+
+
 def _is_polynomial(expr) -> bool:
     """No function application, no Piecewise, no power of an entry other than a non-negative integer."""
     from sympy import Function, Piecewise, Pow
@@ -302,8 +313,11 @@ def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = Tr
         return GeneralProof(subject, None, f"not decided: no claimed closed form for {name}")
     key, body = claim
     kept = polynomial_intermediates(layer)
+    attempts = [[]] if written_out or not kept else []
+    if kept:  # first where written-out sums would sit inside exp(...) etc., whose normal form grows fastest
+        attempts = [kept] + attempts if _function_of_intermediates(layer) else attempts + [kept]
     proof = None
-    for through in ([kept] if kept else []) + ([[]] if written_out or not kept else []):
+    for through in attempts:
         try:
             if through:
                 target, chain, differentiated, ranges = general_gradient_through(layer, variable, through)
@@ -326,7 +340,7 @@ def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = Tr
 
 
 WRITTEN_OUT_LIMIT = 400
-"""Above this many operations in the written-out output entries (``graph.expanded_size``), the claims are
+"""Above this many operations in the written-out output entries (``graph.estimated_size``), the claims are
 checked on the layer's program (``symbolic.layers.graph``) instead of entry by entry written out: the exact
 cancellation of written-out entries grows faster than the entries (attention at T = 3, d = 4: over 15 min)."""
 
@@ -337,8 +351,8 @@ def concrete_derivation(layer: Layer, sizes: dict | None = None):
     (a function other than exp, an irrational constant), else the ``LayerGraph`` (probabilistic verdicts with
     their bound, counterexamples in real arithmetic at a rational point)."""
     try:
-        graph = build_graph(layer, sizes)
-        if expanded_size(graph) > WRITTEN_OUT_LIMIT:
+        if estimated_size(layer, sizes) > WRITTEN_OUT_LIMIT:
+            graph = build_graph(layer, sizes)
             check_program(graph)
             return graph
     except NotSupported:

@@ -32,6 +32,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 import mpmath
 from sympy import Add, Indexed, IndexedBase, Mul, Pow, Rational, Symbol, exp, sympify
@@ -41,7 +42,7 @@ from gradproof.symbolic.engine.sampling import MAX_DRAWS, SAMPLE_BOUND, SAMPLE_S
 from gradproof.symbolic.engine.verdict import PROBABILISTIC, Evidence, Mismatch
 from gradproof.symbolic.layers.description import Layer
 
-__all__ = ["GraphVerdict", "LayerGraph", "build_graph", "check_program", "degree_bounds", "expanded_size", "lambdified", "plain",
+__all__ = ["GraphVerdict", "LayerGraph", "build_graph", "check_program", "degree_bounds", "estimated_size", "expanded_size", "lambdified", "plain",
            "real_counterexample", "schwartz_zippel"]
 
 REAL_DIGITS = 50
@@ -94,10 +95,14 @@ class LayerGraph:
         key, body = self.layer.claim_of(variable)
         return [self.local(body.xreplace(dict(zip(key, index)))) for index, _ in self.entries[name]]
 
+    @cached_property
+    def _table(self) -> dict:
+        return {entry: symbol for symbol, entry in self.names.items()}
+
     def local(self, expr):
         """``expr`` (indices numbers) at these sizes with its sums done, entries as plain symbols."""
         written = sympify(expr).subs(self.sizes).doit()
-        table = {entry: symbol for symbol, entry in self.names.items()}
+        table = self._table
         unknown = {a for a in written.atoms(Indexed) if a not in table}
         if unknown:
             raise NotSupported(f"layer {self.layer.name}: entries outside the declared ranges: "
@@ -105,8 +110,9 @@ class LayerGraph:
         return written.xreplace(table)
 
 
-def build_graph(layer: Layer, sizes: dict | None = None) -> LayerGraph:
-    """The layer's program at ``sizes`` (default ``layer.at``) and its reverse sweep (module docstring)."""
+def build_graph(layer: Layer, sizes: dict | None = None, *, sweep: bool = True) -> LayerGraph:
+    """The layer's program at ``sizes`` (default ``layer.at``) and, with ``sweep``, its reverse sweep (module
+    docstring); without it only the forward equations (enough for ``expanded_size``)."""
     sizes = dict(sizes or layer.concrete_sizes())
     names = {}
     entries = {}
@@ -135,7 +141,7 @@ def build_graph(layer: Layer, sizes: dict | None = None) -> LayerGraph:
     program = _dependency_order(own)
     roots = [symbol for rows in outputs.values() for _, symbol in rows]
     needed = _ancestors(roots, own)
-    backward, derived = _reverse_sweep(program, needed, entries, upstream, outputs)
+    backward, derived = _reverse_sweep(program, needed, entries, upstream, outputs) if sweep else ((), {})
     return LayerGraph(layer, sizes, entries, upstream, outputs, tuple(program), tuple(backward), derived,
                       frozenset(needed), names)
 
@@ -211,6 +217,35 @@ def expanded_size(graph: LayerGraph) -> int:
     for symbol, body in graph.program:
         size[symbol] = weight(body)
     return sum(size[symbol] for rows in graph.outputs.values() for _, symbol in rows)
+
+
+def estimated_size(layer: Layer, sizes: dict | None = None) -> int:
+    """``expanded_size`` estimated from the equations without writing any entry out: a sum of n terms weighs
+    n times its body, an entry of an intermediate weighs its equation (raises ``NotSupported`` when a sum's
+    length depends on another index)."""
+    from sympy import Sum
+
+    sizes = dict(sizes or layer.concrete_sizes())
+    weights: dict = {}
+
+    def weight(expr):
+        if isinstance(expr, Indexed):
+            return weights.get(expr.base, 1)
+        if isinstance(expr, Sum):
+            terms = 1
+            for _, low, high in expr.limits:
+                count = sympify(high - low + 1).subs(sizes)
+                if not count.is_Integer:
+                    raise NotSupported(f"a sum of {high - low + 1} terms at sizes {sizes}")
+                terms *= max(int(count), 0)
+            return terms * weight(expr.function) + max(terms - 1, 0)
+        if not expr.args:
+            return 1
+        return 1 + sum(weight(arg) for arg in expr.args)
+
+    for definition in layer.intermediate_definitions() + layer.output_definitions():
+        weights[definition.base] = weight(definition.body)
+    return sum(weights[d.base] * len(entry_indices(d.base.shape, sizes)) for d in layer.output_definitions())
 
 
 # --- exact evaluation with exp(u) as independent variables -----------------------------------------------
