@@ -82,6 +82,34 @@ def squared_loss_closed_form(o):
     return 2 * (o["prediction"] - o["target"])
 
 
+def seed000_canonical(symbols):
+    """Seed 000's column vectors in PyTorch's operands: X = x^T, G = (Delta y)^T (W and b as they are)."""
+    return {"x": symbols["x"].T, "weight": symbols["weight"], "bias": symbols["bias"],
+            "grad_output": symbols["grad_output"].T}
+
+
+def seed001_canonical(symbols, batch_factor=1):
+    """Seed 001's rows in PyTorch's operands: W_torch = W^T; G = D, or D / N for the averaged loss."""
+    grad = symbols["grad_output"]
+    return {"x": symbols["x"], "weight": symbols["weight"].T, "bias": symbols["bias"],
+            "grad_output": batch_factor * grad}
+
+
+_LINEAR_CLOSED_FORMS = {"weight": linear_weight_closed_form, "bias": linear_bias_closed_form,
+                        "x": linear_input_closed_form}
+
+
+def _in_layout(canonical, transposed: set) -> dict:
+    """The Linear closed forms written in a seed's layout: evaluated on the translated operands, and
+    transposed where the layout's variable is the transpose of PyTorch's (denominator layout)."""
+    def translated(key, closed_form):
+        def closed(symbols):
+            value = closed_form(canonical(symbols))
+            return (value.T if key in transposed else value).doit()
+        return closed
+    return {key: translated(key, closed_form) for key, closed_form in _LINEAR_CLOSED_FORMS.items()}
+
+
 # --- the record ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -167,8 +195,7 @@ def _linear_torch() -> Builtin:
     i, j, k = indices("i j k")
     X, W, b, Y, G = tensor("X", B, M), tensor("W", N, M), tensor("b", N), tensor("Y", B, N), tensor("G", B, N)
     operands = {"x": X, "weight": W, "bias": b, "grad_output": G}
-    claims = _claims(operands, _shapes(operands), {"weight": linear_weight_closed_form,
-                                                   "bias": linear_bias_closed_form, "x": linear_input_closed_form})
+    claims = _claims(operands, _shapes(operands), _LINEAR_CLOSED_FORMS)
     layer = Layer("linear", inputs=(X,), parameters=(W, b),
                   outputs={Y[i, j]: Sum(X[i, k] * W[j, k], (k, M)) + b[j]}, upstream={Y: G}, claims=claims,
                   at={B: 2, M: 3, N: 2}, title="The Linear layer (PyTorch layout, a batch)",
@@ -182,20 +209,25 @@ def _linear_seed000() -> Builtin:
     M, N = sizes("M N")
     n, m = indices("n m")
     x, W, b, y, g = tensor("x", M), tensor("W", N, M), tensor("b", N), tensor("y", N), tensor("g", N)
+    operands = {"x": x, "weight": W, "bias": b, "grad_output": g}
+    claims = _claims(operands, _shapes(operands), _in_layout(seed000_canonical, {"x"}))
     layer = Layer("linear_column", inputs=(x,), parameters=(W, b),
-                  outputs={y[n]: Sum(W[n, m] * x[m], (m, M)) + b[n]}, upstream={y: g}, at={M: 3, N: 2},
+                  outputs={y[n]: Sum(W[n, m] * x[m], (m, M)) + b[n]}, upstream={y: g}, claims=claims, at={M: 3, N: 2},
                   title="The Linear layer, one sample as a column (seed 000)", reference="seed 000")
-    return Builtin(layer, {"x": x, "weight": W, "bias": b, "grad_output": g, "y": y}, "linear.seed000")
+    return Builtin(layer, {**operands, "y": y}, "linear.seed000")
 
 
 def _linear_seed001() -> Builtin:
     N, m, n = sizes("N m n")
     i, j, k = indices("i j k")
     X, W, b, Y, D = tensor("X", N, m), tensor("W", m, n), tensor("b", n), tensor("Y", N, n), tensor("D", N, n)
+    operands = {"x": X, "weight": W, "bias": b, "grad_output": D}
+    claims = _claims(operands, _shapes(operands), _in_layout(seed001_canonical, {"weight"}))
     layer = Layer("linear_rows", inputs=(X,), parameters=(W, b),
-                  outputs={Y[i, j]: Sum(X[i, k] * W[k, j], (k, m)) + b[j]}, upstream={Y: D}, at={N: 2, m: 3, n: 2},
-                  title="The Linear layer, samples as rows (seed 001)", reference="seed 001")
-    return Builtin(layer, {"x": X, "weight": W, "bias": b, "grad_output": D, "y": Y}, "linear.seed001")
+                  outputs={Y[i, j]: Sum(X[i, k] * W[k, j], (k, m)) + b[j]}, upstream={Y: D}, claims=claims,
+                  at={N: 2, m: 3, n: 2}, title="The Linear layer, samples as rows (seed 001, summed loss)",
+                  reference="seed 001")
+    return Builtin(layer, {**operands, "y": Y}, "linear.seed001")
 
 
 def _relu() -> Builtin:

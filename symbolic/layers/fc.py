@@ -59,15 +59,6 @@ LINEAR_TORCH = LayerEquations(
 
 # --- seed 000: one sample, column vectors ------------------------------------------------
 
-def _seed000_canonical(symbols):
-    return {
-        "x": symbols["x"].T,
-        "weight": symbols["weight"],
-        "bias": symbols["bias"],
-        "grad_output": symbols["grad_output"].T,
-    }
-
-
 LINEAR_SEED000 = LayerEquations(
     name="linear.seed000",
     title="Seed 000: one sample as column vectors",
@@ -83,7 +74,7 @@ LINEAR_SEED000 = LayerEquations(
     output=Operand("y", "y", "y", "out"),
     equation=builtin.equation_of(builtin.LINEAR_SEED000),
     upstream=lambda ops, n: ops["grad_output"](n),
-    canonical=_seed000_canonical,
+    canonical=builtin.seed000_canonical,
     variables={"x": ("x", True), "weight": ("weight", False), "bias": ("bias", False)},
     loss_note="The upstream gradient (seed 000 writes it with deltas) holds the derivatives of the loss L with respect to the outputs.",
 )
@@ -96,13 +87,7 @@ def _seed001(averaged: bool) -> LayerEquations:
         return S.One / batch_size if averaged else Rational(1)  # exact: never a float 1/N
 
     def canonical(symbols):
-        grad = symbols["grad_output"]
-        return {
-            "x": symbols["x"],
-            "weight": symbols["weight"].T,
-            "bias": symbols["bias"],
-            "grad_output": batch_factor(grad.rows) * grad,
-        }
+        return builtin.seed001_canonical(symbols, batch_factor(symbols["grad_output"].rows))
 
     def upstream(ops, i, j):
         return batch_factor(ops["size:batch"]) * ops["grad_output"](i, j)

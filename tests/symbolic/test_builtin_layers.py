@@ -190,3 +190,11 @@ def test_the_rule_tables_relu_rule_is_the_description_claims_source():
     # the rule table's closed form object is the one the description's claim was generated from
     assert rule_named("relu.input").closed_form is builtin.relu_input_closed_form
     assert rule_named("squared_loss.prediction").closed_form is builtin.squared_loss_closed_form
+
+
+@pytest.mark.parametrize("description", [builtin.LINEAR_SEED000, builtin.LINEAR_SEED001], ids=lambda b: b.layer.name)
+def test_the_seeds_layouts_claim_the_rule_tables_closed_forms_in_their_own_layout(description):
+    # seed 000: dW = g x^T, db = g, dx = W^T g; seed 001: dW = X^T D, dX = D W^T, all from G^T X, G^T 1, G W
+    verdicts = verify_claims(description.layer)
+    assert len(verdicts) == 3
+    assert all(v.concrete is True and v.general.holds is True for v in verdicts)
