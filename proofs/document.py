@@ -127,7 +127,8 @@ class Derivation:
     """ONE aligned display lhs = step_1 = step_2 ..., a column of justifications on the right.
 
     ``rows`` are ``(rhs, justification, source)``: the justification is prose ("chain rule",
-    "entry (n, m) of an outer product", "trace cyclicity", ...), the source says which check,
+    "entry (n, m) of an outer product", "trace cyclicity", ...) or a ``Text`` with ``Math`` parts
+    (each with its own source), the source says which check,
     seed equation or definition the step's formula is.
     """
 
@@ -187,15 +188,19 @@ def displayed_formulas(document: Document):
                         yield title, latex(part.value), part.source
             elif isinstance(block, Equation):
                 yield title, f"{latex(block.lhs)} = {latex(block.rhs)}", block.source
+                yield from _justification_formulas(block.rule, title)
             elif isinstance(block, Aligned):
                 for row in block.rows:
                     yield title, f"{latex(row.lhs)} = {latex(row.rhs)}", row.source
+                    yield from _justification_formulas(row.rule, title)
             elif isinstance(block, Chain):
-                for rhs, _ in block.steps:
+                for rhs, rule in block.steps:
                     yield title, f"{latex(block.lhs)} = {latex(rhs)}", block.source
+                    yield from _justification_formulas(rule, title)
             elif isinstance(block, Derivation):
-                for rhs, _, source in block.rows:
+                for rhs, why, source in block.rows:
                     yield title, f"{latex(block.lhs)} = {latex(rhs)}", source
+                    yield from _justification_formulas(why, title)
             elif isinstance(block, Theorem):
                 yield from walk(block.statement + block.proof, f"{title}: {block.title}")
 
@@ -209,8 +214,23 @@ def formulas_without_source(document: Document) -> list[tuple[str, str]]:
             if source is None or not source.valid]
 
 
-def _rule_tag(rule: str) -> str:
-    return rf"&& \text{{[{escape(rule)}]}}" if rule else ""
+def _rule_tag(rule) -> str:
+    """The justification column: plain words, or a ``Text`` whose ``Math`` parts print as formulas."""
+    if not rule:
+        return ""
+    if isinstance(rule, Text):
+        inner = "".join(latex(part.value) if isinstance(part, Math) else rf"\text{{{escape(part)}}}"
+                        for part in rule.parts)
+        return rf"&& [{inner}]"
+    return rf"&& \text{{[{escape(rule)}]}}"
+
+
+def _justification_formulas(rule, title):
+    """The formulas inside a ``Text`` justification, for the provenance walker."""
+    if isinstance(rule, Text):
+        for part in rule.parts:
+            if isinstance(part, Math):
+                yield title, latex(part.value), part.source
 
 
 def _render_block(block) -> str:

@@ -70,3 +70,17 @@ def test_lemma_document_compiles(require_tex, tmp_path):
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path, capture_output=True
     )
     assert run.returncode == 0, run.stdout[-2000:]
+
+
+def test_a_justification_may_hold_a_formula_which_needs_its_own_source():
+    """A justification such as "[sifting: k = p]" prints its formula as math, and the walker checks it."""
+    k, p = sympy.symbols("k p")
+
+    def document(source):
+        why = Text.of("sifting, ", Math(sympy.Eq(k, p), source))
+        return Document("t", (Section("s", (Derivation(W, ((g * x, why, Source("check", "c")),)),)),))
+
+    latex_source = render(document(Source("definition", "sifting")))
+    assert r"[\text{sifting, }k = p]" in latex_source
+    assert formulas_without_source(document(Source("definition", "sifting"))) == []
+    assert formulas_without_source(document(None)) == [("s", "k = p")]
