@@ -42,7 +42,15 @@ from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.explicit import evaluate
 from gradproof.symbolic.engine.general import NAMED_RULES, refute
 from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position
-from gradproof.symbolic.engine.structured import entry, entry_bases, position
+from gradproof.symbolic.engine.structured import (
+    FUNCTION_OF_SCALAR,
+    MATRIX_POWER,
+    SCALAR_ALGEBRA,
+    SCALAR_MULTIPLE,
+    entry,
+    entry_bases,
+    position,
+)
 from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES, MIXED_PRODUCT, kron_unevaluated
 from gradproof.symbolic.seeds.vector_form import VECTOR_FORM_IDENTITIES
 
@@ -209,6 +217,10 @@ _RULE_NOUNS = {
     "identity entries are Kronecker deltas": "identity",
     "entry of a transpose": "transpose",
     "definition of the trace": "trace",
+    MATRIX_POWER: "matrix power",
+    SCALAR_MULTIPLE: "scalar multiple",
+    SCALAR_ALGEBRA: "products of scalars",
+    FUNCTION_OF_SCALAR: "function of a scalar",
 }
 NORMAL_FORM_SHORT = "linearity, sifting, interchange of sums"
 """``indexed.NORMAL_FORM`` in a justification column's width; the method paragraph says it in full."""
@@ -378,8 +390,8 @@ def identity_theorem(result, kind: str = "theorem", lemma_number: int = 0, renam
     elif proof.left_entry is not None:
         ranges, derivation = index_derivation(claim, proof, renaming)
         body += [ranges, derivation]
-    body.append(_general_verdict(proof))
-    body.append(_sweep_sentence(claim, result.sweep, renaming))
+    verdict, sweep_text = _general_verdict(proof), _sweep_sentence(claim, result.sweep, renaming)
+    body.append(Text.of(*verdict.parts, " ", *sweep_text.parts))  # one paragraph: general, then concrete
     body += _example_blocks(claim, renaming)
     body += _extra_blocks(claim, proof)
     title = f"{_title(claim.key)} ({claim.seed_ref})"
