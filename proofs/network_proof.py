@@ -123,10 +123,10 @@ def _values(configurations, read) -> str:
 
 
 def _lemma(proof) -> Theorem:
-    a, u, v = MatrixSymbol("A", pooling.M, pooling.N_), MatrixSymbol("u", pooling.N_, 1), MatrixSymbol("v", pooling.M, 1)
+    a, u, v = MatrixSymbol("M", pooling.M, pooling.N_), MatrixSymbol("u", pooling.N_, 1), MatrixSymbol("v", pooling.M, 1)
     source = _check("general-size proof of the linear-map lemma", proof.holds)
     return Theorem("lemma", "Linear maps", (
-        _t("Let ", Eq(v, MatMul(a, u), evaluate=False), " with A an m × n matrix that does not depend on u. Then"),
+        _t("Let ", Eq(v, MatMul(a, u), evaluate=False), " with M an m × n matrix that does not depend on u. Then"),
         Equation(_d("u"), MatMul(Transpose(a), _d("v")), "", source),
     ), (
         Derivation(proof.lhs, _rows(proof, source)),
@@ -181,7 +181,7 @@ def _pooling_theorem(proof, kind: str) -> Theorem:
     ), (
         Derivation(proof.lhs, _rows(proof, source)),
         _t("The last sum is entry (i, j) of mat(P_pool^T vec(G)): Lemma 1 with u = vec(A), v = vec(Z), "
-                "A = P_pool."),
+                "M = P_pool."),
         ShapeCheck(((p_t, pooling.H * pooling.W_, pooling.H_OUT * pooling.W_OUT),
                     (vec_g, pooling.H_OUT * pooling.W_OUT, 1)), (pooling.H * pooling.W_, 1)),
         _t("Checked: each step, with the definition substituted, has the normal form of SymPy's derivative "
@@ -277,7 +277,7 @@ def _seed_forms():
                      Source("seed", "seed 002 (6)")))
 
 
-def _selection_theorem(proof, exhaustive, hypotheses) -> tuple:
+def _selection_theorem(proof, exhaustive, hypotheses, tanh_check) -> tuple:
     source = _check("general-size proof of seed 002's theorem under its conditions", proof.holds)
     g = MatrixSymbol("g", Symbol("m"), 1)
     p = MatrixSymbol(r"P_{\mathrm{pool}}", Symbol("m"), Symbol("n"))
@@ -287,6 +287,7 @@ def _selection_theorem(proof, exhaustive, hypotheses) -> tuple:
                    MatMul(HadamardProduct(Transpose(g), Transpose(MatrixSymbol("h(z)", Symbol("m"), 1))), p),
                    evaluate=False)
     count, holds = exhaustive
+    tanh_count, tanh_holds = tanh_check
     t = Symbol("t")
     hyp = _check("the activations' derivatives as functions of their outputs", all(hypotheses.values()))
     theorem_block = Theorem("theorem", "Seed 002's theorem, with its conditions", (
@@ -309,13 +310,15 @@ def _selection_theorem(proof, exhaustive, hypotheses) -> tuple:
     corollary = Theorem("corollary", "ReLU, tanh and the sigmoid need not store S", (
         _t("Condition (ii) holds for ReLU, with h the indicator (seed 002's (6)),"),
         Equation(indicator(relu(t), evaluate=False), indicator(t), "", hyp),
-        _t("for tanh with h(z) = 1 - z^2 and for the sigmoid with h(z) = z(1 - z):"),
+        _t("for tanh with ", Eq(_Printed("h(z)"), 1 - Symbol("z") ** 2, evaluate=False), " and for the sigmoid with ",
+           Eq(_Printed("h(z)"), Symbol("z") * (1 - Symbol("z")), evaluate=False), ":"),
         Equation(Derivative(tanh(t), t), 1 - tanh(t) ** 2, "", hyp),
         Equation(Derivative(1 / (1 + exp(-t)), t), (1 / (1 + exp(-t))) * (1 - 1 / (1 + exp(-t))), "", hyp),
         _t("each checked exactly by SymPy: " + ", ".join(f"{name} {_word(ok)}" for name, ok in hypotheses.items())
-                + f". Independently, for ReLU (and tanh) with max pooling of seed 002's 4 × 4 image, (5) = (6) "
-                f"was checked symbolically for all {count} selection matrices: "
-                + ("for every one." if holds else "FAILS.")),
+                + f". Independently, with max pooling of seed 002's 4 × 4 image, (5) = (6) was checked symbolically "
+                f"for all {count} selection matrices, for ReLU with I[Z] "
+                + ("for every one" if holds else "FAILS") + f" and for tanh with 1 - Z² ({tanh_count} matrices): "
+                + ("for every one." if tanh_holds else "FAILS.")),
     ))
     return theorem_block, corollary
 
@@ -379,7 +382,8 @@ def _counterexamples(average, silu) -> tuple:
 
 
 def _theorem_section(evidence, proofs) -> Section:
-    theorem_block, corollary = _selection_theorem(proofs["selection"], evidence["theorem"], proofs["hypotheses"])
+    theorem_block, corollary = _selection_theorem(proofs["selection"], evidence["theorem"], proofs["hypotheses"],
+                                                    evidence["tanh"])
     example, figure = _worked_example(evidence["worked_example"])
     avg_block, silu_block = _counterexamples(proofs["average_counterexample"], proofs["silu"])
     return Section("Seed 002's theorem: when S need not be stored", (
@@ -426,7 +430,9 @@ def _objective_theorem(proof_w, proof_b) -> Theorem:
         _t("Let θ hold every weight and bias of the network, l be the number of samples, ξ_i the loss of sample "
            "i, and ρ the sum of squares of the parameters other than one layer's W (of size D_out × D_in) and b:"),
         Equation(Symbol("f"), f, "seed 004", seed),
-        _t("Then, for every l (seed 004 (1); (2) is the same with b for W, checked too):"),
+        _t("For the partial derivative with respect to one entry the other entries are constants, so ξ_i is "
+           "written as a function of i and that entry. Then, for every l (seed 004 (1); (2) is the same with b "
+           "for W, checked too):"),
         Equation(proof_w.lhs, proof_w.closed, "", source),
     ), (
         Derivation(proof_w.lhs, _rows(proof_w, source)),

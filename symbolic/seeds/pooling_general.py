@@ -9,7 +9,7 @@ then also evaluated at concrete geometries (square windows, as ``numeric.rules.p
 them; overlapping and non-overlapping windows, padding, ties) and compared exactly with the numeric
 rules run on symbols, which ties them to an independent implementation.
 
-* Lemma (linear maps): v = A u with A m x n  =>  dL/du = A^T dL/dv  (Matrix Cookbook (69); seed 003's
+* Lemma (linear maps): v = M u with M m x n  =>  dL/du = M^T dL/dv  (Matrix Cookbook (69); seed 003's
   "Y = WX: dL/dX = W^T dL/dY").
 * Max pooling, given the selection: window (u, v) selects the entry
   ((u - 1)s + alpha(u, v) - P, (v - 1)s + beta(u, v) - P) of A = sigma(S), alpha in 1..K_h, beta in 1..K_w
@@ -71,7 +71,7 @@ K_H, K_W, STRIDE, PAD = _size("K_h"), _size("K_w"), _size("s"), Symbol("P", inte
 i, j, k, o = (_integer(name) for name in "ijko")
 u, v, p, q = (_integer(name) for name in "uvpq")
 
-A_BASE, U_BASE, V_BASE, G_BASE = IndexedBase("A"), IndexedBase("u"), IndexedBase("v"), IndexedBase("g")
+A_BASE, U_BASE, V_BASE, G_BASE = IndexedBase("M"), IndexedBase("u"), IndexedBase("v"), IndexedBase("g")
 ACT, Z_BASE, GRAD = IndexedBase("a"), IndexedBase("z"), IndexedBase("G")
 ALPHA, BETA = Function(r"\alpha"), Function(r"\beta")
 
@@ -117,9 +117,9 @@ def _same(left, right, ranges) -> bool:
 # ------------------------------------------------------------------------------------------ lemma
 
 def linear_map_lemma(entry=None) -> IndexProof:
-    """v_i = sum_j A_ij u_j (i <= m, j <= n)  =>  dL/du_k = sum_i A_ik dL/dv_i, entry k of A^T dL/dv.
+    """v_i = sum_j M_ij u_j (i <= m, j <= n)  =>  dL/du_k = sum_i M_ik dL/dv_i, entry k of M^T dL/dv.
 
-    ``entry(i, j)`` is A's entry (default the generic A_ij); a caller can plant another."""
+    ``entry(i, j)`` is M's entry (default the generic M_ij); a caller can plant another."""
     entry = entry or (lambda row, col: A_BASE[row, col])
     ranges = {k: (1, N_)}
 
@@ -206,7 +206,7 @@ def avg_closed_form(i_, j_):
                (u, 1, H_OUT), (v, 1, W_OUT)) / (K_H * K_W)
 
 
-P_POOL = IndexedBase(r"P_{\mathrm{pool}}")
+P_POOL = IndexedBase(r"\left(P_{\mathrm{pool}}\right)")
 
 
 def _pool_entry_max(u_, v_, i_, j_):
