@@ -100,3 +100,23 @@ def test_network_pdf_has_no_overfull_box(require_tex, tmp_path, document):
     pdf = compile_pdf(path)
     log = pdf.with_suffix(".log").read_text(errors="replace")
     assert "Overfull" not in log
+
+
+def test_a_wrong_numeric_max_pooling_backward_unsources_the_max_theorem(monkeypatch):
+    # The document recomputes its checks on every build: a wrong numeric rule cannot hide behind a cache.
+    def spread(grad_output, argmax, input_shape, kernel, stride, padding=0):
+        return pool_rules.avgpool_grad_input(grad_output, input_shape, kernel, stride, padding) * kernel * kernel
+
+    monkeypatch.setattr(pool_rules, "maxpool_grad_input", spread)
+    proofs = network_proof.general_proofs()
+    assert proofs["max"].symbolic_holds and not proofs["max"].holds
+    theorem_block = network_proof._pooling_theorem(proofs["max"], "max")
+    derivation = next(b for b in theorem_block.proof if isinstance(b, Derivation))
+    assert all(not source.valid for _, _, source in derivation.rows)
+    assert "FAILS" in render_blocks(theorem_block)
+
+
+def render_blocks(block):
+    from gradproof.proofs.document import Document, Section
+
+    return render(Document("t", (Section("s", (block,)),)))
