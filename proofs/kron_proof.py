@@ -455,8 +455,10 @@ def _false_claim_example(result) -> Theorem:
     proof = result.general and refute(result.general, result.sweep.counterexample)
     operands, _, lhs, rhs = build(claim)
     refused = not result.sweep.holds
-    statement = Equation(lhs, rhs, "", Source("check", "refutation of the false claim: a counterexample", refused))
-    body = [Text.of("It is refused. "), _sweep_sentence(claim, result.sweep, None)]
+    statement = Equation(_shown(lhs), _shown(rhs), "",
+                         Source("check", "refutation of the false claim: a counterexample", refused))
+    body = [Text.of("It is refused. " if refused else "It was NOT refused. ",
+                    *_sweep_sentence(claim, result.sweep, None).parts)]
     if proof is not None and proof.holds is not True:
         body.append(Text.of("General sizes: no proof, as it must be. " + (
             "No entry-by-entry argument even applies: the product on the right pairs its inner indices in different "
