@@ -1,7 +1,8 @@
 """``gradproof derive|check|prove linear`` (and every built-in layer): the layer-file path, without a file.
 
 A built-in layer (``gradproof.symbolic.layers.builtin``: ``linear``, ``linear_column``, ``linear_rows``,
-``relu``, ``squared_loss``, ``cross_entropy``, ``conv2d_s<S>_p<P>_d<D>``) is a layer description shipped
+``relu``, ``squared_loss``, ``cross_entropy``, ``flatten``, ``conv2d_s<S>_p<P>_d<D>``,
+``avgpool2d_k<K>_s<S>_p<P>``, ``maxpool2d_k<K>_s<S>_p<P>``) is a layer description shipped
 with the toolkit. Each verb runs exactly what it runs for ``examples/bilinear.py``
 (``proofs.layer_command``): the chain rule entry by entry and the claims verified exactly and, where
 the index algebra applies, for general sizes (derive); the generated NumPy backward against finite
@@ -20,10 +21,12 @@ from gradproof.symbolic.layers.gradients import verify_claims
 
 __all__ = ["check_builtin", "derive_builtin", "is_builtin", "prove_builtin"]
 
+GEOMETRIES = (r"conv2d_s\d+_p\d+_d\d+", r"avgpool2d_k\d+_s\d+_p\d+", r"maxpool2d_k\d+_s\d+_p\d+")
+
 
 def is_builtin(text: str) -> bool:
     """A built-in layer's name (``linear``, ``relu``, ..., ``conv2d_s2_p1_d2``)."""
-    return text in BUILTIN_NAMES[:-1] or re.fullmatch(r"conv2d_s\d+_p\d+_d\d+", text) is not None
+    return text in BUILTIN_NAMES or any(re.fullmatch(pattern, text) for pattern in GEOMETRIES)
 
 
 def derive_builtin(name: str, seed: int = 0) -> bool:

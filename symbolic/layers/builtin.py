@@ -33,11 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from sympy import (
+    Eq,
     HadamardProduct,
     Indexed,
     IndexedBase,
-    KroneckerDelta,
     MatrixSymbol,
+    Mod,
     OneMatrix,
     Piecewise,
     Symbol,
@@ -50,8 +51,9 @@ from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.indexed import matrix_entry
 from gradproof.symbolic.layers.description import Layer, Sum, exp, indices, log, padded, relu, sizes, step, tensor
 
-__all__ = ["BUILTINS", "BUILTIN_NAMES", "Builtin", "CROSS_ENTROPY", "LINEAR", "LINEAR_SEED000", "LINEAR_SEED001", "RELU",
-           "SQUARED_LOSS", "builtin_named", "conv2d", "equation_of", "for_presentation", "symbol_arrays"]
+__all__ = ["BUILTINS", "BUILTIN_NAMES", "Builtin", "CROSS_ENTROPY", "FLATTEN", "LINEAR", "LINEAR_SEED000", "LINEAR_SEED001", "RELU",
+           "SQUARED_LOSS", "avgpool2d", "builtin_named", "conv2d", "equation_of", "for_presentation", "maxpool2d",
+           "symbol_arrays"]
 
 
 # --- the rule table's closed forms, written once (matrix expressions of the canonical operands) ---------
@@ -268,6 +270,15 @@ def _cross_entropy() -> Builtin:
     return Builtin(layer, {"logits": Z, "one_hot": T, "probabilities": P}, None, loss=True)
 
 
+def _equal(a, b):
+    """[a = b]: 1 if the integers a and b are equal, else 0, as a Piecewise.
+
+    Not KroneckerDelta: SymPy sums a delta over one variable by solving for it without asking for an
+    integer solution, so sum_{p, u} g_p delta(2, 2(p - 1) + u) becomes g_1 + g_{3/2} (a wrong
+    refutation of a true claim); a Piecewise with numbers in it is decided term by term."""
+    return Piecewise((1, Eq(a, b)), (0, True))
+
+
 def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
     """Conv2d (NCHW, cross-correlation, zero padding) at one stride, padding and dilation, as a description.
 
@@ -276,7 +287,8 @@ def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
     the output is n'_H x n'_W with n'_H = floor((n_H + 2P - d(K_h - 1) - 1)/s) + 1 (PyTorch). Claims:
     db_o = sum_{n,p,q} g_nopq; dW_ocuv = sum_{n,p,q} g_nopq x_pad[n, c, s(p-1)+d(u-1)+1-P, ...] (seed 003's
     correlation of the padded input with G); dX_ncae = sum g_nopq w_ocuv [a = s(p-1)+d(u-1)+1-P][e = ...]
-    (seed 004's P_pad^T P_phi^T: each output position sends G back to the input entries it read). The rule
+    (seed 004's P_pad^T P_phi^T: each output position sends G back to the input entries it read; [.] is 1 when
+    its two sides are equal, else 0). The rule
     table's closed forms for Conv2d are the numeric rules, compared with the derived gradients in
     ``verify.verify_conv``. Seed 003, seed 004.
     """
@@ -294,7 +306,7 @@ def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
     a, e = indices("a e")
     claims = {b[o]: Sum(G[n, o, p, q], (n, Nb), (p, oH), (q, oW)),
               W[o, c, u, v]: Sum(G[n, o, p, q] * tap, (n, Nb), (p, oH), (q, oW)),
-              X[n, c, a, e]: Sum(G[n, o, p, q] * W[o, c, u, v] * KroneckerDelta(a, row) * KroneckerDelta(e, col),
+              X[n, c, a, e]: Sum(G[n, o, p, q] * W[o, c, u, v] * _equal(a, row) * _equal(e, col),
                                  (o, Co), (u, Kh), (v, Kw), (p, oH), (q, oW))}
     layer = Layer(f"conv2d_s{s}_p{P}_d{d}", inputs=(X,), parameters=(W, b),
                   outputs={Y[n, o, p, q]: Sum(W[o, c, u, v] * tap, (c, C), (u, Kh), (v, Kw)) + b[o]}, upstream={Y: G},
@@ -305,28 +317,107 @@ def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
     return Builtin(layer, {"input": X, "weight": W, "bias": b, "grad_output": G, "output": Y})
 
 
+def _pool_geometry(name: str, kernel: int, stride: int, padding: int) -> None:
+    for what, value, low in (("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise InvalidInput(f"{name}: {what} must be an integer >= {low}, got {value!r}")
+    if 2 * padding > kernel:
+        raise InvalidInput(f"{name}: padding must be at most half the kernel (PyTorch), got padding {padding}, "
+                           f"kernel {kernel}")
+
+
+def _pool(kind: str, kernel: int, stride: int, padding: int) -> Builtin:
+    """Average or max pooling over k x k windows, stride s, padding P (PyTorch, ceil_mode=False).
+
+    average: y[n, c, p, q] = (1/k^2) sum_{u, v} x_pad[n, c, s(p - 1) + u - P, s(q - 1) + v - P]
+    (count_include_pad=True: the padding counts as 0); max: the same sum weighted by A[n, c, p, q, u, v],
+    the one-hot matrix of each window's argmax, which the forward pass computes on numbers and hands in
+    as data (seed 002's P_pool); for a fixed A the layer is linear in x, so dx is P_pool^T G.
+    Claims: dx[n, c, a, e] = sum over the windows and taps that read (a, e) of G (times 1/k^2, or A).
+    """
+    name = f"{kind}pool2d_k{kernel}_s{stride}_p{padding}"
+    _pool_geometry(name, kernel, stride, padding)
+    k, s, P = kernel, stride, padding
+    Nb, C, nH, nW = sizes("N C n_H n_W")
+    n, c, p, q, u, v, a, e = indices("n c p q u v a e")
+    oH, oW = (floor((size + 2 * P - k) / s) + 1 for size in (nH, nW))
+    X, Y, G = tensor("X", Nb, C, nH, nW), tensor("Y", Nb, C, oH, oW), tensor("G", Nb, C, oH, oW)
+    row, col = s * (p - 1) + u - P, s * (q - 1) + v - P
+    back = _equal(a, row) * _equal(e, col)
+    windows = ((p, oH), (q, oW), (u, k), (v, k))
+    operands = {"input": X, "grad_output": G, "output": Y}
+    if kind == "avg":
+        outputs = {Y[n, c, p, q]: Sum(padded(X, n, c, row, col), (u, k), (v, k)) / k**2}
+        claims = {X[n, c, a, e]: Sum(G[n, c, p, q] * back, *windows) / k**2}
+        inputs, note = (X,), "The window's mean counts the zero padding, as PyTorch's default does."
+    else:
+        A = tensor("A", Nb, C, oH, oW, k, k)
+        outputs = {Y[n, c, p, q]: Sum(A[n, c, p, q, u, v] * padded(X, n, c, row, col), (u, k), (v, k))}
+        claims = {X[n, c, a, e]: Sum(G[n, c, p, q] * A[n, c, p, q, u, v] * back, *windows)}
+        inputs, note = (X, A), ("A holds, window by window, 1 at the argmax and 0 elsewhere: the nonlinear "
+                                "piece, computed in the forward pass and handed in as data.")
+        operands["selection"] = A
+    layer = Layer(name, inputs=inputs, outputs=outputs, upstream={Y: G}, claims=claims,
+                  at={Nb: 1, C: 2, nH: 4, nW: 5}, title=f"{'Average' if kind == 'avg' else 'Max'} pooling, "
+                  f"kernel {k}, stride {s}, padding {P}", reference="seed 002 (P_pool); PyTorch pooling",
+                  conventions=note)
+    return Builtin(layer, operands)
+
+
+def avgpool2d(kernel: int = 2, stride: int = 2, padding: int = 0) -> Builtin:
+    """Average pooling as a description (see ``_pool``)."""
+    return _pool("avg", kernel, stride, padding)
+
+
+def maxpool2d(kernel: int = 2, stride: int = 2, padding: int = 0) -> Builtin:
+    """Max pooling as a description, the argmax handed in as the one-hot data A (see ``_pool``)."""
+    return _pool("max", kernel, stride, padding)
+
+
+def _flatten() -> Builtin:
+    """Flatten, C order as torch.flatten(x, 1): y[n, f] = x[n, c, h, w] with f = (c - 1) n_H n_W + (h - 1) n_W + w.
+
+    The output index is decoded by integer division (floor) and remainder (Mod); claim: dx[n, c, h, w] is
+    the entry of G at the same flat position."""
+    Nb, C, nH, nW = sizes("N C n_H n_W")
+    n, f, c, h, w = indices("n f c h w")
+    X, Y, G = tensor("X", Nb, C, nH, nW), tensor("Y", Nb, C * nH * nW), tensor("G", Nb, C * nH * nW)
+    source = X[n, floor((f - 1) / (nH * nW)) + 1, Mod(floor((f - 1) / nW), nH) + 1, Mod(f - 1, nW) + 1]
+    layer = Layer("flatten", inputs=(X,), outputs={Y[n, f]: source}, upstream={Y: G},
+                  claims={X[n, c, h, w]: G[n, (c - 1) * nH * nW + (h - 1) * nW + w]},
+                  at={Nb: 2, C: 2, nH: 2, nW: 3}, title="Flatten (C order)", reference="seed 004's vec; torch.flatten",
+                  conventions="Flatten keeps the batch and lists each sample's entries channel by channel, row by row.")
+    return Builtin(layer, {"input": X, "grad_output": G, "output": Y})
+
+
 LINEAR = _linear_torch()
 LINEAR_SEED000 = _linear_seed000()
 LINEAR_SEED001 = _linear_seed001()
 RELU = _relu()
 SQUARED_LOSS = _squared_loss()
 CROSS_ENTROPY = _cross_entropy()
+FLATTEN = _flatten()
 
-BUILTINS: tuple[Builtin, ...] = (LINEAR, LINEAR_SEED000, LINEAR_SEED001, RELU, SQUARED_LOSS, CROSS_ENTROPY, conv2d())
+BUILTINS: tuple[Builtin, ...] = (LINEAR, LINEAR_SEED000, LINEAR_SEED001, RELU, SQUARED_LOSS, CROSS_ENTROPY, FLATTEN,
+                                  conv2d(), avgpool2d(), maxpool2d())
+_PATTERNS = {r"conv2d_s(\d+)_p(\d+)_d(\d+)": conv2d, r"avgpool2d_k(\d+)_s(\d+)_p(\d+)": avgpool2d,
+             r"maxpool2d_k(\d+)_s(\d+)_p(\d+)": maxpool2d}
 
 
-BUILTIN_NAMES = tuple(builtin.layer.name for builtin in BUILTINS[:-1]) + ("conv2d_s<S>_p<P>_d<D>",)
+BUILTIN_NAMES = tuple(builtin.layer.name for builtin in BUILTINS[:-3]) + (
+    "conv2d_s<S>_p<P>_d<D>", "avgpool2d_k<K>_s<S>_p<P>", "maxpool2d_k<K>_s<S>_p<P>")
 
 
 def builtin_named(name: str) -> Builtin:
-    """The built-in description called ``name``: ``linear``, ``relu``, ``squared_loss``, ..., or
-    ``conv2d_s2_p1_d2`` (Conv2d at stride 2, padding 1, dilation 2; any integers)."""
+    """The built-in description called ``name``: ``linear``, ``relu``, ``squared_loss``, ..., or a geometry:
+    ``conv2d_s2_p1_d2`` (Conv2d at stride 2, padding 1, dilation 2), ``avgpool2d_k3_s2_p1``, ``maxpool2d_k2_s2_p0``."""
     for builtin in BUILTINS:
         if builtin.layer.name == name:
             return builtin
-    geometry = re.fullmatch(r"conv2d_s(\d+)_p(\d+)_d(\d+)", name)
-    if geometry:
-        return conv2d(*(int(value) for value in geometry.groups()))
+    for pattern, make in _PATTERNS.items():
+        geometry = re.fullmatch(pattern, name)
+        if geometry:
+            return make(*(int(value) for value in geometry.groups()))
     raise KeyError(f"no built-in layer {name!r}; built-in layers are {', '.join(BUILTIN_NAMES)}")
 
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 import numpy as np
 from sympy import sympify
 
+from gradproof.numeric.rules import pooling as pool_rules
 from gradproof.symbolic.engine.derive import numeric_rule_mismatch, verify_concrete, verify_general
 from gradproof.symbolic.engine.rule import GradientRule, LayerEntry, RuleVerdicts, Verdict
 from gradproof.symbolic.layers import builtin, conv
@@ -49,7 +50,8 @@ def _format_sizes(sizes: Mapping[str, int]) -> str:
 
 
 def description_check(description: builtin.Builtin, sizes, variable: str, numeric_rule, operands, *,
-                      gradients=None, claims=None, extra: dict | None = None, check_claim: bool = True):
+                      gradients=None, claims=None, extra: dict | None = None, check_claim: bool = True,
+                      given: dict | None = None):
     """(claim verdict or None, (holds, detail) of numeric rule == derived) for one gradient of a description.
 
     ``sizes`` maps the description's size symbols to ints; ``variable`` is the rule-table key of the
@@ -57,6 +59,7 @@ def description_check(description: builtin.Builtin, sizes, variable: str, numeri
     object arrays of the description's entries; ``extra`` further keyword arguments of the rule.
     A loss's upstream G_xi[1] is 1 (L is the loss). Exact comparison (``gradients.compare_concrete``).
     ``check_claim=False`` skips the claim (None in its place): Conv2d's claims are the conv document's.
+    ``given`` fixes entries that are data (max pooling's one-hot argmax A) in the derived gradient.
     """
     layer = description.layer
     gradients = gradients or concrete_gradients(layer, dict(sizes))
@@ -66,7 +69,7 @@ def description_check(description: builtin.Builtin, sizes, variable: str, numeri
         claims = claims if claims is not None else verify_claims(layer, gradients)
         claim = next(verdict for verdict in claims if verdict.name == name)
     one = description.upstream_one(sizes)
-    derived = [sympify(value).subs(one) for value in gradients.derived[name]]
+    derived = [sympify(value).subs({**one, **(given or {})}) for value in gradients.derived[name]]
     result = np.asarray(numeric_rule(*builtin.symbol_arrays(description, operands, sizes), **(extra or {})),
                         dtype=object).reshape(-1)
     index = [ix for ix, _ in gradients.entries[name]]
@@ -220,8 +223,35 @@ def verify_pooling(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, Rul
                     if failed is None else
                     Verdict(False, f"differs at (shape, kernel, stride, padding) = {failed}", outcomes))
         general = _not_attempted("the window equations are checked at the concrete sizes of the grid")
-        verdicts[rule.name] = RuleVerdicts(concrete, general, BY_CONSTRUCTION)
+        plain = RuleVerdicts(concrete, general, BY_CONSTRUCTION)
+        description, at, numeric = _pool_description_check(rule)
+        verdicts[rule.name] = _with_description(plain, description, at, None, numeric, rule.numeric_rule.__name__)
     return verdicts
+
+
+POOL_DESCRIPTION_GEOMETRY = (3, 2, 1)  # kernel, stride, padding of the description-engine check
+
+
+def _pool_description_check(rule: GradientRule):
+    """(description, sizes, (holds, detail)): the pooling rule against the derived gradient of its built-in
+    description at ``POOL_DESCRIPTION_GEOMETRY``; max pooling's one-hot A is fixed by the argmax of a
+    random input (computed by the numeric forward, as in training)."""
+    kernel, stride, padding = POOL_DESCRIPTION_GEOMETRY
+    is_max = rule.name.startswith("max")
+    description = (builtin.maxpool2d if is_max else builtin.avgpool2d)(kernel, stride, padding)
+    at = description.layer.concrete_sizes()
+    gradients = concrete_gradients(description.layer, at)
+    shape = tuple(int(sympify(dim).subs(at)) for dim in description.operands["input"].shape)
+    extra = {"input_shape": shape, "kernel": kernel, "stride": stride, "padding": padding}
+    given = {}
+    if is_max:
+        argmax = pool_rules.maxpool_argmax(np.random.default_rng(0).standard_normal(shape), kernel, stride, padding)
+        given = {entry: int((ix[4] - 1) * kernel + ix[5] - 1 == argmax[tuple(i - 1 for i in ix[:4])])
+                 for ix, entry in gradients.entries["A"]}
+        extra["argmax"] = argmax
+    _, numeric = description_check(description, at, "input", rule.numeric_rule, ("grad_output",), gradients=gradients,
+                                   extra=extra, check_claim=False, given=given)
+    return description, at, numeric
 
 
 FLATTEN_SHAPES = ((1, 2, 3, 2), (2, 3, 2, 2))
@@ -234,7 +264,16 @@ def verify_flatten_layer(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[st
     concrete = (Verdict(True, f"exact for shapes {FLATTEN_SHAPES}") if failed is None
                 else Verdict(False, f"differs for shape {failed}"))
     general = _not_attempted("a reshape; checked at the concrete shapes")
-    return {rule.name: RuleVerdicts(concrete, general, BY_CONSTRUCTION) for rule in entry.rules}
+    description = builtin.FLATTEN
+    at = description.layer.concrete_sizes()
+    shape = tuple(int(sympify(dim).subs(at)) for dim in description.operands["input"].shape)
+    verdicts = {}
+    for rule in entry.rules:
+        _, numeric = description_check(description, at, "input", rule.numeric_rule, ("grad_output",),
+                                       extra={"input_shape": shape})
+        verdicts[rule.name] = _with_description(RuleVerdicts(concrete, general, BY_CONSTRUCTION), description, at,
+                                                None, numeric, rule.numeric_rule.__name__)
+    return verdicts
 
 
 

@@ -15,6 +15,7 @@ from sympy import Symbol
 
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.numeric.rules import fc as fc_rules
+from gradproof.numeric.rules import pooling as pool_rules
 from gradproof.proofs.layer_command import run_layer
 from gradproof.symbolic.engine.derive import matrix_form_mismatch
 from gradproof.symbolic.engine.errors import InvalidInput
@@ -198,3 +199,52 @@ def test_the_seeds_layouts_claim_the_rule_tables_closed_forms_in_their_own_layou
     verdicts = verify_claims(description.layer)
     assert len(verdicts) == 3
     assert all(v.concrete is True and v.general.holds is True for v in verdicts)
+
+
+@pytest.mark.parametrize("make", [builtin.avgpool2d, builtin.maxpool2d], ids=["avg", "max"])
+def test_pooling_descriptions_claims_hold_with_padding(make):
+    verdicts = verify_claims(make(3, 2, 1).layer)
+    assert [v.concrete for v in verdicts] == [True]
+
+
+def test_flatten_description_claim_and_generated_layer():
+    verdicts, reports = run_layer(builtin.FLATTEN.layer)
+    assert [v.concrete for v in verdicts] == [True] and all(r.passed for r in reports)
+
+
+def test_the_rule_tables_pooling_and_flatten_rules_hold_through_the_description_engine():
+    for entry in layers_for("network"):
+        if entry.name in ("pooling", "flatten"):
+            for name, verdicts in entry.verify(entry, {}).items():
+                assert verdicts.numeric.holds is True and "== the derived gradient of description" in \
+                    verdicts.numeric.detail, name
+
+
+def test_planted_pooling_and_flatten_faults_are_refused_by_the_description_engine():
+    pooling = next(entry for entry in layers_for("network") if entry.name == "pooling")
+
+    def averaged_over_taps(grad_output, input_shape, kernel, stride, padding=0, argmax=None):
+        return pool_rules.avgpool_grad_input(grad_output, input_shape, kernel, stride, padding)  # ignores the argmax
+
+    rule = dataclasses.replace(pooling.rules[0], numeric_rule=averaged_over_taps)
+    _, _, (holds, _) = verify._pool_description_check(rule)
+    assert holds is False
+
+    def fortran_order(grad_output, input_shape):  # vec's column stacking where torch.flatten is row-major
+        return grad_output.reshape(input_shape, order="F")
+
+    at = builtin.FLATTEN.layer.concrete_sizes()
+    _, (holds, _) = verify.description_check(builtin.FLATTEN, at, "input", fortran_order, ("grad_output",),
+                                             extra={"input_shape": (2, 2, 2, 3)})
+    assert holds is False
+
+
+def test_built_in_claims_write_index_equality_as_piecewise_not_kronecker_delta():
+    # SymPy solves sum_{p,u} g_p delta(2, 2(p - 1) + u) for p without asking for an integer (g_1 + g_{3/2}),
+    # which refuted a true avgpool claim; [a = b] as a Piecewise is decided term by term.
+    from sympy import KroneckerDelta, Piecewise
+
+    for description in (builtin.conv2d(2, 1, 2), builtin.avgpool2d(3, 2, 1), builtin.maxpool2d(3, 2, 1)):
+        claims = list(description.layer.claims.values())
+        assert not any(claim.has(KroneckerDelta) for claim in claims)
+        assert any(claim.has(Piecewise) for claim in claims)
