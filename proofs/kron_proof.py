@@ -66,7 +66,7 @@ _TITLES = {
     "kron_transpose": "Transpose of a Kronecker product",
     "kron_trace": "Trace of a Kronecker product",
     "trace_vec": "Trace of a product as an inner product of vecs",
-    "kron_inverse": "Inverse of a Kronecker product",
+    "kron_inverse": "Kronecker product of the adjugates, behind the inverse",
     "kron_det": "Determinant of a Kronecker product",
     "vec_AB_wrong_side": "A false variant of the vec of a product",
     "fc_vector_form_8": "The FC layer in vector form, first form",
@@ -414,25 +414,71 @@ def _general_verdict(proof) -> Text:
 
 
 def _extra_blocks(claim, proof) -> list:
-    if claim.key == "kron_inverse":
-        return _inverse_corollary(proof)
     if claim.key == "kron_det":
         return _det_example()
     return []
 
 
-def _inverse_corollary(proof) -> list:
-    """(A ⊗ B)^{-1} = A^{-1} ⊗ B^{-1}: Cramer's rule and bilinearity applied to the proved identity."""
+INVERSE_CHECK_SIZES = ((1, 2), (2, 1), (2, 2))
+"""(n, m) at which each line of the inverse corollary is evaluated with symbolic entries and compared with
+the identity matrix (rational functions, simplified exactly)."""
+
+
+def inverse_steps(n, m, theorem_number: int) -> tuple:
+    """(A ⊗ B)(A^{-1} ⊗ B^{-1}) and its steps to I_{nm}, A n × n and B m × m (n, m symbols or integers)."""
     from sympy import Inverse
 
-    n, m = Symbol("n", integer=True, positive=True), Symbol("m", integer=True, positive=True)
+    from gradproof.symbolic.engine.kron import Adjugate
+    from gradproof.symbolic.seeds.kron_identities import product_unevaluated
+
     a, b = MatrixSymbol("A", n, n), MatrixSymbol("B", m, m)
-    source = Source("check", "the adjugate identity proved above, divided by det(A) det(B)", proof.holds is True)
-    return [Text.of(
-        "Hence, for invertible A and B, dividing by ", Math(Det(a) * Det(b), source),
-        " (Cramer's rule: the inverse is the adjugate over the determinant; bilinearity moves the scalars) gives ",
-        Math(Equals(Inverse(kron_unevaluated(a, b)), KroneckerProduct(Inverse(a), Inverse(b))), source),
-        ": the inverse of a Kronecker product is the Kronecker product of the inverses.")]
+    scale = 1 / (Determinant(a) * Determinant(b))
+    start = product_unevaluated(kron_unevaluated(a, b), kron_unevaluated(Inverse(a), Inverse(b)))
+    steps = (
+        (product_unevaluated(kron_unevaluated(a, b), kron_unevaluated(Adjugate(a) / Determinant(a),
+                                                                      Adjugate(b) / Determinant(b))),
+         "Cramer's rule: the inverse is the adjugate over the determinant"),
+        (product_unevaluated(scale, kron_unevaluated(a, b), kron_unevaluated(Adjugate(a), Adjugate(b))),
+         "bilinearity of the Kronecker product"),
+        (product_unevaluated(scale, Determinant(a) * Determinant(b), Identity(n * m)),
+         f"Theorem {theorem_number}"),
+        (Identity(n * m), "the determinants cancel (both are nonzero)"),
+    )
+    return a, b, start, steps
+
+
+def _equals_identity(expression, a, b, n, m) -> bool:
+    """``expression`` at concrete n, m with symbolic entries, simplified exactly, is the identity matrix."""
+    from sympy import eye, simplify, symbols
+
+    values = {a: ImmutableMatrix(n, n, symbols(f"a1:{n * n + 1}")), b: ImmutableMatrix(m, m, symbols(f"b1:{m * m + 1}"))}
+    explicit = Matrix(expression.xreplace(values).doit())
+    return (explicit - eye(n * m)).applyfunc(simplify) == Matrix.zeros(n * m, n * m)
+
+
+def inverse_corollary(proof, theorem_number: int) -> Theorem:
+    """Corollary: (A ⊗ B)^{-1} = A^{-1} ⊗ B^{-1} for invertible A, B, from the adjugate identity. Each line of
+    its derivation is checked to be the identity matrix at the sizes ``INVERSE_CHECK_SIZES``."""
+    from sympy import Inverse
+
+    checked = all(_equals_identity(expression, *inverse_steps(n, m, 0)[:2], n, m)
+                  for n, m in INVERSE_CHECK_SIZES
+                  for expression in [inverse_steps(n, m, 0)[2]] + [step for step, _ in inverse_steps(n, m, 0)[3]])
+    n, m = Symbol("n", integer=True, positive=True), Symbol("m", integer=True, positive=True)
+    a, b, start, steps = inverse_steps(n, m, theorem_number)
+    sizes = ", ".join(f"n = {n_}, m = {m_}" for n_, m_ in INVERSE_CHECK_SIZES)
+    source = Source("check", f"Theorem {theorem_number} and each line evaluated exactly at {sizes}",
+                    bool(proof.holds is True and checked))
+    where = Source("definition", "the operands of the inverse corollary")
+    statement = (Text.of("Let ", Math(_shown(InSpace(a, n, n)), where), " and ", Math(_shown(InSpace(b, m, m)), where),
+                         " be invertible. Then ", Math(_shown(kron_unevaluated(a, b)), where), " is invertible and"),
+                 Equation(_shown(Inverse(kron_unevaluated(a, b))), _shown(KroneckerProduct(Inverse(a), Inverse(b))), "",
+                          source))
+    body = (Derivation(_shown(start), tuple((_shown(step), why, source) for step, why in steps)),
+            Text.of("A square matrix with a right inverse is invertible, with that inverse. Each line was also "
+                    f"evaluated with symbolic entries at {sizes} and simplified exactly to the identity matrix"
+                    + ("." if checked else ": it is NOT, at some size.")))
+    return Theorem("corollary", "Inverse of a Kronecker product, for invertible factors", statement, body)
 
 
 def _det_example() -> list:
@@ -592,8 +638,12 @@ def kron_document(run):
     evidence = run.statements.evidence
     lemma_number = 3  # Definitions 1 and 2, then the lemma (one amsthm counter)
     lemma = identity_theorem(rows[LEMMA_KEY], kind="lemma")
-    theorems = tuple(identity_theorem(rows[claim.key], lemma_number=lemma_number)
-                     for claim in KRON_IDENTITIES if claim.key != LEMMA_KEY)
+    theorems = []
+    for claim in KRON_IDENTITIES:
+        if claim.key != LEMMA_KEY:
+            theorems.append(identity_theorem(rows[claim.key], lemma_number=lemma_number))
+            if claim.key == "kron_inverse":  # numbered right after it (definitions 1, 2; lemma 3; theorems 4, ...)
+                theorems.append(inverse_corollary(rows[claim.key].general, lemma_number + len(theorems)))
     renaming = _vector_form_sizes()
     vector = tuple(identity_theorem(rows[claim.key], renaming=renaming) for claim in VECTOR_FORM_IDENTITIES)
     jacobians = tuple(_jacobian_theorem(claim, small, general, run.sizes)
@@ -602,7 +652,7 @@ def kron_document(run):
         notation_section(),
         _definitions(),
         Section("The mixed-product property", (lemma,)),
-        Section("Kronecker and vec identities (seed 004, Matrix Cookbook)", theorems),
+        Section("Kronecker and vec identities (seed 004, Matrix Cookbook)", tuple(theorems)),
         Section("A false claim, refused", (_false_claim_example(evidence["false_claim"]),)),
         Section("The FC layer in vector form (seed 004 (8), (9); seed 002 (1))", (
             Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so "

@@ -9,14 +9,15 @@ import dataclasses
 
 import numpy as np
 import pytest
-from sympy import Symbol, Trace
+from sympy import Identity, Inverse, MatrixSymbol, Symbol, Trace
 
 from gradproof.proofs.compile import compile_pdf
-from gradproof.proofs.document import Derivation, Equation, Math, Text, Theorem, render
+from gradproof.proofs.document import Derivation, Document, Equation, Math, Section, Text, Theorem, render
 from gradproof.proofs.kron_proof import (
     EntryOf,
     InSpace,
     _det_example,
+    _equals_identity,
     _example_blocks,
     _shown,
     _title,
@@ -29,7 +30,7 @@ from gradproof.proofs.results import IdentityResult
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.engine.general import prove_general, refute
 from gradproof.symbolic.engine.identities import build, sweep
-from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
+from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES, kron_unevaluated
 from gradproof.symbolic.seeds.vector_form import VECTOR_FORM_IDENTITIES
 
 IDENTITIES = KRON_IDENTITIES + VECTOR_FORM_IDENTITIES
@@ -146,8 +147,6 @@ def test_inverse_and_determinant_state_their_sizes_and_are_proved_for_every_size
         assert [(s.args[0].name, s.args[1].name, s.args[2].name) for s in shapes] == [("A", "n", "n"), ("B", "m", "m")]
         (derivation,) = _general_derivations(theorem)
         assert any("Lemma" in why for _, why, _ in derivation.rows), "the mixed product is cited as the lemma"
-    inverse = render(document).split("Inverse of a Kronecker product")[1]
-    assert r"\left(A \otimes B\right)^{-1} = A^{-1} \otimes B^{-1}" in inverse
 
 
 def test_the_determinant_example_is_the_determinant_of_the_kronecker_product():
@@ -184,3 +183,19 @@ def test_kron_pdf_has_no_overfull_box(require_tex, document, tmp_path):
     compile_pdf(tex)
     log = tex.with_suffix(".log").read_text(encoding="latin-1")
     assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line]
+
+
+def test_the_inverse_corollary_is_checked_line_by_line(document):
+    corollary = next(theorem for theorem in _theorems(document) if theorem.kind == "corollary")
+    tex = render(Document("c", (Section("s", (corollary,)),)))
+    assert r"\left(A \otimes B\right)^{-1} &= A^{-1} \otimes B^{-1}" in tex
+    (derivation,) = [block for block in corollary.proof if isinstance(block, Derivation)]
+    assert derivation.rows[-1][0] == _shown(Identity(Symbol("n", integer=True, positive=True)
+                                                     * Symbol("m", integer=True, positive=True)))
+    assert all(source.valid for _, _, source in derivation.rows)
+    assert any(why.startswith("Theorem ") for _, why, _ in derivation.rows)
+    # the check behind it refuses a wrong line: the inverses' Kronecker product in the wrong order
+    a, b = MatrixSymbol("A", 2, 2), MatrixSymbol("B", 2, 2)
+    wrong = kron_unevaluated(a, b) * kron_unevaluated(Inverse(b), Inverse(a))
+    assert not _equals_identity(wrong, a, b, 2, 2)
+    assert _equals_identity(kron_unevaluated(a, b) * kron_unevaluated(Inverse(a), Inverse(b)), a, b, 2, 2)
