@@ -9,12 +9,86 @@ counterexample when refuted). The numeric checks are listed with their method an
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, Indexed, Symbol
+from dataclasses import dataclass
 
-from gradproof.proofs.document import Aligned, Chain, Document, Equation, Math, Section, Text
+from sympy import Add, Derivative, Eq, Indexed, Mul, Sum, Symbol
+from sympy.printing.latex import LatexPrinter
+
+from gradproof.proofs.document import Aligned, Document, Equation, Math, Section, Text, escape, latex
 from gradproof.symbolic.engine.indexed import NORMAL_FORM
 
-__all__ = ["layer_document"]
+__all__ = ["BrokenChain", "layer_document"]
+
+LINE = 340
+"""Characters of LaTeX per display line of a ``BrokenChain`` (a landscape page in small type)."""
+
+
+@dataclass(frozen=True)
+class BrokenChain:
+    """lhs = rhs_1 = rhs_2 = ..., as ``document.Chain`` (each step the checked SymPy object and its rule), with
+    a long sum broken after whole terms onto continuation lines, in small type: the general-size derivations of
+    attention are several page widths long on one line. (Its own block: ``document.py`` renders ``to_latex``.)"""
+
+    lhs: object
+    steps: tuple
+    source: object = None
+
+    def to_latex(self) -> str:
+        rows, left = [], latex(self.lhs)
+        if len(left) > LINE // 2:  # a long left side (a claimed closed form) gets lines of its own
+            lines = _broken(self.lhs)
+            rows = [f"& {lines[0]}"] + [rf"& \quad {line}" for line in lines[1:]]
+            left = ""
+        for n, (rhs, rule) in enumerate(self.steps):
+            lines = _broken(rhs)
+            tag = rf"&& \text{{[{escape(rule)}]}}" if rule else ""
+            rows.append(f"{left if n == 0 else ''} &= {lines[0]} {tag}")
+            rows.extend(rf"& \quad {line}" for line in lines[1:])
+        return "{\\small\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}}\n"
+
+
+def _broken(expr) -> list[str]:
+    """LaTeX lines of ``expr``: a sum's terms in the printer's order, a new line when one would pass ``LINE``;
+    a long term is broken the same way inside: a sigma (times factors) over a long sum keeps its sign, limits and
+    factors on the first line and big parentheses round the terms."""
+    text = latex(expr)
+    if len(text) <= LINE:
+        return [text]
+    if isinstance(expr, Add):
+        lines, line = [], ""
+        for n, term in enumerate(LatexPrinter()._as_ordered_terms(expr)):
+            negative = term.could_extract_minus_sign()
+            pieces = _broken(-term if negative else term)
+            sign = "-" if negative else ("+" if n else "")
+            pieces[0] = f"{sign} {pieces[0]}".strip()
+            for piece in pieces:
+                if line and len(line) + len(piece) > LINE:
+                    lines.append(line)
+                    line = ""
+                line = f"{line} {piece}".strip()
+        return lines + [line]
+    if isinstance(expr, Mul):  # a long product: one factor after another, joined by a centred dot
+        lines, line = [], ""
+        for n, factor in enumerate(expr.as_ordered_factors()):
+            pieces = _broken(factor)
+            if isinstance(factor, Add):
+                pieces[0], pieces[-1] = f"\\Bigg( {pieces[0]}", f"{pieces[-1]} \\Bigg)"
+            pieces[0] = f"\\cdot {pieces[0]}" if n else pieces[0]
+            for piece in pieces:
+                if line and len(line) + len(piece) > LINE:
+                    lines.append(line)
+                    line = ""
+                line = f"{line} {piece}".strip()
+        return lines + [line]
+    if isinstance(expr, Sum):  # the sigma and its limits, then its body broken the same way
+        marker = Symbol("BODY")
+        prefix = latex(Sum(marker, *expr.limits)).replace(latex(marker), "").strip()
+        inner = _broken(expr.function)
+        if isinstance(expr.function, Add):
+            inner[0], inner[-1] = f"\\Bigg( {inner[0]}", f"{inner[-1]} \\Bigg)"
+        inner[0] = f"{prefix} {inner[0]}"
+        return inner
+    return [text]
 
 
 def _layer_section(layer) -> Section:
@@ -41,8 +115,16 @@ def _claim_section(layer, verdict) -> Section:
         blocks.append(Text.of("For general sizes, entry by entry (the free indices range over the dimensions of "
                               f"{verdict.name}):"))
         steps = tuple(proof.left_steps) + ((proof.left_normal, NORMAL_FORM),)
-        blocks.append(Chain(target, steps))
-        blocks.append(Chain(proof.right_entry, ((proof.right_normal, NORMAL_FORM),)))
+        through = [why for _, why in proof.left_steps if why.startswith("chain rule through")]
+        if through:
+            names = through[0].removeprefix("chain rule through the intermediates ")
+            blocks.append(Text.of(f"The entries of {names} stay symbols: the derivative of an expression is its "
+                                  "partial derivative plus, for each such entry, the partial derivative with respect "
+                                  "to the entry times the entry's own derivative (from its scalar equation), summed "
+                                  "over the entries. An identity that holds for every value of these symbols holds "
+                                  "at their values."))
+        blocks.append(BrokenChain(target, steps))
+        blocks.append(BrokenChain(proof.right_entry, ((proof.right_normal, NORMAL_FORM),)))
         blocks.append(Text.of("The two normal forms are the same expression (up to the names of summation indices): "
                               "the claimed closed form holds for every size."))
     else:

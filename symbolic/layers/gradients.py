@@ -40,6 +40,7 @@ from sympy import (
     IndexedBase,
     Matrix,
     Rational,
+    S,
     Sum,
     Symbol,
     cancel,
@@ -217,8 +218,9 @@ class _Subject:
         return f"{self.layer.name}: dL/d{self.name}"
 
 
-THROUGH_INTERMEDIATES = ("chain rule through the intermediates {names}: d f/d theta = partial f/partial theta + "
-                         "sum over r of (partial f/partial a_r) (d a_r/d theta), each a_r its own scalar equation")
+THROUGH_INTERMEDIATES = "chain rule through the intermediates {names}"
+"""The step's justification; the rule: d f/d theta = partial f/partial theta + sum over r of (partial f/partial a_r)
+(d a_r/d theta) for each intermediate a kept as symbols, d a_r/d theta from a_r's own scalar equation."""
 
 
 def polynomial_intermediates(layer: Layer) -> list:
@@ -278,7 +280,7 @@ def _total_derivative(layer: Layer, expr, target, kept, level: int = 0):
     for each kept a in expr, sum_r (partial expr / partial a_r) (d a_r / d target), a_r's own equation
     differentiated the same way (r_1, r_2, ... fresh per level)."""
     definitions = {d.base: d for d in layer.intermediate_definitions()}
-    total = expr.diff(target)
+    total = _without_zero_sums(expr.diff(target))
     for base in kept:
         if not expr.has(base):
             continue
@@ -286,8 +288,14 @@ def _total_derivative(layer: Layer, expr, target, kept, level: int = 0):
         own = _expand_except(layer, definitions[base].at(r), kept)
         inner = _total_derivative(layer, own, target, kept, level + 1)
         if inner != 0:
-            total += Sum(expr.diff(base[r]) * inner, *[(i, 1, dim) for i, dim in zip(r, base.shape)])
+            outer = _without_zero_sums(expr.diff(base[r]))
+            total += Sum(outer * inner, *[(i, 1, dim) for i, dim in zip(r, base.shape)])
     return total
+
+
+def _without_zero_sums(expr):
+    """A sum of 0 (what SymPy leaves of a differentiated sum whose terms do not contain the variable) is 0."""
+    return expr.replace(lambda e: isinstance(e, Sum) and e.function == 0, lambda e: S.Zero)
 
 
 def general_gradient_through(layer: Layer, variable, kept):
