@@ -17,8 +17,9 @@ entries are huge (attention at T = 3, d = 4: thousands of terms per entry), and 
   function of independent E_u, it vanishes at E_u = exp(u). Equality at t random points is the
   probabilistic verdict of ``engine.sampling`` (Schwartz-Zippel, degree bounded along the program),
   labelled with its bound; a difference there is not yet a counterexample (E_u is not exp(u));
-* **in real arithmetic at small rational points** (``real_counterexample``, 50 digits, exp real): a
-  difference far above the working precision is a counterexample anyone can redo (the point is exact);
+* **in real arithmetic at small rational points** (``real_counterexample``, 50 and 100 digits, exp real):
+  a difference far above the working precision, the same at both precisions, is a counterexample anyone
+  can redo (the point is exact);
 * **as NumPy** (``lambdified``): the program itself, one assignment per entry and adjoint.
 
 Programs with other functions (sqrt of an expression, log, tanh, a kink) raise ``NotSupported``; the
@@ -455,28 +456,39 @@ class _Real:
         raise NotSupported(f"real evaluation: {type(expr).__name__} in {expr}")
 
 
+def _real_values(graph, name, claimed, exact: dict, digits: int):
+    with mpmath.workdps(digits):
+        evaluate = _Real({s: mpmath.mpf(v.numerator) / v.denominator for s, v in exact.items()})
+        return _run(graph, evaluate, {name: claimed})[name]
+
+
 def real_counterexample(graph: LayerGraph, name: str, claimed: list, *, seed: int = 0) -> Mismatch | None:
-    """The entry where derived and claimed differ most (relative to the larger value) at the first of a few small
-    rational points (p/q, |p| <= 3, 1 <= q <= 4: exp stays moderate) where they differ, evaluated with 50
-    digits: a certain counterexample, the values shown with enough digits to see the difference."""
+    """The entry where derived and claimed differ most (relative to the larger value, or to 1) at the first of a
+    few small rational points (p/q, |p| <= 3, 1 <= q <= 4: exp stays moderate) where they differ: evaluated with
+    50 digits and again with 100, a difference above 10^-40 that both evaluations give alike (to 10 digits) is
+    not rounding: a certain counterexample, its values shown with enough digits to see the difference."""
     rng = random.Random(seed)
-    with mpmath.workdps(REAL_DIGITS):
-        for _ in range(SMALL_POINTS):
-            exact = _point(graph, lambda: Fraction(rng.randint(-3, 3), rng.randint(1, 4)))
-            evaluate = _Real({s: mpmath.mpf(v.numerator) / v.denominator for s, v in exact.items()})
-            try:
-                values = _run(graph, evaluate, {name: claimed})[name]
-            except ZeroDivisionError:
-                continue
+    for _ in range(SMALL_POINTS):
+        exact = _point(graph, lambda: Fraction(rng.randint(-3, 3), rng.randint(1, 4)))
+        try:
+            values = _real_values(graph, name, claimed, exact, REAL_DIGITS)
+        except ZeroDivisionError:
+            continue
+        with mpmath.workdps(REAL_DIGITS):
             gaps = [abs(left - right) / max(1, abs(left), abs(right)) for left, right in values]
             k = max(range(len(gaps)), key=lambda n: gaps[n])
-            if gaps[k] > mpmath.mpf(10) ** -REAL_AGREE:
-                point = {str(graph.names[s]).replace(" ", ""): Rational(v.numerator, v.denominator)
-                         for s, v in exact.items()}
-                digits = min(REAL_AGREE, max(15, 3 - int(mpmath.floor(mpmath.log10(gaps[k])))))
-                shown = tuple(mpmath.nstr(value, digits) for value in values[k])
-                return Mismatch(graph.entries[name][k][0], "by the chain rule", "by the closed form",
-                                point=point, values=shown)
+            if gaps[k] <= mpmath.mpf(10) ** -REAL_AGREE:
+                continue
+        finer = _real_values(graph, name, claimed, exact, 2 * REAL_DIGITS)[k]
+        with mpmath.workdps(2 * REAL_DIGITS):
+            difference, again = values[k][0] - values[k][1], finer[0] - finer[1]
+            if abs(difference - again) > mpmath.mpf(10) ** -10 * abs(again):
+                continue  # the 50-digit difference was rounding
+        point = {str(graph.names[s]).replace(" ", ""): Rational(v.numerator, v.denominator) for s, v in exact.items()}
+        shown_digits = min(REAL_AGREE, max(15, 3 - int(mpmath.floor(mpmath.log10(gaps[k])))))
+        shown = tuple(mpmath.nstr(value, shown_digits) for value in finer)
+        return Mismatch(graph.entries[name][k][0], "by the chain rule", "by the closed form", point=point,
+                        values=shown)
     return None
 
 

@@ -136,3 +136,27 @@ def test_the_general_proof_keeps_the_polynomial_intermediates():
     assert [str(b) for b in polynomial_intermediates(layer)] == ["Q", "K", "V", "S"]
     proof = general_verdict(layer, "X", layer.inputs[0])
     assert proof.holds is True and "through the intermediates Q, K, V, S" in proof.left_steps[-1][1]
+
+
+def test_a_difference_without_a_real_counterexample_is_not_decided(monkeypatch, tmp_path):
+    """A difference at a point where each exp(u) is an independent value is no counterexample by itself
+    (E_u is not exp(u)): with no difference in real arithmetic the verdict is "not decided", never False."""
+    from gradproof.symbolic.layers import graph as graph_module
+
+    layer = wrong("softmax", "claims={z[i]: y[i] * g[i] - y[i] * Sum(y[j] * g[j], (j, N))}",
+                  "claims={z[i]: y[i] * g[i]}", tmp_path)
+    monkeypatch.setattr(graph_module, "real_counterexample", lambda *args, **kwargs: None)
+    found = schwartz_zippel(build_graph(layer), ["z"])["z"]
+    assert found.holds is None and found.detail.startswith("not decided") and found.mismatch is None
+
+
+def test_the_cli_refuses_the_wrong_attention_claim(tmp_path, capsys):
+    from gradproof.proofs import cli
+
+    source = (ROOT / "examples" / "attention.py").read_text(encoding="utf-8")
+    path = tmp_path / "wrong_attention.py"
+    path.write_text(source.replace("Sum(dS[a, b] * K[b, e], (b, T)) / sqrt(d)", "Sum(dS[a, b] * K[b, e], (b, T))"),
+                    encoding="utf-8")
+    assert cli.main(["derive", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "DOES NOT HOLD" in out and "at the rational point" in out
