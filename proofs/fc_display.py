@@ -8,7 +8,7 @@ object with its sizes renamed, never retyped LaTeX. The classes here only print 
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, Expr, MatrixSymbol, Symbol
+from sympy import Derivative, Eq, Expr, IndexedBase, MatrixSymbol, Symbol
 
 from gradproof.proofs.document import Math, Source, Text
 from gradproof.symbolic.engine.derive import J
@@ -38,17 +38,36 @@ DISPLAY_SIZES = {"batch": Symbol("N", integer=True, positive=True), "in": size_s
                  "out": size_symbol(r"D_{\mathrm{out}}"), "features": Symbol("F", integer=True, positive=True)}
 """Role -> the notation sheet's symbol: N the batch, D_in and D_out a Linear layer's sizes."""
 
-ORDER = ("linear", "linear.weight", "linear.bias", "linear.input", "example", "relu", "relu.input", "squared_loss",
-          "squared_loss.prediction", "example.relu", "linear.seed000", "linear.seed001.sum", "linear.seed001.mean")
-"""The numbered blocks (one amsthm counter) in the order the document builds them; references use ``block_number``."""
+ORDER = (("linear", "definition"), ("linear.weight", "theorem"), ("linear.bias", "theorem"),
+         ("linear.input", "theorem"), ("example", "example"), ("relu", "definition"), ("relu.input", "theorem"),
+         ("squared_loss", "definition"), ("squared_loss.prediction", "theorem"), ("example.relu", "example"),
+         ("linear.seed000", "corollary"), ("linear.seed001.sum", "corollary"), ("linear.seed001.mean", "corollary"))
+"""The numbered blocks (one amsthm counter) in the order the document builds them, with their kinds: a
+reference is produced from this (``reference``), never typed, so its word and number match the block."""
+
+_KINDS = dict(ORDER)
 
 
 def block_number(key: str) -> int:
-    return ORDER.index(key) + 1
+    return [name for name, _ in ORDER].index(key) + 1
+
+
+def reference(key: str) -> str:
+    """"Theorem 2", "Corollary 11": the block's kind and number, both read from ``ORDER``."""
+    return f"{_KINDS[key].capitalize()} {block_number(key)}"
+
+
+def references(*keys: str) -> str:
+    """"Theorems 2-4" for consecutive blocks of one kind (the kind read from ``ORDER``, checked equal)."""
+    kinds = {_KINDS[key] for key in keys}
+    numbers = [block_number(key) for key in keys]
+    if len(kinds) != 1 or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        raise ValueError(f"references: expected consecutive blocks of one kind, got {keys} ({kinds}, {numbers})")
+    return f"{kinds.pop().capitalize()}s {numbers[0]}-{numbers[-1]}"
 
 
 def linear_theorems() -> str:
-    return f"Theorems {block_number('linear.weight')}-{block_number('linear.input')}"
+    return references("linear.weight", "linear.bias", "linear.input")
 
 
 LOSS_OUTPUT = fc.SQUARED_LOSS.entry_functions()[fc.SQUARED_LOSS.output.key]()  # its output: the loss L itself
@@ -70,9 +89,15 @@ def say(template: str) -> Text:
 
 
 def shown(equations, value):
-    """``value`` with this presentation's size symbols replaced by the notation sheet's (simultaneously)."""
+    """``value`` with this presentation's size symbols replaced by the notation sheet's (simultaneously), and
+    seed 000's upstream gradient (Delta y, entries delta y_i) written g: delta is only Kronecker's."""
     renaming = {symbol: DISPLAY_SIZES[role] for role, symbol in equations.sizes.items()}
     renaming[LOSS_OUTPUT] = J
+    upstream = next((operand for operand in equations.operands if operand.key == "grad_output"), None)
+    if upstream is not None and upstream.rows == "out" and upstream.cols is None:  # a column: g (notation sheet)
+        renaming |= {matrix: MatrixSymbol("g", *matrix.shape) for matrix in value.atoms(MatrixSymbol)
+                     if matrix.name == upstream.name}
+        renaming[IndexedBase(upstream.entry)] = IndexedBase("g")
     return value.xreplace(renaming)
 
 
@@ -94,3 +119,10 @@ class InlineDerivative(Expr):
     def _latex(self, printer):
         top, below = (printer._print(arg) for arg in self.args)
         return rf"\partial {top} / \partial {below}"
+
+
+class Then(Expr):
+    """a = b = c as one formula (display only): e.g. a closed form, then its value."""
+
+    def _latex(self, printer):
+        return " = ".join(printer._print(arg) for arg in self.args)

@@ -7,18 +7,25 @@ section shows seed 002's (1)-(4) and the verdicts of backpropagation against Sym
 
 from __future__ import annotations
 
-from sympy import Derivative, ImmutableMatrix, MatrixSymbol, OneMatrix, Symbol
+from sympy import Derivative, Eq, ImmutableMatrix, MatrixSymbol, OneMatrix, Symbol, Transpose
 
 from gradproof.proofs import fc_checks
 from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, Source, Text, Theorem
-from gradproof.proofs.fc_display import InlineDerivative, block_number, linear_theorems, say, shown, sizes_math
-from gradproof.symbolic.engine.derive import J, closed_form_in
+from gradproof.proofs.fc_display import (
+    NOTATION,
+    Then,
+    linear_theorems,
+    reference,
+    say,
+    shown,
+    sizes_math,
+)
+from gradproof.symbolic.engine.derive import J
 from gradproof.symbolic.layers import fc
-from gradproof.symbolic.layers.table import rule_named
 
 
-def linear_example() -> Theorem:
-    example = fc_checks.linear_worked_example()
+def linear_example(example) -> Theorem:
+    """``example``: ``fc_checks.linear_worked_example()``'s result, as the run's statements computed it."""
     source = Source("check", "worked example: closed forms equal the numeric Linear layer", example.holds)
     named = {key: shown(fc.LINEAR_TORCH, symbol) for key, symbol in example.symbols.items()}
     inputs = Aligned(tuple(Equation(named[key], ImmutableMatrix(example.inputs[key]), "", Source("definition",
@@ -35,7 +42,7 @@ def linear_example() -> Theorem:
                                        for name, symbol in example.symbols.items()}
                                       | {OneMatrix(batch, 1): ImmutableMatrix.ones(batch, 1)})
         blocks.append(Derivation(_gradient_at(example, key), (
-            (shown(fc.LINEAR_TORCH, expression), f"Theorem {block_number(theorem)}", source),
+            (shown(fc.LINEAR_TORCH, expression), reference(theorem), source),
             (numbers, "the numbers above", source),
             (ImmutableMatrix(value), "multiplied out", source),
         )))
@@ -48,8 +55,8 @@ def _gradient_at(example, key):
     return shown(fc.LINEAR_TORCH, Derivative(J, example.symbols[key]))
 
 
-def relu_loss_example() -> Theorem:
-    example = fc_checks.relu_loss_worked_example()
+def relu_loss_example(example) -> Theorem:
+    """``example``: ``fc_checks.relu_loss_worked_example()``'s result, as the run's statements computed it."""
     source = Source("check", "worked example: closed forms equal the numeric ReLU layer and squared loss",
                     example.holds)
     given = Source("definition", "worked example input")
@@ -67,7 +74,7 @@ def relu_loss_example() -> Theorem:
     for key, variable, theorem in (("prediction", "Z", "squared_loss.prediction"), ("pre_activation", "S", "relu.input")):
         expression, value = example.closed[key]
         blocks.append(Derivation(Derivative(J, symbols[variable]), (
-            (shown(fc.SQUARED_LOSS, expression), f"Theorem {block_number(theorem)}", source),
+            (shown(fc.SQUARED_LOSS, expression), reference(theorem), source),
             (expression.xreplace(numbers), "the numbers above", source),
             (ImmutableMatrix(value), "so this is G" if key == "prediction" else "multiplied out", source),
         )))
@@ -79,64 +86,56 @@ def relu_loss_example() -> Theorem:
 
 # --- seed 002's network -------------------------------------------------------------------------------------
 
-def network_section(check) -> Section:
+_SEED002 = {"linear.weight": "seed 002 (1)", "linear.bias": "seed 002 (2)", "linear.input": "seed 002 (3)",
+            "relu.input": "seed 002 (4)", "squared_loss.prediction": "seed 002, the start"}
+_CITED = {"linear.weight": "linear.seed000", "linear.bias": "linear.seed000", "linear.input": "linear.seed000",
+          "relu.input": "relu.input", "squared_loss.prediction": "squared_loss.prediction"}
+"""The block that states each rule in the network's layout: the Linear rules in seed 000's column layout
+are the corollary's, not the batch-layout theorems'."""
+
+
+def _column(value):
+    """A column of numbers shown as a transposed row (one text line)."""
+    return Transpose(ImmutableMatrix(value.T)) if value.cols == 1 else ImmutableMatrix(value)
+
+
+def network_section(check, forms, run) -> Section:
+    """Seed 002's network: its equations and loss (checked to be what SymPy differentiates), one integer run
+    backwards (each step by the closed forms and by the numeric layers, compared), the symbolic verdict."""
+    shown_forms = Source("check", "seed 002 network as displayed: the expressions SymPy differentiates", forms.holds)
+    compared = Source("check", "seed 002 network in small integers: closed forms equal the numeric layers",
+                      run.holds)
+    given = Source("definition", "worked example input")
+    symbols = run.symbols
     widths = ", ".join(str(width) for width in check.sizes)
-    n_in, n_hidden, n_out = (Symbol(name, integer=True, positive=True) for name in ("n_1", "n_2", "n_3"))
-    symbols = {
-        "x": MatrixSymbol("z^{m}", n_in, 1),
-        "weight": MatrixSymbol("W^{m}", n_hidden, n_in),
-        "bias": MatrixSymbol("b^{m}", n_hidden, 1),
-        "grad_output": MatrixSymbol(r"\frac{\partial L}{\partial s^{m}}", n_hidden, 1),
-    }
-    network = Source("check", "seed 002 network: backpropagation equals the direct derivative", check.holds is True)
+    inputs = [part for number, key in enumerate(("z^{1}", "b^{1}", "b^{2}", "y"))
+              for part in ((", " if number else ""), Math(Eq(symbols[key], _column(run.inputs[key])), given))]
+    forward = [part for number, key in enumerate(("s^{1}", "z^{2}", "s^{2}"))
+               for part in ((", " if number else ""), Math(Eq(symbols[key], _column(run.forward[key])), compared))]
     rows = []
-    for name, label in (("linear.weight", "(1)"), ("linear.bias", "(2)"), ("linear.input", "(3)")):
-        rule = rule_named(name)
-        rows.append(Equation(Derivative(J, symbols[rule.wrt]), closed_form_in(rule, fc.LINEAR_SEED000, symbols),
-                             f"seed 002 {label}", network))
-    relu_symbols = {
-        "grad_output": MatrixSymbol(r"\frac{\partial L}{\partial z^{m+1}}", n_hidden, 1),
-        "mask": MatrixSymbol(r"\mathbb{I}[s^{m}]", n_hidden, 1),
-        "pre_activation": MatrixSymbol("s^{m}", n_hidden, 1),
-    }
-    rows.append(Equation(Derivative(J, relu_symbols["pre_activation"]),
-                         closed_form_in(rule_named("relu.input"), fc.RELU, relu_symbols), "seed 002 (4)", network))
-    loss_symbols = {"prediction": MatrixSymbol(r"z^{\mathrm{out}}", n_out, 1), "target": MatrixSymbol("y", n_out, 1)}
-    rows.append(Equation(Derivative(J, loss_symbols["prediction"]),
-                         closed_form_in(rule_named("squared_loss.prediction"), fc.SQUARED_LOSS, loss_symbols),
-                         "squared loss", network))
+    for step in run.steps:
+        gradient = Derivative(J, symbols[step.key])
+        upstream = {"s^{2}": "g^{2}", "s^{1}": "g^{1}"}.get(step.key)
+        lhs = Then(symbols[upstream], gradient) if upstream else gradient
+        why = f"{reference(_CITED[step.rule])}, {_SEED002[step.rule]}"
+        rows.append(Equation(lhs, Then(step.closed, _column(step.value)), why, compared))
     blocks = [
-        Text.of(f"A two-layer network with ReLU between the layers, an identity last activation and the squared "
-                f"loss, layer widths {widths}. Seed 002's backward equations are Theorems {block_number('linear.weight')}, "
-                f"{block_number('linear.bias')}, {block_number('linear.input')}, {block_number('relu.input')} and {block_number('squared_loss.prediction')} "
-                f"in seed 000's column layout (Corollary {block_number('linear.seed000')}), for layer m:"),
+        Text.of(f"Seed 002's network, widths {widths}: two Linear layers in seed 000's column layout with a ReLU "
+                "between them, an identity last activation and the squared loss (seed 002), so the output is ",
+                Math(Eq(Symbol("z^{3}"), Symbol("s^{2}")), NOTATION), ":"),
+        Aligned(tuple(Equation(lhs, rhs, "", shown_forms) for lhs, rhs in forms.rows)),
+        Text.of("Backpropagation starts from the squared loss and applies the column-layout rules layer by layer; ",
+                Math(symbols["g^{2}"], NOTATION), " and ", Math(symbols["g^{1}"], NOTATION),
+                " are the upstream gradients of the two Linear layers. In small integers, with ", *inputs, " and"),
+        Aligned(tuple(Equation(symbols[key], ImmutableMatrix(run.inputs[key]), "", given) for key in ("W^{1}", "W^{2}"))),
+        Text.of("the forward pass gives ", *forward, " and ", Math(Eq(Symbol("L"), run.forward["L"]), compared),
+                "; backwards:"),
         Aligned(tuple(rows)),
-        Text.of("The forward pass, entry by entry (the loss is the sum of the squares of the last output minus y):"),
-        Aligned(tuple(Equation(MatrixSymbol(name, value.rows, 1), value, "", Source("seed", "seed 002 forward pass"))
-                      for name, value in check.forward.items() if name != "s^{2}")),
-        Text.of("Backpropagation composes these rules from the loss backwards; SymPy independently differentiates "
-                "the loss above with respect to every parameter and input entry."),
+        Text.of(("Each value is computed twice, by the closed forms (exact) and by the numeric layers (Linear, ReLU "
+                 "and the squared loss, one sample as a row); the two agree at every step."
+                 if run.holds else f"The closed forms and the numeric layers DISAGREE: {run.mismatch}.")
+                + (" With symbolic entries, SymPy's direct derivative of L with respect to every weight, bias and "
+                   "input entry equals backpropagation by these rules." if check.holds else
+                   " With symbolic entries, backpropagation DIFFERS from SymPy's direct derivative of L.")),
     ]
-    blocks.extend(_network_step(step, network) for step in check.steps)
-    blocks.append(Text.of("Verdict: " + ("all gradients agree." if check.holds else "a gradient DISAGREES.")))
     return Section("Seed 002: an FC network with ReLU, eqs. (1)-(4)", tuple(blocks))
-
-
-def _step_symbol(label: str):
-    """'dL / d W^2' -> the derivative of L with respect to W^{2} (a label of seed 002's network check)."""
-    name, _, layer = label.removeprefix("dL / d ").partition("^")
-    return InlineDerivative(J, Symbol(f"{name}^{{{layer}}}"))
-
-
-def _network_step(step, network: Source) -> Text:
-    if step.direct is None:
-        outcome = "an intermediate quantity"
-    elif step.mismatch is None:
-        outcome = "equals the direct derivative, entry by entry"
-    else:
-        outcome = f"DIFFERS from the direct derivative: {step.mismatch.describe()}"
-    name, _, reference = step.rule.partition(", ")
-    labels = [Math(_step_symbol(label), network) for label in step.label.split(" = ")]
-    parts = [part for number, label in enumerate(labels) for part in ((" = ",) if number else ()) + (label,)]
-    seed = f", {reference}" if reference else ""
-    return Text.of(*parts, f", by Theorem {block_number(name)}{seed}: {outcome}.")

@@ -32,18 +32,16 @@ from gradproof.proofs.document import (
 from gradproof.proofs.fc_display import (
     NOTATION,
     Between,
-    block_number,
     gradient,
     linear_theorems,
+    reference,
     say,
     shown,
     sizes_math,
 )
 from gradproof.proofs.notation import notation_section
-from gradproof.symbolic.calculus import gradient as by_differentials
-from gradproof.symbolic.calculus.checks import check_derivation
 from gradproof.symbolic.calculus.differential import differential_symbol
-from gradproof.symbolic.engine.derive import J, closed_form_in
+from gradproof.symbolic.engine.derive import J
 from gradproof.symbolic.layers import fc
 
 # --- one rule in one presentation: the verdicts and the checks of its steps --------------------------------
@@ -51,14 +49,13 @@ from gradproof.symbolic.layers import fc
 class _Proved:
     """A rule in one presentation: its general-size proof, concrete check, and the checks of the two steps."""
 
-    def __init__(self, result, index, sizes):
+    def __init__(self, result, index, steps):
         self.rule = result.rule
         self.proof = result.verdicts.general.evidence[index]
         self.check = result.verdicts.concrete.evidence[index]
         self.equations = self.proof.equations
         self.closed = self.proof.closed_form
-        self.steps = fc_checks.derivation_at_sizes(self.proof, self.check)
-        self.entry = fc_checks.index_to_matrix(self.proof, self.closed, sizes)
+        self.steps, self.entry = steps  # fc_checks' verdicts on the two steps, run by the fc statements
 
     @property
     def holds(self) -> bool:
@@ -154,7 +151,7 @@ def _step_failure(what: str, step) -> list:
 def _proved(run, name: str, equations) -> _Proved:
     result = run.rule(name)
     index = [eqs.name for eqs in result.rule.presentations].index(equations.name)
-    return _Proved(result, index, run.sizes)
+    return _Proved(result, index, run.statements.evidence["steps"][(name, equations.name)])
 
 
 # --- definitions ------------------------------------------------------------------------------------------
@@ -219,7 +216,7 @@ def _linear_section(run, matrix_forms) -> Section:
                  Source("seed", "seed 000")),
     ))
     blocks = [definition]
-    hypothesis = Text.of(f"For the Linear layer of Definition {block_number('linear')} and the upstream gradient G,")
+    hypothesis = Text.of(f"For the Linear layer of {reference('linear')} and the upstream gradient G,")
     for name, title in (("linear.weight", "gradient with respect to the weight; seed 000, seed 002 (1)"),
                         ("linear.bias", "gradient with respect to the bias; seed 000, seed 002 (2)"),
                         ("linear.input", "gradient with respect to the input; seed 000, seed 002 (3)")):
@@ -227,50 +224,55 @@ def _linear_section(run, matrix_forms) -> Section:
         blocks.append(_theorem(proved, title, hypothesis, _layer_rows(proved.proof)))
         if name == "linear.weight":
             blocks.extend(_weight_by_differentials(run))
-    blocks.append(fc_examples.linear_example())
+    blocks.append(fc_examples.linear_example(run.statements.evidence["linear_example"]))
     return Section("The Linear layer", tuple(blocks))
 
 
-def _rule_name(rule: str, fixed: bool) -> str:
-    """'product rule: d(UV) = dU V + U dV' -> 'product rule' (the names of the calculus rules, without formulas)."""
+def _rule_name(rule: str, fixed: bool):
+    """'product rule: d(UV) = dU V + U dV' -> 'product rule' (the names of the calculus rules, without formulas);
+    the first product rule's row also says which operands are fixed (as math)."""
     names = "; ".join(part.split(":")[0].strip() for part in rule.split("; "))
-    return f"{names}; G, X, b fixed" if fixed else names
+    return Text.of(f"{names}; ", *_fixed(), " fixed") if fixed else names
 
 
 def _weight_by_differentials(run) -> list:
-    """Theorem 2 again, by differentials (DESIGN.md 5b; seed 003 starts from dL = tr(G^T dY)): with G, X and b
-    fixed, dL is the differential of tr(G^T Y(W)); ``symbolic.calculus`` applies its named rules and reads the
-    gradient off, and its exact and finite-difference checks run at the run's sizes."""
+    """The weight theorem again, by differentials (DESIGN.md 5b; seed 003 starts from dL = tr(G^T dY)): with G,
+    X and b fixed, dL is the differential of tr(G^T Y(W)); ``symbolic.calculus`` applies its named rules and
+    reads the gradient off. Its exact and finite-difference checks ran with the fc statements
+    (``fc_checks.weight_by_differentials``)."""
     equations = fc.LINEAR_TORCH
     symbols = equations.matrix_symbols()
     grad, weight = symbols["grad_output"], symbols["weight"]
     output = MatrixSymbol(equations.output.name, *equations.shape(equations.output))
-    derivation = by_differentials(Trace(grad.T * equations.matrix_form(symbols)), weight)
-    operands = {symbol.name: symbol for symbol in (grad, symbols["x"], weight, symbols["bias"])}
-    dims = {size.name: size for size in equations.sizes.values()}
-    sizes = {equations.sizes[role].name: value for role, value in equations.sizes_from(run.sizes).items()}
-    checked = all(check.passed for check in check_derivation(derivation, operands, dims, {}, sizes))
-    source = Source("check", "gradient by differentials: exact and finite-difference checks", checked)
+    result = run.statements.evidence["differentials"]
+    derivation = result.derivation
+    source = Source("check", "gradient by differentials: exact and finite-difference checks", result.checked)
     steps = derivation.steps[:-1]  # the last step reads the gradient off: shown as its own equation
     rows = tuple((shown(equations, step.after), _rule_name(step.rule, number == 1), source)
                  for number, step in enumerate(steps))
-    closed = closed_form_in(run.rule("linear.weight").rule, equations, symbols)
-    agrees = derivation.result == closed
+    theorem = reference("linear.weight")
     return [
-        Text.of("The same by differentials: by the definition of G, ",
-                Math(Eq(Symbol("dL"), Trace(grad.T * differential_symbol(output))), NOTATION),
-                "; with G, X and b held fixed this is the differential of ", Math(Trace(grad.T * output), NOTATION),
+        Text.of("The same by differentials: by the definition of ", Math(grad, NOTATION), ", ",
+                Math(Eq(Symbol("dL"), Trace(grad.T * differential_symbol(output))), NOTATION), "; with ",
+                *_fixed(), " held fixed this is the differential of ", Math(Trace(grad.T * output), NOTATION),
                 ", which the rules of matrix calculus rewrite:"),
         Derivation(shown(equations, steps[0].before), rows),
         Text.of("This holds for every ", Math(shown(equations, differential_symbol(weight)), NOTATION),
                 ", so the gradient is read off (denominator layout):"),
         Equation(shown(equations, gradient(equations, "weight")), shown(equations, derivation.result),
                  "read off", source),
-        Text.of(f"This is the closed form of Theorem {block_number('linear.weight')}" if agrees
-                else f"This DIFFERS from the closed form of Theorem {block_number('linear.weight')}",
+        Text.of(f"This is the closed form of {theorem}" if result.agrees
+                else f"This DIFFERS from the closed form of {theorem}",
                 "; the derivation by differentials is checked exactly and by finite differences at ",
                 *sizes_math(equations, run.sizes), "."),
     ]
+
+
+def _fixed() -> list:
+    """G, X and b as math (the operands held fixed in the differential)."""
+    symbols = fc.LINEAR_TORCH.matrix_symbols()
+    g, x, b = (Math(symbols[key], NOTATION) for key in ("grad_output", "x", "bias"))
+    return [g, ", ", x, " and ", b]
 
 
 def _relu_section(run) -> Section:
@@ -282,7 +284,7 @@ def _relu_section(run) -> Section:
              "form the mask, written I[S]."),
         Aligned((_scalar_equation(equations), _upstream(equations))),
     ))
-    hypothesis = Text.of(f"For the ReLU of Definition {block_number('relu')} and the upstream gradient G,")
+    hypothesis = Text.of(f"For the ReLU of {reference('relu')} and the upstream gradient G,")
     theorem = _theorem(proved, "ReLU; seed 002 (4), seed 003 (element-wise case)", hypothesis,
                        _layer_rows(proved.proof))
     return Section("ReLU", (definition, theorem))
@@ -296,17 +298,17 @@ def _loss_section(run) -> Section:
              "002: the last activation is the identity):"),
         _scalar_equation(equations),
     ))
-    hypothesis = Text.of(f"For the squared loss of Definition {block_number('squared_loss')},")
+    hypothesis = Text.of(f"For the squared loss of {reference('squared_loss')},")
     theorem = _theorem(proved, "squared loss; seed 002, the start of the backward pass", hypothesis, (
         (proved.proof.differentiated, "differentiate the scalar equation (chain rule for the square)"),))
-    return Section("The squared loss", (definition, theorem, fc_examples.relu_loss_example()))
+    return Section("The squared loss", (definition, theorem, fc_examples.relu_loss_example(run.statements.evidence["relu_loss_example"])))
 
 
 # --- the seeds' layouts, as corollaries ---------------------------------------------------------------------
 
 _LAYOUT_SENTENCES = {
     "linear.seed000": "Seed 000 writes one sample as a column, $y$ = $W$ $x$ + $b$ with $W$ of size $D_out$ by $D_in$ "
-                      f"(the seed's N by M) and the upstream gradient as deltas. This is Definition {block_number('linear')} "
+                      f"(the seed's N by M) and the upstream gradient as deltas. This is {reference('linear')} "
                       "with $N$ = 1 and the sample transposed; each rule is derived again from the seed's own scalar "
                       "equation.",
     "linear.seed001.sum": "Seed 001 writes samples as rows and the weight as $D_in$ by $D_out$ (the transpose of "
@@ -368,9 +370,10 @@ def _introduction() -> Section:
 def fc_document(run) -> Document:
     """The FC proof from one run of the ``fc`` target: definitions and theorems, the example, the layouts,
     seed 002's network."""
-    matrix_forms = run.statements.evidence["matrix_forms"]
+    evidence = run.statements.evidence
+    matrix_forms = evidence["matrix_forms"]
     sections = (notation_section(), _introduction(), _linear_section(run, matrix_forms), _relu_section(run),
                 _loss_section(run), _layouts_section(run, matrix_forms),
-                fc_examples.network_section(run.statements.evidence["network"]))
+                fc_examples.network_section(evidence["network"], evidence["network_forms"], evidence["network_run"]))
     return Document("gradproof: the fully-connected layer, ReLU and the squared loss (seeds 000-002)", sections,
                     landscape=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gradproof.proofs import fc_checks
 from gradproof.proofs.results import IdentityResult, Statement, Statements
 from gradproof.symbolic.engine.derive import matrix_form_mismatch
 from gradproof.symbolic.engine.identities import IdentityClaim, prove_general, sweep
@@ -33,19 +34,70 @@ NETWORK_WIDTHS = (3, 2, 2)
 
 
 def fc_statements(sizes: Mapping[str, int]):
-    """Seed 002's network (1)-(4) by backprop vs SymPy's direct derivative; each layout's matrix form."""
+    """Seed 002's network (1)-(4) by backprop vs SymPy's direct derivative, and in small integers against the
+    numeric layers; each layout's matrix form; and the checks behind fc.pdf's displayed steps
+    (``proofs.fc_checks``): each rule's derivation at concrete sizes, its index-to-matrix step, the weight
+    gradient by differentials, the worked examples. They run here, once, so the report lists them too."""
     network = verify_network(NETWORK_WIDTHS)
     presentations = {eqs.name: eqs for rule in rules_for("fc") for eqs in rule.presentations}
     matrix_forms = {name: matrix_form_mismatch(eqs, eqs.sizes_from(sizes))
                     for name, eqs in presentations.items() if eqs.matrix_form is not None}
     wrong = [name for name, mismatch in matrix_forms.items() if mismatch is not None]
+    steps, rules = _fc_step_checks(sizes)
+    differentials = fc_checks.weight_by_differentials(rules["linear.weight"], sizes)
+    linear_example, relu_example = fc_checks.linear_worked_example(), fc_checks.relu_loss_worked_example()
+    network_run, network_forms = fc_checks.network_integer_run(), fc_checks.network_forms(network)
     checks = (
         Statement("seed 002 network (1)-(4)", network.holds,
                   f"backprop by the rule table == SymPy's direct derivative, widths {network.sizes}"),
+        Statement("seed 002 network (1)-(4) in small integers", network_run.holds,
+                  network_run.mismatch or f"{len(network_run.steps)} backward steps, closed forms == numeric layers, "
+                                          "exactly"),
+        Statement("seed 002 network as displayed (forward pass, loss) == the expression differentiated",
+                  network_forms.holds, network_forms.reason),
         Statement("matrix form of each layout == its scalar equations", not wrong,
                   f"{len(matrix_forms)} layouts" + (f"; differs: {', '.join(wrong)}" if wrong else "")),
+        _step_statement("each rule's derivation == SymPy's chain rule at concrete sizes", steps, 0),
+        _step_statement("each rule's index-to-matrix step (symbolic sizes; whole matrix at concrete sizes)", steps, 1),
+        Statement("weight gradient by differentials (dL = tr(G^T dY)) == the rule table's", differentials.holds,
+                  ("exact and finite-difference checks pass" if differentials.checked else "its checks FAIL")
+                  + ("; equals the closed form" if differentials.agrees else "; DIFFERS from the closed form")),
+        Statement("Linear worked example: closed forms == numeric Linear layer", linear_example.holds,
+                  linear_example.mismatch or "forward and three gradients, exactly"),
+        Statement("ReLU + squared loss worked example: closed forms == numeric layers", relu_example.holds,
+                  relu_example.mismatch or "Z, dL/dZ and dL/dS, exactly, an entry at the kink"),
     )
-    return Statements(checks=checks, evidence={"network": network, "matrix_forms": matrix_forms})
+    evidence = {"network": network, "matrix_forms": matrix_forms, "steps": steps, "differentials": differentials,
+                "linear_example": linear_example, "relu_loss_example": relu_example, "network_run": network_run,
+                "network_forms": network_forms}
+    return Statements(checks=checks, evidence=evidence)
+
+
+def _fc_step_checks(sizes: Mapping[str, int]):
+    """(rule name, presentation name) -> (derivation check, index-to-matrix check), and the rules verified.
+
+    The layers are read through ``proofs.targets.layers_for``, as a run reads them (a planted fault there
+    reaches these checks too)."""
+    from gradproof.proofs import targets
+
+    steps, rules = {}, {}
+    for layer in targets.layers_for("fc"):
+        verdicts = layer.verify(layer, sizes)
+        for rule in layer.rules:
+            rules[rule.name] = rule
+            general, concrete = verdicts[rule.name].general, verdicts[rule.name].concrete
+            for proof, check in zip(general.evidence, concrete.evidence):
+                steps[(rule.name, proof.equations.name)] = (
+                    fc_checks.derivation_at_sizes(proof, check),
+                    fc_checks.index_to_matrix(proof, proof.closed_form, sizes))
+    return steps, rules
+
+
+def _step_statement(label: str, steps, which: int) -> Statement:
+    failed = [f"{rule} ({layout}): {'not decided' if pair[which].holds is None else 'FAILS'}"
+              for (rule, layout), pair in steps.items() if pair[which].holds is not True]
+    return Statement(label, not failed and bool(steps),
+                     "; ".join(failed) if failed else f"{len(steps)} rule presentations, each holds")
 
 
 def _identity(claim: IdentityClaim, max_size: int = 4) -> IdentityResult:

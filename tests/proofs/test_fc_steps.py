@@ -170,6 +170,11 @@ def test_the_document_uses_the_notation_sheets_symbols(run):
         assert stale not in tex, stale
 
 
+def _words(why) -> str:
+    """A justification's words (a ``Text`` justification's string parts)."""
+    return why if isinstance(why, str) else "".join(part for part in why.parts if isinstance(part, str))
+
+
 def _differentials_paragraphs(document):
     section = next(s for s in document.sections if s.title == "The Linear layer")
     start = next(n for n, block in enumerate(section.blocks)
@@ -180,8 +185,10 @@ def _differentials_paragraphs(document):
 def test_theorem_2_is_derived_again_by_differentials_and_read_off(run):
     lead, derivation, _, read_off, verdict = _differentials_paragraphs(fc_document(run))
     assert isinstance(derivation, Derivation) and all(source.valid for _, _, source in derivation.rows)
-    assert [why.split(";")[0] for _, why, _ in derivation.rows][:1] == ["trace"]
-    assert "cyclic property of the trace" in derivation.rows[-1][1]
+    words = [_words(why) for _, why, _ in derivation.rows]
+    assert [why.split(";")[0] for why in words][:1] == ["trace"]
+    assert "cyclic property of the trace" in words[-1]
+    assert any(isinstance(why, Text) and "fixed" in _words(why) for _, why, _ in derivation.rows)  # G, X, b as math
     assert isinstance(read_off, Equation) and read_off.source.valid and str(read_off.rhs) == "G.T*X"
     assert "This is the closed form of Theorem 2" in verdict.parts[0]
 
