@@ -172,8 +172,8 @@ def _layer_section() -> Section:
                "neighbouring entries, and 0 at every other integer position (inside or outside its range):"),
             dilated,
         )),
-        Text.of("The layer computes dX as seed 004 writes it (a matrix product, then col2im, the transpose of "
-                "im2col, then the padding cropped) and also, as seed 003 writes it, as a transposed convolution; "
+        Text.of("The layer computes ", _dl("X"), " as seed 004 writes it (a matrix product, then col2im, the "
+                "transpose of im2col, then the padding cropped) and also, as seed 003 writes it, as a transposed convolution; "
                 "both are compared with the theorems below."),
     ))
 
@@ -181,31 +181,50 @@ def _layer_section() -> Section:
 # ------------------------------------------------------------------------------------ general sizes
 
 _FIRST_STEP = "chain rule; derivative of Definition 1"
-_SIFT = {
-    "input": "sifting removes n', c', u, v; Definition 2",
-    "weight": "sifting removes o', c', p', q'",
-    "bias": "sifting removes o'",
-}
+
+
+def _bar(letter: str) -> Symbol:
+    """A summation index renamed where the entry's own index has its letter (printed with a bar)."""
+    return Symbol(rf"\bar{{{letter}}}", integer=True)
+
+
+def _sift(subject) -> Text:
+    """The justification of the sifting step, naming the sums it removes (as formulas)."""
+    removed = {"input": (_bar("n"), _bar("c"), Symbol("u"), Symbol("v")),
+               "weight": tuple(_bar(letter) for letter in "ocpq"), "bias": (_bar("o"),)}[subject]
+    parts = ["sifting removes "]
+    for k, index in enumerate(removed):
+        parts += [", "] * (k > 0) + [Math(index, PROSE)]
+    return Text(tuple(parts) + (("; Definition 2",) if subject == "input" else ()))
+
+
 def _closing(subject) -> Text:
     """The sentence after each derivation: the index-to-tensor step (which operation the last sum is)."""
     s_, p_, d_ = general.STRIDE, general.PAD, general.DIL
     i, p, u = (Symbol(name, integer=True) for name in "ipu")
     k_h, k_w = general.K_H, general.K_W
     if subject == "input":
+        q = Symbol("q", integer=True)
+        p_t, q_t = Symbol(r"\tilde{p}", integer=True), Symbol(r"\tilde{q}", integer=True)
         return _t(
-            "In the second step the deltas on n and c remove the sums over n' and c'; the delta on the row pins u "
-            "to the one value with ", _Printed(latex(s_ * (u - 1)) + " = " + latex(i + p_ - 1 - d_ * (p - 1))),
+            "In the second step the deltas on n and c remove the sums over ", _bar("n"), " and ", _bar("c"),
+            "; the delta on the row pins u to the one value with ",
+            _Printed(latex(s_ * (u - 1)) + " = " + latex(i + p_ - 1 - d_ * (p - 1))),
             ", which exists only when ", s_, " divides the right-hand side and the value lies in the output image: ",
-            general.g_extended, " (Definition 2) is G there and 0 otherwise; likewise for v. The last sum is entry "
-            "(n, c, i, j) of the correlation, at stride 1 and dilation ", d_, ", of ", general.g_extended,
-            " zero padded by ", d_ * (k_h - 1) - p_, " rows and ", d_ * (k_w - 1) - p_, " columns (a negative "
-            "amount crops), with the kernel rotated by 180 degrees and its two channel axes swapped: dX is the "
-            "transposed convolution of G with W, seed 003's 'backward pass: (transposed) convolution'.")
+            general.g_extended, " (Definition 2) is G there and 0 otherwise; likewise for v. The last step renames "
+            "the kernel indices by their reflections ", _Printed(latex(p_t) + " = " + latex(k_h + 1 - p)), " and ",
+            _Printed(latex(q_t) + " = " + latex(k_w + 1 - q)), ", which map ", _Printed(r"1, \ldots, " + latex(k_h)),
+            " and ", _Printed(r"1, \ldots, " + latex(k_w)), " onto themselves. The last sum is entry ",
+            _Printed("(n, c, i, j)"), " of the correlation, at stride 1 and dilation ", d_, ", of ",
+            general.g_extended, " zero padded by ", d_ * (k_h - 1) - p_, " rows and ", d_ * (k_w - 1) - p_,
+            " columns (a negative amount crops), with the kernel rotated by 180 degrees and its two channel axes "
+            "swapped: ", Derivative(L, Symbol("X")), " is the transposed convolution of G with W, seed 003’s "
+            "“backward pass: (transposed) convolution”.")
     if subject == "weight":
         return _t(
-            "The last sum is entry (o, c, p, q) of the correlation of the zero-padded input with G at stride ", d_,
-            " and dilation ", s_, " (stride and dilation exchanged), summed over the batch: seed 003's 'weight "
-            "update: (large-size) convolution' of the padded input with G.")
+            "The last sum is entry ", _Printed("(o, c, p, q)"), " of the correlation of the zero-padded input with G "
+            "at stride ", d_, " and dilation ", s_, " (stride and dilation exchanged), summed over the batch: seed "
+            "003’s “weight update: (large-size) convolution” of the padded input with G.")
     return _t("The last sum adds up the entries of channel o of G over the batch and the output image.")
 
 
@@ -216,25 +235,46 @@ _VARIABLES = {"input": ("x", "X", (general.N, general.C, general.H, general.W)),
               "bias": ("b", "b", (general.O,))}
 
 
-def _geometry_text(geometry: ConvGeometry) -> str:
+GEOMETRY = Source("definition", "the sizes at which a check was run")
+
+
+def _geometry_parts(geometry: ConvGeometry) -> tuple:
+    """A geometry as prose with formulas: N = 2, C = 2, O = 2, image 5 × 6, kernel 2 × 3, s = 2, P = 1, d = 2."""
     g = geometry
     k_h, k_w = g.kernel_hw
-    return (f"N = {g.batch}, C = {g.in_channels}, O = {g.out_channels}, image {g.height} × {g.width}, "
-            f"kernel {k_h} × {k_w}, s = {g.stride}, P = {g.padding}, d = {g.dilation}")
+    pieces = [(general.N, g.batch), (general.C, g.in_channels), (general.O, g.out_channels)]
+    parts = []
+    for symbol, value in pieces:
+        parts += [Math(_Printed(f"{latex(symbol)} = {value}"), GEOMETRY), ", "]
+    parts += ["image ", Math(_Printed(rf"{g.height} \times {g.width}"), GEOMETRY), ", kernel ",
+              Math(_Printed(rf"{k_h} \times {k_w}"), GEOMETRY)]
+    for symbol, value in ((general.STRIDE, g.stride), (general.PAD, g.padding), (general.DIL, g.dilation)):
+        parts += [", ", Math(_Printed(f"{latex(symbol)} = {value}"), GEOMETRY)]
+    return tuple(parts)
+
+
+def _geometries_parts(geometries) -> tuple:
+    """Several geometries, separated by semicolons."""
+    parts = []
+    for k, geometry in enumerate(geometries):
+        parts += ["; "] * (k > 0) + list(_geometry_parts(geometry))
+    return tuple(parts)
 
 
 def _scope(proof) -> Text:
-    where = "; ".join(_geometry_text(geometry) for geometry, _ in proof.instances)
     if proof.refuting_instance is not None:
         geometry, (index, closed, numeric) = proof.refuting_instance
-        return Text.of(f"REFUTED at {_geometry_text(geometry)}, entry {index}: the closed form gives {closed}, "
-                       f"the numeric rule {numeric}. The closed form is wrong (counterexample above).")
+        return Text(("REFUTED at ",) + _geometry_parts(geometry) + (
+            f", entry {index}: the closed form gives {closed}, the numeric rule {numeric}. The closed form is wrong "
+            "(counterexample above).",))
     agree = ("The derivation's normal form equals the closed form's for every size" if proof.normal_forms_agree
              else "Not decided: the normal forms DIFFER, and no evaluated instance refutes the closed form")
-    return Text.of(f"Scope: N, C, O, the image, the kernel, s, P and d are symbols, so the proof covers every size; "
-                   f"it uses the scalar equation only for outputs inside the output image, so it holds whatever "
-                   f"output size is chosen. {agree} (exact); the closed form, evaluated at {where}, equals the "
-                   f"numeric rule it names, entry by entry (exact).")
+    return Text(("Scope: ", _m(general.N), ", ", _m(general.C), ", ", _m(general.O), ", the image, the kernel, ",
+                 _m(general.STRIDE), ", ", _m(general.PAD), " and ", _m(general.DIL), " are symbols, so the proof "
+                 "covers every size; it uses the scalar equation only for outputs inside the output image, so it "
+                 f"holds whatever output size is chosen. {agree} (exact); the closed form, evaluated at ")
+                + _geometries_parts(geometry for geometry, _ in proof.instances)
+                + (", equals the numeric rule it names, entry by entry (exact).",))
 
 
 def _theorem(proof) -> Theorem:
@@ -246,11 +286,11 @@ def _theorem(proof) -> Theorem:
     source = Source("check", f"general-size proof of the conv2d {subject} gradient", proof.holds is True)
     closed = general.readable(proof.closed_form, rename)
     rows = [(general.readable(proof.chain, rename), _FIRST_STEP, source),
-            (general.readable(proof.left_normal, rename), _SIFT[subject], source)]
+            (general.readable(proof.left_normal, rename), _sift(subject), source)]
     if subject == "input":
-        rows.append((closed, "reflection of both kernel indices: p' = K + 1 - p", source))
+        rows.append((closed, "reflection of both kernel indices (below)", source))
     else:
-        rows[-1] = (closed, _SIFT[subject], source)
+        rows[-1] = (closed, _sift(subject), source)
     indices = entry.indices
     sizes = tuple(proof.ranges[old][1] for old in proof.left.indices)
     return Theorem(
@@ -267,7 +307,7 @@ def _theorem(proof) -> Theorem:
 def _general_section(proofs) -> Section:
     blocks = [Text.of(
         "Each theorem is proved by ONE derivation from Definition 1: the chain rule sums over every output entry "
-        "(a summation index is primed where the gradient's entry already uses its name), the derivative of the scalar equation is a product of Kronecker deltas, and "
+        "(a summation index carries a bar where the gradient's entry already uses its letter), the derivative of the scalar equation is a product of Kronecker deltas, and "
         "sifting removes the sums they pin. The displayed expressions are the proof's own objects: the checker "
         "puts the derivation and the closed form in one normal form and compares them exactly, for every size; "
         "and it evaluates the closed form at two concrete geometries (stride 2 and 3, padding 1 and 2, "
@@ -302,7 +342,8 @@ def _worked_section(example) -> Section:
     rows = (
         Equation(Tuple(Symbol("X"), Symbol("W"), Symbol("b")), Tuple(_grid(example.x), _grid(example.weight),
                                                                       int(example.bias[0])),
-                 "chosen (N = C = O = 1, s = 1, P = 0, d = 1)", chosen),
+                 Text.of("chosen; ", Math(_Printed("N = C = O = 1"), chosen), ", ",
+                         Math(_Printed("s = d = 1"), chosen), ", ", Math(_Printed("P = 0"), chosen)), chosen),
         Equation(Symbol("Y"), _grid(example.y), "Definition 1; equals the numeric forward rule", check["forward"]),
         Equation(Symbol("G"), _grid(example.grad_output), "chosen upstream gradient", chosen),
         Equation(Derivative(L, Symbol("X")), _grid(example.gradients["input"]),
@@ -316,51 +357,111 @@ def _worked_section(example) -> Section:
     g_grid = np.asarray(example.grad_output)[0, 0]
     g_rows, g_cols = g_grid.shape
     corner = np.asarray(example.x)[0, 0, :g_rows, :g_cols]
-    products = " + ".join(f"{a}·{b}" if b >= 0 else f"{a}·({b})" for a, b in zip(corner.flat, g_grid.flat))
+    products = " + ".join(rf"{a} \cdot {b}" if b >= 0 else rf"{a} \cdot ({b})" for a, b in zip(corner.flat, g_grid.flat))
+    corner_sum = Math(_Printed(f"{products} = {int(example.gradients['weight'][0, 0, 0, 0])}"), check["weight"])
+    entry = {name: Math(_Printed(rf"\left(\partial L / \partial {name}\right)_{{{i},{j}}}"), NOTATION)
+             for name, (i, j) in (("W", (1, 1)), ("X", (2, 2)))}
+    padding = Math(_Printed(f"{latex(general.K_H)} - 1 - {latex(general.PAD)} = {k - 1}"), check["input"])
     verdict = "all four agree" if example.holds else "they DISAGREE: " + ", ".join(
         name for name, ok in example.agrees.items() if not ok)
     return Section("A worked example with small integers", (
         Theorem("example", "3 × 3 image, 2 × 2 kernel", (
-            Text.of("Every number below is computed twice: by the theorems' closed forms evaluated at these "
-                    f"integers, and by the layer's numeric rules (forward, dX, dW, db); {verdict}, exactly."),
+            Text.of("Every number below is computed twice: by the theorems’ closed forms evaluated at these "
+                    "integers, and by the layer’s numeric rules (forward, ", _dl("X"), ", ", _dl("W"), ", ",
+                    _dl("b"), f"); {verdict}, exactly."),
             Aligned(rows),
-            Text.of(f"For instance dW at (1, 1) is the correlation of X with G, the sum of the products of the "
-                    f"entries of G with those of X's top-left {g_rows} × {g_cols} corner: {products} = "
-                    f"{int(example.gradients['weight'][0, 0, 0, 0])}. And dX is G zero padded by K - 1 - P = "
-                    f"{k - 1}, correlated with the rotated kernel; the window for entry (2, 2) is boxed:"),
+            Text.of("For instance ", entry["W"], " is the correlation of X with G, the sum of the products of the "
+                    f"entries of G with those of X’s top-left {g_rows} × {g_cols} corner: ", corner_sum,
+                    ". And ", _dl("X"), " is G zero padded by ", padding, " (the padding of the input-gradient "
+                    "theorem at ", Math(_Printed("d = 1"), chosen), "), correlated with the rotated kernel; the "
+                    "window for ", entry["X"], " is boxed:"),
             KernelFlipFigure(tuple(map(tuple, _grid(example.grad_output).tolist())),
                              tuple(map(tuple, _grid(example.weight).tolist())), 0, (1, 1),
-                             "The transposed convolution of the example (Theorem, input gradient, at s = d = 1)."),
+                             "The transposed convolution of the example (the input-gradient theorem with unit stride "
+                             "and dilation)."),
         )),
     ))
 
 
 # ------------------------------------------------------------------------------- the grid
 
-def _values(geometries, read) -> str:
-    return ", ".join(str(value) for value in sorted({read(g) for g in geometries}))
+def _values(geometries, read) -> list:
+    return sorted({read(g) for g in geometries})
+
+
+def _listed(values) -> str:
+    return ", ".join(str(value) for value in values)
+
+
+def _dl(name: str) -> Math:
+    """dL/d(name) as an inline formula (the gradient of the loss with respect to X, W or b)."""
+    return Math(_Printed(rf"\partial L / \partial {name}"), NOTATION)
+
+
+def _times(*sizes) -> Math:
+    return Math(_Printed(r" \times ".join(str(size) for size in sizes)), GEOMETRY)
+
+
+def _count(factors) -> Math:
+    """2 · 2 · 3 = 12: a count of combinations, computed from the value lists."""
+    return Math(_Printed(r" \cdot ".join(str(f) for f in factors) + f" = {int(np.prod(factors))}"), GEOMETRY)
+
+
+def grid_description(grid) -> tuple:
+    """The configuration grid as prose: the square kernels at every combination of the other axes and the
+    rectangular kernels each at one batch/channel setting, with the counts computed from the geometries
+    (so "208 configurations" adds up: issue 14, a student read 320 into a flat list of values)."""
+    square = [g for g in grid if g.kernel_hw[0] == g.kernel_hw[1]]
+    rectangular = [g for g in grid if g.kernel_hw[0] != g.kernel_hw[1]]
+    axes = (("batch", lambda g: g.batch), ("input channels", lambda g: g.in_channels),
+            ("output channels", lambda g: g.out_channels), ("stride", lambda g: g.stride),
+            ("padding", lambda g: g.padding), ("dilation", lambda g: g.dilation))
+    kernels = _values(square, lambda g: g.kernel_hw[0])
+    factors = [len(_values(square, read)) for _, read in axes] + [len(kernels)]
+    parts = ["the square kernels "]
+    for k, size in enumerate(kernels):
+        parts += [", "] * (k > 0) + [_times(size, size)]
+    parts += [" with "]
+    every = int(np.prod(factors)) == len(square)
+    parts += ["every combination of " if every else f"{len(square)} of the combinations of "]
+    parts += ["; ".join(f"{name} {_listed(_values(square, read))}" for name, read in axes), " ("]
+    parts += [_count(factors), " configurations)"]
+    if rectangular:
+        parts += [", and the rectangular kernels "]
+        shapes = _values(rectangular, lambda g: g.kernel_hw)
+        for k, shape in enumerate(shapes):
+            same = [g for g in rectangular if g.kernel_hw == shape]
+            settings = sorted({(g.batch, g.in_channels, g.out_channels) for g in same})
+            parts += ([" and "] if k == len(shapes) - 1 else [", "]) * (k > 0) + [_times(*shape), " ("]
+            for j, (n_, c_, o_) in enumerate(settings):
+                parts += ["; "] * (j > 0) + [Math(_Printed(f"N = {n_},\\ C = {c_},\\ O = {o_}"), GEOMETRY)]
+            parts += [")"]
+        rect_factors = [len(shapes)] + [len(_values(rectangular, read)) for _, read in axes[3:]]
+        rect_every = int(np.prod(rect_factors)) == len(rectangular)
+        parts += [", each at " + ("every" if rect_every else "some") + " stride, padding and dilation above ("]
+        parts += [_count(rect_factors), ")"]
+    images = _values(grid, lambda g: (g.height, g.width))
+    parts += ["; ", str(len(grid)), " configurations in all, on "]
+    for k, (height, width) in enumerate(images):
+        parts += [", "] * (k > 0) + [_times(height, width)]
+    parts += [" images."]
+    return tuple(parts)
 
 
 def _grid_section(results) -> Section:
     grid = [result.geometry for result in results]
     failures = [r for r in results if not r.holds]
-    verdict = (
-        f"All {len(results)} configurations hold: dX, dW and db derived from the scalar equations equal the "
-        "numeric rules entry by entry (dX in both forms, col2im and transposed convolution)."
+    grads = (_dl("X"), ", ", _dl("W"), " and ", _dl("b"))
+    verdict = ((f"All {len(results)} configurations hold: ",) + grads + (
+        " derived from the scalar equations equal the numeric rules entry by entry (", _dl("X"),
+        " in both forms, col2im and transposed convolution).",)
         if not failures
-        else f"{len(failures)} of {len(results)} configurations FAIL, the first: {_geometry_text(failures[0].geometry)}."
-    )
-    kernels = ", ".join(f"{h} × {w}" for h, w in sorted({g.kernel_hw for g in grid}))
-    description = (
-        f"Independently of the theorems: batch {_values(grid, lambda g: g.batch)}; input channels "
-        f"{_values(grid, lambda g: g.in_channels)}; output channels {_values(grid, lambda g: g.out_channels)}; kernels "
-        f"{kernels}; stride {_values(grid, lambda g: g.stride)}; padding {_values(grid, lambda g: g.padding)}; dilation "
-        f"{_values(grid, lambda g: g.dilation)}; image {_values(grid, lambda g: g.height)} × "
-        f"{_values(grid, lambda g: g.width)}. The scalar equation is instantiated with a distinct symbol in every "
-        "entry, the chain rule gives dX, dW and db, and the numeric rules, run on the same symbols, are compared "
-        "exactly. " + verdict
-    )
-    return Section("Concrete sizes: the grid of configurations", (Text.of(description),))
+        else (f"{len(failures)} of {len(results)} configurations FAIL, the first: ",)
+        + _geometry_parts(failures[0].geometry) + (".",))
+    description = (("Independently of the theorems: ",) + grid_description(grid) + (
+        " The scalar equation is instantiated with a distinct symbol in every entry, the chain rule gives ",)
+        + grads + (", and the numeric rules, run on the same symbols, are compared exactly. ",) + verdict)
+    return Section("Concrete sizes: the grid of configurations", (Text(description),))
 
 
 # ------------------------------------------------------------------------------- seed 003
@@ -376,87 +477,174 @@ def _printed_eq(lhs, rhs, transpose=False) -> Math:
     return Math(_Printed(f"{latex(lhs)} = {right}"), PROSE)
 
 
+class _T(Transpose):
+    """A transpose printed with parentheses around its argument (a fraction such as dL/dy)."""
+
+    def _latex(self, printer):
+        return r"\left(" + printer._print(self.arg) + r"\right)^{T}"
+
+
 def _seed003_section(e) -> Section:
     route = e.route
     step = {name: Source("check", f"seed 003 at the 3 × 3 example: {name}", ok) for name, ok in route.items()}
-    m, q = MatrixSymbol("M", 9, 9), MatrixSymbol("Q", 9, 9)
-    x, y, g, wv = (MatrixSymbol(name, 9, 1) for name in ("x", "y", "g", "m"))
+    # Names: the seed's M (the kernel read row by row) and Q keep theirs; the seed's unnamed 9 x 9 matrix is A;
+    # the upstream gradient read row by row is dL/dy (g and the Greek letters are the seed's entries).
+    a, q = MatrixSymbol("A", 9, 9), MatrixSymbol("Q", 9, 9)
+    x, y, kv = (MatrixSymbol(name, 9, 1) for name in ("x", "y", "M"))
+    gy = MatrixSymbol(r"\frac{\partial L}{\partial y}", 9, 1)
     big_g, d_y = MatrixSymbol("G", 3, 3), MatrixSymbol("dY", 3, 3)
-    dx, dy, dm = MatrixSymbol("dx", 9, 1), MatrixSymbol("dy", 9, 1), MatrixSymbol("dm", 9, 1)
+    dx, dy, dm = MatrixSymbol("dx", 9, 1), MatrixSymbol("dy", 9, 1), MatrixSymbol("dM", 9, 1)
     p_i, q_i, u_i, v_i = (Symbol(name, integer=True) for name in "pquv")
-    rotated = Source("check", "seed 003: M^T is the rotated-kernel convolution", e.transpose_is_rotated_convolution)
+    rotated = Source("check", "seed 003: A^T is the rotated-kernel convolution", e.transpose_is_rotated_convolution)
     greek = Matrix([Symbol(name) for name in conv_matrix.OUTPUT_NAMES])
     intro = _t(
         "Seed 003 writes the convolution of a 3 × 3 input with a 3 × 3 kernel, zero padding 1, as a product with a "
         "9 × 9 matrix, and reads the backward pass off its transpose. Read row by row, the input, the output and "
         "the upstream gradient are ", _printed_eq(x, e.x.T, transpose=True), ", ",
-        _printed_eq(y, greek.T, transpose=True), " and ", _printed_eq(g, e.grad_output.T, transpose=True),
-        ", with ", _Printed(r"G_{uv}"), " the seed's ", Derivative(L, Symbol("alpha")), ", ..., ",
-        Derivative(L, Symbol("kappa")), ". The bias, which adds b to every output, is left out as in the seed. M and "
-        "Q below are the Jacobians of the scalar equations (Definition 1), computed, not typed in.")
+        _printed_eq(y, greek.T, transpose=True), " and ", _printed_eq(gy, e.grad_output.T, transpose=True),
+        ", with ", _Printed(r"G_{uv}"), " the seed’s ", Derivative(L, Symbol("alpha")), ", …, ",
+        Derivative(L, Symbol("kappa")), ". Names: the seed’s kernel vector ", kv, " and its matrix ", q,
+        " keep their names; the 9 × 9 matrix the seed writes without a name is called ", a, " here; the letters ",
+        Symbol("g"), ", ", Symbol("delta"), " and ", Symbol("epsilon"), " are the seed’s input and output "
+        "entries in this section (not the upstream gradient or a Kronecker delta). The bias, which adds ",
+        Symbol("b"), " to every output, is left out as in the seed. ", a, " and ", q, " below are the Jacobians "
+        "of the scalar equations (Definition 1), computed, not typed in.")
     lemma = Theorem("lemma", "Seed 003: the convolution is a matrix product", (
-        Equation(y, MatMul(m, x), "Definition 1: each output is linear in x", step["y = M x"]),
-        Text.of("where M, the Jacobian of the outputs with respect to the input, is drawn below."),
+        Equation(y, MatMul(a, x), "Definition 1: each output is linear in the input", step["y = M x"]),
+        _t("where ", a, ", the Jacobian of the outputs with respect to the input, is drawn below."),
     ))
-    band = BandFigure(e.conv_matrix, "M = dy/dx (zeros as dots): each row holds the kernel, shifted with the output "
-                                     "position; the rows of border outputs lose the taps that fall on the padding.")
+    band = BandFigure(e.conv_matrix, Text.of(
+        _m(a, step["y = M x"]), " (zeros as dots): each row holds the kernel, shifted with the output position; "
+        "the rows of border outputs lose the taps that fall on the padding."))
     backward = Theorem("theorem", "Seed 003: the backward pass is the transpose", (
-        Equation(Derivative(L, x), MatMul(Transpose(m), g), "", step["dL/dx = M^T g (the chain rule)"]),
+        Equation(Derivative(L, x), MatMul(Transpose(a), gy), "", step["dL/dx = M^T g (the chain rule)"]),
     ), (
         Derivation(Symbol("dL"), (
-            (Trace(MatMul(Transpose(big_g), d_y)), "definition of G: dL sums G times dY entrywise", step["tr(G^T dY) = g^T dy"]),
-            (MatMul(Transpose(g), dy), "a trace of a transposed product sums entrywise products", step["tr(G^T dY) = g^T dy"]),
-            (MatMul(Transpose(g), m, dx), "dy = M dx (Lemma)", step["y = M x"]),
-            (MatMul(Transpose(MatMul(Transpose(m), g)), dx), "transpose of a product", step["dL/dx = M^T g (the chain rule)"]),
+            (Trace(MatMul(Transpose(big_g), d_y)), "definition of G: dL sums G times dY entrywise",
+             step["tr(G^T dY) = g^T dy"]),
+            (MatMul(_T(gy), dy), "a trace of a transposed product sums entrywise products",
+             step["tr(G^T dY) = g^T dy"]),
+            (MatMul(_T(gy), a, dx), Text.of(_m(_Printed(r"dy = A\, dx"), step["y = M x"]), " (Lemma)"),
+             step["y = M x"]),
+            (MatMul(Transpose(MatMul(Transpose(a), gy)), dx), "transpose of a product",
+             step["dL/dx = M^T g (the chain rule)"]),
         )),
-        _t("The gradient is the vector that multiplies dx, so ", Derivative(L, x), " = ", MatMul(Transpose(m), g),
-           "; it equals the chain rule applied to the nine scalar equations, exactly. (The seed writes the row form ",
+        _t("The gradient is the vector that multiplies ", dx, ", so ", Derivative(L, x), " = ",
+           MatMul(Transpose(a), gy), "; it equals the chain rule applied to the nine scalar equations, exactly. "
+           "(The seed writes the row form ",
            Math(_Printed(latex(Derivative(L, Symbol("X"))) + " = " + latex(Derivative(L, Symbol("Y"))) + " W"),
                 Source("seed", "seed 003, Y = WX + b: dL/dX = dL/dY W (row layout)")),
-           " for a product Y = W X; the line above is its transpose, in the denominator layout.)"),
+           " for a product ", Math(_Printed("Y = W X"), Source("seed", "seed 003, Y = WX + b")),
+           "; the line above is its transpose, in the denominator layout.)"),
     ))
     flip = Theorem("lemma", "Seed 003: the transpose is a convolution with the rotated kernel", (
-        _t(Transpose(m), " is the matrix of the correlation of G, zero padded by 1, with the kernel rotated by 180 "
+        _t(Transpose(a), " is the matrix of the correlation of G, zero padded by 1, with the kernel rotated by 180 "
            "degrees:"),
-        Equation(Transpose(m), Dotted(e.rotated_matrix), "", rotated),
+        Equation(Transpose(a), Dotted(e.rotated_matrix), "", rotated),
     ), (
-        _t("This is the input gradient theorem at s = d = 1, P = 1, ",
+        _t("This is the input gradient theorem at ", _Printed("s = d = 1"), ", ", _Printed("P = 1"), ", ",
            _Printed(f"{latex(general.K_H)} = {latex(general.K_W)} = 3"), ": ", general.g_extended,
-           " is G and the padding ", general.DIL * (general.K_H - 1) - general.PAD, " is 1. The right-hand matrix is computed from the numeric rule (the rotated "
-                "kernel correlated with a symbolic G), independently of M, and equals the transpose of M entry by "
-           "entry. Below, with integers (seed 003's picture; G and the kernel chosen, the window of entry (2, 1) "
-           "boxed)."),
+           " is G and the padding ", general.DIL * (general.K_H - 1) - general.PAD, " is 1. The right-hand matrix "
+           "is computed from the numeric rule (the rotated kernel correlated with a symbolic G), independently of ",
+           a, ", and equals the transpose of ", a, " entry by entry. Below, with integers (seed 003’s picture; "
+           "G and the kernel chosen, the window of entry ", _Printed("(2, 1)"), " boxed)."),
     ))
     flip_figure = KernelFlipFigure(((1, 2, 0), (3, 1, 2), (0, 1, 1)), ((1, 2, 0), (0, 1, 3), (2, 0, 1)), 1, (1, 0),
-                                   "The correlation of the padded G with the rotated kernel gives dX (the numeric "
-                                   "rule's value).")
+                                   "The correlation of the padded G with the rotated kernel gives the input "
+                                   "gradient (the numeric rule’s value).")
+    weight_grid = IndexedBase(r"\left(\frac{\partial L}{\partial W}\right)")
     weight = Theorem("theorem", "Seed 003: the weight gradient is a correlation of the padded input with G", (
-        _t("With ", _printed_eq(wv, e.weight.T, transpose=True), " the kernel read row by row, ", y, " = ",
-           MatMul(q, wv), " for"),
-        Equation(Symbol("Q"), Dotted(e.weight_matrix), "", step["y = Q m"]),
-        Text.of("and ", _m(Derivative(L, wv), step["dL/dm = Q^T g (the chain rule)"]), " = ",
-                _m(MatMul(Transpose(q), g), step["dL/dm = Q^T g (the chain rule)"]),
-                ", which, arranged as 3 × 3, is the correlation of the zero-padded input with G: for p, q = 1, 2, 3,"),
-        Equation(Indexed(IndexedBase(r"\left(\frac{\partial L}{\partial W}\right)"), p_i, q_i),
+        _t("With ", _printed_eq(kv, e.weight.T, transpose=True), " the kernel read row by row, ", y, " = ",
+           MatMul(q, kv), " for"),
+        Equation(q, Dotted(e.weight_matrix), "", step["y = Q m"]),
+        Text.of("and ", _m(Derivative(L, kv), step["dL/dm = Q^T g (the chain rule)"]), " = ",
+                _m(MatMul(Transpose(q), gy), step["dL/dm = Q^T g (the chain rule)"]),
+                ", which, arranged as 3 × 3, is the correlation of the zero-padded input with G: for ",
+                _m(_Printed(r"p, q = 1, 2, 3")), ","),
+        Equation(Indexed(weight_grid, p_i, q_i),
                  Sum(Indexed(IndexedBase("G"), u_i, v_i) * Indexed(IndexedBase(r"\tilde{x}"), u_i + p_i - 1, v_i + q_i - 1),
                      (v_i, 1, 3), (u_i, 1, 3)), "", step["Q^T g = the correlation of the padded input with G"]),
         Text.of("where the padded input and, for instance, the centre entry are"),
         Aligned((Equation(Symbol(r"\tilde{x}"), e.padded_input, "zero padding by 1",
                           Source("definition", "zero padding by 1 (pad2d)")),
-                 Equation(Indexed(IndexedBase(r"\left(\frac{\partial L}{\partial W}\right)"), 2, 2),
-                          e.grad_weight_grid[1, 1], "the chain rule", step["dL/dm = Q^T g (the chain rule)"]))),
+                 Equation(Indexed(weight_grid, 2, 2), e.grad_weight_grid[1, 1], "the chain rule",
+                          step["dL/dm = Q^T g (the chain rule)"]))),
     ), (
         Derivation(Symbol("dL"), (
-            (MatMul(Transpose(g), dy), "as in the backward pass", step["tr(G^T dY) = g^T dy"]),
-            (MatMul(Transpose(g), q, dm), "dy = Q dm: y is linear in the kernel", step["y = Q m"]),
-            (MatMul(Transpose(MatMul(Transpose(q), g)), dm), "transpose of a product", step["dL/dm = Q^T g (the chain rule)"]),
+            (MatMul(_T(gy), dy), "as in the backward pass", step["tr(G^T dY) = g^T dy"]),
+            (MatMul(_T(gy), q, dm), Text.of(_m(_Printed(r"dy = Q\, dM"), step["y = Q m"]),
+                                            ": the output is linear in the kernel"), step["y = Q m"]),
+            (MatMul(Transpose(MatMul(Transpose(q), gy)), dm), "transpose of a product",
+             step["dL/dm = Q^T g (the chain rule)"]),
         )),
-        _t("so ", Derivative(L, wv), " = ", MatMul(Transpose(q), g), "; it equals the chain rule applied to the nine scalar "
-                "equations, and the correlation above computed by the numeric rule on symbols, exactly: seed 003's "
-           "'weight update: (large-size) convolution'."),
+        _t("so ", Derivative(L, kv), " = ", MatMul(Transpose(q), gy), "; it equals the chain rule applied to the "
+           "nine scalar equations, and the correlation above computed by the numeric rule on symbols, exactly: "
+           "seed 003’s “weight update: (large-size) convolution”."),
     ))
     return Section("Seed 003: a 3 × 3 input, a 3 × 3 kernel, zero padding 1, as matrix products",
-                   (intro, lemma, band, backward, flip, flip_figure, weight))
+                   (intro, lemma, band, backward, flip, flip_figure, weight, _update_theorem(e, kv, q, gy),
+                    _elementwise_lemma()))
+
+
+def _update_theorem(e, kv, q, gy) -> Theorem:
+    """Seed 003's weight update M_new = M_old - mu (dL/dM)^T: the transpose is the seed's numerator layout;
+    in the denominator layout the step has no transpose, and the library's SGD step is exactly it."""
+    checks = conv_matrix.update_checks(e)
+    source = {name: Source("check", f"seed 003's update at the 3 × 3 example: {name}", ok) for name, ok in checks.items()}
+    layout, transpose, sgd = (source[name] for name in checks)
+    mu = Symbol("mu")
+    new, old = MatrixSymbol(r"M^{\mathrm{new}}", 9, 1), MatrixSymbol(r"M^{\mathrm{old}}", 9, 1)
+
+    def step(term) -> _Printed:
+        return _Printed(f"{latex(old)} - {latex(mu)} {latex(term)}")
+
+    seed_update = Source("seed", "seed 003, weight update: M_new = M_old - mu (dL/dM)^T")
+    return Theorem("corollary", "Seed 003: the weight update", (
+        _t("In the denominator layout ", Derivative(L, kv), " has the shape of ", kv, " (a 9 × 1 column), so a "
+           "gradient step with learning rate ", mu, " is"),
+        Equation(new, step(MatMul(Transpose(q), gy)), "", sgd),
+        _t("with no transpose: it is the step the library’s SGD takes."),
+    ), (
+        Derivation(new, (
+            (step(_T(MatMul(_T(gy), q))), "seed 003’s update; its gradient is a row", seed_update),
+            (step(MatMul(Transpose(q), gy)), "transpose of a product", transpose),
+            (step(Derivative(L, kv)), "the weight gradient theorem, denominator layout", sgd),
+        )),
+        _t("Seed 003 writes ", Math(_Printed(f"{latex(new)} = {latex(old)} - {latex(mu)} "
+                                             + latex(_T(Derivative(L, kv)))), seed_update),
+           " because its ", Derivative(L, kv), " is the row ", MatMul(_T(gy), q), " (numerator layout, from ",
+           Math(_Printed(r"\Delta L \simeq \frac{\partial L}{\partial M} \Delta M"),
+                Source("seed", "seed 003, weight update: intuitive derivation")),
+           "): a 1 × 9 row cannot be subtracted from the 9 × 1 column ", kv, ", and its transpose is ",
+           MatMul(Transpose(q), gy), ", the gradient above. So both updates are the same vector. Checked exactly on "
+           "the symbols of the example: the library’s SGD step (plain, learning rate ", mu, ", given the "
+           "numeric rule’s weight gradient) moves the kernel to ", step(MatMul(Transpose(q), gy)), "."),
+    ))
+
+
+def _elementwise_lemma() -> Theorem:
+    """Seed 003's element-wise case Y = phi(X), for a general differentiable phi, at a symbolic size m."""
+    rule = conv_matrix.elementwise_rule()
+    source = Source("check", "seed 003's element-wise rule: chain rule and sifting, normal forms equal for every m",
+                    rule.holds)
+    seed = Source("seed", "seed 003, Y = phi(X) case: dL/dx_i = phi'(x_i) dL/dy_i")
+    j = Symbol("j", integer=True)
+    x, y = IndexedBase("x"), IndexedBase("y")
+    return Theorem("lemma", "Seed 003: the element-wise case", (
+        _t("If ", Math(_Printed(f"{latex(y[j])} = {latex(conv_matrix.phi(x[j]))}"), seed), " for ",
+           _Printed(rf"j = 1, \ldots, {latex(rule.size)}"), ", with ", _Printed(r"\varphi"),
+           " any differentiable function of one variable, then for every ", _Printed(rf"i \le {latex(rule.size)}")),
+        Equation(rule.entry, rule.closed, "", source),
+    ), (
+        Derivation(rule.entry, (
+            (rule.chain, "chain rule", source),
+            (rule.differentiated, "derivative of the scalar equations", source),
+            (rule.closed, "sifting", source),
+        )),
+        _t("The size ", rule.size, " and the function ", _Printed(r"\varphi"), " are symbols, so this holds for "
+           "every size and every differentiable activation; ReLU, tanh and the sigmoid are instances."
+           + ("" if rule.holds else " NOT PROVED: the normal forms differ.")),
+    ))
 
 
 # ------------------------------------------------------------------------------- seed 004
@@ -497,7 +685,7 @@ def _seed004_section(checks, fc_case) -> Section:
             Aligned((
                 Equation(Symbol(r"\operatorname{pad}(Z)"), _mat(MatMul(p_pad, Vec(z))), "", seed[3]),
                 Equation(phi, _mat(MatMul(p_phi, Vec(MatrixSymbol(r"\operatorname{pad}(Z)", 2, 2)))),
-                         "column k: the patch that output position k reads (im2col)", seed[3]),
+                         _t("column ", Symbol("k"), ": the patch that output position ", Symbol("k"), " reads (im2col)"), seed[3]),
                 Equation(Symbol("S"), InOrder(MatMul(w, phi), MatMul(b, Transpose(one))), "seed 004 (3)", seed[3]),
             )),
             _t(p_pad, " and ", p_phi, " are the Jacobians of the layer's own pad2d and im2col, applied to symbols; "
@@ -513,9 +701,9 @@ def _seed004_section(checks, fc_case) -> Section:
         Derivation(Vec(MatrixSymbol("S", c_out, positions)), (
             (InOrder(Vec(MatMul(w, phi)), Vec(MatMul(b, one.T))), "(3); vec is linear", seed[3]),
             (InOrder(MatMul(KroneckerProduct(ident_pos, w), Vec(phi)), bias_term),
-             "(6) with A = W; (7) with A = b: seed 004 (4)", form[4]),
+             _t("(6) with ", _Printed("A = W"), "; (7) with ", _Printed("A = b"), ": seed 004 (4)"), form[4]),
             (InOrder(MatMul(KroneckerProduct(Transpose(phi), ident_out), Vec(w)), bias_term),
-             "(7) with A = W: seed 004 (5)", form[5]),
+             _t("(7) with ", _Printed("A = W"), ": seed 004 (5)"), form[5]),
         )),
     ]
     u_vec, v_vec = IndexedBase("u"), IndexedBase("v")
@@ -525,33 +713,33 @@ def _seed004_section(checks, fc_case) -> Section:
     lemma_seed = Source("seed", "seed 003, Y = WX + b: (dL/dX)^T = W^T (dL/dY)^T, by dL = dL/dY dY and dY = W dX")
     blocks.append(Theorem("lemma", "Linear maps (seed 003's intuitive derivation)", (
         _t("If ", _Printed(latex(InOrder(MatMul(a_mat, u_col), c_col)).join(("v = ", ""))), " with ", a_mat,
-           " of size m × n and ", c_col, " not depending on ", u_col, ", then ",
+           " of size ", _Printed(r"m \times n"), " and ", c_col, " not depending on ", u_col, ", then ",
            _Printed(latex(_d("u")) + " = " + latex(MatMul(Transpose(a_mat), _d("v")))), "."),
     ), (
         Derivation(Derivative(L, u_vec[j]), (
             (Sum(Derivative(L, v_vec[i]) * Derivative(v_vec[i], u_vec[j]), (i, 1, m_size)), "chain rule", lemma_seed),
-            (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), "differentiate v = A u + c",
+            (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), _t("differentiate ", _Printed("v = A u + c")),
              lemma_seed),
             (Indexed(IndexedBase(r"\left(A^{T} \frac{\partial L}{\partial v}\right)"), j),
-             "entry j of a transposed matrix times a vector", lemma_seed),
+             _t("entry ", j, " of a transposed matrix times a vector"), lemma_seed),
         )),
     )))
     ones_t = MatMul(KroneckerProduct(Transpose(one), ident_out), vec_g)
     derivations = (
         ("Seed 004: the weight gradient", _d(r"\operatorname{vec}(W)"), MatMul(grad, Transpose(phi)), _d("W"), (
-            (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), "Lemma on (5), u = vec(W)"),
+            (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), _t("the Lemma on (5), ", _Printed(r"u = \operatorname{vec}(W)"))),
             (MatMul(KroneckerProduct(phi, ident_out), vec_g), "the transpose of a Kronecker product is the product of the transposes"),
             (Vec(MatMul(grad, Transpose(phi))), "(7) read backwards"),
         ), ShapeCheck(((grad, c_out, positions), (Transpose(phi), positions, patch)), (c_out, patch))),
         ("Seed 004: the bias gradient", _d("b"), MatMul(grad, one), None, (
-            (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), "Lemma on (5), u = b"),
+            (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), _t("the Lemma on (5), ", _Printed("u = b"))),
             (ones_t, "the transpose of a Kronecker product is the product of the transposes"),
             (MatMul(grad, one), "(7) read backwards"),
         ), ShapeCheck(((grad, c_out, positions), (one, positions, 1)), (c_out, 1))),
         ("Seed 004: the input gradient through the padding and patch matrices", _d(r"\operatorname{vec}(Z)"),
          MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), None, (
             (MatMul(Transpose(MatMul(KroneckerProduct(ident_pos, w), p_phi, p_pad)), vec_g),
-             "Lemma on (4), patches by the Definition"),
+             "the Lemma on (4); the patches by the Definition"),
             (MatMul(Transpose(p_pad), Transpose(p_phi), KroneckerProduct(ident_pos, Transpose(w)), vec_g),
              "transpose of a product; transpose of a Kronecker product"),
             (MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), "(6) read backwards"),
@@ -567,21 +755,26 @@ def _seed004_section(checks, fc_case) -> Section:
             Derivation(lhs, tuple((rhs, why, steps) for rhs, why in rows)),
             shape,
         )))
-    descriptions = "; ".join(
-        f"C = {c.geometry.in_channels}, O = {c.geometry.out_channels}, image {c.geometry.height} × {c.geometry.width}, "
-        f"kernel {c.geometry.kernel_hw[0]} × {c.geometry.kernel_hw[1]}, s = {c.geometry.stride}, "
-        f"P = {c.geometry.padding}, d = {c.geometry.dilation}" for c in checks)
     failed = sorted({name for c in checks for name, good in {**c.checks, **c.steps}.items() if not good})
-    blocks.append(_t(
-        f"Scope: the three derivations use only (6), (7) and the Lemma, which hold at every size; each displayed "
-        f"step is checked exactly, as matrices of symbols, at {where} ({descriptions}) against the previous step "
-        f"and, for the last, against the chain rule applied to the scalar equations: "
-        + ("every step holds." if not failed else "FAILS: " + "; ".join(failed) + ".")
-        + " The matrices ", p_pad, " and ", p_phi, " depend on the sizes, so no single matrix identity covers every "
-        "size; the general statement is the theorems of the general-size section. The FC layer is the special case "
-        "of a 1 × 1 image and kernel, where ", _Printed(latex(MatMul(p_phi, p_pad)) + r" = \mathcal{I}"), ": "
-        + "; ".join(f"{name.replace('P_phi P_pad is the identity', 'the product is the identity')}: "
-                    f"{'holds' if good else 'FAILS'}" for name, good in fc_case.items()) + "."))
+    fc_phrases = {"P_phi P_pad is the identity": ("there ", _Printed(latex(MatMul(p_phi, p_pad)) + r" = \mathcal{I}")),
+                  "the conv weight gradient is the Linear layer's weight gradient":
+                      ("the convolution’s weight gradient is the Linear layer’s",),
+                  "every seed 004 statement holds in this case": ("every statement of seed 004 holds",)}
+    fc_parts = []
+    for k, (name, good) in enumerate(fc_case.items()):
+        phrase = fc_phrases.get(name, (name,))
+        fc_parts += [", "] * (0 < k < len(fc_case) - 1) + [" and "] * (k == len(fc_case) - 1 and k > 0)
+        fc_parts += list(phrase) + ([] if good else [" (this check FAILS)"])
+    blocks.append(_t(*(
+        (f"Scope: the three derivations use only (6), (7) and the Lemma, which hold at every size; each displayed "
+         f"step is checked exactly, as matrices of symbols, at {where} (",)
+        + _geometries_parts(c.geometry for c in checks)
+        + (") against the previous step and, for the last, against the chain rule applied to the scalar equations: "
+           + ("every step holds." if not failed else "FAILS: " + "; ".join(failed) + ".")
+           + " The matrices ", p_pad, " and ", p_phi, " depend on the sizes, so no single matrix identity covers "
+           "every size; the general statement is the theorems of the general-size section. The FC layer is the "
+           "special case of a 1 × 1 image and kernel, checked exactly: ")
+        + tuple(fc_parts) + (".",))))
     return Section("Seed 004: the vector form with padding and patch matrices", tuple(blocks))
 
 

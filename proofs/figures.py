@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from sympy import Matrix
 
-from gradproof.proofs.document import escape, latex
+from gradproof.proofs.document import Math, Text, escape, latex
+
+
+def _caption(caption) -> str:
+    """A caption: plain words, or a ``Text`` whose ``Math`` parts print as inline formulas."""
+    if isinstance(caption, Text):
+        return "".join(f"${latex(part.value)}$" if isinstance(part, Math) else escape(part) for part in caption.parts)
+    return escape(caption)
 
 
 def selected_positions(p_pool: Matrix, height: int) -> tuple[tuple[int, int], ...]:
@@ -56,7 +63,7 @@ class PooledImageFigure:
     image: Matrix
     p_pool: Matrix
     window: int
-    caption: str
+    caption: object  # words, or a Text with formulas
 
     def to_latex(self) -> str:
         height = self.image.rows
@@ -68,7 +75,7 @@ class PooledImageFigure:
         out = [[latex(pooled[j * out_h + i]) for j in range(len(pooled) // out_h)] for i in range(out_h)]
         return ("\\begin{center}\n\\[" + _array(cells, self.window, self.window)
                 + r"\;\xrightarrow{\ \text{max pool}\ }\;" + _array(out, None, None) + "\\]\n"
-                + escape(self.caption) + "\n\\end{center}\n")
+                + _caption(self.caption) + "\n\\end{center}\n")
 
 
 @dataclass(frozen=True)
@@ -77,12 +84,12 @@ class BandFigure:
     printed, its zeros as a centred dot, so the shifted copies of the kernel rows stand out."""
 
     matrix: Matrix
-    caption: str
+    caption: object  # words, or a Text with formulas
 
     def to_latex(self) -> str:
         rows = [[r"\cdot" if self.matrix[i, j] == 0 else latex(self.matrix[i, j]) for j in range(self.matrix.cols)]
                 for i in range(self.matrix.rows)]
-        return ("\\begin{center}\n\\[" + _array(rows, None, None) + "\\]\n" + escape(self.caption)
+        return ("\\begin{center}\n\\[" + _array(rows, None, None) + "\\]\n" + _caption(self.caption)
                 + "\n\\end{center}\n")
 
 
@@ -97,7 +104,7 @@ class KernelFlipFigure:
     kernel: tuple
     padding: int
     position: tuple[int, int]
-    caption: str
+    caption: object  # words, or a Text with formulas
 
     def parts(self):
         """(padded G, rotated kernel, the window's top-left corner, the dX entry) as integer arrays."""
@@ -125,4 +132,4 @@ class KernelFlipFigure:
         kernel = [[str(entry) for entry in row] for row in rotated]
         return ("\\begin{center}\n\\[" + _array(cells, None, None) + r"\;\star\;" + _array(kernel, None, None)
                 + rf"\quad\Longrightarrow\quad \left(\frac{{\partial L}}{{\partial X}}\right)_{{{i + 1},{j + 1}}}"
-                + f" = {value}" + "\\]\n" + escape(self.caption) + "\n\\end{center}\n")
+                + f" = {value}" + "\\]\n" + _caption(self.caption) + "\n\\end{center}\n")

@@ -8,7 +8,7 @@ The closed forms are index expressions built from the same ``conv.input_position
 (u - 1) s + (p - 1) d + 1 - P, with other arguments: the backward of a convolution is another
 convolution (JAX's view; seed 003):
 
-* dX[n, c, h, w] = sum_{o, p', q'} g^[n, o, pos_1(h, p'), pos_1(w, q')] w[o, c, K_h + 1 - p', K_w + 1 - q'],
+* dX[n, c, h, w] = sum_{o, p~, q~} g^[n, o, pos_1(h, p~), pos_1(w, q~)] w[o, c, K_h + 1 - p~, K_w + 1 - q~],
   the stride-1 correlation, with padding d(K - 1) - P and dilation d, of g^ (G with s - 1 zeros
   inserted between entries, g^[(u - 1)s + 1] = g[u], and zeros around) with the rotated,
   channel-swapped kernel;
@@ -27,8 +27,9 @@ Rules used, each named in the proof: chain rule; differentiation of the Indexed 
 (Kronecker deltas); linearity of finite sums; sifting where the partner index is in range;
 sifting with zero extension and dilation: sum_{u=1}^{n'_H} g[u] delta((u - 1)s + e, h) = g^[h - e + 1]
 (the partner may leave the range or fall between two outputs: exactly the zeros that dilating and
-padding G supply); reflection of a summation index, p' = K + 1 - p, which maps 1..K onto itself
-(the 180-degree rotation of the kernel).
+padding G supply); reflection of a summation index, p~ = K + 1 - p (printed with a tilde: a prime on an
+index would read like the output size n'_H), which maps 1..K onto itself (the 180-degree rotation of the
+kernel).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from gradproof.symbolic.engine.indexed import NORMAL_FORM, normal_form
 from gradproof.symbolic.layers import conv
 
 ZERO_EXTENSION = "sifting with zero extension and dilation of G"
-REFLECTION = "reflection of the kernel index, p' = K + 1 - p"
+REFLECTION = "reflection of the kernel index, p~ = K + 1 - p"
 
 
 def _integer(name):
@@ -84,7 +85,7 @@ def dilated_position(output, stride):
 
 
 def reflect(index, size):
-    """p' = K + 1 - p: the 180-degree rotation of a kernel axis of size K."""
+    """p~ = K + 1 - p: the 180-degree rotation of a kernel axis of size K."""
     return size + 1 - index
 
 
@@ -150,8 +151,9 @@ def _prove(gradient, entry, ranges, closed, reindexed) -> GeneralProof:
 
 def grad_input_closed_form(n0, c0, h0, w0):
     """dX[n0, c0, h0, w0]: the stride-1 correlation (padding d(K - 1) - P, dilation d) of g^ with the
-    rotated, channel-swapped kernel, summed over p', q' and o (seed 003's transposed convolution)."""
-    p_r, q_r = _integer("p'"), _integer("q'")
+    rotated, channel-swapped kernel, summed over p~, q~ and o (seed 003's transposed convolution). The
+    reflected kernel indices print as p with a tilde (no prime: n'_H is a size)."""
+    p_r, q_r = _integer(r"\tilde{p}"), _integer(r"\tilde{q}")
     row = conv.input_position(h0, p_r, 1, DIL * (K_H - 1) - PAD, DIL)
     col = conv.input_position(w0, q_r, 1, DIL * (K_W - 1) - PAD, DIL)
     closed = Sum(g_extended[n0, o, row, col] * w[o, c0, reflect(p_r, K_H), reflect(q_r, K_W)],
@@ -275,7 +277,9 @@ FREE_NAMES = {"input": ("n", "c", "i", "j"), "weight": ("o", "c", "p", "q"), "bi
 def readable(expr, free: dict):
     """``expr`` with its free indices renamed by ``free`` (old symbol -> new symbol) and every summation
     index renamed after the size it runs to (``SUMMATION_NAMES``: the normal form's k_0, k_1, ... become
-    n, u, v, ...), primed where the name is already taken in its scope, so no index is captured.
+    n, u, v, ...), barred (n -> n with a bar) where the name is already taken in its scope, so no index is
+    captured. A bar, not a prime: n'_H is the output height, so a primed summation index would read as a
+    size.
 
     The result is the same function of the free indices (alpha-renaming of bound indices only):
     tests/proofs/test_conv2d_handout.py checks normal_form(readable(e)) against normal_form(e).
@@ -289,9 +293,9 @@ def readable(expr, free: dict):
             mapping, limits = dict(mapping), []
             for variable, low, high in e.limits:
                 base = SUMMATION_NAMES.get(high, variable.name)
-                name = variable.name if variable.name.rstrip("'") == base else base
+                name = variable.name if _undecorated(variable.name) == base else base
                 while name in taken:
-                    name += "'"
+                    name = rf"\bar{{{name}}}"
                 taken = taken | {name}
                 limits.append((Symbol(name, integer=True), walk(low, mapping, taken), walk(high, mapping, taken)))
                 mapping[variable] = limits[-1][0]
@@ -303,6 +307,14 @@ def readable(expr, free: dict):
         return e
 
     return walk(expr, dict(free), frozenset(symbol.name for symbol in free.values()))
+
+
+def _undecorated(name: str) -> str:
+    r"""The letter under any bars or tildes: \bar{\bar{n}} -> n, \tilde{p} -> p (the reflected index
+    keeps its tilde)."""
+    while name.endswith("}") and name.startswith((r"\bar{", r"\tilde{")):
+        name = name[name.index("{") + 1:-1]
+    return name
 
 
 def free_renaming(proof) -> dict:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sympy import Matrix, Symbol, sympify
+from sympy import Function, Matrix, Symbol, sympify
 
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.symbolic.layers.conv import ConvGeometry, derive, scalar_equations
@@ -116,3 +116,91 @@ def _route(system, rename, outputs, x, weight, grad, conv_matrix, weight_matrix,
         "Q^T g = the correlation of the padded input with G": _is_zero(weight_matrix.T * grad - correlation),
     }
     return route, padded, grad_grid
+
+
+# ---------------------------------------------------------------------------- seed 003's weight update
+
+def update_checks(example: Seed003Example) -> dict:
+    """Seed 003's update M_new = M_old - mu (dL/dM)^T, with M = (w_11, ..., w_33)^T the kernel read row by
+    row, against the library's SGD step, exactly, on the 3 x 3 example's symbols:
+
+    * the seed's dL/dM is a row (numerator layout: Delta L ~ dL/dM Delta M, so dL/dM = dL/dY Q); its
+      transpose is Q^T dL/dy, the denominator-layout gradient (Theorem: dL/dM = Q^T dL/dy);
+    * ``numeric.optim.SGD`` (plain, no regularization) with learning rate mu, given the numeric rule's
+      weight gradient ``conv2d_grad_weight`` on the same symbols, moves the kernel to M_old - mu Q^T dL/dy:
+      the library's step is the seed's step, with no transpose because its gradient has M's shape.
+    """
+    from gradproof.numeric.optim import SGD
+
+    mu = Symbol("mu", positive=True)
+    q, g, m = example.weight_matrix, example.grad_output, example.weight
+    seed_row = g.T * q  # the seed's dL/dM = dL/dY Q, a 1 x 9 row
+    column = q.T * g  # denominator layout
+    kernel = np.array(list(m), dtype=object).reshape(1, 1, 3, 3)
+    x = np.array(list(example.x), dtype=object).reshape(1, 1, 3, 3)
+    grad = np.array(list(g), dtype=object).reshape(1, 1, 3, 3)
+    params = {"weight": kernel.copy()}
+    SGD(params, lr=mu).step({"weight": conv_rules.conv2d_grad_weight(grad, x, (3, 3), 1, 1, 1)})
+    stepped = Matrix([sympify(value) for value in params["weight"].reshape(-1)])
+    return {
+        "the seed's dL/dM is a row, M a column: the update needs the transpose":
+            seed_row.shape == (1, 9) and m.shape == (9, 1) == column.shape,
+        "the seed's row gradient, transposed, is Q^T dL/dy": _is_zero(seed_row.T - column),
+        "the SGD step is M - mu Q^T dL/dy": _is_zero(stepped - (m - mu * column)),
+    }
+
+
+# ---------------------------------------------------------------------- seed 003's element-wise case
+
+class phi(Function):  # noqa: N801 (printed as the seed's phi)
+    """An abstract differentiable scalar function (seed 003's element-wise phi), printed as phi; its
+    derivative is ``phi_prime``, printed as phi'."""
+
+    def fdiff(self, argindex=1):
+        return phi_prime(self.args[0])
+
+    def _latex(self, printer, exp=None):
+        return r"\varphi\left(" + printer._print(self.args[0]) + r"\right)"
+
+
+class phi_prime(Function):  # noqa: N801
+    """phi' of ``phi``, printed as phi'(x)."""
+
+    def _latex(self, printer, exp=None):
+        return r"\varphi'\left(" + printer._print(self.args[0]) + r"\right)"
+
+
+@dataclass(frozen=True)
+class ElementwiseRule:
+    """Seed 003's Y = phi(X) case at a symbolic size m: y_j = phi(x_j) for j = 1..m, any differentiable phi.
+
+    ``chain`` is the chain rule sum_j dL/dy_j dy_j/dx_i (unevaluated), ``differentiated`` the same sum with
+    dy_j/dx_i = phi'(x_j) delta_ij (SymPy's derivative of the Indexed equation), ``closed`` the seed's rule
+    phi'(x_i) dL/dy_i. ``holds`` iff the normal form of ``differentiated`` (sifting, for every i in 1..m)
+    equals that of ``closed``, exactly."""
+
+    chain: object
+    differentiated: object
+    closed: object
+    holds: bool
+    entry: object
+    size: object
+
+
+def elementwise_rule(closed=None) -> ElementwiseRule:
+    """dL/dx_i = phi'(x_i) dL/dy_i for y = phi(x) elementwise (seed 003, "Y = phi(X) case"), proved at a
+    symbolic size m by the chain rule and sifting (``engine.indexed.normal_form``). ``closed`` replaces
+    the claimed right-hand side (tests plant wrong ones)."""
+    from sympy import Derivative, IndexedBase, Sum, diff
+
+    from gradproof.symbolic.engine.indexed import normal_form
+
+    x, y = IndexedBase("x"), IndexedBase("y")
+    i, j = Symbol("i", integer=True), Symbol("j", integer=True)
+    size, loss = Symbol("m", integer=True, positive=True), Symbol("L")
+    chain = Sum(Derivative(loss, y[j]) * Derivative(y[j], x[i]), (j, 1, size))
+    differentiated = Sum(Derivative(loss, y[j]) * diff(phi(x[j]), x[i]), (j, 1, size))
+    claimed = phi_prime(x[i]) * Derivative(loss, y[i]) if closed is None else closed
+    ranges = {i: (1, size)}
+    holds = normal_form(differentiated, ranges) == normal_form(claimed, ranges)
+    return ElementwiseRule(chain, differentiated, claimed, bool(holds), Derivative(loss, x[i]), size)

@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from sympy import Matrix, Symbol
+from sympy import Matrix, Sum, Symbol
 
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.proofs import conv_proof
@@ -64,7 +64,8 @@ def test_a_wrong_numeric_rule_leaves_the_worked_example_unsourced(monkeypatch):
     assert not example.agrees["weight"]
     section = conv_proof._worked_section(example)
     missing = formulas_without_source(conv_proof.Document("t", (section,)))
-    assert len(missing) == 1 and r"\partial W" in missing[0][1]
+    # the dW grid and the dW(1, 1) sum written out in the prose: both restate the refused weight gradient
+    assert len(missing) == 2 and r"\partial W" in missing[0][1] and r"\cdot" in missing[1][1]
 
 
 @pytest.mark.parametrize("subject", ["input", "weight", "bias"])
@@ -78,10 +79,27 @@ def test_readable_names_are_a_renaming_of_bound_indices(subject):
         assert normal_form(shown.xreplace(back), proof.ranges) == normal_form(expr, proof.ranges)
 
 
-def test_readable_primes_an_index_that_would_be_captured():
+def _bound(expr):
+    """The names of every summation index in ``expr``."""
+    return {limit[0].name for total in expr.atoms(Sum) for limit in total.limits}
+
+
+def test_readable_bars_an_index_that_would_be_captured():
+    """A bar, not a prime (issue 14: n' beside the size n'_H read as three uses of the prime)."""
     chain = cg.readable(PROOFS["weight"].chain, cg.free_renaming(PROOFS["weight"]))
-    bound = {limit[0].name for limit in chain.limits} | {limit[0].name for limit in chain.function.args[-1].limits}
-    assert {"o'", "c'", "p'", "q'"} <= bound  # o, c, p, q are the free entry (o, c, p, q) of dW
+    assert {r"\bar{o}", r"\bar{c}", r"\bar{p}", r"\bar{q}"} <= _bound(chain)  # (o, c, p, q) is dW's free entry
+
+
+def test_no_displayed_index_is_primed_and_the_reflection_is_a_tilde(document):
+    """Primes belong to the output sizes n'_H, n'_W only: no summation index or reflected kernel index has one."""
+    for subject, proof in PROOFS.items():
+        rename = cg.free_renaming(proof)
+        for expr in (proof.chain, proof.left_normal, proof.closed_form):
+            assert not [name for name in _bound(cg.readable(expr, rename)) if "'" in name], subject
+    assert {r"\tilde{p}", r"\tilde{q}"} <= _bound(cg.readable(PROOFS["input"].closed_form,
+                                                                  cg.free_renaming(PROOFS["input"])))
+    text = render(document)
+    assert "p'" not in text and "n'_{H}" in text
 
 
 def _theorems(document):
