@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Add, Derivative, Eq, Indexed, Mul, Sum, Symbol
+from sympy import Add, Derivative, Eq, Indexed, Mul, Pow, Sum, Symbol
 from sympy.printing.latex import LatexPrinter
 
 from gradproof.proofs.document import Aligned, Document, Equation, Math, Section, Text, escape, latex
@@ -19,8 +19,9 @@ from gradproof.symbolic.engine.indexed import NORMAL_FORM
 
 __all__ = ["BrokenChain", "layer_document"]
 
-LINE = 340
-"""Characters of LaTeX per display line of a ``BrokenChain`` (a landscape page in small type)."""
+LINE = 72
+"""The width of a display line of a ``BrokenChain``, in characters of typeset formula (``_width``): a landscape
+page in small type."""
 
 
 @dataclass(frozen=True)
@@ -35,60 +36,89 @@ class BrokenChain:
 
     def to_latex(self) -> str:
         rows, left = [], latex(self.lhs)
-        if len(left) > LINE // 2:  # a long left side (a claimed closed form) gets lines of its own
-            lines = _broken(self.lhs)
+        if _width(self.lhs) > LINE // 2:  # a long left side (a claimed closed form) gets lines of its own
+            lines = [text for text, _ in _broken(self.lhs)]
             rows = [f"& {lines[0]}"] + [rf"& \quad {line}" for line in lines[1:]]
             left = ""
         for n, (rhs, rule) in enumerate(self.steps):
-            lines = _broken(rhs)
+            lines = [text for text, _ in _broken(rhs)]
             tag = rf"&& \text{{[{escape(rule)}]}}" if rule else ""
             rows.append(f"{left if n == 0 else ''} &= {lines[0]} {tag}")
             rows.extend(rf"& \quad {line}" for line in lines[1:])
         return "{\\small\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}}\n"
 
 
-def _broken(expr) -> list[str]:
-    """LaTeX lines of ``expr``: a sum's terms in the printer's order, a new line when one would pass ``LINE``;
-    a long term is broken the same way inside: a sigma (times factors) over a long sum keeps its sign, limits and
-    factors on the first line and big parentheses round the terms."""
-    text = latex(expr)
-    if len(text) <= LINE:
-        return [text]
+def _width(expr) -> int:
+    """A rough typeset width in characters: a fraction is as wide as the wider of its numerator and denominator,
+    a sum of terms the sum of theirs, an entry its name and indices, a sigma its body plus its sign."""
+    if isinstance(expr, Indexed):
+        return len(str(expr.base)) + len(expr.indices)
     if isinstance(expr, Add):
-        lines, line = [], ""
+        return sum(_width(arg) + 2 for arg in expr.args)
+    if isinstance(expr, Mul):
+        below = [f for f in expr.args if isinstance(f, Pow) and f.exp.is_negative]
+        above = sum(_width(f) + 1 for f in expr.args if f not in below)
+        return max(above, sum(_width(1 / f) + 1 for f in below)) + 1 if below else above
+    if isinstance(expr, Pow):
+        if expr.exp.is_negative:
+            return max(1, _width(1 / expr)) + 1
+        return _width(expr.base) + 2
+    if isinstance(expr, Sum):
+        return _width(expr.function) + 5
+    if expr.args:
+        return sum(_width(arg) for arg in expr.args) + 3
+    return len(str(expr))
+
+
+def _joined(pieces) -> list[tuple[str, int]]:
+    """(text, width) pieces joined into lines of at most ``LINE``."""
+    lines, line, width = [], "", 0
+    for text, size in pieces:
+        if line and width + size > LINE:
+            lines.append((line, width))
+            line, width = "", 0
+        line, width = f"{line} {text}".strip(), width + size
+    return lines + [(line, width)]
+
+
+def _broken(expr) -> list[tuple[str, int]]:
+    """(LaTeX, width) lines of ``expr``: a sum's terms in the printer's order, a new line when one would pass
+    ``LINE``; a long term is broken the same way inside: a product factor by factor, a sigma keeps its sign and
+    limits on the first line (big parentheses round a sum)."""
+    width = _width(expr)
+    if width <= LINE:
+        return [(latex(expr), width)]
+    if isinstance(expr, Add):
+        pieces = []
         for n, term in enumerate(LatexPrinter()._as_ordered_terms(expr)):
             negative = term.could_extract_minus_sign()
-            pieces = _broken(-term if negative else term)
+            inner = _broken(-term if negative else term)
             sign = "-" if negative else ("+" if n else "")
-            pieces[0] = f"{sign} {pieces[0]}".strip()
-            for piece in pieces:
-                if line and len(line) + len(piece) > LINE:
-                    lines.append(line)
-                    line = ""
-                line = f"{line} {piece}".strip()
-        return lines + [line]
-    if isinstance(expr, Mul):  # a long product: one factor after another, joined by a centred dot
-        lines, line = [], ""
+            inner[0] = (f"{sign} {inner[0][0]}".strip(), inner[0][1] + 2)
+            pieces.extend(inner)
+        return _joined(pieces)
+    if isinstance(expr, Mul) and not any(isinstance(f, Pow) and f.exp.is_negative for f in expr.args):
+        # a product (no fraction bar of its own): factor after factor, centred dots
+        pieces = []
         for n, factor in enumerate(expr.as_ordered_factors()):
-            pieces = _broken(factor)
+            inner = _broken(factor)
             if isinstance(factor, Add):
-                pieces[0], pieces[-1] = f"\\Bigg( {pieces[0]}", f"{pieces[-1]} \\Bigg)"
-            pieces[0] = f"\\cdot {pieces[0]}" if n else pieces[0]
-            for piece in pieces:
-                if line and len(line) + len(piece) > LINE:
-                    lines.append(line)
-                    line = ""
-                line = f"{line} {piece}".strip()
-        return lines + [line]
+                inner[0], inner[-1] = (f"\\Bigg( {inner[0][0]}", inner[0][1] + 1), (f"{inner[-1][0]} \\Bigg)",
+                                                                                    inner[-1][1] + 1)
+            if n:
+                inner[0] = (f"\\cdot {inner[0][0]}", inner[0][1] + 1)
+            pieces.extend(inner)
+        return _joined(pieces)
     if isinstance(expr, Sum):  # the sigma and its limits, then its body broken the same way
         marker = Symbol("BODY")
         prefix = latex(Sum(marker, *expr.limits)).replace(latex(marker), "").strip()
         inner = _broken(expr.function)
         if isinstance(expr.function, Add):
-            inner[0], inner[-1] = f"\\Bigg( {inner[0]}", f"{inner[-1]} \\Bigg)"
-        inner[0] = f"{prefix} {inner[0]}"
+            inner[0], inner[-1] = (f"\\Bigg( {inner[0][0]}", inner[0][1] + 1), (f"{inner[-1][0]} \\Bigg)",
+                                                                                inner[-1][1] + 1)
+        inner[0] = (f"{prefix} {inner[0][0]}", inner[0][1] + 5)
         return inner
-    return [text]
+    return [(latex(expr), width)]
 
 
 def _layer_section(layer) -> Section:
