@@ -8,7 +8,7 @@ import pytest
 from sympy import Matrix
 
 from gradproof.numeric.rules import pooling as pool_rules
-from gradproof.proofs import network_proof
+from gradproof.proofs import network_display, network_proof
 from gradproof.proofs.compile import compile_pdf
 from gradproof.proofs.document import Derivation, ShapeCheck, Theorem, formulas_without_source, render
 from gradproof.proofs.targets import run_target, target_named
@@ -30,7 +30,7 @@ def _blocks(document):
 
 def test_every_formula_including_the_example_rows_has_a_verified_source(document):
     assert formulas_without_source(document) == []
-    rows = [block for block in _blocks(document) if isinstance(block, network_proof.DisplayRow)]
+    rows = [block for block in _blocks(document) if isinstance(block, network_display.DisplayRow)]
     assert len(rows) >= 6
     assert all(source is not None and source.valid for row in rows for _, source in row.formulas())
 
@@ -73,7 +73,7 @@ def test_a_wrong_numeric_pooling_backward_leaves_the_example_unsourced(monkeypat
     example = theorem.relu_maxpool_example()
     assert not example["holds"]
     block = network_proof._example_block(example, "planted", "planted")
-    rows = [b for b in block.statement if isinstance(b, network_proof.DisplayRow)]
+    rows = [b for b in block.statement if isinstance(b, network_display.DisplayRow)]
     assert any(not source.valid for row in rows for _, source in row.formulas())
 
 

@@ -7,6 +7,7 @@ from sympy import Derivative, KroneckerDelta, Sum
 
 from gradproof.symbolic.seeds import objective as ob
 from gradproof.symbolic.seeds import pooling_general as pg
+from gradproof.symbolic.seeds import selection as sel
 
 
 def test_linear_map_lemma_holds_and_refuses_a_transposed_matrix():
@@ -53,35 +54,35 @@ def test_an_average_closed_form_without_the_window_size_is_refused():
 
 
 def test_selection_theorem_holds_for_every_size():
-    assert pg.selection_theorem().holds
+    assert sel.selection_theorem().holds
 
 
 def test_selection_theorem_refuses_a_pooling_that_does_not_select():
-    averaging = pg.selection_theorem(pool_entry=lambda o_, j_: pg.A_BASE[o_, j_])  # any matrix, e.g. averaging
+    averaging = sel.selection_theorem(pool_entry=lambda o_, j_: pg.A_BASE[o_, j_])  # any matrix, e.g. averaging
     assert not averaging.holds
 
 
 def test_selection_theorem_refuses_an_activation_without_condition_ii():
     # sigma' not a function of sigma's output: h(sigma(t)) stays h(sigma(t)) and never becomes sigma'(t)
-    assert not pg.selection_theorem(derivative_from_output=lambda t: pg.H_FN(pg.SIGMA(t))).holds
+    assert not sel.selection_theorem(derivative_from_output=lambda t: sel.H_FN(sel.SIGMA(t))).holds
 
 
 def test_condition_ii_holds_for_relu_tanh_sigmoid_and_a_wrong_h_is_refused():
-    assert pg.hypotheses_hold() == {"ReLU": True, "tanh": True, "sigmoid": True}
+    assert sel.hypotheses_hold() == {"ReLU": True, "tanh": True, "sigmoid": True}
     from sympy import diff, tanh
 
-    assert not pg.derivative_is_function_of_output(tanh, lambda t: diff(tanh(t), t), lambda z: 1 - z)
+    assert not sel.derivative_is_function_of_output(tanh, lambda t: diff(tanh(t), t), lambda z: 1 - z)
 
 
 def test_average_counterexample_same_z_different_gradient():
-    cases = pg.average_counterexample()
+    cases = sel.average_counterexample()
     assert cases["S"]["Z"] == cases["S'"]["Z"]
     assert cases["S"]["(5)"] != cases["S'"]["(5)"]
     assert cases["S"]["(6)"] == cases["S'"]["(6)"] == cases["S'"]["(5)"]  # (6) right for S' only
 
 
 def test_silu_counterexample_same_z_opposite_slopes():
-    found = pg.silu_counterexample()
+    found = sel.silu_counterexample()
     assert found["same_Z"] and found["first_selected"] and found["differ"]
     assert abs(float(found["root"]) + 0.736188) < 1e-6
     assert float(found["slope"]) < 0 < float(found["slope'"])

@@ -1,0 +1,94 @@
+"""Display helpers of network.pdf (``proofs.network_proof``, ``proofs.network_seed002``): prose with the
+notation's symbols as inline math, sources of checks, and ``DisplayRow``, several sourced equations side by
+side in one centred display (a worked example's matrices)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sympy import (
+    ImmutableMatrix,
+    Symbol,
+)
+
+from gradproof.proofs.document import (
+    Math,
+    Source,
+    Text,
+    latex,
+)
+
+NOTATION = Source("definition", "notation sheet")
+PROSE = Source("definition", "a displayed formula or definition, restated in the prose")
+
+
+class Printed(Symbol):
+    """A formula assembled from the LaTeX of SymPy objects, printed verbatim."""
+
+    def _latex(self, printer):
+        return self.name
+
+
+SYMBOLS = {"σ'": r"\sigma'", "σ": r"\sigma", "θ": r"\theta", "ξ_i": r"\xi_i", "ξ": r"\xi", "ρ": r"\rho",
+            "α": r"\alpha", "β": r"\beta", "P_pool^T": r"P_{\mathrm{pool}}^{T}", "P_pool": r"P_{\mathrm{pool}}",
+            "D_out": r"D_{\mathrm{out}}", "D_in": r"D_{\mathrm{in}}", "K_h": "K_h", "K_w": "K_w", "n_H": "n_H",
+            "n_W": "n_W", "W^T": "W^{T}"}
+SYMBOL_SPLIT = re.compile("(" + "|".join(re.escape(key) for key in sorted(SYMBOLS, key=len, reverse=True)) + ")")
+
+
+def prose(text: str) -> list:
+    """Plain text with each Greek letter and subscripted name (P_pool, D_out, ...) as an inline symbol of the
+    notation (the prose is escaped, not typeset as math)."""
+    return [Math(Printed(SYMBOLS[piece]), NOTATION) if piece in SYMBOLS else piece
+            for piece in SYMBOL_SPLIT.split(text) if piece]
+
+
+def para(*parts) -> Text:
+    """A paragraph whose non-string parts are formulas restating displayed ones or the notation."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out += prose(part)
+        else:
+            out.append(part if isinstance(part, Math) else Math(part, PROSE))
+    return Text(tuple(out))
+
+
+def verdict(holds) -> str:
+    return "holds" if holds else "FAILS"
+
+
+def d_of(name: str) -> Symbol:
+    return Printed(rf"\frac{{\partial L}}{{\partial {name}}}")
+
+
+def checked(ref: str, passed: bool) -> Source:
+    return Source("check", ref, bool(passed))
+
+
+def derivation_rows(proof, source):
+    return tuple((rhs, why, source) for rhs, why in proof.rows)
+
+
+def instances_text(proof) -> str:
+    return "; ".join(f"{where}: {verdict(equal)}" for where, equal in proof.instances)
+
+
+@dataclass(frozen=True)
+class DisplayRow:
+    """Several displayed equations name = value side by side in ONE centred display (a worked example's
+    matrices), each with its own source. ``formulas()`` lists them as the provenance walker of
+    ``proofs.document`` lists an Equation's (tests/proofs/test_network_handout.py walks them)."""
+
+    items: tuple
+
+    def formulas(self):
+        return [(f"{name} = {latex(value)}", source) for name, value, source in self.items]
+
+    def to_latex(self) -> str:
+        return ("\\[" + r",\qquad ".join(f"{name} = {latex(value)}" for name, value, _ in self.items) + "\\]\n")
+
+
+def display_row(*items) -> DisplayRow:
+    return DisplayRow(tuple((name, ImmutableMatrix(value), source) for name, value, source in items))
