@@ -203,6 +203,9 @@ def displayed_formulas(document: Document):
                     yield from _justification_formulas(why, title)
             elif isinstance(block, Theorem):
                 yield from walk(block.statement + block.proof, f"{title}: {block.title}")
+            elif hasattr(block, "formulas"):  # a custom block (a figure, a row of matrices) lists its own
+                for text, source in block.formulas():
+                    yield title, text, source
 
     for section in document.sections:
         yield from walk(section.blocks, section.title)

@@ -84,3 +84,24 @@ def test_a_justification_may_hold_a_formula_which_needs_its_own_source():
     assert r"[\text{sifting, }k = p]" in latex_source
     assert formulas_without_source(document(Source("definition", "sifting"))) == []
     assert formulas_without_source(document(None)) == [("s", "k = p")]
+
+
+def test_a_custom_block_lists_its_formulas_for_the_walker():
+    """A block drawn by its own ``to_latex`` (a row of matrices) is walked through its ``formulas()``."""
+
+    class Row:
+        def __init__(self, source):
+            self.source = source
+
+        def to_latex(self):
+            return "$g x$\n"
+
+        def formulas(self):
+            return [("g x", self.source)]
+
+    def document(source):
+        return Document("t", (Section("s", (Theorem("example", "e", (Row(source),)),)),))
+
+    assert formulas_without_source(document(Source("check", "example equals the numeric layer"))) == []
+    assert formulas_without_source(document(None)) == [("s: e", "g x")]
+    assert "$g x$" in render(document(None))
