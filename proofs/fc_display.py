@@ -8,7 +8,7 @@ object with its sizes renamed, never retyped LaTeX. The classes here only print 
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, Expr, IndexedBase, MatrixSymbol, Symbol
+from sympy import Derivative, Eq, Expr, IndexedBase, MatrixSymbol, OneMatrix, Symbol
 
 from gradproof.proofs.document import Math, Source, Text
 from gradproof.symbolic.engine.derive import J
@@ -75,15 +75,37 @@ NOTATION = Source("definition", "notation sheet")
 SIZES = Source("definition", "sizes of the concrete check")
 
 
-_LETTERS = {name: MatrixSymbol(name, 1, 1) for name in ("W", "X", "Y", "G", "S", "Z", "D", "b", "x", "y")}
+_LETTERS = {name: MatrixSymbol(name, 1, 1) for name in ("W", "X", "Y", "G", "S", "Z", "D", "B", "b", "g", "x", "y")}
+_s = Symbol("s")
+_MASK = MatrixSymbol(r"\mathbb{I}[S]", 1, 1)
+
+
+class Entrywise(Expr):
+    """relu(S): a scalar function applied entry by entry, printed as an operator (display only)."""
+
+    def _latex(self, printer):
+        name, argument = self.args
+        return rf"\operatorname{{{name}}}({printer._print(argument)})"
+
+
+_L = _LETTERS
 _SPOKEN = {"N": DISPLAY_SIZES["batch"], "D_in": DISPLAY_SIZES["in"], "D_out": DISPLAY_SIZES["out"],
-           "F": DISPLAY_SIZES["features"], "1/N": 1 / DISPLAY_SIZES["batch"], **_LETTERS}
+           "F": DISPLAY_SIZES["features"], "1/N": 1 / DISPLAY_SIZES["batch"], **_LETTERS,
+           "1": OneMatrix(DISPLAY_SIZES["batch"], 1),
+           "L": J, "i": Symbol("i"), "s": _s, "s > 0": _s > 0, "s < 0": _s < 0, "s = 0": Eq(_s, 0, evaluate=False),
+           "I[S]": _MASK, "N = 1": Eq(DISPLAY_SIZES["batch"], 1, evaluate=False),
+           "y = Wx + b": Eq(_L["y"], _L["W"] * _L["x"] + _L["b"]), "Y = XW + B": Eq(_L["Y"], _L["X"] * _L["W"] + _L["B"]),
+           "G = D": Eq(_L["G"], _L["D"]), "Z = relu(S)": Eq(_L["Z"], Entrywise(Symbol("relu"), _L["S"]))}
+"""Prose tokens -> the SymPy objects they print as: the notation sheet's letters and the few formulas fc.pdf's
+prose states (display only; the checked equations are displayed next to them)."""
 
 
 def say(template: str) -> Text:
-    """Prose whose $name$ tokens are the notation sheet's symbols (``_SPOKEN``), printed as math."""
+    """Prose whose $name$ tokens are the notation sheet's symbols and formulas (``_SPOKEN``), printed as math."""
     parts = []
     for number, piece in enumerate(template.split("$")):
+        if number % 2 and piece not in _SPOKEN:
+            raise KeyError(f"say: token ${piece}$ is not one of the spoken symbols {sorted(_SPOKEN)}")
         parts.append(Math(_SPOKEN[piece], NOTATION) if number % 2 else piece)
     return Text.of(*(part for part in parts if part != ""))
 

@@ -46,9 +46,9 @@ def linear_example(example) -> Theorem:
             (numbers, "the numbers above", source),
             (ImmutableMatrix(value), "multiplied out", source),
         )))
-    verdict = ("The numeric Linear layer (forward, then backward with this G) returns exactly these matrices."
-               if example.holds else f"The numeric Linear layer DIFFERS: {example.mismatch}.")
-    return Theorem("example", "Linear layer in small integers", (*blocks, Text.of(verdict)))
+    verdict = (say("The numeric Linear layer (forward, then backward with this $G$) returns exactly these matrices.")
+               if example.holds else Text.of(f"The numeric Linear layer DIFFERS: {example.mismatch}."))
+    return Theorem("example", "Linear layer in small integers", (*blocks, verdict))
 
 
 def _gradient_at(example, key):
@@ -66,28 +66,30 @@ def relu_loss_example(example) -> Theorem:
         say("A pre-activation $S$ with an entry at the kink 0, and a target $Y$:"),
         Aligned((Equation(symbols["S"], numbers[example.symbols["S"]], "", given),
                  Equation(symbols["Y"], numbers[example.symbols["Y"]], "", given))),
-        say("The forward pass $Z$ = relu($S$) and the mask, then the backward pass: the squared loss gives the "
+        say("The forward pass $Z = relu(S)$ and the mask, then the backward pass: the squared loss gives the "
              "upstream gradient $G$ of the ReLU, and the ReLU's theorem the gradient with respect to $S$:"),
         Aligned((Equation(symbols["Z"], numbers[example.symbols["Z"]], "relu entry by entry", source),
-                 Equation(symbols["mask"], numbers[example.symbols["mask"]], "1 where s > 0, else 0", source))),
+                 Equation(symbols["mask"], numbers[example.symbols["mask"]],
+                          Text.of("1 where ", Math(Symbol("s") > 0, NOTATION), ", else 0"), source))),
     ]
     for key, variable, theorem in (("prediction", "Z", "squared_loss.prediction"), ("pre_activation", "S", "relu.input")):
         expression, value = example.closed[key]
         blocks.append(Derivation(Derivative(J, symbols[variable]), (
             (shown(fc.SQUARED_LOSS, expression), reference(theorem), source),
             (expression.xreplace(numbers), "the numbers above", source),
-            (ImmutableMatrix(value), "so this is G" if key == "prediction" else "multiplied out", source),
+            (ImmutableMatrix(value), Text.of("so this is ", Math(symbols["G"], NOTATION)) if key == "prediction"
+             else "multiplied out", source),
         )))
-    verdict = ("The numeric ReLU layer and squared loss (forward, then backward) return exactly these matrices; at "
-               "the kink the gradient is 0, although G is not." if example.holds
-               else f"The numeric layers DIFFER: {example.mismatch}.")
-    return Theorem("example", "ReLU and the squared loss in small integers", (*blocks, Text.of(verdict)))
+    verdict = (say("The numeric ReLU layer and squared loss (forward, then backward) return exactly these matrices; "
+                   "at the kink the gradient is 0, although $G$ is not.") if example.holds
+               else Text.of(f"The numeric layers DIFFER: {example.mismatch}."))
+    return Theorem("example", "ReLU and the squared loss in small integers", (*blocks, verdict))
 
 
 # --- seed 002's network -------------------------------------------------------------------------------------
 
 _SEED002 = {"linear.weight": "seed 002 (1)", "linear.bias": "seed 002 (2)", "linear.input": "seed 002 (3)",
-            "relu.input": "seed 002 (4)", "squared_loss.prediction": "seed 002, the start"}
+            "relu.input": "seed 002 (4)", "squared_loss.prediction": "seed 002, the squared loss"}
 _CITED = {"linear.weight": "linear.seed000", "linear.bias": "linear.seed000", "linear.input": "linear.seed000",
           "relu.input": "relu.input", "squared_loss.prediction": "squared_loss.prediction"}
 """The block that states each rule in the network's layout: the Linear rules in seed 000's column layout
@@ -131,11 +133,13 @@ def network_section(check, forms, run) -> Section:
         Text.of("the forward pass gives ", *forward, " and ", Math(Eq(Symbol("L"), run.forward["L"]), compared),
                 "; backwards:"),
         Aligned(tuple(rows)),
-        Text.of(("Each value is computed twice, by the closed forms (exact) and by the numeric layers (Linear, ReLU "
-                 "and the squared loss, one sample as a row); the two agree at every step."
-                 if run.holds else f"The closed forms and the numeric layers DISAGREE: {run.mismatch}.")
-                + (" With symbolic entries, SymPy's direct derivative of L with respect to every weight, bias and "
-                   "input entry equals backpropagation by these rules." if check.holds else
-                   " With symbolic entries, backpropagation DIFFERS from SymPy's direct derivative of L.")),
+        Text.of("Each value is computed twice, by the closed forms (exact) and by the numeric layers (Linear, ReLU "
+                "and the squared loss, one sample as a row); the two agree at every step." if run.holds
+                else f"The closed forms and the numeric layers DISAGREE: {run.mismatch}.",
+                " With symbolic entries, SymPy's direct derivative of " if check.holds
+                else " With symbolic entries, backpropagation DIFFERS from SymPy's direct derivative of ",
+                Math(J, NOTATION),
+                " with respect to every weight, bias and input entry equals backpropagation by these rules."
+                if check.holds else "."),
     ]
     return Section("Seed 002: an FC network with ReLU, eqs. (1)-(4)", tuple(blocks))

@@ -14,7 +14,7 @@ D_out). The worked examples and seed 002's network section are built in ``proofs
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, HadamardProduct, MatMul, MatrixSymbol, Symbol, Trace
+from sympy import Derivative, Eq, Function, HadamardProduct, KroneckerDelta, MatMul, MatrixSymbol, Sum, Symbol, Trace
 
 from gradproof.proofs import fc_checks, fc_examples
 from gradproof.proofs.document import (
@@ -207,16 +207,16 @@ def _linear_section(run, matrix_forms) -> Section:
     equations = fc.LINEAR_TORCH
     definition = Theorem("definition", "Linear layer, the numeric layer's batch layout", (
         say("A batch $X$ holds one sample per row; $W$ is $D_out$ by $D_in$ (PyTorch's layout); entry by entry "
-             "and as matrices (1 is the column of $N$ ones):"),
+             "and as matrices ($1$ is the column of $N$ ones):"),
         Aligned((_scalar_equation(equations), _matrix_form(equations, matrix_forms))),
-        Text.of("The upstream gradient G, of the shape of Y, holds the derivatives of the loss L:"),
+        say("The upstream gradient $G$, of the shape of $Y$, holds the derivatives of the loss $L$:"),
         _upstream(equations),
-        Text.of("Seed 000 counts the learnable parameters from the shapes of W and b:"),
+        say("Seed 000 counts the learnable parameters from the shapes of $W$ and $b$:"),
         Equation(Symbol(r"\#\text{params}"), shown(fc.LINEAR_SEED000, fc.parameter_count()), "",
                  Source("seed", "seed 000")),
     ))
     blocks = [definition]
-    hypothesis = Text.of(f"For the Linear layer of {reference('linear')} and the upstream gradient G,")
+    hypothesis = say(f"For the Linear layer of {reference('linear')} and the upstream gradient $G$,")
     for name, title in (("linear.weight", "gradient with respect to the weight; seed 000, seed 002 (1)"),
                         ("linear.bias", "gradient with respect to the bias; seed 000, seed 002 (2)"),
                         ("linear.input", "gradient with respect to the input; seed 000, seed 002 (3)")):
@@ -279,12 +279,12 @@ def _relu_section(run) -> Section:
     equations = fc.RELU
     proved = _proved(run, "relu.input", equations)
     definition = Theorem("definition", "ReLU, entry by entry", (
-        say("$Z$ = relu($S$) entry by entry, $S$ and $Z$ of size $N$ by $F$. The derivative of relu at s is 1 where "
-             "s > 0 and 0 where s < 0; at s = 0, where relu has none, gradproof takes 0, as PyTorch. These values "
-             "form the mask, written I[S]."),
+        say("$Z = relu(S)$ entry by entry, $S$ and $Z$ of size $N$ by $F$. The derivative of relu at $s$ is 1 where "
+             "$s > 0$ and 0 where $s < 0$; at $s = 0$, where relu has none, gradproof takes 0, as PyTorch. These "
+             "values form the mask, written $I[S]$."),
         Aligned((_scalar_equation(equations), _upstream(equations))),
     ))
-    hypothesis = Text.of(f"For the ReLU of {reference('relu')} and the upstream gradient G,")
+    hypothesis = say(f"For the ReLU of {reference('relu')} and the upstream gradient $G$,")
     theorem = _theorem(proved, "ReLU; seed 002 (4), seed 003 (element-wise case)", hypothesis,
                        _layer_rows(proved.proof))
     return Section("ReLU", (definition, theorem))
@@ -307,15 +307,16 @@ def _loss_section(run) -> Section:
 # --- the seeds' layouts, as corollaries ---------------------------------------------------------------------
 
 _LAYOUT_SENTENCES = {
-    "linear.seed000": "Seed 000 writes one sample as a column, $y$ = $W$ $x$ + $b$ with $W$ of size $D_out$ by $D_in$ "
-                      f"(the seed's N by M) and the upstream gradient as deltas. This is {reference('linear')} "
-                      "with $N$ = 1 and the sample transposed; each rule is derived again from the seed's own scalar "
-                      "equation.",
+    "linear.seed000": "Seed 000 writes one sample as a column, $y = Wx + b$ with $W$ of size $D_out$ by $D_in$; its "
+                      "upstream gradient, which seed 000 writes with deltas, is $g$ here (the notation sheet's letter "
+                      f"for a vector). This is {reference('linear')} with $N = 1$ and the sample transposed; each "
+                      "rule is derived again from the seed's own scalar equation.",
     "linear.seed001.sum": "Seed 001 writes samples as rows and the weight as $D_in$ by $D_out$ (the transpose of "
-                          "the numeric layer's), $Y$ = $X$ $W$ + B; here L is the sum of the per-sample losses, and "
-                          "row i of $D$ is the gradient of sample i's loss, so $G$ = $D$.",
-    "linear.seed001.mean": "Seed 001 averages the per-sample losses (its 1/N): with the rows of $D$ as above, the "
-                           "upstream gradient is $D$ divided by $N$, and each gradient carries the factor $1/N$.",
+                          "the numeric layer's), $Y = XW + B$; here $L$ is the sum of the per-sample losses, and "
+                          "row $i$ of $D$ is the gradient of sample $i$'s loss, so $G = D$.",
+    "linear.seed001.mean": "Seed 001 averages the per-sample losses (its factor $1/N$): with the rows of $D$ as "
+                           "above, the upstream gradient is $D$ divided by $N$, and each gradient carries the factor "
+                           "$1/N$.",
 }
 
 
@@ -353,18 +354,22 @@ def _layouts_section(run, matrix_forms) -> Section:
 
 
 def _introduction() -> Section:
+    j, p, n = Symbol("j", integer=True), Symbol("p", integer=True), Symbol("n", integer=True, positive=True)
+    f = Function("f")
+    sifting = Eq(Sum(KroneckerDelta(j, p) * f(j), (j, 1, n)), f(p))
     return Section("What is proved, and how", (Text.of(
         "Each rule is a theorem whose statement is its closed form, in denominator layout (a gradient has the "
         "shape of its variable). Its proof is one derivation: for a generic entry, the chain rule, the upstream "
-        "gradient, the derivative of the layer's scalar equation, the sifting property of the Kronecker delta "
-        "(a sum over j of a delta between j and p times f(j) is f(p)), and finally the step from the entry to "
-        "the matrix: the entry obtained is entry (p, q) of the closed form. Behind each proof stand checks run "
-        "with this document: the derivation's last line, evaluated at small sizes, equals SymPy's own derivative of "
-        "the explicit scalar equations; the index-to-matrix step is checked at symbolic sizes (SymPy's entry (p, q) "
-        "of the closed form and the derived entry have the same normal form, which proves the rule for every size) "
-        "and on the whole matrix at small sizes; and the closed form equals SymPy's derivative at small sizes. The "
-        "weight gradient is also derived by differentials, the route of seed 003. The worked examples repeat the "
-        "theorems in small integers and compare them with the numeric layers."),))
+        "gradient, the derivative of the layer's scalar equation, the sifting property of the Kronecker delta (",
+        Math(sifting, Source("definition", "Kronecker delta: 1 if j = p, else 0")), " for ",
+        Math(Between(1, p, n), NOTATION), "), and finally the step from the entry to the matrix: the entry "
+        "obtained is an entry of the closed form. Behind each proof stand checks run with this document: the "
+        "derivation's last line, evaluated at small sizes, equals SymPy's own derivative of the explicit scalar "
+        "equations; the index-to-matrix step is checked at symbolic sizes (SymPy's entry of the closed form and "
+        "the derived entry have the same normal form, which proves the rule for every size) and on the whole "
+        "matrix at small sizes; and the closed form equals SymPy's derivative at small sizes. The weight gradient "
+        "is also derived by differentials, the route of seed 003. The worked examples repeat the theorems in small "
+        "integers and compare them with the numeric layers."),))
 
 
 def fc_document(run) -> Document:
