@@ -71,6 +71,23 @@ def _entries(variable, sizes):
     return [((), variable)]
 
 
+def summed_out(expr):
+    """``expr`` with every sum of numeric bounds written out term by term (index values substituted, innermost
+    first); what ``Sum.doit`` does for these sums, without its general machinery."""
+    from sympy import Sum
+
+    if isinstance(expr, Sum):
+        body = summed_out(expr.function)
+        for variable, low, high in reversed(expr.limits):
+            if not (low.is_Integer and high.is_Integer):
+                return expr.doit()
+            body = Add(*[body.xreplace({variable: value}) for value in range(int(low), int(high) + 1)])
+        return body
+    if not expr.args or not expr.has(Sum):
+        return expr
+    return expr.func(*[summed_out(arg) for arg in expr.args])
+
+
 @dataclass(frozen=True)
 class LayerGraph:
     """The program: ``entries``/``upstream``/``outputs`` map a name to [(index from 1, plain symbol)];
@@ -92,9 +109,15 @@ class LayerGraph:
 
     def claimed(self, name: str) -> list:
         """The claimed dL/d(entry) of ``name`` per entry, as an expression in the program's symbols."""
-        variable = dict(self.layer.variables())[name]
-        key, body = self.layer.claim_of(variable)
-        return [self.local(body.xreplace(dict(zip(key, index)))) for index, _ in self.entries[name]]
+        if name not in self._claims:
+            variable = dict(self.layer.variables())[name]
+            key, body = self.layer.claim_of(variable)
+            self._claims[name] = [self.local(body.xreplace(dict(zip(key, index)))) for index, _ in self.entries[name]]
+        return self._claims[name]
+
+    @cached_property
+    def _claims(self) -> dict:
+        return {}
 
     @cached_property
     def _table(self) -> dict:
@@ -102,7 +125,7 @@ class LayerGraph:
 
     def local(self, expr):
         """``expr`` (indices numbers) at these sizes with its sums done, entries as plain symbols."""
-        written = sympify(expr).subs(self.sizes).doit()
+        written = summed_out(sympify(expr).xreplace(self.sizes))
         table = self._table
         unknown = {a for a in written.atoms(Indexed) if a not in table}
         if unknown:
