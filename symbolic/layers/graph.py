@@ -412,6 +412,8 @@ def schwartz_zippel(graph: LayerGraph, names: list[str], *, seed: int = 0) -> di
     """{name: GraphVerdict} for the claims of ``names``: probabilistic holds, or a real counterexample."""
     claimed = {name: graph.claimed(name) for name in names}
     degree, divisor_degree = degree_bounds(graph, claimed)
+    if max(degree.values()) + divisor_degree >= SAMPLE_SIZE // 2:
+        raise NotSupported(f"degree bound {max(degree.values())} too large for points from |S| = {SAMPLE_SIZE}")
     rng = random.Random(seed + 1)
     trials, _ = trials_for(max(degree.values()), divisor_degree)
     accepted = draws = 0
