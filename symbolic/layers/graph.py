@@ -388,8 +388,15 @@ class GraphVerdict:
 def check_program(graph: LayerGraph) -> None:
     """Raise ``NotSupported`` unless every equation, adjoint, derived gradient and claim is rational in the
     entries and exp values (what ``schwartz_zippel`` evaluates exactly)."""
-    degree_bounds(graph, {name: graph.claimed(name) for name, variable in graph.layer.variables()
-                          if graph.layer.claim_of(variable) is not None})
+    _usable_degrees(graph, {name: graph.claimed(name) for name, variable in graph.layer.variables()
+                            if graph.layer.claim_of(variable) is not None})
+
+
+def _usable_degrees(graph: LayerGraph, claimed: dict) -> tuple[dict, int]:
+    degree, divisor_degree = degree_bounds(graph, claimed)
+    if max(degree.values(), default=1) + divisor_degree >= SAMPLE_SIZE // 2:
+        raise NotSupported(f"degree bound {max(degree.values())} too large for points from |S| = {SAMPLE_SIZE}")
+    return degree, divisor_degree
 
 
 def degree_bounds(graph: LayerGraph, claimed: dict) -> tuple[dict, int]:
@@ -411,9 +418,7 @@ def degree_bounds(graph: LayerGraph, claimed: dict) -> tuple[dict, int]:
 def schwartz_zippel(graph: LayerGraph, names: list[str], *, seed: int = 0) -> dict:
     """{name: GraphVerdict} for the claims of ``names``: probabilistic holds, or a real counterexample."""
     claimed = {name: graph.claimed(name) for name in names}
-    degree, divisor_degree = degree_bounds(graph, claimed)
-    if max(degree.values()) + divisor_degree >= SAMPLE_SIZE // 2:
-        raise NotSupported(f"degree bound {max(degree.values())} too large for points from |S| = {SAMPLE_SIZE}")
+    degree, divisor_degree = _usable_degrees(graph, claimed)
     rng = random.Random(seed + 1)
     trials, _ = trials_for(max(degree.values()), divisor_degree)
     accepted = draws = 0
