@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gradproof.proofs import fc_checks
+from gradproof.proofs import fc_checks, fc_network
 from gradproof.proofs.results import IdentityResult, Statement, Statements
 from gradproof.symbolic.engine.derive import matrix_form_mismatch
 from gradproof.symbolic.engine.identities import IdentityClaim, prove_general, sweep
@@ -46,7 +46,7 @@ def fc_statements(sizes: Mapping[str, int]):
     steps, rules = _fc_step_checks(sizes)
     differentials = fc_checks.weight_by_differentials(rules["linear.weight"], sizes)
     linear_example, relu_example = fc_checks.linear_worked_example(), fc_checks.relu_loss_worked_example()
-    network_run, network_forms = fc_checks.network_integer_run(), fc_checks.network_forms(network)
+    network_run, network_forms = fc_network.network_integer_run(), fc_network.network_forms(network)
     checks = (
         Statement("seed 002 network (1)-(4)", network.holds,
                   f"backprop by the rule table == SymPy's direct derivative, widths {network.sizes}"),

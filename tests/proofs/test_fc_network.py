@@ -24,7 +24,7 @@ from sympy import (
 
 from gradproof.numeric.layers import Linear, ReLU
 from gradproof.numeric.losses import SquaredLoss
-from gradproof.proofs import fc_checks
+from gradproof.proofs import fc_network
 from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, Text, Theorem, render
 from gradproof.proofs.fc_display import Then
 from gradproof.proofs.fc_proof import fc_document
@@ -203,7 +203,7 @@ def test_the_network_section_displays_its_loss_and_an_integer_run_equal_to_the_n
     _, equations, _, inputs, _, backward, verdict = section.blocks
     assert str(equations.rows[-1].lhs) == "L" and "Sum" in str(type(equations.rows[-1].rhs))  # the loss, displayed
     assert all(row.source.valid for row in equations.rows + backward.rows)
-    numbers = dict(fc_checks.NETWORK_INPUTS)
+    numbers = dict(fc_network.NETWORK_INPUTS)
     assert [str(row.lhs) for row in inputs.rows] == ["W^{1}", "W^{2}"]
     shown = []
     for row in backward.rows:
@@ -221,19 +221,19 @@ def test_the_network_section_displays_its_loss_and_an_integer_run_equal_to_the_n
 def test_a_wrong_rule_makes_the_integer_run_disagree_with_the_numeric_layers():
     honest = rule_named("linear.input")
     doubled = dataclasses.replace(honest, closed_form=lambda o: 2 * honest.closed_form(o))
-    planted = fc_checks.network_integer_run(rules={"linear.input": doubled})
+    planted = fc_network.network_integer_run(rules={"linear.input": doubled})
     assert not planted.holds and "linear.input" in planted.mismatch
-    assert fc_checks.network_integer_run().holds
+    assert fc_network.network_integer_run().holds
 
 
 def test_a_displayed_loss_that_is_not_the_differentiated_one_is_refused():
     check = verify_network((3, 2, 2))
-    assert fc_checks.network_forms(check).holds
-    halved = fc_checks.network_forms(dataclasses.replace(check, loss=check.loss / 2))
+    assert fc_network.network_forms(check).holds
+    halved = fc_network.network_forms(dataclasses.replace(check, loss=check.loss / 2))
     assert not halved.holds and "L" in halved.reason
     shifted = dict(check.forward)
     shifted["s^{1}"] = shifted["s^{1}"] + Matrix([1, 0])
-    assert "s^1" in fc_checks.network_forms(dataclasses.replace(check, forward=shifted)).reason
+    assert "s^1" in fc_network.network_forms(dataclasses.replace(check, forward=shifted)).reason
 
 
 # --- notation: delta is Kronecker's only; maths in prose is math ----------------------------------------------
