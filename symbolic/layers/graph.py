@@ -417,6 +417,8 @@ def degree_bounds(graph: LayerGraph, claimed: dict) -> tuple[dict, int]:
 
 def schwartz_zippel(graph: LayerGraph, names: list[str], *, seed: int = 0) -> dict:
     """{name: GraphVerdict} for the claims of ``names``: probabilistic holds, or a real counterexample."""
+    if not names:
+        return {}
     claimed = {name: graph.claimed(name) for name in names}
     degree, divisor_degree = _usable_degrees(graph, claimed)
     rng = random.Random(seed + 1)
