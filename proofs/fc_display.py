@@ -94,8 +94,10 @@ _SPOKEN = {"N": DISPLAY_SIZES["batch"], "D_in": DISPLAY_SIZES["in"], "D_out": DI
            "1": OneMatrix(DISPLAY_SIZES["batch"], 1),
            "L": J, "i": Symbol("i"), "s": _s, "s > 0": _s > 0, "s < 0": _s < 0, "s = 0": Eq(_s, 0, evaluate=False),
            "I[S]": _MASK, "N = 1": Eq(DISPLAY_SIZES["batch"], 1, evaluate=False),
-           "y = Wx + b": Eq(_L["y"], _L["W"] * _L["x"] + _L["b"]), "Y = XW + B": Eq(_L["Y"], _L["X"] * _L["W"] + _L["B"]),
-           "G = D": Eq(_L["G"], _L["D"]), "Z = relu(S)": Eq(_L["Z"], Entrywise(Symbol("relu"), _L["S"]))}
+           "y = Wx + b": Eq(_L["y"], _L["W"] * _L["x"] + _L["b"], evaluate=False),
+           "Y = XW + B": Eq(_L["Y"], _L["X"] * _L["W"] + _L["B"], evaluate=False),
+           "G = D": Eq(_L["G"], _L["D"], evaluate=False),
+           "Z = relu(S)": Eq(_L["Z"], Entrywise(Symbol("relu"), _L["S"]), evaluate=False)}
 """Prose tokens -> the SymPy objects they print as: the notation sheet's letters and the few formulas fc.pdf's
 prose states (display only; the checked equations are displayed next to them)."""
 

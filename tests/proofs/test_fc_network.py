@@ -254,6 +254,18 @@ def test_prose_has_no_plain_text_maths(document):
     assert _PLAIN_MATHS.search("y = x W^T + b") and _PLAIN_MATHS.search("the mask I[S]")  # the detector detects
 
 
+def test_no_formula_is_a_truth_value(document):
+    # an Eq that SymPy evaluates (a matrix against a scalar) prints as "False": the formula is lost
+    from sympy.logic.boolalg import BooleanAtom
+
+    for section in document.sections:
+        for block in _all_blocks(section.blocks):
+            for part in block.parts if isinstance(block, Text) else ():
+                assert not (isinstance(part, Math) and isinstance(part.value, (bool, BooleanAtom))), block
+    tex = render(document)
+    assert not re.search(r"\$(True|False)\$|= (True|False)\b", tex)
+
+
 def test_formulas_in_prose_are_math(document):
     seed000 = next(block for block in _numbered(document) if block.title.startswith("Seed 000"))
     formulas = [str(part.value) for part in seed000.statement[0].parts if isinstance(part, Math)]
