@@ -14,6 +14,7 @@ zeros as dots, a SymPy matrix, so an ``Equation`` holding it is walked by the pr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,8 +103,8 @@ class TensorShapeCheck:
     def to_latex(self) -> str:
         runs = ", ".join(f"${latex(i)} \\le {latex(size)}$" for i, size in zip(self.indices, self.sizes))
         shape = r" \times ".join(latex(size) for size in self.sizes)
-        verdict = (f"the shape of {escape(self.variable)}: holds." if self.holds
-                   else f"NOT the shape of {escape(self.variable)} (" + r" \times ".join(latex(e) for e in self.expected)
+        verdict = (f"the shape of ${escape(self.variable)}$: holds." if self.holds
+                   else f"NOT the shape of ${escape(self.variable)}$ (" + r" \times ".join(latex(e) for e in self.expected)
                    + "): FAILS.")
         return (f"\n\nShape check: the free indices run over {runs}, so ${latex(self.gradient)}$ is ${shape}$, "
                 f"{verdict}\n\n")
@@ -133,9 +134,31 @@ def _shape(*sizes) -> Math:
     return Math(_Printed(r" \times ".join(latex(size) for size in sizes)), NOTATION)
 
 
+_LETTERS = re.compile(r"(?<![\w’'\\-])([GXWLYncuvo])(?![\w’'-])")
+"""Single letters that name a matrix (G, X, W, L, Y) or an index (n, c, u, v, o) when they stand alone in prose."""
+
+
+def _letters(text: str) -> list:
+    """Prose with its standalone symbol letters (G, X, n, ...) as formulas, so no symbol is set upright."""
+    parts = []
+    for k, piece in enumerate(_LETTERS.split(text)):
+        if k % 2:
+            parts.append(Math(Symbol(piece), NOTATION))
+        elif piece:
+            parts.append(piece)
+    return parts
+
+
 def _t(*parts) -> Text:
-    """A paragraph whose non-string parts are formulas (SymPy objects) restating displayed ones."""
-    return Text(tuple(part if isinstance(part, (str, Math)) else Math(part, PROSE) for part in parts))
+    """A paragraph whose non-string parts are formulas (SymPy objects) restating displayed ones; a symbol
+    letter standing alone in the prose (G, X, n, ...) is set as a formula too."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out += _letters(part)
+        else:
+            out.append(part if isinstance(part, Math) else Math(part, PROSE))
+    return Text(tuple(out))
 
 
 # ---------------------------------------------------------------------------------------------- the layer
@@ -295,7 +318,7 @@ def _theorem(proof) -> Theorem:
     sizes = tuple(proof.ranges[old][1] for old in proof.left.indices)
     return Theorem(
         "theorem", _TITLES[subject],
-        (Text.of(f"For every size, stride, padding and dilation, the gradient of L with respect to {name} is"),
+        (_t("For every size, stride, padding and dilation, the gradient of L with respect to ", Symbol(name), " is"),
          Equation(lhs, closed, "", source)),
         (Derivation(lhs, tuple(rows)),
          _closing(subject),
@@ -370,7 +393,7 @@ def _worked_section(example) -> Section:
                     "integers, and by the layer’s numeric rules (forward, ", _dl("X"), ", ", _dl("W"), ", ",
                     _dl("b"), f"); {verdict}, exactly."),
             Aligned(rows),
-            Text.of("For instance ", entry["W"], " is the correlation of X with G, the sum of the products of the "
+            _t("For instance ", entry["W"], " is the correlation of X with G, the sum of the products of the "
                     f"entries of G with those of X’s top-left {g_rows} × {g_cols} corner: ", corner_sum,
                     ". And ", _dl("X"), " is G zero padded by ", padding, " (the padding of the input-gradient "
                     "theorem at ", Math(_Printed("d = 1"), chosen), "), correlated with the rotated kernel; the "
@@ -520,7 +543,7 @@ def _seed003_section(e) -> Section:
         Equation(Derivative(L, x), MatMul(Transpose(a), gy), "", step["dL/dx = M^T g (the chain rule)"]),
     ), (
         Derivation(Symbol("dL"), (
-            (Trace(MatMul(Transpose(big_g), d_y)), "definition of G: dL sums G times dY entrywise",
+            (Trace(MatMul(Transpose(big_g), d_y)), _t("definition of G: ", _Printed("dL"), " sums G times ", _Printed("dY"), " entrywise"),
              step["tr(G^T dY) = g^T dy"]),
             (MatMul(_T(gy), dy), "a trace of a transposed product sums entrywise products",
              step["tr(G^T dY) = g^T dy"]),
@@ -550,14 +573,16 @@ def _seed003_section(e) -> Section:
            "G and the kernel chosen, the window of entry ", _Printed("(2, 1)"), " boxed)."),
     ))
     flip_figure = KernelFlipFigure(((1, 2, 0), (3, 1, 2), (0, 1, 1)), ((1, 2, 0), (0, 1, 3), (2, 0, 1)), 1, (1, 0),
-                                   "The correlation of the padded G with the rotated kernel gives the input "
+                                   "The correlation of the zero-padded upstream gradient with the rotated kernel gives the input "
                                    "gradient (the numeric rule’s value).")
     weight_grid = IndexedBase(r"\left(\frac{\partial L}{\partial W}\right)")
-    weight = Theorem("theorem", "Seed 003: the weight gradient is a correlation of the padded input with G", (
-        _t("With ", _printed_eq(kv, e.weight.T, transpose=True), " the kernel read row by row, ", y, " = ",
-           MatMul(q, kv), " for"),
+    weight = Theorem("theorem", "Seed 003: the weight gradient is a correlation of the padded input with the upstream gradient", (
+        Text.of("The seed’s kernel vector is the kernel read row by row,"),
+        Equation(kv, _Printed(latex(e.weight.T) + "^{T}"), "",
+                 Source("seed", "seed 003, weight update: M = (w11, w12, ..., w33)^T")),
+        _t("and ", y, " = ", MatMul(q, kv), " for"),
         Equation(q, Dotted(e.weight_matrix), "", step["y = Q m"]),
-        Text.of("and ", _m(Derivative(L, kv), step["dL/dm = Q^T g (the chain rule)"]), " = ",
+        _t("and ", _m(Derivative(L, kv), step["dL/dm = Q^T g (the chain rule)"]), " = ",
                 _m(MatMul(Transpose(q), gy), step["dL/dm = Q^T g (the chain rule)"]),
                 ", which, arranged as 3 × 3, is the correlation of the zero-padded input with G: for ",
                 _m(_Printed(r"p, q = 1, 2, 3")), ","),
