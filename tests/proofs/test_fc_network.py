@@ -293,3 +293,19 @@ def test_a_doubled_weight_rule_fails_the_listed_index_step_and_differentials(dou
     assert index[0] is False and "linear.weight" in index[1]
     differentials = next(value for label, value in extras.items() if label.startswith("weight gradient by"))
     assert differentials[0] is False and "DIFFERS" in differentials[1]
+
+
+def test_each_rules_closed_form_is_displayed_in_every_layout_with_the_sheets_letters(document):
+    # seed 000's upstream gradient is displayed as g (its Delta y renamed at render time), every other letter as is
+    from gradproof.proofs.document import latex
+    from gradproof.proofs.fc_display import shown
+    from gradproof.symbolic.engine.derive import closed_form_in
+    from gradproof.symbolic.layers.table import rules_for
+
+    tex = render(document)
+    for rule in rules_for("fc"):
+        for equations in rule.presentations:
+            closed = shown(equations, closed_form_in(rule, equations, equations.matrix_symbols()))
+            assert latex(closed) in tex, (rule.name, equations.name)
+            if equations.name == "linear.seed000":
+                assert "g" in {symbol.name for symbol in closed.atoms(MatrixSymbol)}, closed
