@@ -7,7 +7,7 @@ section shows seed 002's (1)-(4) and the verdicts of backpropagation against Sym
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, ImmutableMatrix, MatrixSymbol, OneMatrix, Symbol, Transpose
+from sympy import Derivative, Eq, ImmutableMatrix, MatrixSymbol, OneMatrix, Symbol, Transpose, Tuple
 
 from gradproof.proofs import fc_checks
 from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, Source, Text, Theorem
@@ -109,7 +109,8 @@ def network_section(check, forms, run) -> Section:
                       run.holds)
     given = Source("definition", "worked example input")
     symbols = run.symbols
-    widths = ", ".join(str(width) for width in check.sizes)
+    names = Tuple(*(Symbol(f"n_{layer}", integer=True, positive=True) for layer in (1, 2, 3)))
+    widths = Math(Eq(names, Tuple(*check.sizes), evaluate=False), Source("definition", "seed 002 network widths"))
     inputs = [part for number, key in enumerate(("z^{1}", "b^{1}", "b^{2}", "y"))
               for part in ((", " if number else ""), Math(Eq(symbols[key], _column(run.inputs[key])), given))]
     forward = [part for number, key in enumerate(("s^{1}", "z^{2}", "s^{2}"))
@@ -122,7 +123,7 @@ def network_section(check, forms, run) -> Section:
         why = f"{reference(_CITED[step.rule])}, {_SEED002[step.rule]}"
         rows.append(Equation(lhs, Then(step.closed, _column(step.value)), why, compared))
     blocks = [
-        Text.of(f"Seed 002's network, widths {widths}: two Linear layers in seed 000's column layout with a ReLU "
+        Text.of("Seed 002's network, widths ", widths, ": two Linear layers in seed 000's column layout with a ReLU "
                 "between them, an identity last activation and the squared loss (seed 002), so the output is ",
                 Math(Eq(Symbol("z^{3}"), Symbol("s^{2}")), NOTATION), ":"),
         Aligned(tuple(Equation(lhs, rhs, "", shown_forms) for lhs, rhs in forms.rows)),
