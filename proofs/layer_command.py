@@ -5,8 +5,9 @@ level and optionally a NumPy class (``FILE.py:Class``). Loading it RUNS the user
 runs a test file: it is their code, not data (the expression language of ``gradproof verify`` stays
 data-only). What each verb does:
 
-* derive: every gradient by the chain rule; each claim verified exactly at the layer's sizes and, where
-  the index algebra applies, for general sizes (three verdicts);
+* derive: every gradient by the chain rule; each claim verified at the layer's sizes (exactly, or for a
+  layer too large to write out, such as attention, at random points with its Schwartz-Zippel bound:
+  ``gradients.concrete_derivation``) and, where the index algebra applies, for general sizes (three verdicts);
 * check: the generated NumPy backward (and the user's class, if named) against finite differences,
   one report per input and parameter, saying which gradient and how;
 * prove: the same, written as LaTeX (and PDF with --pdf) via ``proofs.layer_proof``.
