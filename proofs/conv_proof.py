@@ -33,6 +33,7 @@ from sympy import (
     Trace,
     Transpose,
     Tuple,
+    sympify,
 )
 
 from gradproof.numeric.rules import conv as conv_rules
@@ -188,7 +189,14 @@ def _layer_section() -> Section:
             Text.of("where input entries outside the image (rows 1 to ", _m(general.H), ", columns 1 to ",
                     _m(general.W), ") read as 0: that is the zero padding. The output image has"),
             Aligned(outputs),
-            Text.of("rows and columns (PyTorch's sizes; the theorems below hold for any output size)."),
+            Text.of("rows and columns (PyTorch’s sizes; the theorems below hold for any output size)."),
+            Text.of("Seed 003 writes the same layer as ",
+                    Math(_Printed(r"y_{(s,j)} = \sum_{i} x_{(s,i)} \star w_{(j,i)}"),
+                         Source("seed", "seed 003, multi-channel form: y_(s,j) = sum_i x_(s,i) * w_(j,i)")),
+                    " with ", _m(_Printed(r"\star")), " the cross-correlation (the bias left out): its sample ",
+                    _m(Symbol("s")), ", input channel ", _m(Symbol("i")), " and output channel ", _m(Symbol("j")),
+                    " are ", _m(general.n), ", ", _m(general.c), " and ", _m(general.o), " here, where ",
+                    _m(general.STRIDE), " is the stride."),
         )),
         Theorem("definition", "Dilated upstream gradient", (
             _t(general.g_extended, " is ", Symbol("G"), " with ", general.STRIDE - 1, " zeros inserted between "
@@ -287,9 +295,19 @@ def _geometries_parts(geometries) -> tuple:
 def _scope(proof) -> Text:
     if proof.refuting_instance is not None:
         geometry, (index, closed, numeric) = proof.refuting_instance
+        refuted = Source("check", "the closed form evaluated against the numeric rule (a counterexample)")
+
+        def value(v) -> Math:
+            """A symbolic entry value, its array entries x[0,1,...] printed 1-based as subscripts x_{1,2,...}."""
+            text = re.sub(r"(\w)\[(\d+(?:,\d+)*)\]",
+                          lambda m: m.group(1) + "_{" + ",".join(str(int(k) + 1) for k in m.group(2).split(",")) + "}",
+                          latex(sympify(v)))
+            return Math(_Printed(text), refuted)
+
+        entry = Math(_Printed("(" + ", ".join(str(int(k) + 1) for k in index) + ")"), refuted)
         return Text(("REFUTED at ",) + _geometry_parts(geometry) + (
-            f", entry {index}: the closed form gives {closed}, the numeric rule {numeric}. The closed form is wrong "
-            "(counterexample above).",))
+            ", entry ", entry, " (from 1): the closed form gives ", value(closed), ", the numeric rule ", value(numeric),
+            ". The closed form is wrong.",))
     agree = ("The derivation's normal form equals the closed form's for every size" if proof.normal_forms_agree
              else "Not decided: the normal forms DIFFER, and no evaluated instance refutes the closed form")
     return Text(("Scope: ", _m(general.N), ", ", _m(general.C), ", ", _m(general.O), ", the image, the kernel, ",
