@@ -12,6 +12,12 @@ with a symbolic dY, y = M x, y = Q m (m the kernel read row by row), M^T g and Q
 rule, M^T against the rotated-kernel convolution and Q^T g against the correlation of the padded input
 with G. The upstream gradient's entries are printed G_11 ... G_33 (the seed's dL/dalpha ... dL/dkappa).
 
+Names: the code calls the input Jacobian M and the kernel vector m (the check names keep them), but
+conv2d.pdf prints them as A and M: the seed's own M is the kernel vector (M_new = M_old - mu (dL/dM)^T),
+its unnamed 9 x 9 matrix becomes A, and the upstream gradient read row by row is printed dL/dy, since
+g is the seed's seventh input entry. ``update_checks`` and ``elementwise_rule`` add the seed's weight
+update and its element-wise case Y = phi(X).
+
 M and Q are derived as Jacobians of the scalar equations of ``symbolic.layers.conv`` (not typed in), and
 each statement is checked exactly against the derivation by the local chain rule and against the
 numeric rules of ``numeric.rules.conv``.
