@@ -125,7 +125,7 @@ def network_section(check, forms, run) -> Section:
     blocks = [
         Text.of("Seed 002's network, widths ", widths, ": two Linear layers in seed 000's column layout with a ReLU "
                 "between them, an identity last activation and the squared loss (seed 002), so the output is ",
-                Math(Eq(Symbol("z^{3}"), Symbol("s^{2}")), NOTATION), ":"),
+                Math(Eq(Symbol("z^{3}"), Symbol("s^{2}")), Source("seed", "seed 002: identity last activation")), ":"),
         Aligned(tuple(Equation(lhs, rhs, "", shown_forms) for lhs, rhs in forms.rows)),
         Text.of("Backpropagation starts from the squared loss and applies the column-layout rules layer by layer; ",
                 Math(symbols["g^{2}"], NOTATION), " and ", Math(symbols["g^{1}"], NOTATION),
