@@ -160,3 +160,38 @@ def test_the_cli_refuses_the_wrong_attention_claim(tmp_path, capsys):
     assert cli.main(["derive", str(path)]) == 1
     out = capsys.readouterr().out
     assert "DOES NOT HOLD" in out and "at the rational point" in out
+
+
+def test_a_real_difference_counts_only_when_interval_arithmetic_confirms_it(monkeypatch, tmp_path):
+    """A counterexample on the program route is certain: the intervals (mpmath.iv) enclosing the exact derived and
+    claimed values must be disjoint. With the interval check planted to see overlap everywhere, nothing is refuted."""
+    from gradproof.symbolic.layers import graph as graph_module
+
+    layer = wrong("softmax", "claims={z[i]: y[i] * g[i] - y[i] * Sum(y[j] * g[j], (j, N))}",
+                  "claims={z[i]: y[i] * g[i]}", tmp_path)
+    graph = build_graph(layer)
+    found = graph_module.real_counterexample(graph, "z", graph.claimed("z"))
+    assert found is not None and found.values[0] != found.values[1]
+    monkeypatch.setattr(graph_module, "_certainly_differ", lambda *args, **kwargs: False)
+    assert graph_module.real_counterexample(graph, "z", graph.claimed("z")) is None
+
+
+def test_the_interval_check_sees_no_difference_between_equal_exact_values():
+    """exp(a) exp(b) and exp(a + b) are different program expressions with the same exact value: their enclosing
+    intervals overlap, so no counterexample can come from rounding them differently."""
+    import mpmath
+    from sympy import Rational, Symbol
+
+    from gradproof.symbolic.layers.graph import _Real
+
+    a, b = Symbol("a"), Symbol("b")
+    iv = mpmath.iv
+    saved, iv.dps = iv.dps, 100
+    try:
+        evaluate = _Real({a: iv.mpf(1) / 3, b: iv.mpf(-7) / 4}, iv)
+        difference = evaluate(exp(a) * exp(b)) - evaluate(exp(a + b))
+        assert difference.a <= 0 <= difference.b
+        shifted = evaluate(exp(a) * exp(b)) - evaluate(exp(a + b) + Rational(1, 10**60))
+        assert shifted.b < 0  # a difference of 10^-60 is seen at 100 digits
+    finally:
+        iv.dps = saved
