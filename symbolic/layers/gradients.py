@@ -61,7 +61,14 @@ from gradproof.symbolic.engine.general import (
 from gradproof.symbolic.engine.indexed import NORMAL_FORM
 from gradproof.symbolic.engine.verdict import Mismatch, first_mismatch
 from gradproof.symbolic.layers.description import Layer
-from gradproof.symbolic.layers.graph import LayerGraph, build_graph, check_program, estimated_size, schwartz_zippel
+from gradproof.symbolic.layers.graph import (
+    LayerGraph,
+    build_graph,
+    check_program,
+    estimated_size,
+    schwartz_zippel,
+    summed_out,
+)
 
 __all__ = ["ClaimVerdict", "ConcreteGradients", "compare_concrete", "concrete_derivation", "concrete_gradients",
            "entry_indices", "general_gradient", "general_gradient_through", "general_verdict",
@@ -121,8 +128,13 @@ def _entries(variable, sizes) -> list[tuple[tuple, object]]:
 
 
 def written_out(layer: Layer, expr, sizes: dict):
-    """``expr`` (indices already numbers) with definitions expanded, sizes substituted and sums done."""
-    return layer.expand(expr).subs(sizes).doit()
+    """``expr`` (indices already numbers) with definitions expanded, sizes substituted and sums done.
+
+    Sums are written out term by term (``graph.summed_out``), not by ``Sum.doit``: SymPy sums a Kronecker
+    delta by solving for the summation variable without asking for an integer, so
+    Sum(g[p] KroneckerDelta(2, 2(p - 1) + u), (p, 1, 2), (u, 1, 2)) came out as g[1] + g[3/2] and a true
+    claim was refused."""
+    return summed_out(layer.expand(expr).subs(sizes)).doit()
 
 
 def concrete_gradients(layer: Layer, sizes: dict | None = None) -> ConcreteGradients:
