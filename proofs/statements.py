@@ -13,7 +13,7 @@ from gradproof.symbolic.engine.derive import matrix_form_mismatch
 from gradproof.symbolic.engine.identities import IdentityClaim, prove_general, sweep
 from gradproof.symbolic.layers import conv
 from gradproof.symbolic.layers.table import rules_for
-from gradproof.symbolic.seeds.conv_matrix import seed003_example
+from gradproof.symbolic.seeds.conv_matrix import elementwise_rule, seed003_example, update_checks
 from gradproof.symbolic.seeds.conv_vector_form import fc_special_case, seed004_check
 from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
 from gradproof.symbolic.seeds.network import verify_network
@@ -144,6 +144,11 @@ def conv_statements(sizes: Mapping[str, int]):
         Statement("seed 003: backward pass is M^T dL/dy", example.backward_is_transpose, "3 × 3 input, padding 1"),
         Statement("seed 003: M^T is the rotated-kernel convolution", example.transpose_is_rotated_convolution, "9 × 9"),
         Statement("seed 003: dL/dw = Q^T dL/dy", example.weight_gradient_is_q_transpose, "9 × 9"),
+        Statement("seed 003: the update M_new = M_old - mu (dL/dM)^T is the library's SGD step",
+                  all(update_checks(example).values()),
+                  "exact, on the 3 × 3 example's symbols"),
+        Statement("seed 003: dL/dx_i = phi'(x_i) dL/dy_i for any differentiable phi", elementwise_rule().holds,
+                  "at a symbolic size m, normal forms"),
     )
     return Statements(checks=checks, evidence={"seed003": example, "seed004": seed004, "fc_special_case": fc_case})
 
