@@ -47,8 +47,9 @@ from gradproof.symbolic.seeds import selection, theorem
 
 
 def general_proofs() -> dict:
-    """The general-size proofs of this document, computed afresh for every document (about 4 s), so that a
-    verdict printed is always one of this run, also after a numeric rule has changed."""
+    """The general-size proofs of this document, computed afresh for every run (about 4 s) by
+    ``proofs.statements.network_statements``, which lists them as report rows and hands them to the document
+    as evidence: a verdict printed is one of this run, also after a numeric rule has changed."""
     return {"lemma": pooling.linear_map_lemma(), "max": pooling.max_pooling_proof(),
             "average": pooling.avg_pooling_proof(), "selection": selection.selection_theorem(),
             "hypotheses": selection.hypotheses_hold(), "average_counterexample": selection.average_counterexample(),
@@ -259,7 +260,7 @@ def _loss_section(run, proofs) -> Section:
 def network_document(run) -> Document:
     """The network proof from one run of the ``network`` target."""
     evidence = run.statements.evidence
-    proofs = general_proofs()
+    proofs = evidence["general"]  # the same run's checks as report.md's rows (proofs.statements)
     return Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
         notation_section(), _pooling_section(run, proofs), theorem_section(evidence, proofs),
         _loss_section(run, proofs),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gradproof.proofs import fc_checks, fc_network
+from gradproof.proofs.network_proof import general_proofs
 from gradproof.proofs.results import IdentityResult, Statement, Statements
 from gradproof.symbolic.engine.derive import matrix_form_mismatch
 from gradproof.symbolic.engine.identities import IdentityClaim, prove_general, sweep
@@ -168,5 +169,44 @@ def network_statements(sizes: Mapping[str, int]):
         Statement("tanh with max pooling: (5) = (6) with 1 - Z^2 (sigma' a function of the output)", tanh[1],
                   f"all {tanh[0]} selection matrices, symbolic"),
     )
+    general = general_proofs()
+    checks += _general_statements(general)
     return Statements(checks=checks, evidence={"theorem": (count, theorem), "worked_example": example,
-                                               "counterexamples": differing, "tanh": tanh})
+                                               "counterexamples": differing, "tanh": tanh, "general": general})
+
+
+def _general_statements(proofs) -> tuple:
+    """The general-size checks network.pdf displays (``network_proof.general_proofs``), as report rows: the
+    document and the report then show the verdicts of the same run."""
+    def instances(proof):
+        return "; ".join(f"{where}: {'holds' if equal else 'FAILS'}" for where, equal in proof.instances)
+
+    silu = proofs["silu"]
+    average = proofs["average_counterexample"]
+    return (
+        Statement("linear-map lemma: v = M u => dL/du = M^T dL/dv", proofs["lemma"].holds,
+                  "each step at symbolic m, n, normal forms (exact)"),
+        Statement("max-pooling backward = mat(P_pool^T vec(G)), every size", proofs["max"].holds,
+                  "each step at symbolic sizes, window, stride, padding and selection (exact); " + instances(proofs["max"])),
+        Statement("average-pooling backward = mat(P_pool^T vec(G)), every size", proofs["average"].holds,
+                  "each step at symbolic sizes, window, stride, padding (exact); " + instances(proofs["average"])),
+        Statement("seed 002 theorem (5) = (6) for any selection and sigma' = h(sigma)", proofs["selection"].holds,
+                  "each step at symbolic sizes, selection, sigma and h (exact)"),
+        Statement("sigma' a function of sigma: " + ", ".join(proofs["hypotheses"]), all(proofs["hypotheses"].values()),
+                  "SymPy simplify to 0 (exact)"),
+        Statement("ReLU + average pooling: same Z, different (5)",
+                  average["S"]["(5)"] != average["S'"]["(5)"] and average["S"]["Z"] == average["S'"]["Z"],
+                  "one 2 × 2 window, exact rationals"),
+        Statement("SiLU + max pooling: same Z, slopes of opposite signs",
+                  bool(silu["same_Z"] and silu["differ"] and silu["first_selected"]),
+                  "second root by mpmath, equal values to 30 digits"),
+        Statement("softmax cross-entropy dL/dZ = (softmax(Z) - Y)/N, every N, K", proofs["cross_entropy"].holds,
+                  "each step at symbolic N, K (exact); " + instances(proofs["cross_entropy"])),
+        Statement("seed 004 (1): df/dW = W/C + mean data gradient, every l", proofs["objective_W"].holds,
+                  "each step at symbolic l, D_out, D_in (exact); " + instances(proofs["objective_W"])),
+        Statement("seed 004 (2): df/db = b/C + mean data gradient, every l", proofs["objective_b"].holds,
+                  "each step at symbolic l, D_out (exact); " + instances(proofs["objective_b"])),
+        Statement("ReLU + max pooling worked examples: (5), (6) and the numeric layers agree",
+                  bool(proofs["example"]["holds"] and proofs["overlap"]["holds"]),
+                  "4 × 4 stride 2 and 3 × 3 overlapping, exact integers"),
+    )
