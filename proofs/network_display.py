@@ -33,7 +33,13 @@ class Printed(Symbol):
 SYMBOLS = {"σ'": r"\sigma'", "σ": r"\sigma", "θ": r"\theta", "ξ_i": r"\xi_i", "ξ": r"\xi", "ρ": r"\rho",
             "α": r"\alpha", "β": r"\beta", "P_pool^T": r"P_{\mathrm{pool}}^{T}", "P_pool": r"P_{\mathrm{pool}}",
             "D_out": r"D_{\mathrm{out}}", "D_in": r"D_{\mathrm{in}}", "K_h": "K_h", "K_w": "K_w", "n_H": "n_H",
-            "n_W": "n_W", "W^T": "W^{T}"}
+            "n_W": "n_W", "W^T": "W^{T}", "dL/dZ": r"\partial L/\partial Z", "G = dL/dZ": r"G = \partial L/\partial Z",
+            "g = dL/dy": r"g = \partial L/\partial y",
+            "dL/dvec(Z)": r"\partial L/\partial \operatorname{vec}(Z)", "z_k": "z_k", "y_i": "y_i", "x = vec(A)": r"x = \operatorname{vec}(A)", "y = vec(Z)": r"y = \operatorname{vec}(Z)",
+            "Q = P_pool": r"Q = P_{\mathrm{pool}}",
+            "sel(k)": r"\operatorname{sel}(k)", "I[z]": r"\mathbb{I}[z]", "I[Z]": r"\mathbb{I}[Z]", "h(σ)": r"h(\sigma)",
+            "h(z)": "h(z)", "1/(K_h K_w)": r"1/(K_h K_w)", "mat(P_pool^T vec(G))": r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))",
+            "vec(A)": r"\operatorname{vec}(A)", "vec(Z)": r"\operatorname{vec}(Z)", "vec(S)": r"\operatorname{vec}(S)"}
 SYMBOL_SPLIT = re.compile("(" + "|".join(re.escape(key) for key in sorted(SYMBOLS, key=len, reverse=True)) + ")")
 
 
@@ -68,7 +74,8 @@ def checked(ref: str, passed: bool) -> Source:
 
 
 def derivation_rows(proof, source):
-    return tuple((rhs, why, source) for rhs, why in proof.rows)
+    """The proof's rows with each justification as prose whose symbols are set as formulas."""
+    return tuple((rhs, para(why), source) for rhs, why in proof.rows)
 
 
 def instances_text(proof) -> str:

@@ -41,6 +41,7 @@ from gradproof.proofs.network_display import (
 )
 from gradproof.proofs.network_seed002 import theorem_section
 from gradproof.proofs.notation import notation_section
+from gradproof.symbolic.layers.verify import FLATTEN_SHAPES
 from gradproof.symbolic.seeds import objective as objective_proofs
 from gradproof.symbolic.seeds import pooling_general as pooling
 from gradproof.symbolic.seeds import selection, theorem
@@ -65,20 +66,68 @@ def _values(configurations, read) -> str:
     return ", ".join(str(value) for value in sorted({read(config) for config in configurations}))
 
 
+def _tiles(config) -> bool:
+    """No padding, and the windows cover the input exactly (no row or column dropped by the floor)."""
+    (_, _, height, width), kernel, stride, padding = config
+    return padding == 0 and (height - kernel) % stride == 0 and (width - kernel) % stride == 0
+
+
+def _grid_text(grid) -> str:
+    """How the configurations of the pooling check were chosen, read from the configurations themselves."""
+    tiled = [c for c in grid if _tiles(c)]
+    other = [c for c in grid if not _tiles(c)]
+    factors = {"batch": lambda c: c[0][0], "channels": lambda c: c[0][1], "window": lambda c: c[1],
+               "stride is the window": lambda c: c[2] == c[1]}
+    combinations = {tuple(read(c) for read in factors.values()) for c in tiled}
+    full = len(combinations) == len(tiled) and len(tiled) == _product(
+        len({read(c) for c in tiled}) for read in factors.values())
+    strides = "1 or the window" if {c[2] for c in tiled} <= {1} | {c[1] for c in tiled} else _values(tiled, lambda c: c[2])
+    text = (f"They are {len(tiled)} without padding whose windows tile the input ("
+            + ("every combination of " if full else "")
+            + f"batch {_values(tiled, lambda c: c[0][0])}, channels {_values(tiled, lambda c: c[0][1])}, window "
+            f"{_values(tiled, lambda c: c[1])}, stride {strides})")
+    if other:
+        dropped = sum(1 for c in other if (c[0][2] + 2 * c[3] - c[1]) % c[2] or (c[0][3] + 2 * c[3] - c[1]) % c[2])
+        padded = sum(1 for c in other if c[3] > 0)
+        text += (f" and {len(other)} more: {padded} with padding {_values([c for c in other if c[3]], lambda c: c[3])}, "
+                 f"{dropped} whose windows leave rows or columns out, with window {_values(other, lambda c: c[1])} and "
+                 f"stride {_values(other, lambda c: c[2])}")
+    return text + "."
+
+
+def _product(counts) -> int:
+    result = 1
+    for count in counts:
+        result *= count
+    return result
+
+
+def _shapes(shapes) -> list:
+    """NCHW shapes as formulas N × C × n_H × n_W, joined by commas and 'and'."""
+    parts = []
+    for index, shape in enumerate(shapes):
+        if index:
+            parts.append(" and " if index == len(shapes) - 1 else ", ")
+        parts.append(Math(Printed(r" \times ".join(str(size) for size in shape)),
+                          Source("definition", "the shapes of the flatten check (symbolic.layers.verify)")))
+    return parts
+
+
 def _lemma(proof) -> Theorem:
-    a, u, v = MatrixSymbol("M", pooling.M, pooling.N_), MatrixSymbol("u", pooling.N_, 1), MatrixSymbol("v", pooling.M, 1)
+    a, u, v = MatrixSymbol("Q", pooling.M, pooling.N_), MatrixSymbol("x", pooling.N_, 1), MatrixSymbol("y", pooling.M, 1)
     source = checked("general-size proof of the linear-map lemma", proof.holds)
     return Theorem("lemma", "Linear maps", (
-        para("Let ", Eq(v, MatMul(a, u), evaluate=False), " with M an m × n matrix that does not depend on u. Then"),
-        Equation(d_of("u"), MatMul(Transpose(a), d_of("v")), "", source),
+        para("Let ", Eq(v, MatMul(a, u), evaluate=False), " with Q a D_out × D_in matrix that does not depend on x (a "
+             "Linear layer without bias). Then"),
+        Equation(d_of("x"), MatMul(Transpose(a), d_of("y")), "", source),
     ), (
         Derivation(proof.lhs, derivation_rows(proof, source)),
-        para("The last sum is entry k of ", MatMul(Transpose(a), d_of("v")), " (the Matrix Cookbook's (69); seed 003's "
+        para("The last sum is entry k of ", MatMul(Transpose(a), d_of("y")), " (the Matrix Cookbook's (69); seed 003's "
            "derivation for Y = WX, ", Math(Printed(r"\partial L/\partial X = W^{T} \partial L/\partial Y"),
                                             Source("seed", "seed 003, Y = WX + b")), ")."),
-        ShapeCheck(((Transpose(a), pooling.N_, pooling.M), (d_of("v"), pooling.M, 1)), (pooling.N_, 1)),
+        ShapeCheck(((Transpose(a), pooling.N_, pooling.M), (d_of("y"), pooling.M, 1)), (pooling.N_, 1)),
         para(f"Checked: each step, with v's entries substituted, has the normal form of SymPy's derivative of "
-                f"the scalar equation at symbolic m and n (exact): {verdict(proof.symbolic_holds)}."),
+                f"the scalar equation at symbolic D_out and D_in (exact): {verdict(proof.symbolic_holds)}."),
     ))
 
 
@@ -123,8 +172,8 @@ def _pooling_theorem(proof, kind: str) -> Theorem:
                            evaluate=False), ": " + what + "."),
     ), (
         Derivation(proof.lhs, derivation_rows(proof, source)),
-        para("The last sum is entry (i, j) of mat(P_pool^T vec(G)): Lemma 1 with u = vec(A), v = vec(Z), "
-                "M = P_pool."),
+        para("The last sum is entry (i, j) of mat(P_pool^T vec(G)): Lemma 1 with x = vec(A), y = vec(Z), "
+                "Q = P_pool."),
         ShapeCheck(((p_t, pooling.H * pooling.W_, pooling.H_OUT * pooling.W_OUT),
                     (vec_g, pooling.H_OUT * pooling.W_OUT, 1)), (pooling.H * pooling.W_, 1)),
         para("Checked: each step, with the definition substituted, has the normal form of SymPy's derivative "
@@ -171,13 +220,11 @@ def _pooling_section(run, proofs) -> Section:
         _pooling_theorem(proofs["max"], "max"),
         _pooling_theorem(proofs["average"], "average"),
         para(f"Independently of the theorems, the local chain rule applied to the scalar equations of max and "
-                f"average pooling with a distinct symbol in every entry, on {len(grid)} configurations (batch "
-                f"{_values(grid, lambda c: c[0][0])}, channels {_values(grid, lambda c: c[0][1])}, window "
-                f"{_values(grid, lambda c: c[1])}, stride {_values(grid, lambda c: c[2])}, padding "
-                f"{_values(grid, lambda c: c[3])}, including inputs the windows do not tile), equals the numeric "
-                f"rules exactly: max pooling {verdict(maxpool.concrete_ok)}, average pooling "
-                f"{verdict(avgpool.concrete_ok)}. Flatten is a reshape; its derived backward is the inverse reshape "
-                f"({flatten.verdicts.concrete.detail}): {verdict(flatten.concrete_ok)}."),
+                f"average pooling with a distinct symbol in every entry, on {len(grid)} configurations, equals the "
+                f"numeric rules exactly: max pooling {verdict(maxpool.concrete_ok)}, average pooling "
+                f"{verdict(avgpool.concrete_ok)}. " + _grid_text(grid) + " Flatten is a reshape; its derived backward "
+                "is the inverse reshape, exact for the shapes ", *_shapes(FLATTEN_SHAPES),
+                f": {verdict(flatten.concrete_ok)}."),
         _example_block(proofs["example"], "ReLU and max pooling in small integers",
                        "A 4 × 4 image S with negative entries, 2 × 2 windows, stride 2, and an integer upstream "
                        "gradient G. The bottom-left window of relu(S) is all zeros: its tie is broken at the first "

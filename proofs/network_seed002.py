@@ -52,30 +52,35 @@ def _seed_forms():
 
 def _selection_theorem(proof, exhaustive, hypotheses, tanh_check) -> tuple:
     source = checked("general-size proof of seed 002's theorem under its conditions", proof.holds)
-    g = MatrixSymbol("g", Symbol("m"), 1)
-    p = MatrixSymbol(r"P_{\mathrm{pool}}", Symbol("m"), Symbol("n"))
-    z = MatrixSymbol("z", Symbol("m"), 1)
-    sigma_prime, h = Printed(r"\sigma'(s)"), Printed("h(z)")
-    statement = Eq(HadamardProduct(MatMul(Transpose(g), p), Transpose(MatrixSymbol(r"\sigma'(s)", Symbol("n"), 1))),
-                   MatMul(HadamardProduct(Transpose(g), Transpose(MatrixSymbol("h(z)", Symbol("m"), 1))), p),
+    n_z, n_s = selection.N_Z, selection.N_S
+    g = MatrixSymbol("g", n_z, 1)
+    p = MatrixSymbol(r"P_{\mathrm{pool}}", n_z, n_s)
+    z = MatrixSymbol("z", n_z, 1)
+    sigma_prime, h = Printed(r"\sigma'(\operatorname{vec}(S))"), Printed("h(z)")
+    statement = Eq(HadamardProduct(MatMul(Transpose(g), p),
+                                   Transpose(MatrixSymbol(r"\sigma'(\operatorname{vec}(S))", n_s, 1))),
+                   MatMul(HadamardProduct(Transpose(g), Transpose(MatrixSymbol("h(z)", n_z, 1))), p),
                    evaluate=False)
     count, holds = exhaustive
     tanh_count, tanh_holds = tanh_check
     t = Symbol("t")
     hyp = checked("the activations' derivatives as functions of their outputs", all(hypotheses.values()))
     theorem_block = Theorem("theorem", "Seed 002's theorem, with its conditions", (
-        para("Let s = vec(S) have n entries and g = dL/dvec(Z) have m. Suppose (i) P_pool is a selection: a 0/1 "
-           "matrix with one 1 in each row, at column sel(o) in row o, and ", Eq(z, MatMul(p, Printed(r"\sigma(s)")),
-                                                                                evaluate=False),
-           "; (ii) the derivative of σ is a function of its output: σ'(t) = h(σ(t)) for some h. Then, for every "
-           "m, n and selection, (5) and (6) with h(z) in place of I[z] agree:"),
+        para("Let vec(S) have ", n_s, " entries, ", Eq(z, Printed(r"\operatorname{vec}(Z)"), evaluate=False), " have ",
+           n_z, " and ", Eq(g, Printed(r"\partial L/\partial \operatorname{vec}(Z)"), evaluate=False),
+           ". Suppose (i) P_pool is a selection: a 0/1 matrix with one 1 in each row, at column ",
+           Printed(r"\operatorname{sel}(k)"), " in row k, and ",
+           Eq(z, MatMul(p, Printed(r"\sigma(\operatorname{vec}(S))")), evaluate=False),
+           "; (ii) the derivative of σ is a function of its output: ",
+           Eq(Printed(r"\sigma'(t)"), Printed(r"h(\sigma(t))"), evaluate=False), " for some h. Then, for every ",
+           n_z, ", ", n_s, " and selection, (5) and (6) with h(z) in place of ", Printed(r"\mathbb{I}[z]"), " agree:"),
         Equation(statement.lhs, statement.rhs, "", source),
     ), (
         Derivation(proof.lhs, derivation_rows(proof, source)),
-        para("The first row is entry j of (6) with h(z) for I[z], the last entry j of (5): ", sigma_prime, " is read "
-           "at S's entries in (5) and ", h, " at Z's in (6). Checked: each step, with P_pool's entries and z "
-           "substituted, has the normal form of entry j of (5) at symbolic m, n, selection sel and functions σ, h "
-           f"(exact): {verdict(proof.holds)}."),
+        para("The first row is entry j of (6) with h(z) for ", Printed(r"\mathbb{I}[z]"), ", the last entry j of (5): ",
+           sigma_prime, " is read at S's entries in (5) and ", h, " at Z's in (6). Checked: each step, with P_pool's "
+           "entries and z substituted, has the normal form of entry j of (5) at symbolic ", n_z, " and ", n_s,
+           ", selection sel and functions σ, h " f"(exact): {verdict(proof.holds)}."),
         para("Where (i) comes from: max pooling selects; when the implementation pools S before σ, the "
                 "selection is still an argmax of σ(S) because σ is non-decreasing, so max pooling commutes with "
                 "σ. Average pooling is not a selection."),
@@ -89,9 +94,9 @@ def _selection_theorem(proof, exhaustive, hypotheses, tanh_check) -> tuple:
         Equation(Derivative(1 / (1 + exp(-t)), t), (1 / (1 + exp(-t))) * (1 - 1 / (1 + exp(-t))), "", hyp),
         para("each checked exactly by SymPy: " + ", ".join(f"{name} {verdict(ok)}" for name, ok in hypotheses.items())
                 + f". Independently, with max pooling of seed 002's 4 × 4 image, (5) = (6) was checked symbolically "
-                f"for all {count} selection matrices, for ReLU with I[Z] "
-                + ("for every one" if holds else "FAILS") + f" and for tanh with 1 - Z² ({tanh_count} matrices): "
-                + ("for every one." if tanh_holds else "FAILS.")),
+                f"for all {count} selection matrices, for ReLU with ", Printed(r"\mathbb{I}[Z]"), " "
+                + ("for every one" if holds else "FAILS") + " and for tanh with ", Eq(Printed("h(Z)"), 1 - Symbol("Z") ** 2, evaluate=False),
+                f" ({tanh_count} matrices): " + ("for every one." if tanh_holds else "FAILS.")),
     ))
     return theorem_block, corollary
 
@@ -112,7 +117,7 @@ def _worked_example(example) -> tuple:
     ))
     figure = PooledImageFigure(Matrix(theorem.SEED002_IMAGE), example["P_pool"], 2,
                                "Seed 002's image cut into its 2 × 2 windows; the entry each window selects (read "
-                               "from the rows of P_pool) is boxed, and the pooled image is on the right.")
+                               "from the rows of the pooling matrix) is boxed, and the pooled image is on the right.")
     return block, figure
 
 
@@ -137,17 +142,28 @@ def _counterexamples(average, silu) -> tuple:
     number = {key: float(silu[key]) for key in ("root", "slope", "Z", "rest_value", "minimum", "argmin")}
     number["slope_r"] = float(silu["slope'"])
     x, r = Symbol("x"), Symbol("r")
+
+    def num(value, digits=4):
+        return Printed(f"{value:.{digits}f}")
+
+    def window(first):
+        return Printed(rf"({first}, -1.3, -1.3, -1.3)")
     silu_block = Theorem("example", "SiLU: S must be stored", (
-        para("SiLU, ", Eq(Printed(r"\sigma(x)"), selection.silu(x), evaluate=False), ", decreases down to its minimum "
-           f"{number['minimum']:.4f} at x = {number['argmin']:.4f} and increases after it, so it takes each value "
-           f"between {number['minimum']:.4f} and 0 twice, with slopes of opposite signs: condition (ii) fails. "
-           "One 2 × 2 window, max pooling, upstream value 1, vec column-major: S = (-2, -1.3, -1.3, -1.3) and "
-           "S' = (r, -1.3, -1.3, -1.3), where r is the other solution of σ(r) = σ(-2), computed to 30 digits:"),
+        para("SiLU, ", Eq(Printed(r"\sigma(x)"), selection.silu(x), evaluate=False), ", decreases down to its minimum ",
+           num(number['minimum']), " at ", Eq(x, num(number['argmin']), evaluate=False), " and increases after it, so "
+           "it takes each value between ", num(number['minimum']), " and 0 twice, with slopes of opposite signs: "
+           "condition (ii) fails. One 2 × 2 window, max pooling, upstream value 1, vec column-major: ",
+           Eq(Printed(r"\operatorname{vec}(S)^{T}"), window(-2), evaluate=False), " and ",
+           Eq(Printed(r"\operatorname{vec}(S')^{T}"), window("r"), evaluate=False), ", where r is the other solution of ",
+           Eq(Printed(r"\sigma(r)"), Printed(r"\sigma(-2)"), evaluate=False), ", computed to 30 digits:"),
         Equation(r, Printed(f"{number['root']:.6f}"), "", silu_source),
-        Equation(selection.silu(r), Printed(f"{number['Z']:.6f}") , "the same value as at -2", silu_source),
-        para(f"Both windows select their first entry (σ(-1.3) = {number['rest_value']:.4f} is smaller), so Z is the "
-           f"same, but (5) is (σ'(-2), 0, 0, 0) = ({number['slope']:.4f}, 0, 0, 0) for S and (σ'(r), 0, 0, 0) = "
-           f"({number['slope_r']:.4f}, 0, 0, 0) for S': "
+        Equation(selection.silu(r), Printed(f"{number['Z']:.6f}") , "the same value as at x = -2", silu_source),
+        para("Both windows select their first entry (", Eq(Printed(r"\sigma(-1.3)"), num(number['rest_value']),
+                                                             evaluate=False),
+           " is smaller), so Z is the same, but (5) is ",
+           Eq(Printed(r"(\sigma'(-2), 0, 0, 0)"), Printed(rf"({number['slope']:.4f}, 0, 0, 0)"), evaluate=False),
+           " for S and ", Eq(Printed(r"(\sigma'(r), 0, 0, 0)"), Printed(rf"({number['slope_r']:.4f}, 0, 0, 0)"),
+                             evaluate=False), " for S': "
            + ("the slopes have opposite signs" if silu_ok else "FAILS") + ". No formula in Z can give both: S "
            "must be stored."),
     ))
@@ -163,6 +179,8 @@ def theorem_section(evidence, proofs) -> Section:
         para("Seed 002 computes the gradient with respect to S in two ways; (6) needs only the stored output Z:"),
         *_seed_forms(),
         theorem_block, corollary, example, figure, avg_block, silu_block,
-        para("A previous version of this document offered tanh as a counterexample by evaluating its derivative "
-                "at Z instead of S; tanh satisfies (ii) (Corollary above) and is no counterexample."),
+        para("Unlike SiLU, tanh is no counterexample: its derivative ", Eq(Printed(r"\sigma'"), 1 - Symbol(r"\sigma") ** 2,
+                                                                               evaluate=False),
+                " is a function of its output, so it satisfies (ii) (the Corollary above), and (6) with ",
+                Eq(Printed("h(Z)"), 1 - Symbol("Z") ** 2, evaluate=False), " equals (5)."),
     ))

@@ -9,7 +9,7 @@ then also evaluated at concrete geometries (square windows, as ``numeric.rules.p
 them; overlapping and non-overlapping windows, padding, ties) and compared exactly with the numeric
 rules run on symbols, which ties them to an independent implementation.
 
-* Lemma (linear maps): v = M u with M m x n  =>  dL/du = M^T dL/dv  (Matrix Cookbook (69); seed 003's
+* Lemma (linear maps): y = Q x with Q D_out x D_in  =>  dL/dx = Q^T dL/dy  (Matrix Cookbook (69); seed 003's
   "Y = WX: dL/dX = W^T dL/dY").
 * Max pooling, given the selection: window (u, v) selects the entry
   ((u - 1)s + alpha(u, v) - P, (v - 1)s + beta(u, v) - P) of A = sigma(S), alpha in 1..K_h, beta in 1..K_w
@@ -58,13 +58,14 @@ def _size(name):
 
 
 # sizes and indices (notation sheet: n_H x n_W image, n'_H x n'_W pooled image, K_h x K_w window, P, s)
-M, N_ = _size("m"), _size("n")
+# the lemma: y = Q x with Q of size D_out x D_in (a Linear layer without bias; u, v, m, n, M are taken)
+M, N_ = _size(r"D_{\mathrm{out}}"), _size(r"D_{\mathrm{in}}")
 H, W_, H_OUT, W_OUT = _size("n_H"), _size("n_W"), _size("n'_H"), _size("n'_W")
 K_H, K_W, STRIDE, PAD = _size("K_h"), _size("K_w"), _size("s"), Symbol("P", integer=True, nonnegative=True)
 i, j, k, o = (_integer(name) for name in "ijko")
 u, v, p, q = (_integer(name) for name in "uvpq")
 
-A_BASE, U_BASE, V_BASE, G_BASE = IndexedBase("M"), IndexedBase("u"), IndexedBase("v"), IndexedBase("g")
+A_BASE, U_BASE, V_BASE, G_BASE = IndexedBase("Q"), IndexedBase("x"), IndexedBase("y"), IndexedBase("g")
 ACT, Z_BASE, GRAD = IndexedBase("a"), IndexedBase("z"), IndexedBase("G")
 ALPHA, BETA = Function(r"\alpha"), Function(r"\beta")
 
@@ -110,9 +111,9 @@ def _same(left, right, ranges) -> bool:
 # ------------------------------------------------------------------------------------------ lemma
 
 def linear_map_lemma(entry=None) -> IndexProof:
-    """v_i = sum_j M_ij u_j (i <= m, j <= n)  =>  dL/du_k = sum_i M_ik dL/dv_i, entry k of M^T dL/dv.
+    """y_i = sum_j Q_ij x_j (i <= D_out, j <= D_in)  =>  dL/dx_k = sum_i Q_ik dL/dy_i, entry k of Q^T dL/dy.
 
-    ``entry(i, j)`` is M's entry (default the generic M_ij); a caller can plant another."""
+    ``entry(i, j)`` is Q's entry (default the generic Q_ij); a caller can plant another."""
     entry = entry or (lambda row, col: A_BASE[row, col])
     ranges = {k: (1, N_)}
 
@@ -124,7 +125,7 @@ def linear_map_lemma(entry=None) -> IndexProof:
     rows = (
         (chain, CHAIN),
         (Sum(G_BASE[i] * Sum(A_BASE[i, j] * KroneckerDelta(j, k), (j, 1, N_)), (i, 1, M)),
-         "differentiate v_i; g = dL/dv"),
+         "differentiate y_i; g = dL/dy"),
         (Sum(A_BASE[i, k] * G_BASE[i], (i, 1, M)), SIFTING),
     )
 

@@ -39,12 +39,16 @@ from sympy import (
 
 from gradproof.symbolic.engine.functions import indicator, relu
 from gradproof.symbolic.engine.indexed import equivalent, normal_form
-from gradproof.symbolic.seeds.pooling_general import G_BASE, N_, P_POOL, Z_BASE, M, j, o
+from gradproof.symbolic.seeds.pooling_general import G_BASE, P_POOL, Z_BASE, j, k
 
 # ---------------------------------------------------------------------------- seed 002's theorem
 
 SIGMA, SIGMA_PRIME, H_FN, SEL = Function(r"\sigma"), Function(r"\sigma'"), Function("h"), Function(r"\operatorname{sel}")
-S_BASE = IndexedBase("s")
+# vec(S) has n_S entries, vec(Z) has n_Z; k runs over vec(Z). The notation sheet's s (stride), n and o (batch and
+# channel indices) are not reused.
+S_BASE = IndexedBase(r"\operatorname{vec}(S)")
+N_S, N_Z = Symbol("n_S", integer=True, positive=True), Symbol("n_Z", integer=True, positive=True)
+o, M, N_ = k, N_Z, N_S
 
 
 def _substitute_under_delta(expr):
@@ -72,7 +76,8 @@ class SelectionTheorem:
 
 
 def selection_theorem(pool_entry=None, derivative_from_output=None) -> SelectionTheorem:
-    """(6)_j = sum_o g_o h(z_o) P_oj = ... = (sum_o g_o P_oj) sigma'(s_j) = (5)_j for any m, n and selection.
+    """(6)_j = sum_k g_k h(z_k) P_kj = ... = (sum_k g_k P_kj) sigma'(vec(S)_j) = (5)_j for any sizes n_Z, n_S
+    (the rows of P_pool and its columns) and selection.
 
     ``pool_entry(o, j)`` is P_oj (default the selection delta(j, sel(o))); ``derivative_from_output``
     rewrites h(sigma(t)) (default: the hypothesis sigma' = h o sigma). Either can be planted wrong."""
@@ -84,11 +89,11 @@ def selection_theorem(pool_entry=None, derivative_from_output=None) -> Selection
     rows = (
         (Sum(G_BASE[o] * H_FN(Z_BASE[o]) * P_POOL[o, j], (o, 1, M)), "entry j of a row vector times P_pool"),
         (Sum(G_BASE[o] * H_FN(SIGMA(S_BASE[SEL(o)])) * KroneckerDelta(j, SEL(o)), (o, 1, M)),
-         "P_pool selects: its entry is a delta; z_o is sigma at the selected entry"),
+         "P_pool selects: its entry is a delta; z_k is σ at the selected entry"),
         (Sum(G_BASE[o] * SIGMA_PRIME(S_BASE[SEL(o)]) * KroneckerDelta(j, SEL(o)), (o, 1, M)),
-         "hypothesis: sigma' = h(sigma)"),
+         "hypothesis: σ' = h(σ)"),
         (Sum(G_BASE[o] * SIGMA_PRIME(S_BASE[j]) * KroneckerDelta(j, SEL(o)), (o, 1, M)),
-         "the delta is 0 unless sel(o) = j"),
+         "the delta is 0 unless sel(k) = j"),
         (entry5, "entry j of (5)"),
     )
 
