@@ -120,3 +120,54 @@ def render_blocks(block):
     from gradproof.proofs.document import Document, Section
 
     return render(Document("t", (Section("s", (block,)),)))
+
+
+# ---------------------------------------------------------------- issue 14 follow-ups (student read)
+
+def test_the_handout_reads_as_a_handout_with_its_data_as_math(document):
+    """No talk of previous versions; the pooling grid described from its configurations (its counts add up
+    to the total printed); shapes and numbers as formulas, no Python tuples or plain '1 - Z'."""
+    tex = render(document)
+    assert "previous version" not in tex
+    from gradproof.proofs.document import Text
+
+    prose = " ".join(part for block in _blocks(document) if isinstance(block, Text) for part in block.parts
+                     if isinstance(part, str))
+    assert "(5)" in prose
+    for plain in ("((", "1 - Z", "-0.", "P_pool", "^", "sigma", "dL/d"):
+        assert plain not in prose, plain
+    assert r"1 \times 2 \times 3 \times 2" in tex
+    text = " ".join(tex.split())
+    total = int(text.split(" configurations, equals")[0].rsplit(" ", 1)[1])
+    tiled = int(text.split("They are ")[1].split(" ")[0])
+    more = int(text.split(" more: ")[0].rsplit(" ", 1)[1])
+    assert tiled + more == total == 25
+
+
+def test_grid_text_counts_what_it_is_given():
+    grid = [((1, 1, 4, 4), 2, 2, 0), ((1, 1, 5, 5), 2, 2, 0), ((1, 1, 5, 5), 3, 2, 1)]
+    text = network_proof._grid_text(grid)
+    assert text.startswith("They are 1 without padding") and "every combination" in text
+    assert "2 more: 1 with padding 1, 1 whose windows leave rows or columns out" in text
+
+
+def test_seed002_theorem_reuses_no_notation_symbol(document):
+    """Theorem 8 names its sizes n_S, n_Z and its index k: not s (the stride), n or o (batch and channel)."""
+    block = next(b for b in _blocks(document) if isinstance(b, Theorem) and b.title.startswith("Seed 002's theorem"))
+    tex = render_blocks(block)
+    assert "n_{S}" in tex and "n_{Z}" in tex and r"\operatorname{sel}{\left(k \right)}" in tex
+    assert "sel}{\\left(o" not in tex and "s_{" not in tex
+
+
+def test_report_lists_the_documents_general_checks():
+    """network_statements lists the general-size checks and hands the same objects to the document."""
+    from gradproof.proofs.statements import network_statements
+
+    statements = network_statements({})
+    labels = [check.label for check in statements.checks]
+    for needle in ("linear-map lemma", "max-pooling backward", "average-pooling backward", "seed 002 theorem (5) = (6) for any",
+                   "softmax cross-entropy", "seed 004 (1)", "seed 004 (2)", "SiLU"):
+        assert any(needle in label for label in labels), needle
+    assert all(check.holds for check in statements.checks)
+    assert statements.checks[-1].holds == (statements.evidence["general"]["example"]["holds"]
+                                           and statements.evidence["general"]["overlap"]["holds"])
