@@ -30,7 +30,7 @@ class Printed(Symbol):
         return self.name
 
 
-SYMBOLS = {"σ'": r"\sigma'", "σ": r"\sigma", "θ": r"\theta", "ξ_i": r"\xi_i", "ξ": r"\xi", "ρ": r"\rho",
+SYMBOLS = {"σ'": r"\sigma'", "λ": r"\lambda", "σ": r"\sigma", "θ": r"\theta", "ξ_i": r"\xi_i", "ξ": r"\xi", "ρ": r"\rho",
             "α": r"\alpha", "β": r"\beta", "P_pool^T": r"P_{\mathrm{pool}}^{T}", "P_pool": r"P_{\mathrm{pool}}",
             "D_out": r"D_{\mathrm{out}}", "D_in": r"D_{\mathrm{in}}", "K_h": "K_h", "K_w": "K_w", "n_H": "n_H",
             "n_W": "n_W", "W^T": "W^{T}", "dL/dZ": r"\partial L/\partial Z", "G = dL/dZ": r"G = \partial L/\partial Z",
@@ -40,14 +40,23 @@ SYMBOLS = {"σ'": r"\sigma'", "σ": r"\sigma", "θ": r"\theta", "ξ_i": r"\xi_i"
             "sel(k)": r"\operatorname{sel}(k)", "I[z]": r"\mathbb{I}[z]", "I[Z]": r"\mathbb{I}[Z]", "h(σ)": r"h(\sigma)",
             "h(z)": "h(z)", "1/(K_h K_w)": r"1/(K_h K_w)", "mat(P_pool^T vec(G))": r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))",
             "vec(A)": r"\operatorname{vec}(A)", "vec(Z)": r"\operatorname{vec}(Z)", "vec(S)": r"\operatorname{vec}(S)"}
-SYMBOL_SPLIT = re.compile("(" + "|".join(re.escape(key) for key in sorted(SYMBOLS, key=len, reverse=True)) + ")")
+# a size or value in the prose: "N = 2", "P = 0", "4 × 4", "1 × 2 × 3 × 2"
+NUMBERS = r"\b[A-Za-z] = -?\d+\b|\b\d+(?: × \d+)+\b"
+SYMBOL_SPLIT = re.compile("(" + NUMBERS + "|" + "|".join(re.escape(key) for key in sorted(SYMBOLS, key=len, reverse=True))
+                          + ")")
+NUMBER = re.compile(NUMBERS)
 
 
 def prose(text: str) -> list:
-    """Plain text with each Greek letter and subscripted name (P_pool, D_out, ...) as an inline symbol of the
-    notation (the prose is escaped, not typeset as math)."""
-    return [Math(Printed(SYMBOLS[piece]), NOTATION) if piece in SYMBOLS else piece
-            for piece in SYMBOL_SPLIT.split(text) if piece]
+    """Plain text with each Greek letter and subscripted name (P_pool, D_out, ...) and each size or value
+    ("N = 2", "4 × 4") as an inline formula of the notation (the rest is escaped, not typeset as math)."""
+    def piece_of(piece):
+        if piece in SYMBOLS:
+            return Math(Printed(SYMBOLS[piece]), NOTATION)
+        if NUMBER.fullmatch(piece):
+            return Math(Printed(piece.replace("×", r"\times")), NOTATION)
+        return piece
+    return [piece_of(piece) for piece in SYMBOL_SPLIT.split(text) if piece]
 
 
 def para(*parts) -> Text:

@@ -123,7 +123,7 @@ def _lemma(proof) -> Theorem:
     ), (
         Derivation(proof.lhs, derivation_rows(proof, source)),
         para("The last sum is entry k of ", MatMul(Transpose(a), d_of("y")), " (the Matrix Cookbook's (69); seed 003's "
-           "derivation for Y = WX, ", Math(Printed(r"\partial L/\partial X = W^{T} \partial L/\partial Y"),
+           "derivation for ", Math(Printed("Y = WX"), Source("seed", "seed 003, Y = WX + b")), ", ", Math(Printed(r"\partial L/\partial X = W^{T} \partial L/\partial Y"),
                                             Source("seed", "seed 003, Y = WX + b")), ")."),
         ShapeCheck(((Transpose(a), pooling.N_, pooling.M), (d_of("y"), pooling.M, 1)), (pooling.N_, 1)),
         para(f"Checked: each step, with v's entries substituted, has the normal form of SymPy's derivative of "
@@ -242,18 +242,18 @@ def _cross_entropy_theorem(proof) -> Theorem:
     n_, k_, i = objective_proofs.N, objective_proofs.K, objective_proofs.i
     definition = Source("definition", "softmax cross-entropy, batch mean (PyTorch's cross_entropy)")
     return Theorem("theorem", "Softmax cross-entropy, for any number of classes", (
-        para("Let Z be the N × K logits (one sample per row), Y the N × K labels with every row summing to 1 "
-           "(one-hot labels included), and"),
+        para("Let X be the N × K logits (the loss layer's input, one sample per row), T the N × K labels (targets) "
+           "with every row summing to 1 (one-hot labels included), and"),
         Equation(Symbol("L"), objective_proofs.loss(), "", definition),
-        para("with ", Eq(Printed(r"\log \operatorname{softmax}(z_n)_i"), objective_proofs.log_softmax(objective_proofs.n, i),
+        para("with ", Eq(Printed(r"\log \operatorname{softmax}(x_n)_i"), objective_proofs.log_softmax(objective_proofs.n, i),
                        evaluate=False), ". Then, for every N and K,"),
         Equation(proof.lhs, proof.closed, "", source),
     ), (
         Derivation(proof.lhs, derivation_rows(proof, source)),
-        para("The last expression is entry (m, j) of ", Eq(d_of("Z"), Printed(r"\frac{1}{N}\left(\operatorname{softmax}(Z) - Y\right)"),
+        para("The last expression is entry (m, j) of ", Eq(d_of("X"), Printed(r"\frac{1}{N}\left(\operatorname{softmax}(X) - T\right)"),
                                                          evaluate=False),
            ", the softmax taken along each row."),
-        ShapeCheck(((Printed(r"\operatorname{softmax}(Z) - Y"), n_, k_),), (n_, k_)),
+        ShapeCheck(((Printed(r"\operatorname{softmax}(X) - T"), n_, k_),), (n_, k_)),
         para(f"Checked: each step has the normal form of SymPy's derivative of L at symbolic N and K, with "
                 f"the hypothesis that each label row sums to 1 applied as a rewrite (exact): "
                 f"{verdict(proof.symbolic_holds)}. The closed form with one-hot labels equals the numeric rule "
@@ -268,7 +268,8 @@ def _objective_theorem(proof_w, proof_b) -> Theorem:
     w = MatrixSymbol("W", objective_proofs.D_OUT, objective_proofs.D_IN)
     return Theorem("theorem", "Seed 004's regularized objective, for any number of samples", (
         para("Let θ hold every weight and bias of the network, l be the number of samples, ξ_i the loss of sample "
-           "i, and ρ the sum of squares of the parameters other than one layer's W (of size D_out × D_in) and b:"),
+           "i, ρ the sum of squares of the parameters other than one layer's W (of size D_out × D_in) and b, and λ "
+           "the regularization constant (seed 004 writes C, the notation sheet's number of channels):"),
         Equation(Symbol("f"), f, "seed 004", seed),
         para("For the partial derivative with respect to one entry the other entries are constants, so ξ_i is "
            "written as a function of i and that entry. Then, for every l (seed 004 (1); (2) is the same with b "
@@ -277,15 +278,20 @@ def _objective_theorem(proof_w, proof_b) -> Theorem:
     ), (
         Derivation(proof_w.lhs, derivation_rows(proof_w, source)),
         para("The last expression is entry (p, q) of ", Eq(Symbol(r"\frac{\partial f}{\partial W}"),
-                                                          Printed(r"\frac{W}{C} + \frac{1}{l}\sum_{i=1}^{l} "
+                                                          Printed(r"\frac{W}{\lambda} + \frac{1}{l}\sum_{i=1}^{l} "
                                                                    r"\frac{\partial \xi_i}{\partial W}"),
                                                           evaluate=False), "."),
         ShapeCheck(((w, objective_proofs.D_OUT, objective_proofs.D_IN),), (objective_proofs.D_OUT, objective_proofs.D_IN)),
         para(f"Checked: each step has the normal form of SymPy's derivative of f at symbolic l, D_out and D_in "
                 f"(exact): W {verdict(proof_w.symbolic_holds)}, b {verdict(proof_b.symbolic_holds)}. The closed form "
-                f"equals the numeric rule (W/C plus the averaged data gradient) at "
+                f"equals the numeric rule (W/λ plus the averaged data gradient) at "
                 f"{instances_text(proof_w)}."),
     ))
+
+
+def _with_lambda(expr):
+    """The checked update with seed 004's regularization constant C printed as this document's λ."""
+    return expr.xreplace({symbol: objective_proofs.C for symbol in expr.free_symbols if symbol.name == "C"})
 
 
 def _loss_section(run, proofs) -> Section:
@@ -296,7 +302,7 @@ def _loss_section(run, proofs) -> Section:
         _objective_theorem(proofs["objective_W"], proofs["objective_b"]),
         para("Seed 003's update, the numeric rule applied to symbols (3 parameters, 2 samples), with learning "
                 "rate ", Math(mu, Source("definition", "learning rate")), ":"),
-        Equation(Symbol(r"\theta_{\mathrm{new}}"), objective["update"], "seed 003, weight update",
+        Equation(Symbol(r"\theta_{\mathrm{new}}"), _with_lambda(objective["update"]), "seed 003, weight update",
                  checked("seed 003's update: theta minus the learning rate times the derivative",
                         objective["update_holds"])),
         para("equal to theta minus the learning rate times SymPy's derivative of f: "

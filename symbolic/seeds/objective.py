@@ -51,7 +51,9 @@ def _size(name):
 L = Symbol("L")
 N, K = _size("N"), _size("K")
 n, m, i, j, k = (_integer(name) for name in "nmijk")
-Z, Y = IndexedBase("z"), IndexedBase("y")
+# logits x (the loss layer's input X, N x K) and labels t (targets T): the document's Z is the pooled image
+# and Y a layer's output (notation sheet)
+Z, Y = IndexedBase("x"), IndexedBase("t")
 
 SUM_TO_ONE = "each label row sums to 1"
 
@@ -160,7 +162,7 @@ def cross_entropy_proof(closed_form=ce_closed_form, instances=((2, 3), (1, 4), (
 def ce_instance(batch: int, classes: int, closed_form=ce_closed_form) -> bool:
     """The closed form at N = batch, K = classes, labels (n mod K), equals ``cross_entropy_grad`` exactly."""
     labels = [row % classes for row in range(batch)]
-    logits = [[Symbol(f"z_{{{r + 1},{c + 1}}}") for c in range(classes)] for r in range(batch)]
+    logits = [[Symbol(f"x_{{{r + 1},{c + 1}}}") for c in range(classes)] for r in range(batch)]
     probabilities = np.array([[exp(z) / sum(exp(w) for w in row) for z in row] for row in logits], dtype=object)
     one_hot = np.eye(classes, dtype=int)[labels]
     numeric = cross_entropy_rules.cross_entropy_grad(probabilities, one_hot)
@@ -179,7 +181,8 @@ def ce_instance(batch: int, classes: int, closed_form=ce_closed_form) -> bool:
 
 # -------------------------------------------------------------------------------------- objective
 
-C = Symbol("C", positive=True)
+# seed 004's C, printed as lambda: the notation sheet's C counts a convolution's input channels
+C = Symbol(r"\lambda", positive=True)
 SAMPLES = _size("l")
 D_OUT, D_IN = _size(r"D_{\mathrm{out}}"), _size(r"D_{\mathrm{in}}")
 WEIGHT, BIAS = IndexedBase("W"), IndexedBase("b")
@@ -230,6 +233,7 @@ def _objective_instance(count: int, samples: int, closed_form) -> bool:
     theta = check["theta"]
     losses = [Function(f"xi_{s + 1}")(*theta) for s in range(samples)]
     for t, expected in zip(theta, check["closed"]):
+        expected = expected.xreplace({symbol: C for symbol in expected.free_symbols if symbol.name == "C"})  # C is λ here
         value = closed_form(t).xreplace({SAMPLES: samples}).doit()
         value = value.replace(lambda e: isinstance(e, Derivative) and e.expr.func == XI,
                               lambda e: diff(losses[int(e.expr.args[0]) - 1], t))

@@ -50,7 +50,7 @@ def test_each_theorem_and_lemma_is_one_derivation_with_a_shape_check(document):
 def test_general_theorems_say_they_hold_and_name_overlapping_windows(document):
     tex = render(document)
     assert "FAILS" not in tex and "DIFFERENT" not in tex
-    assert "(overlapping): holds" in tex and "N = 2, K = 3: holds" in tex and "l = 3: holds" in tex
+    assert "(overlapping): holds" in tex and "$N = 2$, $K = 3$: holds" in tex and "$l = 3$: holds" in tex
 
 
 def test_the_small_integer_example_is_pytorchs_gradient(torch_module):
