@@ -39,7 +39,7 @@ SYMBOLS = {"σ'": r"\sigma'", "λ": r"\lambda", "σ": r"\sigma", "θ": r"\theta"
             "Q = P_pool": r"Q = P_{\mathrm{pool}}",
             "sel(k)": r"\operatorname{sel}(k)", "I[z]": r"\mathbb{I}[z]", "I[Z]": r"\mathbb{I}[Z]", "h(σ)": r"h(\sigma)",
             "h(z)": "h(z)", "1/(K_h K_w)": r"1/(K_h K_w)", "mat(P_pool^T vec(G))": r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))",
-            "vec(A)": r"\operatorname{vec}(A)", "vec(Z)": r"\operatorname{vec}(Z)", "vec(S)": r"\operatorname{vec}(S)"}
+            "vec(A)": r"\operatorname{vec}(A)", "relu(S)": r"\operatorname{relu}(S)", "A = σ(S)": r"A = \sigma(S)", "vec(Z)": r"\operatorname{vec}(Z)", "vec(S)": r"\operatorname{vec}(S)"}
 # a size or value in the prose: "N = 2", "P = 0", "4 × 4", "1 × 2 × 3 × 2"
 NUMBERS = r"\b[A-Za-z] = -?\d+\b|\b\d+(?: × \d+)+\b"
 SYMBOL_SPLIT = re.compile("(" + NUMBERS + "|" + "|".join(re.escape(key) for key in sorted(SYMBOLS, key=len, reverse=True))

@@ -157,7 +157,7 @@ def _counterexamples(average, silu) -> tuple:
            Eq(Printed(r"\operatorname{vec}(S')^{T}"), window("r"), evaluate=False), ", where r is the other solution of ",
            Eq(Printed(r"\sigma(r)"), Printed(r"\sigma(-2)"), evaluate=False), ", computed to 30 digits:"),
         Equation(r, Printed(f"{number['root']:.6f}"), "", silu_source),
-        Equation(selection.silu(r), Printed(f"{number['Z']:.6f}") , "the same value as at x = -2", silu_source),
+        Equation(selection.silu(r), Printed(f"{number['Z']:.6f}") , para("the same value as at x = -2"), silu_source),
         para("Both windows select their first entry (", Eq(Printed(r"\sigma(-1.3)"), num(number['rest_value']),
                                                              evaluate=False),
            " is smaller), so Z is the same, but (5) is ",
