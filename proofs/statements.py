@@ -184,8 +184,8 @@ def _general_statements(proofs) -> tuple:
     silu = proofs["silu"]
     average = proofs["average_counterexample"]
     return (
-        Statement("linear-map lemma: v = M u => dL/du = M^T dL/dv", proofs["lemma"].holds,
-                  "each step at symbolic m, n, normal forms (exact)"),
+        Statement("linear-map lemma: y = Q x => dL/dx = Q^T dL/dy", proofs["lemma"].holds,
+                  "each step at symbolic D_out, D_in, normal forms (exact)"),
         Statement("max-pooling backward = mat(P_pool^T vec(G)), every size", proofs["max"].holds,
                   "each step at symbolic sizes, window, stride, padding and selection (exact); " + instances(proofs["max"])),
         Statement("average-pooling backward = mat(P_pool^T vec(G)), every size", proofs["average"].holds,
