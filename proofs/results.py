@@ -119,6 +119,9 @@ class Statements:
     rows: tuple = ()
     checks: tuple[Statement, ...] = ()
     evidence: Mapping[str, object] = field(default_factory=dict)
+    general_by_rule: Mapping[str, object] = field(default_factory=dict)
+    """{rule name: Verdict} for rules whose general-size proof is one of these statements (network.pdf's pooling,
+    cross-entropy and objective theorems): ``run_target`` shows it as the rule's general-size verdict."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from gradproof.proofs.network_proof import general_proofs
 from gradproof.proofs.results import IdentityResult, Statement, Statements
 from gradproof.symbolic.engine.derive import matrix_form_mismatch
 from gradproof.symbolic.engine.identities import IdentityClaim, prove_general, sweep
+from gradproof.symbolic.engine.rule import Verdict
 from gradproof.symbolic.layers import conv
 from gradproof.symbolic.layers.table import rules_for
 from gradproof.symbolic.seeds.conv_matrix import elementwise_rule, seed003_example, update_checks
@@ -172,7 +173,25 @@ def network_statements(sizes: Mapping[str, int]):
     general = general_proofs()
     checks += _general_statements(general)
     return Statements(checks=checks, evidence={"theorem": (count, theorem), "worked_example": example,
-                                               "counterexamples": differing, "tanh": tanh, "general": general})
+                                               "counterexamples": differing, "tanh": tanh, "general": general},
+                      general_by_rule=_general_by_rule(general))
+
+
+def _general_by_rule(proofs) -> dict:
+    """The rule table's pooling, cross-entropy and objective rules, proved for every size by network.pdf's
+    theorems of this run: holds only when every proof it rests on holds; otherwise not decided (a failed
+    general proof is no counterexample; the rule's concrete checks decide refutation)."""
+    def verdict(names, how):
+        if all(proofs[name].holds for name in names):
+            return Verdict(True, f"index notation at symbolic sizes, {how} (network.pdf)")
+        return Verdict(None, f"not decided: the general-size proof ({how}) did not go through")
+
+    return {
+        "maxpool2d.input": verdict(("lemma", "max"), "any window, stride, padding and selection"),
+        "avgpool2d.input": verdict(("lemma", "average"), "any window, stride and padding"),
+        "cross_entropy.logits": verdict(("cross_entropy",), "any batch size N and number of classes K"),
+        "objective.theta": verdict(("objective_W", "objective_b"), "any number of samples l"),
+    }
 
 
 def _general_statements(proofs) -> tuple:

@@ -10,6 +10,7 @@ finite-difference reports are attached to it through the cases and gradient keys
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -106,13 +107,17 @@ def run_target(target: Target, sizes: Mapping[str, int] | None = None, *, seed: 
     """Derive, verify and (with ``numeric``) cross-check every rule and statement of ``target``, once."""
     sizes = {**target.default_sizes, **(sizes or {})}
     reports = _case_reports(target, seed, method) if numeric else _CaseReports()
+    statements = target.statements(sizes)
     results = []
     for layer in layers_for(target.name):
         verdicts = layer.verify(layer, sizes)
         for rule in layer.rules:
             covered = _rule_reports(rule, reports) if numeric else None
-            results.append(RuleResult(rule, verdicts[rule.name], covered))
-    return TargetRun(target, sizes, tuple(results), target.statements(sizes), tuple(reports.values_flat()), numeric)
+            rule_verdicts = verdicts[rule.name]
+            if rule.name in statements.general_by_rule:  # proved for every size by a statement of this run
+                rule_verdicts = dataclasses.replace(rule_verdicts, general=statements.general_by_rule[rule.name])
+            results.append(RuleResult(rule, rule_verdicts, covered))
+    return TargetRun(target, sizes, tuple(results), statements, tuple(reports.values_flat()), numeric)
 
 
 TARGETS: tuple[Target, ...] = (
