@@ -204,19 +204,26 @@ def generic_indices(layer: Layer, variable) -> tuple[Symbol, ...]:
     return tuple(Symbol(f"p_{n + 1}", integer=True) for n in range(len(variable.shape)))
 
 
-def general_gradient(layer: Layer, variable):
-    """(generic entry, chain-rule sum, differentiated sum, ranges) of dL/d(variable) for general sizes."""
+def _general_chain(layer: Layer, variable, derivative):
+    """(generic entry, chain-rule sum, derived sum, ranges) of dL/d(variable) at general sizes: the chain rule
+    sum_q G[q] d y[q]/d target over each output's entries q, and the same sum with ``derivative(y[q]'s
+    equation, target)`` in place of the unevaluated derivative."""
     p = generic_indices(layer, variable)
     target = variable[p] if p else variable
     ranges = {index: (1, dim) for index, dim in zip(p, variable.shape)} if p else {}
-    chain, differentiated = 0, 0
+    chain, derived = 0, 0
     for definition in layer.output_definitions():
         q = tuple(Symbol(f"q_{n + 1}", integer=True) for n in range(len(definition.indices)))
         limits = [(index, 1, dim) for index, dim in zip(q, definition.base.shape)]
         G = layer.upstream_of(definition.base)
         chain += Sum(G[q] * Derivative(definition.base[q], target), *limits)
-        differentiated += Sum(G[q] * layer.expand(definition.at(q)).diff(target), *limits)
-    return target, chain, differentiated, ranges
+        derived += Sum(G[q] * derivative(definition.at(q), target), *limits)
+    return target, chain, derived, ranges
+
+
+def general_gradient(layer: Layer, variable):
+    """(generic entry, chain-rule sum, differentiated sum, ranges) of dL/d(variable) for general sizes."""
+    return _general_chain(layer, variable, lambda equation, target: layer.expand(equation).diff(target))
 
 
 @dataclass(frozen=True)
@@ -314,18 +321,8 @@ def general_gradient_through(layer: Layer, variable, kept):
     """(generic entry, chain-rule sum, derived sum, ranges) of dL/d(variable), the ``kept`` intermediates'
     entries staying symbols (``_total_derivative``): sound, since an identity that holds for every value
     of those symbols holds at their values."""
-    p = generic_indices(layer, variable)
-    target = variable[p] if p else variable
-    ranges = {index: (1, dim) for index, dim in zip(p, variable.shape)} if p else {}
-    chain, derived = 0, 0
-    for definition in layer.output_definitions():
-        q = tuple(Symbol(f"q_{n + 1}", integer=True) for n in range(len(definition.indices)))
-        limits = [(index, 1, dim) for index, dim in zip(q, definition.base.shape)]
-        G = layer.upstream_of(definition.base)
-        chain += Sum(G[q] * Derivative(definition.base[q], target), *limits)
-        own = _expand_except(layer, definition.at(q), kept)
-        derived += Sum(G[q] * _total_derivative(layer, own, target, kept), *limits)
-    return target, chain, derived, ranges
+    return _general_chain(layer, variable, lambda equation, target: _total_derivative(
+        layer, _expand_except(layer, equation, kept), target, kept))
 
 
 def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = True) -> GeneralProof:
