@@ -82,16 +82,22 @@ def _grid_text(grid) -> str:
     full = len(combinations) == len(tiled) and len(tiled) == _product(
         len({read(c) for c in tiled}) for read in factors.values())
     strides = "1 or the window" if {c[2] for c in tiled} <= {1} | {c[1] for c in tiled} else _values(tiled, lambda c: c[2])
-    text = (f"They are {len(tiled)} without padding whose windows tile the input ("
+    text = (f"They are {len(tiled)} without padding and with no row or column left out ("
             + ("every combination of " if full else "")
             + f"batch {_values(tiled, lambda c: c[0][0])}, channels {_values(tiled, lambda c: c[0][1])}, window "
             f"{_values(tiled, lambda c: c[1])}, stride {strides})")
     if other:
-        dropped = sum(1 for c in other if (c[0][2] + 2 * c[3] - c[1]) % c[2] or (c[0][3] + 2 * c[3] - c[1]) % c[2])
-        padded = sum(1 for c in other if c[3] > 0)
-        text += (f" and {len(other)} more: {padded} with padding {_values([c for c in other if c[3]], lambda c: c[3])}, "
-                 f"{dropped} whose windows leave rows or columns out, with window {_values(other, lambda c: c[1])} and "
-                 f"stride {_values(other, lambda c: c[2])}")
+        dropped = [c for c in other if (c[0][2] + 2 * c[3] - c[1]) % c[2] or (c[0][3] + 2 * c[3] - c[1]) % c[2]]
+        padded = [c for c in other if c[3] > 0]
+        both = sum(1 for c in padded if c in dropped)
+        groups = []
+        if padded:
+            groups.append(f"with padding {_values(padded, lambda c: c[3])} ({len(padded)})")
+        if dropped:
+            groups.append(f"whose windows leave rows or columns out ({len(dropped)})")
+        text += (f" and {len(other)} more, " + " or ".join(groups)
+                 + (f", {both} of them both" if both else "")
+                 + f"; their windows are {_values(other, lambda c: c[1])} and their strides {_values(other, lambda c: c[2])}")
     return text + "."
 
 
@@ -126,7 +132,7 @@ def _lemma(proof) -> Theorem:
            "derivation for ", Math(Printed("Y = WX"), Source("seed", "seed 003, Y = WX + b")), ", ", Math(Printed(r"\partial L/\partial X = W^{T} \partial L/\partial Y"),
                                             Source("seed", "seed 003, Y = WX + b")), ")."),
         ShapeCheck(((Transpose(a), pooling.N_, pooling.M), (d_of("y"), pooling.M, 1)), (pooling.N_, 1)),
-        para(f"Checked: each step, with v's entries substituted, has the normal form of SymPy's derivative of "
+        para("Checked: each step, with the entries of ", v, f" substituted, has the normal form of SymPy's derivative of "
                 f"the scalar equation at symbolic D_out and D_in (exact): {verdict(proof.symbolic_holds)}."),
     ))
 
@@ -282,10 +288,10 @@ def _objective_theorem(proof_w, proof_b) -> Theorem:
                                                                    r"\frac{\partial \xi_i}{\partial W}"),
                                                           evaluate=False), "."),
         ShapeCheck(((w, objective_proofs.D_OUT, objective_proofs.D_IN),), (objective_proofs.D_OUT, objective_proofs.D_IN)),
-        para(f"Checked: each step has the normal form of SymPy's derivative of f at symbolic l, D_out and D_in "
-                f"(exact): W {verdict(proof_w.symbolic_holds)}, b {verdict(proof_b.symbolic_holds)}. The closed form "
-                f"equals the numeric rule (W/λ plus the averaged data gradient) at "
-                f"{instances_text(proof_w)}."),
+        para("Checked: each step has the normal form of SymPy's derivative of f at symbolic l, D_out and D_in "
+                "(exact): the rule for ", w, f" {verdict(proof_w.symbolic_holds)}, and the rule for ", Symbol("b"),
+                f" {verdict(proof_b.symbolic_holds)}. The closed form equals the numeric rule (",
+                Printed(r"W/\lambda"), f" plus the averaged data gradient) at {instances_text(proof_w)}."),
     ))
 
 
@@ -305,7 +311,7 @@ def _loss_section(run, proofs) -> Section:
         Equation(Symbol(r"\theta_{\mathrm{new}}"), _with_lambda(objective["update"]), "seed 003, weight update",
                  checked("seed 003's update: theta minus the learning rate times the derivative",
                         objective["update_holds"])),
-        para("equal to theta minus the learning rate times SymPy's derivative of f: "
+        para("equal to ", Symbol("theta"), " minus the learning rate times SymPy's derivative of ", Symbol("f"), ": "
                 + ("holds." if objective["update_holds"] else "FAILS.")),
     ))
 
