@@ -33,10 +33,12 @@ from sympy import (
     Transpose,
     Tuple,
     expand,
+    latex,
 )
 
 from gradproof.proofs.document import Derivation, Document, Equation, Math, Section, Source, Text, Theorem
 from gradproof.proofs.fc_display import DISPLAY_SIZES
+from gradproof.proofs.network_display import Printed
 from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.explicit import evaluate
@@ -71,7 +73,7 @@ _TITLES = {
     "vec_AB_wrong_side": "A false variant of the vec of a product",
     "fc_vector_form_8": "The FC layer in vector form, first form",
     "fc_vector_form_9": "The FC layer in vector form, second form",
-    "fc_weight_gradient_vector_form": "The FC weight gradient through the vector form",
+    "fc_weight_gradient_vector_form": "The Kronecker identity behind the FC weight gradient",
 }
 
 
@@ -130,8 +132,8 @@ class Equals(Basic):
 
 
 def _vector_form_sizes() -> dict:
-    """Seed 004 writes the FC weight N × M (seed 000's sizes); the notation sheet calls them D_out × D_in
-    (N is the batch)."""
+    """The vector-form claims keep seed 000's N × M (seed 004 writes n_{m+1} × n_m); the notation sheet calls
+    them D_out × D_in (N is the batch)."""
     return {Symbol("N", integer=True, positive=True): DISPLAY_SIZES["out"],
             Symbol("M", integer=True, positive=True): DISPLAY_SIZES["in"]}
 
@@ -466,7 +468,8 @@ def inverse_corollary(proof, theorem_number: int) -> Theorem:
                   for expression in [inverse_steps(n, m, 0)[2]] + [step for step, _ in inverse_steps(n, m, 0)[3]])
     n, m = Symbol("n", integer=True, positive=True), Symbol("m", integer=True, positive=True)
     a, b, start, steps = inverse_steps(n, m, theorem_number)
-    sizes = ", ".join(f"n = {n_}, m = {m_}" for n_, m_ in INVERSE_CHECK_SIZES)
+    pairs = [f"({n_}, {m_})" for n_, m_ in INVERSE_CHECK_SIZES]
+    sizes = "(n, m) = " + (", ".join(pairs[:-1]) + " and " + pairs[-1] if len(pairs) > 1 else pairs[0])
     source = Source("check", f"Theorem {theorem_number} and each line evaluated exactly at {sizes}",
                     bool(proof.holds is True and checked))
     where = Source("definition", "the operands of the inverse corollary")
@@ -492,7 +495,8 @@ def _det_example() -> list:
             Derivation(Det(kron_unevaluated(a, b)),
                        ((Integer(value), "the 4 × 4 determinant, computed exactly", source),
                         (Mul(Pow(det_a, 2, evaluate=False), Pow(det_b, 2, evaluate=False), evaluate=False),
-                         "the theorem: det(A) = " + str(det_a) + ", det(B) = " + str(det_b), source)))]
+                         Text.of("the theorem, with ", Math(Printed(rf"\det(A) = {det_a},\ \det(B) = {det_b}"),
+                                                              source)), source)))]
 
 
 def _false_claim_example(result) -> Theorem:
@@ -503,7 +507,8 @@ def _false_claim_example(result) -> Theorem:
     refused = not result.sweep.holds
     statement = Equation(_shown(lhs), _shown(rhs), "",
                          Source("check", "refutation of the false claim: a counterexample", refused))
-    body = [Text.of("It is refused. " if refused else "It was NOT refused. ",
+    body = [Text.of("The identity is false: a counterexample contradicts it. " if refused else
+                    "No counterexample was found, so the check did NOT refute this false claim. ",
                     *_sweep_sentence(claim, result.sweep, None).parts)]
     if proof is not None and proof.holds is not True:
         body.append(Text.of("General sizes: no proof, as it must be. " + (
@@ -588,8 +593,17 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
     statement = Equation(_shown(jacobian, renaming), _shown(claimed, renaming), "", source)
     title = f"Jacobian of the Linear layer with respect to its weight ({claim.seed_ref.split(':')[0]})"
     layout = equations.title[0].lower() + equations.title[1:]
-    return Theorem("theorem", title, (Text.of(*shapes, ", from the scalar equations of ", layout, ". Then"), statement),
-                   body)
+    described: list = [layout]
+    if "(in, out)" in layout:  # the layer's title names the weight's sizes by role; print them as the sheet's sizes
+        before, after = layout.split("(in, out)", 1)
+        described = [before.replace("of shape ", "of size "),
+                     Math(Printed(latex(DISPLAY_SIZES["in"]) + r" \times " + latex(DISPLAY_SIZES["out"])), _SHEET), after]
+    convention = Text.of(
+        "This is a Jacobian in numerator layout: its rows are the entries of the output, its columns those of the "
+        "weight (seed 002 and seed 004 write it as the derivative by a transposed vec). The notation sheet's "
+        "denominator layout is for gradients of the scalar loss.")
+    return Theorem("theorem", title, (Text.of(*shapes, ", from the scalar equations of ", *described, ". Then"),
+                                      statement, convention), body)
 
 
 # --- the document -------------------------------------------------------------------------------------
@@ -656,7 +670,9 @@ def kron_document(run):
         Section("A false claim, refused", (_false_claim_example(evidence["false_claim"]),)),
         Section("The FC layer in vector form (seed 004 (8), (9); seed 002 (1))", (
             Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so "
-                    "the two are derived together. Seed 004 writes the weight N × M (seed 000's sizes); here it is ",
+                    "the two are derived together. Seed 004 writes the weight ",
+                    Math(Printed(r"W^{m} \in \mathbb{R}^{n_{m+1} \times n_{m}}"), Source("seed", "seed 004 (8), (9)")),
+                    " (seed 000 writes N × M); here it is ",
                     Math(_shown(InSpace(Symbol("W"), *renaming.values()), None), _SHEET),
                     " with the notation sheet's names, as N is the batch."),
             *vector, *jacobians)),

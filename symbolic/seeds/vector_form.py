@@ -34,7 +34,7 @@ def _fc_forward(o, d):
 
 def _fc_weight_gradient(o, d):
     """vec(d xi/d s z^T)^T from the rule table's linear.weight, seed 000 presentation."""
-    operands = {"x": o["z"], "weight": o["W"], "bias": o["b"], "grad_output": o["G"]}
+    operands = {"x": o["z"], "weight": o["W"], "bias": o["b"], "grad_output": o["g"]}
     return Vec(closed_form_in(rule_named("linear.weight"), fc.LINEAR_SEED000, operands)).T
 
 
@@ -64,11 +64,11 @@ VECTOR_FORM_IDENTITIES: tuple[IdentityClaim, ...] = (
     ),
     IdentityClaim(
         key="fc_weight_gradient_vector_form",
-        seed_ref="seed 002 (1) = chain rule through seed 004 (9)",
-        operands=(*_FC_OPERANDS, Operand.matrix("G", "N", "1")),
-        lhs=lambda o, d: o["G"].T * KroneckerProduct(o["z"].T, Identity(d["N"])),
+        seed_ref="the Kronecker step of seed 002 (1) through seed 004 (9)",
+        operands=(*_FC_OPERANDS, Operand.matrix("g", "N", "1")),
+        lhs=lambda o, d: o["g"].T * KroneckerProduct(o["z"].T, Identity(d["N"])),
         rhs=_fc_weight_gradient,
-        note="G is the derivative of xi with respect to s; the right side is the Linear layer's weight gradient g z^T.",
+        note="g is the derivative of xi with respect to s; the right side is the Linear layer's weight gradient g z^T.",
     ),
 )
 

@@ -199,3 +199,21 @@ def test_the_inverse_corollary_is_checked_line_by_line(document):
     wrong = kron_unevaluated(a, b) * kron_unevaluated(Inverse(b), Inverse(a))
     assert not _equals_identity(wrong, a, b, 2, 2)
     assert _equals_identity(kron_unevaluated(a, b) * kron_unevaluated(Inverse(a), Inverse(b)), a, b, 2, 2)
+
+
+def test_second_read_wording(document):
+    """Student read 2 (items 5-8): seed 004's weight sizes, the Jacobians' layout, the g of Theorem 17's
+    identity and its title, (n, m) pairs, det as a formula, a refusal that reads as mathematics."""
+    tex = " ".join(render(document).split())
+    assert "Seed 004 writes the weight N × M" not in tex and r"n_{m+1} \times n_{m}" in tex
+    jacobians = [t for t in _theorems(document) if t.title.startswith("Jacobian of the Linear layer")]
+    assert jacobians
+    for theorem in jacobians:
+        words = " ".join(part for block in theorem.statement if isinstance(block, Text) for part in block.parts
+                         if isinstance(part, str))
+        assert "numerator layout" in words and "(in, out)" not in words
+    assert "chain rule through seed 004" not in tex and "The Kronecker identity behind the FC weight gradient" in tex
+    assert "G^{T}" not in tex.split("The Kronecker identity behind")[1].split("Jacobian")[0]
+    assert "n = 1, m = 2" not in tex and "(n, m) = (1, 2)" in tex
+    assert "theorem: det(A)" not in tex and r"\det(A) = -2" in tex
+    assert "It is refused" not in tex and "The identity is false" in tex
