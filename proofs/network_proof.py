@@ -92,7 +92,7 @@ def _grid_text(grid) -> str:
         both = sum(1 for c in padded if c in dropped)
         groups = []
         if padded:
-            groups.append(f"with padding {_values(padded, lambda c: c[3])} ({len(padded)})")
+            groups.append(f"with padding ({len(padded)}, padding {_values(padded, lambda c: c[3])})")
         if dropped:
             groups.append(f"whose windows leave rows or columns out ({len(dropped)})")
         text += (f" and {len(other)} more, " + " or ".join(groups)
