@@ -104,6 +104,8 @@ class TensorShapeCheck:
     def to_latex(self) -> str:
         runs = ", ".join(f"${latex(i)} \\le {latex(size)}$" for i, size in zip(self.indices, self.sizes))
         shape = r" \times ".join(latex(size) for size in self.sizes)
+        if len(self.sizes) == 1:  # a vector: say how many entries, not a bare "is O"
+            shape = rf"{shape} \times 1"
         verdict = (f"the shape of ${escape(self.variable)}$: holds." if self.holds
                    else f"NOT the shape of ${escape(self.variable)}$ (" + r" \times ".join(latex(e) for e in self.expected)
                    + "): FAILS.")
@@ -625,8 +627,16 @@ def _seed003_section(e) -> Section:
            "seed 003’s “weight update: (large-size) convolution”."),
     ))
     return Section("Seed 003: a 3 × 3 input, a 3 × 3 kernel, zero padding 1, as matrix products",
-                   (intro, lemma, band, backward, flip, flip_figure, weight, _update_theorem(e, kv, q, gy),
-                    _elementwise_lemma()))
+                   (intro, lemma, band, backward, flip, flip_figure, weight, _update_theorem(e, kv, q, gy)))
+
+
+def _elementwise_section() -> Section:
+    """Seed 003's element-wise case in its own section: its x, y and Kronecker delta are not the names of
+    the 3 x 3 example's section (which promises that its delta is an entry, not a Kronecker delta)."""
+    return Section("Seed 003: the element-wise case", (
+        _t("Here ", Symbol("x"), " and ", Symbol("y"), " are vectors of any length and ", _Printed(r"\delta_{ij}"),
+           " is the Kronecker delta (1 if ", _Printed("i = j"), ", else 0)."),
+        _elementwise_lemma()))
 
 
 def _update_theorem(e, kv, q, gy) -> Theorem:
@@ -685,7 +695,8 @@ def _elementwise_lemma() -> Theorem:
             (rule.closed, "sifting", source),
         )),
         _t("The size ", rule.size, " and the function ", _Printed(r"\varphi"), " are symbols, so this holds for "
-           "every size and every differentiable activation; ReLU, tanh and the sigmoid are instances."
+           "every size and every differentiable activation; tanh and the sigmoid are instances, and ReLU away "
+           "from 0 (at 0 these documents use the convention ", _Printed(r"\operatorname{relu}'(0) = 0"), ")."
            + ("" if rule.holds else " NOT PROVED: the normal forms differ.")),
     ))
 
@@ -723,7 +734,9 @@ def _seed004_section(checks, fc_case) -> Section:
         _t("Seed 004 writes one sample's convolution as a matrix product: ", Symbol("Z"), " is the input as a ",
            _shape(general.C, general.H * general.W), " matrix (row c is channel c, read row by row), ", Symbol("S"),
            " the ", _shape(c_out, positions), " output, ", Symbol("W"), " the ", _shape(c_out, patch),
-           " weight, and"),
+           " weight, and ", Symbol("G"), " (in this section) the ", _shape(c_out, positions), " matrix ",
+           _d("S"), " of one sample, entry ", _Printed(r"(o, k)"), " the upstream gradient at channel ", Symbol("o"),
+           " and output position ", Symbol("k"), " (read row by row); further,"),
         Theorem("definition", "Seed 004: padding and patch matrices", (
             Aligned((
                 Equation(Symbol(r"\operatorname{pad}(Z)"), _mat(MatMul(p_pad, Vec(z))), "", seed[3]),
@@ -771,12 +784,12 @@ def _seed004_section(checks, fc_case) -> Section:
     derivations = (
         ("Seed 004: the weight gradient", _d(r"\operatorname{vec}(W)"), MatMul(grad, Transpose(phi)), _d("W"), (
             (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), _t("the Lemma on (5), ", _Printed(r"u = \operatorname{vec}(W)"))),
-            (MatMul(KroneckerProduct(phi, ident_out), vec_g), "the transpose of a Kronecker product is the product of the transposes"),
+            (MatMul(KroneckerProduct(phi, ident_out), vec_g), "the transpose of a Kronecker product is the Kronecker product of the transposes"),
             (Vec(MatMul(grad, Transpose(phi))), "(7) read backwards"),
         ), ShapeCheck(((grad, c_out, positions), (Transpose(phi), positions, patch)), (c_out, patch))),
         ("Seed 004: the bias gradient", _d("b"), MatMul(grad, one), None, (
             (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), _t("the Lemma on (5), ", _Printed("u = b"))),
-            (ones_t, "the transpose of a Kronecker product is the product of the transposes"),
+            (ones_t, "the transpose of a Kronecker product is the Kronecker product of the transposes"),
             (MatMul(grad, one), "(7) read backwards"),
         ), ShapeCheck(((grad, c_out, positions), (one, positions, 1)), (c_out, 1))),
         ("Seed 004: the input gradient through the padding and patch matrices", _d(r"\operatorname{vec}(Z)"),
@@ -829,6 +842,6 @@ def conv_document(run) -> Document:
     example = worked_example({proof.subject: proof for proof in proofs})
     return Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
                     (notation_section(), _layer_section(), _general_section(proofs), _worked_section(example),
-                     _seed003_section(evidence["seed003"]), _seed004_section(evidence["seed004"],
+                     _seed003_section(evidence["seed003"]), _elementwise_section(), _seed004_section(evidence["seed004"],
                                                                               evidence["fc_special_case"]),
                      _grid_section(grid_results)))

@@ -111,3 +111,22 @@ def test_conv2d_pdf_has_no_overfull_box(require_tex, tmp_path, document):
     pdf = compile_pdf(path)
     log = pdf.with_suffix(".log").read_text(errors="replace")
     assert "Overfull" not in log
+
+
+def test_second_read_wording_fixes(document):
+    """Second student read: the element-wise lemma (Kronecker delta, new x and y) is outside seed 003's
+    3 x 3 section, which promises its delta is an entry; ReLU is an instance only away from 0; the
+    Kronecker transpose rule names the Kronecker product; the bias gradient is O x 1; seed 004 defines G."""
+    seed003 = _seed003(document)
+    lemma_titles = [getattr(block, "title", "") for block in seed003.blocks]
+    assert "Seed 003: the element-wise case" not in lemma_titles
+    elementwise = next(s for s in document.sections if s.title == "Seed 003: the element-wise case")
+    assert "Kronecker delta" in render(Document("t", (elementwise,)))
+    tex = render(document)
+    assert "ReLU, tanh and the sigmoid are instances" not in tex
+    assert r"\operatorname{relu}'(0) = 0" in tex
+    assert "is the product of the transposes" not in tex
+    assert "Kronecker product of the transposes" in tex
+    assert r"is $O \times 1$" in tex
+    seed004 = next(s for s in document.sections if s.title.startswith("Seed 004"))
+    assert "of one sample, entry" in render(Document("t", (seed004,)))
