@@ -108,3 +108,53 @@ class DisplayRow:
 
 def display_row(*items) -> DisplayRow:
     return DisplayRow(tuple((name, ImmutableMatrix(value), source) for name, value, source in items))
+
+
+REF = re.compile(r"\[\[ref:([a-z-]+)\]\]")
+
+
+def ref(key: str) -> str:
+    """A placeholder for "Kind n" of a numbered block, filled by ``numbered`` from the block order."""
+    return f"[[ref:{key}]]"
+
+
+def numbered(document, titles: dict):
+    """``document`` with each ``ref(key)`` replaced by "Kind n" of the Theorem block titled ``titles[key]``,
+    numbered as document.py's amsthm environments are: one shared counter for lemma, theorem, corollary,
+    definition and example, in the order of the blocks."""
+    import dataclasses
+
+    from gradproof.proofs.document import Section, Theorem
+
+    numbers: dict = {}
+    counter = 0
+
+    def count(blocks):
+        nonlocal counter
+        for block in blocks:
+            if isinstance(block, Section):
+                count(block.blocks)
+            elif isinstance(block, Theorem):
+                counter += 1
+                numbers.setdefault(block.title, f"{block.kind.capitalize()} {counter}")
+
+    count(section for section in document.sections)
+
+    def name(match):
+        key = match.group(1)
+        if key not in titles or titles[key] not in numbers:
+            raise ValueError(f"numbered: reference {key!r}: expected a block titled {titles.get(key)!r}, "
+                             f"got the titles {sorted(numbers)}")
+        return numbers[titles[key]]
+
+    def fill(obj):
+        if isinstance(obj, str):
+            return REF.sub(name, obj)
+        if isinstance(obj, tuple):
+            return tuple(fill(item) for item in obj)
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return dataclasses.replace(obj, **{f.name: fill(getattr(obj, f.name))
+                                               for f in dataclasses.fields(obj) if f.init})
+        return obj
+
+    return fill(document)

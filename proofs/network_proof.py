@@ -36,7 +36,9 @@ from gradproof.proofs.network_display import (
     derivation_rows,
     display_row,
     instances_text,
+    numbered,
     para,
+    ref,
     verdict,
 )
 from gradproof.proofs.network_seed002 import theorem_section
@@ -177,8 +179,9 @@ def _pooling_theorem(proof, kind: str) -> Theorem:
         para("that is, ", Eq(d_of("A"), Printed(r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))"),
                            evaluate=False), ": " + what + "."),
     ), (
-        Derivation(proof.lhs, derivation_rows(proof, source)),
-        para("The last sum is entry (i, j) of mat(P_pool^T vec(G)): Lemma 1 with x = vec(A), y = vec(Z), "
+        Derivation(proof.lhs, tuple((rhs, para(why.replace("the Definition", ref(kind)).replace(
+            "(Definition)", f"({ref(kind)})")), source) for rhs, why in proof.rows)),
+        para(f"The last sum is entry (i, j) of mat(P_pool^T vec(G)): {ref('lemma')} with x = vec(A), y = vec(Z), "
                 "Q = P_pool."),
         ShapeCheck(((p_t, pooling.H * pooling.W_, pooling.H_OUT * pooling.W_OUT),
                     (vec_g, pooling.H_OUT * pooling.W_OUT, 1)), (pooling.H * pooling.W_, 1)),
@@ -320,8 +323,13 @@ def network_document(run) -> Document:
     """The network proof from one run of the ``network`` target."""
     evidence = run.statements.evidence
     proofs = evidence["general"]  # the same run's checks as report.md's rows (proofs.statements)
-    return Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
+    return numbered(Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
         notation_section(), _pooling_section(run, proofs), theorem_section(evidence, proofs),
         _loss_section(run, proofs),
-    ))
+    )), REFERENCES)
+
+
+# the blocks the prose refers to by number (network_display.numbered fills in "Kind n" from the block order)
+REFERENCES = {"lemma": "Linear maps", "max": "Max pooling, given the selection", "average": "Average pooling",
+              "corollary": "ReLU, tanh and the sigmoid need not store S"}
 

@@ -32,6 +32,7 @@ from gradproof.proofs.network_display import (
     derivation_rows,
     display_row,
     para,
+    ref,
     verdict,
 )
 from gradproof.symbolic.engine.functions import indicator, relu
@@ -181,6 +182,6 @@ def theorem_section(evidence, proofs) -> Section:
         theorem_block, corollary, example, figure, avg_block, silu_block,
         para("Unlike SiLU, tanh is no counterexample: its derivative ", Eq(Printed(r"\sigma'"), 1 - Symbol(r"\sigma") ** 2,
                                                                                evaluate=False),
-                " is a function of its output, so it satisfies (ii) (the Corollary above), and (6) with ",
+                f" is a function of its output, so it satisfies (ii) ({ref('corollary')}), and (6) with ",
                 Eq(Printed("h(Z)"), 1 - Symbol("Z") ** 2, evaluate=False), " equals (5)."),
     ))

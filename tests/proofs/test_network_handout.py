@@ -189,3 +189,31 @@ def test_second_read_wording(document):
     assert "v's entries" not in tex and "with the entries of" in tex
     assert " theta " not in tex and r"\theta" in tex
     assert "W holds" not in tex and "b holds" not in tex
+
+
+def test_references_are_numbered_from_the_block_order(document):
+    """Student read 2, item 3: "the Corollary above", "the Definition" are numbered references, filled from
+    the blocks' order (one counter for all kinds), and no placeholder is left."""
+    from gradproof.proofs.network_proof import REFERENCES
+
+    tex = " ".join(render(document).split())
+    assert "[[ref:" not in tex and "Corollary above" not in tex and "the Definition" not in tex
+    numbers, counter = {}, 0
+    for block in _blocks(document):
+        if isinstance(block, Theorem):
+            counter += 1
+            numbers.setdefault(block.title, f"{block.kind.capitalize()} {counter}")
+    for title in REFERENCES.values():
+        assert numbers[title] in tex, title
+    assert f"(ii) ({numbers[REFERENCES['corollary']]})" in tex
+    assert f"differentiate {numbers[REFERENCES['max']]}" in tex
+
+
+def test_numbered_names_an_unknown_reference():
+    from gradproof.proofs.document import Document, Section, Text
+    from gradproof.proofs.network_display import numbered, ref
+
+    document = Document("t", (Section("s", (Theorem("lemma", "A", (Text.of("x"),)), Text.of(ref("a")))),))
+    assert "Lemma 1" in render(numbered(document, {"a": "A"}))
+    with pytest.raises(ValueError, match="reference 'a': expected a block titled None"):
+        numbered(document, {"b": "B"})
