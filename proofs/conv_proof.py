@@ -14,6 +14,7 @@ zeros as dots, a SymPy matrix, so an ``Equation`` holding it is walked by the pr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -390,11 +391,11 @@ def _worked_section(example) -> Section:
         Equation(Symbol("Y"), _grid(example.y), "Definition 1; equals the numeric forward rule", check["forward"]),
         Equation(Symbol("G"), _grid(example.grad_output), "chosen upstream gradient", chosen),
         Equation(Derivative(L, Symbol("X")), _grid(example.gradients["input"]),
-                 "Theorem (input gradient); equals the numeric rule", check["input"]),
+                 ref("theorem", _TITLES["input"]) + "; equals the numeric rule", check["input"]),
         Equation(Derivative(L, Symbol("W")), _grid(example.gradients["weight"]),
-                 "Theorem (weight gradient); equals the numeric rule", check["weight"]),
+                 ref("theorem", _TITLES["weight"]) + "; equals the numeric rule", check["weight"]),
         Equation(Derivative(L, Symbol("b")), Matrix([int(example.gradients["bias"][0])]),
-                 "Theorem (bias gradient); equals the numeric rule", check["bias"]),
+                 ref("theorem", _TITLES["bias"]) + "; equals the numeric rule", check["bias"]),
     )
     k = np.asarray(example.weight).shape[-1]
     g_grid = np.asarray(example.grad_output)[0, 0]
@@ -527,6 +528,9 @@ class _T(Transpose):
         return r"\left(" + printer._print(self.arg) + r"\right)^{T}"
 
 
+_WEIGHT003 = "Seed 003: the weight gradient is a correlation of the padded input with the upstream gradient"
+
+
 def _seed003_section(e) -> Section:
     route = e.route
     step = {name: Source("check", f"seed 003 at the 3 × 3 example: {name}", ok) for name, ok in route.items()}
@@ -567,7 +571,7 @@ def _seed003_section(e) -> Section:
              step["tr(G^T dY) = g^T dy"]),
             (MatMul(_T(gy), dy), "a trace of a transposed product sums entrywise products",
              step["tr(G^T dY) = g^T dy"]),
-            (MatMul(_T(gy), a, dx), Text.of(_m(_Printed(r"dy = A\, dx"), step["y = M x"]), " (Lemma)"),
+            (MatMul(_T(gy), a, dx), Text.of(_m(_Printed(r"dy = A\, dx"), step["y = M x"]), " (" + ref("lemma", "Seed 003: the convolution is a matrix product") + ")"),
              step["y = M x"]),
             (MatMul(Transpose(MatMul(Transpose(a), gy)), dx), "transpose of a product",
              step["dL/dx = M^T g (the chain rule)"]),
@@ -596,7 +600,7 @@ def _seed003_section(e) -> Section:
                                    "The correlation of the zero-padded upstream gradient with the rotated kernel gives the input "
                                    "gradient (the numeric rule’s value).")
     weight_grid = IndexedBase(r"\left(\frac{\partial L}{\partial W}\right)")
-    weight = Theorem("theorem", "Seed 003: the weight gradient is a correlation of the padded input with the upstream gradient", (
+    weight = Theorem("theorem", _WEIGHT003, (
         Text.of("The seed’s kernel vector is the kernel read row by row,"),
         Equation(kv, _Printed(latex(e.weight.T) + "^{T}"), "",
                  Source("seed", "seed 003, weight update: M = (w11, w12, ..., w33)^T")),
@@ -661,7 +665,7 @@ def _update_theorem(e, kv, q, gy) -> Theorem:
         Derivation(new, (
             (step(_T(MatMul(_T(gy), q))), "seed 003’s update; its gradient is a row", seed_update),
             (step(MatMul(Transpose(q), gy)), "transpose of a product", transpose),
-            (step(Derivative(L, kv)), "the weight gradient theorem, denominator layout", sgd),
+            (step(Derivative(L, kv)), ref("theorem", _WEIGHT003) + ", denominator layout", sgd),
         )),
         _t("Seed 003 writes ", Math(_Printed(f"{latex(new)} = {latex(old)} - {latex(mu)} "
                                              + latex(_T(Derivative(L, kv)))), seed_update),
@@ -703,6 +707,10 @@ def _elementwise_lemma() -> Theorem:
 
 # ------------------------------------------------------------------------------- seed 004
 
+_LINEAR = "Linear maps (seed 003's intuitive derivation)"
+_PATCHES = "Seed 004: padding and patch matrices"
+
+
 def _seed004_section(checks, fc_case) -> Section:
     tiny = checks[0]
     positions = general.H_OUT * general.W_OUT
@@ -737,7 +745,7 @@ def _seed004_section(checks, fc_case) -> Section:
            " weight, and ", Symbol("G"), " (in this section) the ", _shape(c_out, positions), " matrix ",
            _d("S"), " of one sample, entry ", _Printed(r"(o, k)"), " the upstream gradient at channel ", Symbol("o"),
            " and output position ", Symbol("k"), " (read row by row); further,"),
-        Theorem("definition", "Seed 004: padding and patch matrices", (
+        Theorem("definition", _PATCHES, (
             Aligned((
                 Equation(Symbol(r"\operatorname{pad}(Z)"), _mat(MatMul(p_pad, Vec(z))), "", seed[3]),
                 Equation(phi, _mat(MatMul(p_phi, Vec(MatrixSymbol(r"\operatorname{pad}(Z)", 2, 2)))),
@@ -767,7 +775,7 @@ def _seed004_section(checks, fc_case) -> Section:
     i, j, m_size = Symbol("i", integer=True), Symbol("j", integer=True), Symbol("m", integer=True, positive=True)
     a = IndexedBase("A")
     lemma_seed = Source("seed", "seed 003, Y = WX + b: (dL/dX)^T = W^T (dL/dY)^T, by dL = dL/dY dY and dY = W dX")
-    blocks.append(Theorem("lemma", "Linear maps (seed 003's intuitive derivation)", (
+    blocks.append(Theorem("lemma", _LINEAR, (
         _t("If ", _Printed(latex(InOrder(MatMul(a_mat, u_col), c_col)).join(("v = ", ""))), " with ", a_mat,
            " of size ", _Printed(r"m \times n"), " and ", c_col, " not depending on ", u_col, ", then ",
            _Printed(latex(_d("u")) + " = " + latex(MatMul(Transpose(a_mat), _d("v")))), "."),
@@ -783,19 +791,19 @@ def _seed004_section(checks, fc_case) -> Section:
     ones_t = MatMul(KroneckerProduct(Transpose(one), ident_out), vec_g)
     derivations = (
         ("Seed 004: the weight gradient", _d(r"\operatorname{vec}(W)"), MatMul(grad, Transpose(phi)), _d("W"), (
-            (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), _t("the Lemma on (5), ", _Printed(r"u = \operatorname{vec}(W)"))),
+            (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), _t(ref("lemma", _LINEAR) + " on (5), ", _Printed(r"u = \operatorname{vec}(W)"))),
             (MatMul(KroneckerProduct(phi, ident_out), vec_g), "the transpose of a Kronecker product is the Kronecker product of the transposes"),
             (Vec(MatMul(grad, Transpose(phi))), "(7) read backwards"),
         ), ShapeCheck(((grad, c_out, positions), (Transpose(phi), positions, patch)), (c_out, patch))),
         ("Seed 004: the bias gradient", _d("b"), MatMul(grad, one), None, (
-            (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), _t("the Lemma on (5), ", _Printed("u = b"))),
+            (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), _t(ref("lemma", _LINEAR) + " on (5), ", _Printed("u = b"))),
             (ones_t, "the transpose of a Kronecker product is the Kronecker product of the transposes"),
             (MatMul(grad, one), "(7) read backwards"),
         ), ShapeCheck(((grad, c_out, positions), (one, positions, 1)), (c_out, 1))),
         ("Seed 004: the input gradient through the padding and patch matrices", _d(r"\operatorname{vec}(Z)"),
          MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), None, (
             (MatMul(Transpose(MatMul(KroneckerProduct(ident_pos, w), p_phi, p_pad)), vec_g),
-             "the Lemma on (4); the patches by the Definition"),
+             ref("lemma", _LINEAR) + " on (4); the patches by " + ref("definition", _PATCHES)),
             (MatMul(Transpose(p_pad), Transpose(p_phi), KroneckerProduct(ident_pos, Transpose(w)), vec_g),
              "transpose of a product; transpose of a Kronecker product"),
             (MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), "(6) read backwards"),
@@ -822,7 +830,7 @@ def _seed004_section(checks, fc_case) -> Section:
         fc_parts += [", "] * (0 < k < len(fc_case) - 1) + [" and "] * (k == len(fc_case) - 1 and k > 0)
         fc_parts += list(phrase) + ([] if good else [" (this check FAILS)"])
     blocks.append(_t(*(
-        (f"Scope: the three derivations use only (6), (7) and the Lemma, which hold at every size; each displayed "
+        ("Scope: the three derivations use only (6), (7) and " + ref("lemma", _LINEAR) + ", which hold at every size; each displayed "
          f"step is checked exactly, as matrices of symbols, at {where} (",)
         + _geometries_parts(c.geometry for c in checks)
         + (") against the previous step and, for the last, against the chain rule applied to the scalar equations: "
@@ -834,14 +842,64 @@ def _seed004_section(checks, fc_case) -> Section:
     return Section("Seed 004: the vector form with padding and patch matrices", tuple(blocks))
 
 
+_REF = "\x00ref:{kind}:{title}\x00"
+_REF_PATTERN = re.compile("\x00ref:([a-z]+):([^\x00]*)\x00")
+
+
+def ref(kind: str, title: str) -> str:
+    """A reference to the Theorem block of this kind and title, numbered by ``number_references``."""
+    return _REF.format(kind=kind, title=title)
+
+
+def theorem_numbers(document: Document) -> dict:
+    """title -> (kind, number): document.py's amsthm numbering, one shared counter for theorem, lemma,
+    corollary, definition and example, in block order."""
+    numbers = {}
+    for section in document.sections:
+        for block in section.blocks:
+            if isinstance(block, Theorem):
+                numbers[block.title] = (block.kind, len(numbers) + 1)
+    return numbers
+
+
+def number_references(document: Document) -> Document:
+    """Replace every ``ref(kind, title)`` marker by "Kind n"; a title that is no block, or a block of another
+    kind, is an error naming both."""
+    numbers = theorem_numbers(document)
+
+    def text(value: str) -> str:
+        def one(match):
+            kind, title = match.group(1), match.group(2)
+            if title not in numbers:
+                raise ValueError(f"reference: expected the title of a numbered block, got {title!r}")
+            if numbers[title][0] != kind:
+                raise ValueError(f"reference to {title!r}: expected a {kind}, the block is a {numbers[title][0]}")
+            return f"{kind.capitalize()} {numbers[title][1]}"
+        return _REF_PATTERN.sub(one, value)
+
+    def walk(value):
+        if isinstance(value, str):
+            return text(value) if "\x00" in value else value
+        if isinstance(value, tuple):
+            return tuple(walk(v) for v in value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {f.name: walk(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+            return dataclasses.replace(value, **changes)
+        return value
+
+    return walk(document)
+
+
 def conv_document(run) -> Document:
     """The Conv2d proof from one run of the ``conv2d`` target: every verdict shown is that run's."""
     proofs = [run.rule(f"conv2d.{gradient}").verdicts.general.evidence for gradient in ("input", "weight", "bias")]
     grid_results = run.rule("conv2d.input").verdicts.concrete.evidence
     evidence = run.statements.evidence
     example = worked_example({proof.subject: proof for proof in proofs})
-    return Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
+    return number_references(Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
                     (notation_section(), _layer_section(), _general_section(proofs), _worked_section(example),
                      _seed003_section(evidence["seed003"]), _elementwise_section(), _seed004_section(evidence["seed004"],
                                                                               evidence["fc_special_case"]),
-                     _grid_section(grid_results)))
+                     _grid_section(grid_results))))

@@ -17,7 +17,7 @@ from sympy import Derivative, IndexedBase, Symbol
 from gradproof.numeric.rules import objective as objective_rules
 from gradproof.proofs import conv_proof
 from gradproof.proofs.compile import compile_pdf
-from gradproof.proofs.document import Document, Section, Text, formulas_without_source, render
+from gradproof.proofs.document import Document, Section, Text, Theorem, formulas_without_source, render
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.layers import conv
 from gradproof.symbolic.seeds import conv_matrix
@@ -130,3 +130,25 @@ def test_second_read_wording_fixes(document):
     assert r"is $O \times 1$" in tex
     seed004 = next(s for s in document.sections if s.title.startswith("Seed 004"))
     assert "of one sample, entry" in render(Document("t", (seed004,)))
+
+
+def test_references_are_numbered_from_the_block_order(document):
+    """Every reference names a numbered block of its kind, counted as amsthm numbers them (one shared
+    counter); no unnumbered "(Lemma)", "the Lemma", "the Definition" or "Theorem (input gradient)" is left."""
+    numbers = conv_proof.theorem_numbers(document)
+    tex = render(document)
+    assert "\x00" not in tex
+    for phrase in ("(Lemma)", "the Lemma", "the Definition", "Theorem (input gradient)", "the weight gradient theorem"):
+        assert phrase not in tex, phrase
+    expected = {conv_proof._TITLES[k]: "theorem" for k in ("input", "weight", "bias")}
+    expected.update({conv_proof._WEIGHT003: "theorem", conv_proof._LINEAR: "lemma",
+                     conv_proof._PATCHES: "definition", "Seed 003: the convolution is a matrix product": "lemma"})
+    for title, kind in expected.items():
+        assert numbers[title][0] == kind
+        assert f"{kind.capitalize()} {numbers[title][1]}" in tex, title
+    planted = Document("t", (Section("s", (Theorem("lemma", conv_proof._LINEAR, ()),
+                                           Text.of(conv_proof.ref("theorem", conv_proof._LINEAR)))),))
+    with pytest.raises(ValueError, match="expected a theorem"):
+        conv_proof.number_references(planted)
+    with pytest.raises(ValueError, match="expected the title"):
+        conv_proof.number_references(Document("t", (Section("s", (Text.of(conv_proof.ref("lemma", "no such")),)),)))
