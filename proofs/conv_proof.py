@@ -638,7 +638,8 @@ def _elementwise_section() -> Section:
     """Seed 003's element-wise case in its own section: its x, y and Kronecker delta are not the names of
     the 3 x 3 example's section (which promises that its delta is an entry, not a Kronecker delta)."""
     return Section("Seed 003: the element-wise case", (
-        _t("Here ", Symbol("x"), " and ", Symbol("y"), " are vectors of any length and ", _Printed(r"\delta_{ij}"),
+        _t("In this section ", _Printed("x_j"), " and ", _Printed("y_j"), " are entries of vectors of any length "
+           "(not the 3 × 3 example's) and ", _Printed(r"\delta_{ij}"),
            " is the Kronecker delta (1 if ", _Printed("i = j"), ", else 0)."),
         _elementwise_lemma()))
 
