@@ -38,6 +38,7 @@ from sympy import (
 from gradproof.numeric.rules import cross_entropy as cross_entropy_rules
 from gradproof.symbolic.engine.indexed import equivalent, normal_form
 from gradproof.symbolic.layers.losses import objective_check
+from gradproof.symbolic.seeds.pooling_general import CheckedRows
 
 
 def _integer(name):
@@ -59,7 +60,7 @@ SUM_TO_ONE = "each label row sums to 1"
 
 
 @dataclass(frozen=True)
-class GeneralDerivation:
+class GeneralDerivation(CheckedRows):
     """lhs = rows[0] = rows[1] = ..., each row checked (``row_checks``) against SymPy's derivative of the
     scalar equation at symbolic sizes; ``instances`` compare the closed form with a numeric rule."""
 
@@ -67,18 +68,6 @@ class GeneralDerivation:
     rows: tuple[tuple[object, str], ...]
     row_checks: tuple[bool, ...]
     instances: tuple[tuple[str, bool], ...] = ()
-
-    @property
-    def symbolic_holds(self) -> bool:
-        return all(self.row_checks)
-
-    @property
-    def holds(self) -> bool:
-        return self.symbolic_holds and all(equal for _, equal in self.instances)
-
-    @property
-    def closed(self):
-        return self.rows[-1][0]
 
 
 # ---------------------------------------------------------------------------------- cross-entropy

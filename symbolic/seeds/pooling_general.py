@@ -75,8 +75,25 @@ SIFTING = "sifting: the delta on j leaves only j = k"
 TRANSPOSE = "entry k of a transposed matrix times a vector"
 
 
+class CheckedRows:
+    """What a derivation lhs = rows[0] = rows[1] = ... holds: every row checked (``row_checks``) and every
+    concrete instance equal (``instances``); ``closed`` is its last row."""
+
+    @property
+    def symbolic_holds(self) -> bool:
+        return all(self.row_checks)
+
+    @property
+    def holds(self) -> bool:
+        return self.symbolic_holds and all(equal for _, equal in self.instances)
+
+    @property
+    def closed(self):
+        return self.rows[-1][0]
+
+
 @dataclass(frozen=True)
-class IndexProof:
+class IndexProof(CheckedRows):
     """A general-size derivation: ``lhs`` = each row's expression, with its justification.
 
     ``row_checks[r]`` is True when row r, with the definitions substituted, has the normal form of
@@ -91,17 +108,6 @@ class IndexProof:
     ranges: dict
     instances: tuple[tuple[str, bool], ...] = ()
 
-    @property
-    def symbolic_holds(self) -> bool:
-        return all(self.row_checks)
-
-    @property
-    def holds(self) -> bool:
-        return self.symbolic_holds and all(equal for _, equal in self.instances)
-
-    @property
-    def closed(self):
-        return self.rows[-1][0]
 
 
 def _same(left, right, ranges) -> bool:
