@@ -115,12 +115,14 @@ def say(template: str) -> Text:
 def shown(equations, value):
     """``value`` with this presentation's size symbols replaced by the notation sheet's (simultaneously), and
     seed 000's upstream gradient (Delta y, entries delta y_i) written g: delta is only Kronecker's."""
-    renaming = {symbol: DISPLAY_SIZES[role] for role, symbol in equations.sizes.items()}
+    sizes = {symbol: DISPLAY_SIZES[role] for role, symbol in equations.sizes.items()}
+    renaming = dict(sizes)
     renaming[LOSS_OUTPUT] = J
     upstream = next((operand for operand in equations.operands if operand.key == "grad_output"), None)
     if upstream is not None and upstream.rows == "out" and upstream.cols is None:  # a column: g (notation sheet)
-        renaming |= {matrix: MatrixSymbol("g", *matrix.shape) for matrix in value.atoms(MatrixSymbol)
-                     if matrix.name == upstream.name}
+        # xreplace does not enter a replacement: g's shape is renamed here (seed 000's N is its output size)
+        renaming |= {matrix: MatrixSymbol("g", *(dim.xreplace(sizes) for dim in matrix.shape))
+                     for matrix in value.atoms(MatrixSymbol) if matrix.name == upstream.name}
         renaming[IndexedBase(upstream.entry)] = IndexedBase("g")
     return value.xreplace(renaming)
 
