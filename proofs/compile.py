@@ -46,6 +46,12 @@ def compile_pdf(tex_path: Path, timeout: float = 300) -> Path:
     return pdf
 
 
+def overfull_boxes(tex_path: Path) -> list[str]:
+    """The "Overfull" lines of the log ``compile_pdf(tex_path)`` left: text or a display running off the page."""
+    log = Path(tex_path).with_suffix(".log").read_text(encoding="latin-1")
+    return [line for line in log.splitlines() if "Overfull" in line]
+
+
 def staging_directory(out: Path) -> Path:
     """A fresh temporary directory beside ``out``; raises OutputError if ``out`` is unwritable."""
     out = Path(out)

@@ -39,6 +39,7 @@ from sympy import (
 
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.proofs.document import (
+    PROSE,
     Aligned,
     Derivation,
     Document,
@@ -51,6 +52,7 @@ from gradproof.proofs.document import (
     Theorem,
     escape,
     latex,
+    paragraph,
 )
 from gradproof.proofs.figures import BandFigure, KernelFlipFigure
 from gradproof.proofs.notation import notation_section
@@ -123,7 +125,6 @@ def _m(value, source=NOTATION) -> Math:
     return Math(value, source)
 
 
-PROSE = Source("definition", "a displayed formula or definition, restated in the prose")
 
 
 class _Printed(Symbol):
@@ -156,13 +157,7 @@ def _letters(text: str) -> list:
 def _t(*parts) -> Text:
     """A paragraph whose non-string parts are formulas (SymPy objects) restating displayed ones; a symbol
     letter standing alone in the prose (G, X, n, ...) is set as a formula too."""
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out += _letters(part)
-        else:
-            out.append(part if isinstance(part, Math) else Math(part, PROSE))
-    return Text(tuple(out))
+    return paragraph(_letters, *parts)
 
 
 # ---------------------------------------------------------------------------------------------- the layer

@@ -96,6 +96,22 @@ class Text:
         return cls(tuple(parts))
 
 
+PROSE = Source("definition", "a displayed formula or definition, restated in the prose")
+
+
+def paragraph(split, *parts) -> Text:
+    """A paragraph: each string through ``split`` (a document's own rule for which letters and numbers in its
+    prose are formulas; it returns strings and ``Math``), each other part a formula restating a displayed
+    one (``Math`` as given, a SymPy object with the ``PROSE`` source)."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out += split(part)
+        else:
+            out.append(part if isinstance(part, Math) else Math(part, PROSE))
+    return Text(tuple(out))
+
+
 @dataclass(frozen=True)
 class Equation:
     """A displayed equation lhs = rhs, with the rule that justifies it."""

@@ -17,10 +17,10 @@ from gradproof.proofs.document import (
     Source,
     Text,
     latex,
+    paragraph,
 )
 
 NOTATION = Source("definition", "notation sheet")
-PROSE = Source("definition", "a displayed formula or definition, restated in the prose")
 
 
 class Printed(Symbol):
@@ -61,13 +61,7 @@ def prose(text: str) -> list:
 
 def para(*parts) -> Text:
     """A paragraph whose non-string parts are formulas restating displayed ones or the notation."""
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out += prose(part)
-        else:
-            out.append(part if isinstance(part, Math) else Math(part, PROSE))
-    return Text(tuple(out))
+    return paragraph(prose, *parts)
 
 
 def verdict(holds) -> str:

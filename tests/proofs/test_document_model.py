@@ -105,3 +105,16 @@ def test_a_custom_block_lists_its_formulas_for_the_walker():
     assert formulas_without_source(document(Source("check", "example equals the numeric layer"))) == []
     assert formulas_without_source(document(None)) == [("s: e", "g x")]
     assert "$g x$" in render(document(None))
+
+
+def test_overfull_boxes_sees_a_line_running_off_the_page(require_tex, tmp_path):
+    from gradproof.proofs.compile import compile_pdf, overfull_boxes
+
+    tex = tmp_path / "wide.tex"
+    tex.write_text(render(Document("t", (Section("s", (Text.of("wide"),)),), landscape=False))
+                   .replace("wide\n", "$" + "x" * 400 + "$\n"))
+    compile_pdf(tex)
+    assert overfull_boxes(tex)
+    tex.write_text(render(Document("t", (Section("s", (Text.of("narrow"),)),), landscape=False)))
+    compile_pdf(tex)
+    assert overfull_boxes(tex) == []
