@@ -14,7 +14,6 @@ zeros as dots, a SymPy matrix, so an ``Equation`` holding it is walked by the pr
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -52,7 +51,9 @@ from gradproof.proofs.document import (
     Theorem,
     escape,
     latex,
+    number_references,
     paragraph,
+    ref,
 )
 from gradproof.proofs.figures import BandFigure, KernelFlipFigure
 from gradproof.proofs.notation import notation_section
@@ -836,56 +837,6 @@ def _seed004_section(checks, fc_case) -> Section:
            "special case of a 1 × 1 image and kernel, checked exactly: ")
         + tuple(fc_parts) + (".",))))
     return Section("Seed 004: the vector form with padding and patch matrices", tuple(blocks))
-
-
-_REF = "\x00ref:{kind}:{title}\x00"
-_REF_PATTERN = re.compile("\x00ref:([a-z]+):([^\x00]*)\x00")
-
-
-def ref(kind: str, title: str) -> str:
-    """A reference to the Theorem block of this kind and title, numbered by ``number_references``."""
-    return _REF.format(kind=kind, title=title)
-
-
-def theorem_numbers(document: Document) -> dict:
-    """title -> (kind, number): document.py's amsthm numbering, one shared counter for theorem, lemma,
-    corollary, definition and example, in block order."""
-    numbers = {}
-    for section in document.sections:
-        for block in section.blocks:
-            if isinstance(block, Theorem):
-                numbers[block.title] = (block.kind, len(numbers) + 1)
-    return numbers
-
-
-def number_references(document: Document) -> Document:
-    """Replace every ``ref(kind, title)`` marker by "Kind n"; a title that is no block, or a block of another
-    kind, is an error naming both."""
-    numbers = theorem_numbers(document)
-
-    def text(value: str) -> str:
-        def one(match):
-            kind, title = match.group(1), match.group(2)
-            if title not in numbers:
-                raise ValueError(f"reference: expected the title of a numbered block, got {title!r}")
-            if numbers[title][0] != kind:
-                raise ValueError(f"reference to {title!r}: expected a {kind}, the block is a {numbers[title][0]}")
-            return f"{kind.capitalize()} {numbers[title][1]}"
-        return _REF_PATTERN.sub(one, value)
-
-    def walk(value):
-        if isinstance(value, str):
-            return text(value) if "\x00" in value else value
-        if isinstance(value, tuple):
-            return tuple(walk(v) for v in value)
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            changes = {f.name: walk(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
-            return dataclasses.replace(value, **changes)
-        return value
-
-    return walk(document)
 
 
 def conv_document(run) -> Document:

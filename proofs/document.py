@@ -7,6 +7,8 @@ blocks). Each step of a ``Chain`` names the rule that justifies it.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 
 from sympy.printing.latex import LatexPrinter
@@ -193,6 +195,78 @@ _THEOREM_KINDS = {"lemma": "lemma", "theorem": "theorem", "definition": "definit
                   "corollary": "corollary"}
 
 
+# --- references to numbered blocks ------------------------------------------------------------------
+
+_REF = "\x00ref:{kind}:{title}\x00"
+_REF_PATTERN = re.compile("\x00ref:([a-z]+):([^\x00]*)\x00")
+
+
+def ref(kind: str, title: str) -> str:
+    """A reference to the numbered block (``Theorem``) of this kind and title, in any prose or justification.
+
+    ``render`` (through ``number_references``) replaces it by "Kind n", n read from the block order, so a
+    reference is never typed and cannot point at the wrong block."""
+    return _REF.format(kind=kind, title=title)
+
+
+def theorem_numbers(document: Document) -> dict:
+    """title -> (kind, number), as amsthm numbers the blocks: one shared counter for theorem, lemma,
+    corollary, definition and example, in block order (nested sections included)."""
+    numbers: dict = {}
+
+    def walk(blocks):
+        for block in blocks:
+            if isinstance(block, Section):
+                walk(block.blocks)
+            elif isinstance(block, Theorem):
+                if block.title in numbers:
+                    raise ValueError(f"numbered blocks: the title {block.title!r} is used twice; "
+                                     f"expected unique titles, so that a reference names one block")
+                numbers[block.title] = (block.kind, len(numbers) + 1)
+
+    walk(document.sections)
+    return numbers
+
+
+def number_references(document: Document) -> Document:
+    """``document`` with every ``ref(kind, title)`` replaced by "Kind n". A title that names no block, or a
+    block of another kind, is an error naming both."""
+    if not _has_reference(document):
+        return document
+    numbers = theorem_numbers(document)
+
+    def text(value: str) -> str:
+        def one(match):
+            kind, title = match.group(1), match.group(2)
+            if title not in numbers:
+                raise ValueError(f"reference: expected the title of a numbered block, got {title!r}")
+            if numbers[title][0] != kind:
+                raise ValueError(f"reference to {title!r}: expected a {kind}, the block is a {numbers[title][0]}")
+            return f"{kind.capitalize()} {numbers[title][1]}"
+        return _REF_PATTERN.sub(one, value)
+
+    return _map_strings(document, text)
+
+
+def _map_strings(value, text):
+    if isinstance(value, str):
+        return text(value) if "\x00" in value else value
+    if isinstance(value, tuple):
+        return tuple(_map_strings(v, text) for v in value)
+    if isinstance(value, list):
+        return [_map_strings(v, text) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _map_strings(getattr(value, f.name), text) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def _has_reference(value) -> bool:
+    found = []
+    _map_strings(value, lambda s: found.append(s) or s)
+    return bool(found)
+
+
 def displayed_formulas(document: Document):
     """Every displayed or inline formula of ``document`` as (section title, latex, source)."""
 
@@ -316,7 +390,8 @@ _HEADINGS = {1: "section", 2: "subsection", 3: "subsubsection"}
 
 
 def render(document: Document) -> str:
-    """The complete LaTeX source of ``document``."""
+    """The complete LaTeX source of ``document`` (its ``ref`` markers numbered first)."""
+    document = number_references(document)
     body = []
     for section in document.sections:
         body.append(f"\\{_HEADINGS[section.level]}{{{escape(section.title)}}}\n")

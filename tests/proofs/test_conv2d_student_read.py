@@ -17,7 +17,17 @@ from sympy import Derivative, IndexedBase, Symbol
 from gradproof.numeric.rules import objective as objective_rules
 from gradproof.proofs import conv_proof
 from gradproof.proofs.compile import compile_pdf, overfull_boxes
-from gradproof.proofs.document import Document, Section, Text, Theorem, formulas_without_source, render
+from gradproof.proofs.document import (
+    Document,
+    Section,
+    Text,
+    Theorem,
+    formulas_without_source,
+    number_references,
+    ref,
+    render,
+    theorem_numbers,
+)
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.layers import conv
 from gradproof.symbolic.seeds import conv_matrix
@@ -134,7 +144,7 @@ def test_second_read_wording_fixes(document):
 def test_references_are_numbered_from_the_block_order(document):
     """Every reference names a numbered block of its kind, counted as amsthm numbers them (one shared
     counter); no unnumbered "(Lemma)", "the Lemma", "the Definition" or "Theorem (input gradient)" is left."""
-    numbers = conv_proof.theorem_numbers(document)
+    numbers = theorem_numbers(document)
     tex = render(document)
     assert "\x00" not in tex
     for phrase in ("(Lemma)", "the Lemma", "the Definition", "Theorem (input gradient)", "the weight gradient theorem"):
@@ -146,8 +156,8 @@ def test_references_are_numbered_from_the_block_order(document):
         assert numbers[title][0] == kind
         assert f"{kind.capitalize()} {numbers[title][1]}" in tex, title
     planted = Document("t", (Section("s", (Theorem("lemma", conv_proof._LINEAR, ()),
-                                           Text.of(conv_proof.ref("theorem", conv_proof._LINEAR)))),))
+                                           Text.of(ref("theorem", conv_proof._LINEAR)))),))
     with pytest.raises(ValueError, match="expected a theorem"):
-        conv_proof.number_references(planted)
+        number_references(planted)
     with pytest.raises(ValueError, match="expected the title"):
-        conv_proof.number_references(Document("t", (Section("s", (Text.of(conv_proof.ref("lemma", "no such")),)),)))
+        number_references(Document("t", (Section("s", (Text.of(ref("lemma", "no such")),)),)))
