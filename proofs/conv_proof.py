@@ -35,6 +35,7 @@ from sympy import (
     Tuple,
     sympify,
 )
+from sympy.matrices.expressions.kronecker import kronecker_product
 
 from gradproof.numeric.rules import conv as conv_rules
 from gradproof.proofs.document import (
@@ -45,10 +46,10 @@ from gradproof.proofs.document import (
     Equation,
     Math,
     Section,
-    ShapeCheck,
     Source,
     Text,
     Theorem,
+    displayed_formulas,
     escape,
     latex,
     number_references,
@@ -117,6 +118,83 @@ class TensorShapeCheck:
                 f"{verdict}\n\n")
 
 
+@dataclass(frozen=True)
+class Steps:
+    """A ``Derivation`` whose justifications sit flush right as tags (amsmath's ``\\tag*``), so a long
+    step pushes its justification onto the line below instead of off a portrait page (the general-size
+    theorems' sums fill the line). Same rows, same sources: the provenance walker sees them through
+    ``formulas``."""
+
+    derivation: Derivation
+
+    def formulas(self):
+        for _, text, source in displayed_formulas(Document("", (Section("", (self.derivation,)),))):
+            yield text, source
+
+    def to_latex(self) -> str:
+        d = self.derivation
+        lines = [f"{latex(d.lhs) if k == 0 else ''} &= {latex(rhs)} \\tag*{{{_justification(why)}}}"
+                 for k, (rhs, why, _) in enumerate(d.rows)]
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+
+
+def _justification(why) -> str:
+    """A justification in text mode, in brackets: words, or a ``Text`` whose ``Math`` parts are formulas."""
+    if isinstance(why, Text):
+        inner = "".join(f"${latex(part.value)}$" if isinstance(part, Math) else escape(part) for part in why.parts)
+    else:
+        inner = escape(why)
+    return f"[{inner}]" if inner else ""
+
+
+def _steps(lhs, rows) -> Steps:
+    """One derivation lhs = step_1 = ... with rows (rhs, justification, source)."""
+    return Steps(Derivation(lhs, tuple(rows)))
+
+
+@dataclass(frozen=True)
+class ShapeTable:
+    """The shape check of a matrix product, one factor per line with its size (rows x columns): the
+    product is defined iff each factor's column count equals the next one's row count, and it has the
+    variable's shape iff the outer sizes are ``expected``. Both are computed (exact SymPy comparison)
+    and the verdict printed; long sizes stay legible, unlike 7-pt labels under braces."""
+
+    factors: tuple  # (factor, rows, columns)
+    expected: tuple  # (rows, columns) of the variable
+    variable: object
+
+    @property
+    def inner_sizes_agree(self) -> bool:
+        return all(sympify(left[2] - right[1]).expand() == 0 for left, right in zip(self.factors, self.factors[1:]))
+
+    @property
+    def holds(self) -> bool:
+        outer = (self.factors[0][1], self.factors[-1][2])
+        return self.inner_sizes_agree and all(sympify(a - b).expand() == 0 for a, b in zip(outer, self.expected))
+
+    def _source(self) -> Source:
+        return Source("check", "shape check of the product: inner sizes agree, outer sizes are the variable's",
+                      self.holds)
+
+    def formulas(self):
+        for factor, rows, cols in self.factors:
+            yield f"{latex(factor)} : {latex(rows)} \\times {latex(cols)}", self._source()
+
+    def to_latex(self) -> str:
+        lines = [f"{latex(factor)} &\\colon {latex(rows)} \\times {latex(cols)}" for factor, rows, cols in self.factors]
+        product = " ".join(latex(factor) for factor, _, _ in self.factors)
+        shape = f"${latex(self.expected[0])} \\times {latex(self.expected[1])}$"
+        if self.holds:
+            verdict = (f"Each column count equals the next row count, so the product is {shape}, the shape of "
+                       f"${latex(self.variable)}$: holds.")
+        elif not self.inner_sizes_agree:
+            verdict = "A column count differs from the next row count: the product is not defined. FAILS."
+        else:
+            verdict = f"The product is not {shape}, the shape of ${latex(self.variable)}$. FAILS."
+        return ("\n\nShape check of $" + product + "$:\n\\begin{align*}\n" + " \\\\\n".join(lines)
+                + "\n\\end{align*}\n" + verdict + "\n\n")
+
+
 def _d(name: str) -> Symbol:
     """dL/d(name) as a printed symbol (for a matrix or vec(.) variable, where SymPy has no derivative)."""
     return Symbol(rf"\frac{{\partial L}}{{\partial {name}}}")
@@ -163,6 +241,10 @@ def _t(*parts) -> Text:
 
 # ---------------------------------------------------------------------------------------------- the layer
 
+_LAYER = "Convolution layer"
+_DILATED = "Dilated upstream gradient"
+
+
 def _layer_section() -> Section:
     n, o, u, v = general.n, general.o, general.u, general.v
     equation_source = Source("seed", "seed 003, multi-channel form y = sum_i x_i * w_i (cross-correlation); "
@@ -182,7 +264,7 @@ def _layer_section() -> Section:
            _shape(general.N, general.O, general.H_OUT, general.W_OUT), "; zero padding ", general.PAD, ", stride ",
            general.STRIDE, ", dilation ", general.DIL, "; indices from 1. The upstream gradient ",
            _m(_Printed(r"G = \partial L / \partial Y")), " has the shape of ", Symbol("Y"), "."),
-        Theorem("definition", "Convolution layer", (
+        Theorem("definition", _LAYER, (
             Text.of("Each output entry is"),
             Equation(IndexedBase("y")[n, o, u, v], general.equation(n, o, u, v), "", equation_source),
             Text.of("where input entries outside the image (rows 1 to ", _m(general.H), ", columns 1 to ",
@@ -197,7 +279,7 @@ def _layer_section() -> Section:
                     " are ", _m(general.n), ", ", _m(general.c), " and ", _m(general.o), " here, where ",
                     _m(general.STRIDE), " is the stride."),
         )),
-        Theorem("definition", "Dilated upstream gradient", (
+        Theorem("definition", _DILATED, (
             _t(general.g_extended, " is ", Symbol("G"), " with ", general.STRIDE - 1, " zeros inserted between "
                "neighbouring entries, and 0 at every other integer position (inside or outside its range):"),
             dilated,
@@ -210,7 +292,7 @@ def _layer_section() -> Section:
 
 # ------------------------------------------------------------------------------------ general sizes
 
-_FIRST_STEP = "chain rule; derivative of Definition 1"
+_FIRST_STEP = "chain rule; derivative of " + ref("definition", _LAYER)
 
 
 def _bar(letter: str) -> Symbol:
@@ -225,7 +307,7 @@ def _sift(subject) -> Text:
     parts = ["sifting removes "]
     for k, index in enumerate(removed):
         parts += [", "] * (k > 0) + [Math(index, PROSE)]
-    return Text(tuple(parts) + (("; Definition 2",) if subject == "input" else ()))
+    return Text(tuple(parts) + (("; " + ref("definition", _DILATED),) if subject == "input" else ()))
 
 
 def _closing(subject) -> Text:
@@ -241,7 +323,7 @@ def _closing(subject) -> Text:
             "; the delta on the row pins u to the one value with ",
             _Printed(latex(s_ * (u - 1)) + " = " + latex(i + p_ - 1 - d_ * (p - 1))),
             ", which exists only when ", s_, " divides the right-hand side and the value lies in the output image: ",
-            general.g_extended, " (Definition 2) is G there and 0 otherwise; likewise for v. The last step renames "
+            general.g_extended, " (" + ref("definition", _DILATED) + ") is G there and 0 otherwise; likewise for v. The last step renames "
             "the kernel indices by their reflections ", _Printed(latex(p_t) + " = " + latex(k_h + 1 - p)), " and ",
             _Printed(latex(q_t) + " = " + latex(k_w + 1 - q)), ", which map ", _Printed(r"1, \ldots, " + latex(k_h)),
             " and ", _Printed(r"1, \ldots, " + latex(k_w)), " onto themselves. The last sum is entry ",
@@ -337,7 +419,7 @@ def _theorem(proof) -> Theorem:
         "theorem", _TITLES[subject],
         (_t("For every size, stride, padding and dilation, the gradient of L with respect to ", Symbol(name), " is"),
          Equation(lhs, closed, "", source)),
-        (Derivation(lhs, tuple(rows)),
+        (_steps(lhs, tuple(rows)),
          _closing(subject),
          TensorShapeCheck(Derivative(L, Symbol(name)), name, indices, sizes, expected),
          _scope(proof)),
@@ -346,7 +428,7 @@ def _theorem(proof) -> Theorem:
 
 def _general_section(proofs) -> Section:
     blocks = [Text.of(
-        "Each theorem is proved by ONE derivation from Definition 1: the chain rule sums over every output entry "
+        "Each theorem is proved by ONE derivation from " + ref("definition", _LAYER) + ": the chain rule sums over every output entry "
         "(a summation index carries a bar where the gradient's entry already uses its letter), the derivative of the scalar equation is a product of Kronecker deltas, and "
         "sifting removes the sums they pin. The displayed expressions are the proof's own objects: the checker "
         "puts the derivation and the closed form in one normal form and compares them exactly, for every size; "
@@ -384,7 +466,7 @@ def _worked_section(example) -> Section:
                                                                       int(example.bias[0])),
                  Text.of("chosen; ", Math(_Printed("N = C = O = 1"), chosen), ", ",
                          Math(_Printed("s = d = 1"), chosen), ", ", Math(_Printed("P = 0"), chosen)), chosen),
-        Equation(Symbol("Y"), _grid(example.y), "Definition 1; equals the numeric forward rule", check["forward"]),
+        Equation(Symbol("Y"), _grid(example.y), ref("definition", _LAYER) + "; equals the numeric forward rule", check["forward"]),
         Equation(Symbol("G"), _grid(example.grad_output), "chosen upstream gradient", chosen),
         Equation(Derivative(L, Symbol("X")), _grid(example.gradients["input"]),
                  ref("theorem", _TITLES["input"]) + "; equals the numeric rule", check["input"]),
@@ -412,13 +494,12 @@ def _worked_section(example) -> Section:
             Aligned(rows),
             _t("For instance ", entry["W"], " is the correlation of X with G, the sum of the products of the "
                     f"entries of G with those of X’s top-left {g_rows} × {g_cols} corner: ", corner_sum,
-                    ". And ", _dl("X"), " is G zero padded by ", padding, " (the padding of the input-gradient "
-                    "theorem at ", Math(_Printed("d = 1"), chosen), "), correlated with the rotated kernel; the "
+                    ". And ", _dl("X"), " is G zero padded by ", padding, " (the padding of " + ref("theorem", _TITLES["input"]) + " at ", Math(_Printed("d = 1"), chosen), "), correlated with the rotated kernel; the "
                     "window for ", entry["X"], " is boxed:"),
             KernelFlipFigure(tuple(map(tuple, _grid(example.grad_output).tolist())),
                              tuple(map(tuple, _grid(example.weight).tolist())), 0, (1, 1),
-                             "The transposed convolution of the example (the input-gradient theorem with unit stride "
-                             "and dilation)."),
+                             "The transposed convolution of the example (" + ref("theorem", _TITLES["input"])
+                             + " with unit stride and dilation)."),
         )),
     ))
 
@@ -540,20 +621,27 @@ def _seed003_section(e) -> Section:
     p_i, q_i, u_i, v_i = (Symbol(name, integer=True) for name in "pquv")
     rotated = Source("check", "seed 003: A^T is the rotated-kernel convolution", e.transpose_is_rotated_convolution)
     greek = Matrix([Symbol(name) for name in conv_matrix.OUTPUT_NAMES])
-    intro = _t(
-        "Seed 003 writes the convolution of a 3 × 3 input with a 3 × 3 kernel, zero padding 1, as a product with a "
-        "9 × 9 matrix, and reads the backward pass off its transpose. Read row by row, the input, the output and "
-        "the upstream gradient are ", _printed_eq(x, e.x.T, transpose=True), ", ",
-        _printed_eq(y, greek.T, transpose=True), " and ", _printed_eq(gy, e.grad_output.T, transpose=True),
-        ", with ", _Printed(r"G_{uv}"), " the seed’s ", Derivative(L, Symbol("alpha")), ", …, ",
-        Derivative(L, Symbol("kappa")), ". Names: the seed’s kernel vector ", kv, " and its matrix ", q,
-        " keep their names; the 9 × 9 matrix the seed writes without a name is called ", a, " here; the letters ",
-        Symbol("g"), ", ", Symbol("delta"), " and ", Symbol("epsilon"), " are the seed’s input and output "
-        "entries in this section (not the upstream gradient or a Kronecker delta). The bias, which adds ",
-        Symbol("b"), " to every output, is left out as in the seed. ", a, " and ", q, " below are the Jacobians "
-        "of the scalar equations (Definition 1), computed, not typed in.")
+    names = Source("seed", "seed 003, backward pass as a matrix mult.: inputs a, ..., i, outputs alpha, ..., kappa, "
+                           "the column of dL/dalpha, ..., dL/dkappa")
+    intro = (
+        _t("Seed 003 writes the convolution of a 3 × 3 input with a 3 × 3 kernel, zero padding 1, as a product "
+           "with a 9 × 9 matrix, and reads the backward pass off its transpose. Read row by row, the input, the "
+           "output and the upstream gradient are"),
+        Aligned(tuple(Equation(lhs, _Printed(latex(row) + "^{T}"), "", names)
+                      for lhs, row in ((x, e.x.T), (y, greek.T), (gy, e.grad_output.T)))),
+        _t("with ", _Printed(r"G_{uv}"), " the seed’s ", Derivative(L, Symbol("alpha")), ", …, ",
+           Derivative(L, Symbol("kappa")), ". The order in which a flattened image lists its pixels is a free "
+           "choice, provided the forward pass and its gradients use the same one: this document flattens row by "
+           "row, as seed 003 lists a, b, c first; network.pdf flattens seed 002’s image column by column (the "
+           "vec of its pooling matrix). Names: the seed’s kernel vector ", kv, " and its matrix ", q,
+           " keep their names; the 9 × 9 matrix the seed writes without a name is called ", a, " here; the "
+           "letters ", Symbol("g"), ", ", Symbol("delta"), " and ", Symbol("epsilon"), " are the seed’s input and "
+           "output entries in this section (not the upstream gradient or a Kronecker delta). The bias, which "
+           "adds ", Symbol("b"), " to every output, is left out as in the seed. ", a, " and ", q, " below are the "
+           "Jacobians of the scalar equations (" + ref("definition", _LAYER) + "), computed, not typed in."),
+    )
     lemma = Theorem("lemma", "Seed 003: the convolution is a matrix product", (
-        Equation(y, MatMul(a, x), "Definition 1: each output is linear in the input", step["y = M x"]),
+        Equation(y, MatMul(a, x), ref("definition", _LAYER) + ": each output is linear in the input", step["y = M x"]),
         _t("where ", a, ", the Jacobian of the outputs with respect to the input, is drawn below."),
     ))
     band = BandFigure(e.conv_matrix, Text.of(
@@ -562,7 +650,7 @@ def _seed003_section(e) -> Section:
     backward = Theorem("theorem", "Seed 003: the backward pass is the transpose", (
         Equation(Derivative(L, x), MatMul(Transpose(a), gy), "", step["dL/dx = M^T g (the chain rule)"]),
     ), (
-        Derivation(Symbol("dL"), (
+        _steps(Symbol("dL"), (
             (Trace(MatMul(Transpose(big_g), d_y)), _t("definition of G: ", _Printed("dL"), " sums G times ", _Printed("dY"), " entrywise"),
              step["tr(G^T dY) = g^T dy"]),
             (MatMul(_T(gy), dy), "a trace of a transposed product sums entrywise products",
@@ -585,7 +673,7 @@ def _seed003_section(e) -> Section:
            "degrees:"),
         Equation(Transpose(a), Dotted(e.rotated_matrix), "", rotated),
     ), (
-        _t("This is the input gradient theorem at ", _Printed("s = d = 1"), ", ", _Printed("P = 1"), ", ",
+        _t("This is " + ref("theorem", _TITLES["input"]) + " at ", _Printed("s = d = 1"), ", ", _Printed("P = 1"), ", ",
            _Printed(f"{latex(general.K_H)} = {latex(general.K_W)} = 3"), ": ", general.g_extended,
            " is G and the padding ", general.DIL * (general.K_H - 1) - general.PAD, " is 1. The right-hand matrix "
            "is computed from the numeric rule (the rotated kernel correlated with a symbolic G), independently of ",
@@ -596,6 +684,8 @@ def _seed003_section(e) -> Section:
                                    "The correlation of the zero-padded upstream gradient with the rotated kernel gives the input "
                                    "gradient (the numeric rule’s value).")
     weight_grid = IndexedBase(r"\left(\frac{\partial L}{\partial W}\right)")
+    # the padded input is X_pad, not x with a tilde: the tilde marks the reflected kernel index (Theorem 3)
+    padded = IndexedBase(r"\left(X_{\mathrm{pad}}\right)")
     weight = Theorem("theorem", _WEIGHT003, (
         Text.of("The seed’s kernel vector is the kernel read row by row,"),
         Equation(kv, _Printed(latex(e.weight.T) + "^{T}"), "",
@@ -607,15 +697,16 @@ def _seed003_section(e) -> Section:
                 ", which, arranged as 3 × 3, is the correlation of the zero-padded input with G: for ",
                 _m(_Printed(r"p, q = 1, 2, 3")), ","),
         Equation(Indexed(weight_grid, p_i, q_i),
-                 Sum(Indexed(IndexedBase("G"), u_i, v_i) * Indexed(IndexedBase(r"\tilde{x}"), u_i + p_i - 1, v_i + q_i - 1),
+                 Sum(Indexed(IndexedBase("G"), u_i, v_i) * Indexed(padded, u_i + p_i - 1, v_i + q_i - 1),
                      (v_i, 1, 3), (u_i, 1, 3)), "", step["Q^T g = the correlation of the padded input with G"]),
-        Text.of("where the padded input and, for instance, the centre entry are"),
-        Aligned((Equation(Symbol(r"\tilde{x}"), e.padded_input, "zero padding by 1",
+        _t("where ", Symbol(r"X_{\mathrm{pad}}"), ", the 3 × 3 input zero padded by 1, and, for instance, the "
+           "centre entry are"),
+        Aligned((Equation(Symbol(r"X_{\mathrm{pad}}"), e.padded_input, "zero padding by 1",
                           Source("definition", "zero padding by 1 (pad2d)")),
                  Equation(Indexed(weight_grid, 2, 2), e.grad_weight_grid[1, 1], "the chain rule",
                           step["dL/dm = Q^T g (the chain rule)"]))),
     ), (
-        Derivation(Symbol("dL"), (
+        _steps(Symbol("dL"), (
             (MatMul(_T(gy), dy), "as in the backward pass", step["tr(G^T dY) = g^T dy"]),
             (MatMul(_T(gy), q, dm), Text.of(_m(_Printed(r"dy = Q\, dM"), step["y = Q m"]),
                                             ": the output is linear in the kernel"), step["y = Q m"]),
@@ -627,7 +718,7 @@ def _seed003_section(e) -> Section:
            "seed 003’s “weight update: (large-size) convolution”."),
     ))
     return Section("Seed 003: a 3 × 3 input, a 3 × 3 kernel, zero padding 1, as matrix products",
-                   (intro, lemma, band, backward, flip, flip_figure, weight, _update_theorem(e, kv, q, gy)))
+                   (*intro, lemma, band, backward, flip, flip_figure, weight, _update_theorem(e, kv, q, gy)))
 
 
 def _elementwise_section() -> Section:
@@ -659,7 +750,7 @@ def _update_theorem(e, kv, q, gy) -> Theorem:
         Equation(new, step(MatMul(Transpose(q), gy)), "", sgd),
         _t("with no transpose: it is the step the library’s SGD takes."),
     ), (
-        Derivation(new, (
+        _steps(new, (
             (step(_T(MatMul(_T(gy), q))), "seed 003’s update; its gradient is a row", seed_update),
             (step(MatMul(Transpose(q), gy)), "transpose of a product", transpose),
             (step(Derivative(L, kv)), ref("theorem", _WEIGHT003) + ", denominator layout", sgd),
@@ -690,7 +781,7 @@ def _elementwise_lemma() -> Theorem:
            " any differentiable function of one variable, then for every ", _Printed(rf"i \le {latex(rule.size)}")),
         Equation(rule.entry, rule.closed, "", source),
     ), (
-        Derivation(rule.entry, (
+        _steps(rule.entry, (
             (rule.chain, "chain rule", source),
             (rule.differentiated, "derivative of the scalar equations", source),
             (rule.closed, "sifting", source),
@@ -705,6 +796,19 @@ def _elementwise_lemma() -> Theorem:
 # ------------------------------------------------------------------------------- seed 004
 
 _LINEAR = "Linear maps (seed 003's intuitive derivation)"
+
+
+def _kron_transpose_holds() -> bool:
+    """(A (x) B)^T = A^T (x) B^T, checked exactly on matrices of symbols (2 x 3 and 3 x 2, so no factor is
+    square and a swapped order B^T A^T or A^T (x) B^T read as B^T (x) A^T would differ)."""
+    a, b = Matrix(2, 3, lambda i, j: Symbol(f"a{i}{j}")), Matrix(3, 2, lambda i, j: Symbol(f"b{i}{j}"))
+    return kronecker_product(a, b).T == kronecker_product(a.T, b.T) != kronecker_product(b.T, a.T)
+
+
+_KRON_T = Text.of("the Kronecker product of the transposes, ", Math(_Printed(
+    latex(Transpose(KroneckerProduct(MatrixSymbol("A", 2, 3), MatrixSymbol("B", 3, 2)))) + " = "
+    + latex(KroneckerProduct(Transpose(MatrixSymbol("A", 2, 3)), Transpose(MatrixSymbol("B", 3, 2))))),
+    Source("check", "(A (x) B)^T = A^T (x) B^T on 2 x 3 and 3 x 2 matrices of symbols", _kron_transpose_holds())))
 _PATCHES = "Seed 004: padding and patch matrices"
 
 
@@ -720,7 +824,9 @@ def _seed004_section(checks, fc_case) -> Section:
     p_phi = MatrixSymbol(r"P_{\phi}", patch * positions, padded_size)
     p_pad = MatrixSymbol(r"P_{\mathrm{pad}}", padded_size, z_size)
     z = MatrixSymbol("Z", general.C, general.H * general.W)
-    ident_pos, ident_out = MatrixSymbol(r"\mathcal{I}", positions, positions), MatrixSymbol(r"\mathcal{I}", c_out, c_out)
+    # identities with their sizes as subscripts, as seed 004 writes them (I_{a b} next to W, I_{d} next to b)
+    ident_pos = MatrixSymbol(r"\mathcal{I}_{" + latex(positions) + "}", positions, positions)
+    ident_out = MatrixSymbol(r"\mathcal{I}_{" + latex(c_out) + "}", c_out, c_out)
     one = MatrixSymbol(r"\mathbf{1}", positions, 1)
     bias_term = MatMul(KroneckerProduct(one, ident_out), b)
     ok = all(check.holds for check in checks)
@@ -741,7 +847,9 @@ def _seed004_section(checks, fc_case) -> Section:
            " the ", _shape(c_out, positions), " output, ", Symbol("W"), " the ", _shape(c_out, patch),
            " weight, and ", Symbol("G"), " (in this section) the ", _shape(c_out, positions), " matrix ",
            _d("S"), " of one sample, entry ", _Printed(r"(o, k)"), " the upstream gradient at channel ", Symbol("o"),
-           " and output position ", Symbol("k"), " (read row by row); further,"),
+           " and output position ", Symbol("k"), " (read row by row). As ", Symbol("S"), " and ", Symbol("G"),
+           " have the same shape and vec stacks the columns of both, ",
+           _Printed(latex(_d(r"\operatorname{vec}(S)")) + " = " + latex(vec_g)), ". Further:"),
         Theorem("definition", _PATCHES, (
             Aligned((
                 Equation(Symbol(r"\operatorname{pad}(Z)"), _mat(MatMul(p_pad, Vec(z))), "", seed[3]),
@@ -759,7 +867,7 @@ def _seed004_section(checks, fc_case) -> Section:
                           "seed 004 (6)", Source("seed", "seed 004 (6)")),
                  Equation(Vec(MatMul(a_m, b_m)), MatMul(KroneckerProduct(Transpose(b_m), MatrixSymbol(r"\mathcal{I}", 2, 2)),
                                                          Vec(a_m)), "seed 004 (7)", Source("seed", "seed 004 (7)")))),
-        Derivation(Vec(MatrixSymbol("S", c_out, positions)), (
+        _steps(Vec(MatrixSymbol("S", c_out, positions)), (
             (InOrder(Vec(MatMul(w, phi)), Vec(MatMul(b, one.T))), "(3); vec is linear", seed[3]),
             (InOrder(MatMul(KroneckerProduct(ident_pos, w), Vec(phi)), bias_term),
              _t("(6) with ", _Printed("A = W"), "; (7) with ", _Printed("A = b"), ": seed 004 (4)"), form[4]),
@@ -777,7 +885,7 @@ def _seed004_section(checks, fc_case) -> Section:
            " of size ", _Printed(r"m \times n"), " and ", c_col, " not depending on ", u_col, ", then ",
            _Printed(latex(_d("u")) + " = " + latex(MatMul(Transpose(a_mat), _d("v")))), "."),
     ), (
-        Derivation(Derivative(L, u_vec[j]), (
+        _steps(Derivative(L, u_vec[j]), (
             (Sum(Derivative(L, v_vec[i]) * Derivative(v_vec[i], u_vec[j]), (i, 1, m_size)), "chain rule", lemma_seed),
             (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), _t("differentiate ", _Printed("v = A u + c")),
              lemma_seed),
@@ -789,14 +897,14 @@ def _seed004_section(checks, fc_case) -> Section:
     derivations = (
         ("Seed 004: the weight gradient", _d(r"\operatorname{vec}(W)"), MatMul(grad, Transpose(phi)), _d("W"), (
             (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), _t(ref("lemma", _LINEAR) + " on (5), ", _Printed(r"u = \operatorname{vec}(W)"))),
-            (MatMul(KroneckerProduct(phi, ident_out), vec_g), "the transpose of a Kronecker product is the Kronecker product of the transposes"),
+            (MatMul(KroneckerProduct(phi, ident_out), vec_g), _KRON_T),
             (Vec(MatMul(grad, Transpose(phi))), "(7) read backwards"),
-        ), ShapeCheck(((grad, c_out, positions), (Transpose(phi), positions, patch)), (c_out, patch))),
+        ), ShapeTable(((grad, c_out, positions), (Transpose(phi), positions, patch)), (c_out, patch), w)),
         ("Seed 004: the bias gradient", _d("b"), MatMul(grad, one), None, (
             (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), _t(ref("lemma", _LINEAR) + " on (5), ", _Printed("u = b"))),
-            (ones_t, "the transpose of a Kronecker product is the Kronecker product of the transposes"),
+            (ones_t, _KRON_T),
             (MatMul(grad, one), "(7) read backwards"),
-        ), ShapeCheck(((grad, c_out, positions), (one, positions, 1)), (c_out, 1))),
+        ), ShapeTable(((grad, c_out, positions), (one, positions, 1)), (c_out, 1), b)),
         ("Seed 004: the input gradient through the padding and patch matrices", _d(r"\operatorname{vec}(Z)"),
          MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), None, (
             (MatMul(Transpose(MatMul(KroneckerProduct(ident_pos, w), p_phi, p_pad)), vec_g),
@@ -804,8 +912,8 @@ def _seed004_section(checks, fc_case) -> Section:
             (MatMul(Transpose(p_pad), Transpose(p_phi), KroneckerProduct(ident_pos, Transpose(w)), vec_g),
              "transpose of a product; transpose of a Kronecker product"),
             (MatMul(Transpose(p_pad), Transpose(p_phi), Vec(MatMul(Transpose(w), grad))), "(6) read backwards"),
-        ), ShapeCheck(((Transpose(p_pad), z_size, padded_size), (Transpose(p_phi), padded_size, patch * positions),
-                       (Vec(MatMul(Transpose(w), grad)), patch * positions, 1)), (z_size, 1))),
+        ), ShapeTable(((Transpose(p_pad), z_size, padded_size), (Transpose(p_phi), padded_size, patch * positions),
+                       (Vec(MatMul(Transpose(w), grad)), patch * positions, 1)), (z_size, 1), Vec(z))),
     )
     for title, lhs, result, matrix_lhs, rows, shape in derivations:
         statement = [Equation(lhs, rows[-1][0], "", steps)]
@@ -813,7 +921,7 @@ def _seed004_section(checks, fc_case) -> Section:
             statement = [Equation(lhs, rows[-1][0], "", steps), Text.of("that is,"),
                          Equation(matrix_lhs, result, "", steps)]
         blocks.append(Theorem("theorem", title, tuple(statement), (
-            Derivation(lhs, tuple((rhs, why, steps) for rhs, why in rows)),
+            _steps(lhs, tuple((rhs, why, steps) for rhs, why in rows)),
             shape,
         )))
     failed = sorted({name for c in checks for name, good in {**c.checks, **c.steps}.items() if not good})
@@ -833,20 +941,27 @@ def _seed004_section(checks, fc_case) -> Section:
         + (") against the previous step and, for the last, against the chain rule applied to the scalar equations: "
            + ("every step holds." if not failed else "FAILS: " + "; ".join(failed) + ".")
            + " The matrices ", p_pad, " and ", p_phi, " depend on the sizes, so no single matrix identity covers "
-           "every size; the general statement is the theorems of the general-size section. The FC layer is the "
+           "every size; the general statement is " + ref("theorem", _TITLES["input"]) + ", " + ref("theorem", _TITLES["weight"])
+           + " and " + ref("theorem", _TITLES["bias"]) + ". The FC layer is the "
            "special case of a 1 × 1 image and kernel, checked exactly: ")
         + tuple(fc_parts) + (".",))))
     return Section("Seed 004: the vector form with padding and patch matrices", tuple(blocks))
 
 
-def conv_document(run) -> Document:
-    """The Conv2d proof from one run of the ``conv2d`` target: every verdict shown is that run's."""
+def conv_sections(run) -> tuple:
+    """The document's sections with their references still markers (``document.ref``): a test plants a
+    numbered block in front of them and checks that every reference moves with it (none is typed)."""
     proofs = [run.rule(f"conv2d.{gradient}").verdicts.general.evidence for gradient in ("input", "weight", "bias")]
     grid_results = run.rule("conv2d.input").verdicts.concrete.evidence
     evidence = run.statements.evidence
     example = worked_example({proof.subject: proof for proof in proofs})
+    return (notation_section(), _layer_section(), _general_section(proofs), _worked_section(example),
+            _seed003_section(evidence["seed003"]), _elementwise_section(),
+            _seed004_section(evidence["seed004"], evidence["fc_special_case"]), _grid_section(grid_results))
+
+
+def conv_document(run) -> Document:
+    """The Conv2d proof from one run of the ``conv2d`` target: every verdict shown is that run's. Portrait
+    pages (the second student read: landscape lines ran to about 230 characters)."""
     return number_references(Document("gradproof: Conv2d (seeds 003 and 004, PyTorch convention)",
-                    (notation_section(), _layer_section(), _general_section(proofs), _worked_section(example),
-                     _seed003_section(evidence["seed003"]), _elementwise_section(), _seed004_section(evidence["seed004"],
-                                                                              evidence["fc_special_case"]),
-                     _grid_section(grid_results))))
+                                      conv_sections(run), landscape=False))
