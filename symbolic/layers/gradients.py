@@ -39,6 +39,7 @@ from sympy import (
     Indexed,
     IndexedBase,
     Matrix,
+    Mul,
     Rational,
     S,
     Sum,
@@ -325,6 +326,81 @@ def general_gradient_through(layer: Layer, variable, kept):
         layer, _expand_except(layer, equation, kept), target, kept))
 
 
+ONE_TERM_AND_INDICATOR = "a sum over one index value is its term; f if c, else 0, is f times the indicator of c"
+"""The justification of ``tidy``'s step: two identities of finite sums and of piecewise expressions."""
+
+
+def _indicator_of(condition):
+    """The condition as a product of factors that are 1 where it holds and 0 elsewhere, or None:
+    a > b is I[a - b] (``engine.functions.indicator``), a = b between integers is the Kronecker delta
+    delta_ab, a conjunction is the product of its parts' factors."""
+    from sympy import And, Eq, KroneckerDelta, StrictGreaterThan, StrictLessThan
+
+    from gradproof.symbolic.engine.functions import indicator
+    if isinstance(condition, And):
+        parts = [_indicator_of(part) for part in condition.args]
+        return None if any(part is None for part in parts) else Mul(*parts)
+    if isinstance(condition, StrictGreaterThan):
+        return indicator(condition.lhs - condition.rhs)
+    if isinstance(condition, StrictLessThan):
+        return indicator(condition.rhs - condition.lhs)
+    if isinstance(condition, Eq) and all(side.is_integer for side in condition.args):
+        return KroneckerDelta(*condition.args)
+    return None
+
+
+def tidy(expr):
+    """``expr`` with two exact identities applied, so that linearity and sifting reach every term:
+
+    * a sum over a single index value is its term: sum_{k=a}^{a} f(k) = f(a) (a loss's one-entry output
+      xi[1] gives sum_{o=1}^{1} G_xi[o] ...: its upstream factor is G_xi[1]);
+    * a piecewise expression that is 0 outside a condition is a product with the condition's indicator:
+      (f if a > b, else 0) = f I[a - b] and (f if a = b, else 0) = f delta_ab for integers a, b, so the
+      Kronecker deltas in f meet the sums around it (ReLU: sum_{k,l} (delta_kp delta_lq g_kl if s_kl > 0,
+      else 0) = g_pq I[s_pq]). A condition of another kind (a range, as zero padding's) is left as it is.
+
+    Both are equalities for every value of every symbol, so a proof through ``tidy`` is a proof.
+
+    >>> from sympy import IndexedBase, Piecewise, Symbol
+    >>> G, S = IndexedBase("G"), IndexedBase("S")
+    >>> k = Symbol("k", integer=True)
+    >>> tidy(Sum(2 * G[k], (k, 1, 1)))
+    2*G[1]
+    >>> tidy(Piecewise((3 * G[k], S[k] > 0), (0, True)))
+    3*G[k]*indicator(S[k])
+    """
+    from sympy import Piecewise
+
+    def one_term(node):
+        single = [limit for limit in node.limits if sympify(limit[2] - limit[1]) == 0]
+        if not single:
+            return node
+        body = node.function.xreplace({variable: low for variable, low, _ in single})
+        rest = [limit for limit in node.limits if limit not in single]
+        return Sum(body, *rest) if rest else body
+
+    def zero_outside(node):
+        return (isinstance(node, Piecewise) and len(node.args) == 2 and node.args[1].cond == S.true
+                and node.args[1].expr == 0 and _indicator_of(node.args[0].cond) is not None)
+
+    def factored(node):
+        return node.args[0].expr * _indicator_of(node.args[0].cond)
+
+    previous = None
+    expr = sympify(expr)
+    while expr != previous:
+        previous = expr
+        expr = expr.replace(lambda e: isinstance(e, Sum), one_term).replace(zero_outside, factored)
+    return expr
+
+
+def _tidied(steps: tuple) -> tuple:
+    """``steps`` with one more step, ``tidy`` of the last, when it changes it."""
+    last = steps[-1][0]
+    tidied = tidy(last)
+    return steps if tidied == last else steps + ((tidied, ONE_TERM_AND_INDICATOR),)
+
+
 def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = True) -> GeneralProof:
     """The general-size proof of the claim for ``variable`` (holds True or None; never False on its own).
 
@@ -352,10 +428,13 @@ def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = Tr
                 step = DIFFERENTIATE
             p = tuple(target.indices) if isinstance(target, Indexed) else ()
             right = _expand_except(layer, body.xreplace(dict(zip(key, p))), through)
+            tidied = tidy(right)
             statement = GeneralProof(subject, left=chain, right=body, rows=p, ranges=ranges,
                                      left_entry=Derivative(Symbol("L"), target),
-                                     left_steps=((chain, CHAIN_RULE), (differentiated, step)),
-                                     right_entry=right, rules=(CHAIN_RULE, step, NORMAL_FORM), wrt=name)
+                                     left_steps=_tidied(((chain, CHAIN_RULE), (differentiated, step))),
+                                     right_entry=right,
+                                     right_steps=((tidied, ONE_TERM_AND_INDICATOR),) if tidied != right else (),
+                                     rules=(CHAIN_RULE, step, NORMAL_FORM), wrt=name)
             proof = decide(statement)
         except (OutsideIndexAlgebra, TypeError, ValueError, NotImplementedError, RecursionError) as error:
             proof = GeneralProof(subject, None, f"not decided: no index-notation argument: {error}")
