@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sympy import Derivative, Eq, Expr, IndexedBase, MatrixSymbol, OneMatrix, Symbol
 
-from gradproof.proofs.document import Math, Source, Text
+from gradproof.proofs.document import Math, Source, Text, ref
 from gradproof.symbolic.engine.derive import J
 from gradproof.symbolic.layers import fc
 
@@ -38,44 +38,51 @@ DISPLAY_SIZES = {"batch": Symbol("N", integer=True, positive=True), "in": size_s
                  "out": size_symbol(r"D_{\mathrm{out}}"), "features": Symbol("F", integer=True, positive=True)}
 """Role -> the notation sheet's symbol: N the batch, D_in and D_out a Linear layer's sizes."""
 
-ORDER = (("linear", "definition"), ("linear.weight", "theorem"), ("linear.bias", "theorem"),
-         ("linear.input", "theorem"), ("example", "example"), ("relu", "definition"), ("relu.input", "theorem"),
-         ("squared_loss", "definition"), ("squared_loss.prediction", "theorem"), ("example.relu", "example"),
-         ("linear.seed000", "corollary"), ("linear.seed001.sum", "corollary"), ("linear.seed001.mean", "corollary"))
-"""The numbered blocks (one amsthm counter) in the order the document builds them, with their kinds: a
-reference is produced from this (``reference``), never typed, so its word and number match the block."""
+TITLES = {
+    "linear": "Linear layer, the numeric layer's batch layout",
+    "linear.weight": "gradient with respect to the weight; seed 000, seed 002 (1)",
+    "linear.bias": "gradient with respect to the bias; seed 000, seed 002 (2)",
+    "linear.input": "gradient with respect to the input; seed 000, seed 002 (3)",
+    "relu": "ReLU, entry by entry",
+    "relu.input": "ReLU; seed 002 (4), seed 003 (element-wise case)",
+    "squared_loss": "Squared loss, summed over the batch",
+    "squared_loss.prediction": "squared loss; seed 002, the start of the backward pass",
+}
+"""The titles of fc.pdf's numbered blocks by rule: a reference is ``ref(kind, title)`` (``proofs.document``),
+numbered by ``render`` from the block order, never typed."""
 
-_KINDS = dict(ORDER)
-
-
-def block_number(key: str) -> int:
-    return [name for name, _ in ORDER].index(key) + 1
-
-
-def reference(key: str) -> str:
-    """"Theorem 2", "Corollary 11": the block's kind and number, both read from ``ORDER``."""
-    return f"{_KINDS[key].capitalize()} {block_number(key)}"
+KINDS = {"linear": "definition", "relu": "definition", "squared_loss": "definition"}
 
 
-def references(*keys: str) -> str:
-    """"Theorems 2-4" for consecutive blocks of one kind (the kind read from ``ORDER``, checked equal)."""
-    kinds = {_KINDS[key] for key in keys}
-    numbers = [block_number(key) for key in keys]
-    if len(kinds) != 1 or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
-        raise ValueError(f"references: expected consecutive blocks of one kind, got {keys} ({kinds}, {numbers})")
-    return f"{kinds.pop().capitalize()}s {numbers[0]}-{numbers[-1]}"
+def cite(key: str) -> str:
+    """A reference to fc.pdf's block for ``key`` (a rule name, or a definition's layer name); the corollaries'
+    titles are their presentations' (``corollary_title``)."""
+    if key in TITLES:
+        return ref(KINDS.get(key, "theorem"), TITLES[key])
+    return ref("corollary", corollary_title(key))
+
+
+def corollary_title(name: str) -> str:
+    """A seed layout's corollary title: its presentation's title, with "(in, out)" as words."""
+    equations = {eqs.name: eqs for eqs in (fc.LINEAR_SEED000, fc.LINEAR_SEED001_SUM, fc.LINEAR_SEED001_MEAN)}[name]
+    return equations.title.replace("(in, out)", "in by out")
 
 
 def linear_theorems() -> str:
-    return references("linear.weight", "linear.bias", "linear.input")
+    """"Theorem 2, Theorem 3 and Theorem 4": the three Linear theorems, each a numbered reference."""
+    weight, bias, x = (cite(key) for key in ("linear.weight", "linear.bias", "linear.input"))
+    return f"{weight}, {bias} and {x}"
 
 
 LOSS_OUTPUT = fc.SQUARED_LOSS.entry_functions()[fc.SQUARED_LOSS.output.key]()  # its output: the loss L itself
 NOTATION = Source("definition", "notation sheet")
+MEAN_LOSS = Symbol(r"\bar{L}")
+"""Seed 001's averaged loss: L is the summed loss of its corollary, with upstream gradient G, and L-bar = L / N."""
+
 SIZES = Source("definition", "sizes of the concrete check")
 
 
-_LETTERS = {name: MatrixSymbol(name, 1, 1) for name in ("W", "X", "Y", "G", "S", "Z", "D", "B", "b", "g", "x", "y")}
+_LETTERS = {name: MatrixSymbol(name, 1, 1) for name in ("W", "X", "Y", "G", "S", "Z", "T", "b", "g", "x", "y", "t")}
 _s = Symbol("s")
 _MASK = MatrixSymbol(r"\mathbb{I}[S]", 1, 1)
 
@@ -88,15 +95,34 @@ class Entrywise(Expr):
         return rf"\operatorname{{{name}}}({printer._print(argument)})"
 
 
+class InlineDerivative(Expr):
+    """dL/dW in running text: printed with a slash, not as a fraction (display only)."""
+
+    def _latex(self, printer):
+        top, below = (printer._print(arg) for arg in self.args)
+        return rf"\partial {top} / \partial {below}"
+
+
+class Plus(Expr):
+    """a + b in the order written (SymPy's printer would sort XW + 1b^T into 1b^T + XW; display only)."""
+
+    def _latex(self, printer):
+        return " + ".join(printer._print(arg) for arg in self.args)
+
+
 _L = _LETTERS
+_ONES = MatrixSymbol("1", 1, 1)  # the column of ones in a prose formula (its size is said in words)
 _SPOKEN = {"N": DISPLAY_SIZES["batch"], "D_in": DISPLAY_SIZES["in"], "D_out": DISPLAY_SIZES["out"],
            "F": DISPLAY_SIZES["features"], "1/N": 1 / DISPLAY_SIZES["batch"], **_LETTERS,
            "1": OneMatrix(DISPLAY_SIZES["batch"], 1),
            "L": J, "i": Symbol("i"), "s": _s, "s > 0": _s > 0, "s < 0": _s < 0, "s = 0": Eq(_s, 0, evaluate=False),
            "I[S]": _MASK, "N = 1": Eq(DISPLAY_SIZES["batch"], 1, evaluate=False),
            "y = Wx + b": Eq(_L["y"], _L["W"] * _L["x"] + _L["b"], evaluate=False),
-           "Y = XW + B": Eq(_L["Y"], _L["X"] * _L["W"] + _L["B"], evaluate=False),
-           "G = D": Eq(_L["G"], _L["D"], evaluate=False),
+           "Y = XW + 1b^T": Eq(_L["Y"], Plus(_L["X"] * _L["W"], _ONES * _L["b"].T), evaluate=False),
+           "B = 1b^T": Eq(MatrixSymbol("B", 1, 1), _ONES * _L["b"].T, evaluate=False),
+           "dJ/dY": InlineDerivative(Symbol("J"), _L["Y"]),
+           "Lbar = L/N": Eq(MEAN_LOSS, J / DISPLAY_SIZES["batch"], evaluate=False), "Lbar": MEAN_LOSS,
+           "G/N": _L["G"] / DISPLAY_SIZES["batch"],
            "Z = relu(S)": Eq(_L["Z"], Entrywise(Symbol("relu"), _L["S"]), evaluate=False)}
 """Prose tokens -> the SymPy objects they print as: the notation sheet's letters and the few formulas fc.pdf's
 prose states (display only; the checked equations are displayed next to them)."""
@@ -112,18 +138,30 @@ def say(template: str) -> Text:
     return Text.of(*(part for part in parts if part != ""))
 
 
+_RENAMED = {"target": ("T", "t"), "grad_output": ("G", "g")}
+"""Operand roles displayed with the notation sheet's letters: a loss's target is T (t for a vector), never Y, which
+is a layer's output; the upstream gradient is G (g for a vector), whatever a seed's layout calls it (seed 000's
+Delta y, seed 001's dJ/dY)."""
+
+
 def shown(equations, value):
-    """``value`` with this presentation's size symbols replaced by the notation sheet's (simultaneously), and
-    seed 000's upstream gradient (Delta y, entries delta y_i) written g: delta is only Kronecker's."""
+    """``value`` with this presentation's size symbols replaced by the notation sheet's, simultaneously: the
+    upstream gradient written G (g for a column: seed 000's Delta y, entries delta y_i; delta is only
+    Kronecker's), a loss's target T (entries t), and seed 001's averaged loss L-bar."""
     sizes = {symbol: DISPLAY_SIZES[role] for role, symbol in equations.sizes.items()}
     renaming = dict(sizes)
     renaming[LOSS_OUTPUT] = J
-    upstream = next((operand for operand in equations.operands if operand.key == "grad_output"), None)
-    if upstream is not None and upstream.rows == "out" and upstream.cols is None:  # a column: g (notation sheet)
-        # xreplace does not enter a replacement: g's shape is renamed here (seed 000's N is its output size)
-        renaming |= {matrix: MatrixSymbol("g", *(dim.xreplace(sizes) for dim in matrix.shape))
-                     for matrix in value.atoms(MatrixSymbol) if matrix.name == upstream.name}
-        renaming[IndexedBase(upstream.entry)] = IndexedBase("g")
+    if equations.name == fc.LINEAR_SEED001_MEAN.name:
+        renaming[J] = MEAN_LOSS
+    for operand in equations.operands:
+        if operand.key not in _RENAMED:
+            continue
+        matrix, entry = _RENAMED[operand.key]
+        name = entry if operand.cols is None else matrix
+        # xreplace does not enter a replacement: the shape is renamed here (seed 000's N is its output size)
+        renaming |= {symbol: MatrixSymbol(name, *(dim.xreplace(sizes) for dim in symbol.shape))
+                     for symbol in value.atoms(MatrixSymbol) if symbol.name == operand.name}
+        renaming[IndexedBase(operand.entry)] = IndexedBase(entry)
     return value.xreplace(renaming)
 
 
@@ -137,14 +175,6 @@ def sizes_math(equations, sizes) -> list:
 def gradient(equations, variable):
     operand = equations.operand(variable)
     return Derivative(J, MatrixSymbol(operand.name, *equations.shape(operand)))
-
-
-class InlineDerivative(Expr):
-    """dL/dW in running text: printed with a slash, not as a fraction (display only)."""
-
-    def _latex(self, printer):
-        top, below = (printer._print(arg) for arg in self.args)
-        return rf"\partial {top} / \partial {below}"
 
 
 class Then(Expr):

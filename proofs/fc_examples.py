@@ -14,12 +14,13 @@ from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Secti
 from gradproof.proofs.fc_display import (
     NOTATION,
     Then,
+    cite,
     linear_theorems,
-    reference,
     say,
     shown,
     sizes_math,
 )
+from gradproof.proofs.fc_network import layer_name
 from gradproof.symbolic.engine.derive import J
 from gradproof.symbolic.layers import fc
 
@@ -42,7 +43,7 @@ def linear_example(example) -> Theorem:
                                        for name, symbol in example.symbols.items()}
                                       | {OneMatrix(batch, 1): ImmutableMatrix.ones(batch, 1)})
         blocks.append(Derivation(_gradient_at(example, key), (
-            (shown(fc.LINEAR_TORCH, expression), reference(theorem), source),
+            (shown(fc.LINEAR_TORCH, expression), cite(theorem), source),
             (numbers, "the numbers above", source),
             (ImmutableMatrix(value), "multiplied out", source),
         )))
@@ -63,9 +64,9 @@ def relu_loss_example(example) -> Theorem:
     symbols = {key: shown(fc.RELU, shown(fc.SQUARED_LOSS, symbol)) for key, symbol in example.symbols.items()}
     numbers = {symbol: ImmutableMatrix(example.values[key]) for key, symbol in example.symbols.items()}
     blocks = [
-        say("A pre-activation $S$ with an entry at the kink 0, and a target $Y$:"),
+        say("A pre-activation $S$ with an entry at the kink 0, and a target $T$:"),
         Aligned((Equation(symbols["S"], numbers[example.symbols["S"]], "", given),
-                 Equation(symbols["Y"], numbers[example.symbols["Y"]], "", given))),
+                 Equation(symbols["Y"], numbers[example.symbols["Y"]], "", given))),  # the target, shown as T
         say("The forward pass $Z = relu(S)$ and the mask, then the backward pass: the squared loss gives the "
              "upstream gradient $G$ of the ReLU, and the ReLU's theorem the gradient with respect to $S$:"),
         Aligned((Equation(symbols["Z"], numbers[example.symbols["Z"]], "relu entry by entry", source),
@@ -75,7 +76,7 @@ def relu_loss_example(example) -> Theorem:
     for key, variable, theorem in (("prediction", "Z", "squared_loss.prediction"), ("pre_activation", "S", "relu.input")):
         expression, value = example.closed[key]
         blocks.append(Derivation(Derivative(J, symbols[variable]), (
-            (shown(fc.SQUARED_LOSS, expression), reference(theorem), source),
+            (shown(fc.SQUARED_LOSS, expression), cite(theorem), source),
             (expression.xreplace(numbers), "the numbers above", source),
             (ImmutableMatrix(value), Text.of("so this is ", Math(symbols["G"], NOTATION)) if key == "prediction"
              else "multiplied out", source),
@@ -108,10 +109,11 @@ def network_section(check, forms, run) -> Section:
     compared = Source("check", "seed 002 network in small integers: closed forms equal the numeric layers",
                       run.holds)
     given = Source("definition", "worked example input")
+    seed_letters = Source("seed", "seed 002's letters")
     symbols = run.symbols
     names = Tuple(*(Symbol(f"n_{layer}", integer=True, positive=True) for layer in (1, 2, 3)))
     widths = Math(Eq(names, Tuple(*check.sizes), evaluate=False), Source("definition", "seed 002 network widths"))
-    inputs = [part for number, key in enumerate(("z^{1}", "b^{1}", "b^{2}", "y"))
+    inputs = [part for number, key in enumerate(("z^{1}", "b^{1}", "b^{2}", "t"))
               for part in ((", " if number else ""), Math(Eq(symbols[key], _column(run.inputs[key])), given))]
     forward = [part for number, key in enumerate(("s^{1}", "z^{2}", "s^{2}"))
                for part in ((", " if number else ""), Math(Eq(symbols[key], _column(run.forward[key])), compared))]
@@ -120,12 +122,18 @@ def network_section(check, forms, run) -> Section:
         gradient = Derivative(J, symbols[step.key])
         upstream = {"s^{2}": "g^{2}", "s^{1}": "g^{1}"}.get(step.key)
         lhs = Then(symbols[upstream], gradient) if upstream else gradient
-        why = f"{reference(_CITED[step.rule])}, {_SEED002[step.rule]}"
+        why = f"{cite(_CITED[step.rule])}, {_SEED002[step.rule]}"
         rows.append(Equation(lhs, Then(step.closed, _column(step.value)), why, compared))
     blocks = [
         Text.of("Seed 002's network, widths ", widths, ": two Linear layers in seed 000's column layout with a ReLU "
                 "between them, an identity last activation and the squared loss (seed 002), so the output is ",
-                Math(Eq(Symbol("z^{3}"), Symbol("s^{2}")), Source("seed", "seed 002: identity last activation")), ":"),
+                Math(Eq(Symbol(layer_name("z^{3}")), Symbol(layer_name("s^{2}"))),
+                     Source("seed", "seed 002: identity last activation")),
+                ". Seed 002 writes the layer as a superscript, ", Math(Symbol("W^m"), seed_letters), "; here it is in "
+                "parentheses, ", Math(Symbol(layer_name("W^{m}")), NOTATION), ", so that ",
+                Math(symbols["s^{2}"], NOTATION), " is not read as a square; seed 002's target ",
+                Math(Symbol("y^i"), seed_letters), " is ", Math(symbols["t"], NOTATION),
+                " here, as targets are throughout:"),
         Aligned(tuple(Equation(lhs, rhs, "", shown_forms) for lhs, rhs in forms.rows)),
         Text.of("Backpropagation starts from the squared loss and applies the column-layout rules layer by layer; ",
                 Math(symbols["g^{2}"], NOTATION), " and ", Math(symbols["g^{1}"], NOTATION),

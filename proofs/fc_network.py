@@ -4,7 +4,8 @@
   backward step by the rule table's closed form in seed 000's column layout (exact, SymPy) and by the numeric
   layers (``Linear``, ``ReLU``, ``SquaredLoss("sum")``, one sample as a row), compared exactly (small integers
   are exact in float64). Seed 002 (1)-(4): dL/dW^m = g^m (z^m)^T, dL/db^m = g^m, dL/dz^m = (W^m)^T g^m,
-  g^m = dL/dz^{m+1} o I[s^m]; the squared loss starts it: g^2 = 2(s^2 - y).
+  g^m = dL/dz^{m+1} o I[s^m]; the squared loss starts it: g^2 = 2(s^2 - t), t the target (seed 002's y).
+  fc.pdf prints the layer index in parentheses, s^{(2)}, so that it is not read as a square.
 * ``network_forms``: the network's equations and loss as displayed, evaluated on the entries of
   ``seeds.network.verify_network``'s symbolic check, equal the expressions SymPy differentiates there.
 
@@ -13,6 +14,7 @@ Verdicts: ``holds`` True, or False with what differs (``mismatch`` / ``reason``)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,8 +36,15 @@ NETWORK_INPUTS = {  # widths 3, 2, 2; s^1 gets a negative entry, so the ReLU's m
     "b^{1}": ((0,), (1,)),
     "W^{2}": ((1, -1), (0, 2)),
     "b^{2}": ((-1,), (1,)),
-    "y": ((1,), (2,)),
+    "t": ((1,), (2,)),
 }
+"""Keys: the variables of seed 002's network, layer index as a superscript (``layer_name`` prints it in
+parentheses); t is the squared loss's target (seed 002's y, renamed: y is a layer's output in fc.pdf)."""
+
+
+def layer_name(key: str) -> str:
+    """"s^{2}" -> "s^{(2)}": the layer index in parentheses, so that it is not read as a square."""
+    return re.sub(r"\^\{(\d+)\}", r"^{(\1)}", key)
 
 
 @dataclass(frozen=True)
@@ -69,10 +78,10 @@ class NetworkRun:
 def _network_symbols(widths):
     n1, n2, n3 = widths
     shapes = {"z^{1}": (n1, 1), "W^{1}": (n2, n1), "b^{1}": (n2, 1), "s^{1}": (n2, 1), "z^{2}": (n2, 1),
-              "W^{2}": (n3, n2), "b^{2}": (n3, 1), "s^{2}": (n3, 1), "y": (n3, 1), "g^{1}": (n2, 1), "g^{2}": (n3, 1),
+              "W^{2}": (n3, n2), "b^{2}": (n3, 1), "s^{2}": (n3, 1), "t": (n3, 1), "g^{1}": (n2, 1), "g^{2}": (n3, 1),
               "mask": (n2, 1), "dz^{2}": (n2, 1)}
     names = {"mask": r"\mathbb{I}[s^{1}]", "dz^{2}": r"\frac{\partial L}{\partial z^{2}}"}
-    return {key: MatrixSymbol(names.get(key, key), *shape) for key, shape in shapes.items()}
+    return {key: MatrixSymbol(layer_name(names.get(key, key)), *shape) for key, shape in shapes.items()}
 
 
 def _numeric_network(inputs):
@@ -88,8 +97,8 @@ def _numeric_network(inputs):
     s1 = first.forward(array("z^{1}").T)
     z2 = relu_layer.forward(s1)
     s2 = second.forward(z2)
-    forward = {"s^{1}": s1.T, "z^{2}": z2.T, "s^{2}": s2.T, "L": loss.value(s2, array("y").T)}
-    g2 = loss.gradient(s2, array("y").T)
+    forward = {"s^{1}": s1.T, "z^{2}": z2.T, "s^{2}": s2.T, "L": loss.value(s2, array("t").T)}
+    g2 = loss.gradient(s2, array("t").T)
     dz2 = second.backward(g2)
     g1 = relu_layer.backward(dz2)
     dz1 = first.backward(g1)
@@ -111,7 +120,7 @@ def network_integer_run(inputs=NETWORK_INPUTS, rules=None) -> NetworkRun:
     forward = {"s^{1}": values["W^{1}"] * values["z^{1}"] + values["b^{1}"]}
     forward["z^{2}"] = forward["s^{1}"].applyfunc(relu)
     forward["s^{2}"] = values["W^{2}"] * forward["z^{2}"] + values["b^{2}"]
-    forward["L"] = sum((forward["s^{2}"] - values["y"]).applyfunc(lambda r: r**2))
+    forward["L"] = sum((forward["s^{2}"] - values["t"]).applyfunc(lambda r: r**2))
     known = {symbols[key]: value for key, value in {**values, **forward}.items() if key != "L"}
     known[symbols["mask"]] = forward["s^{1}"].applyfunc(indicator)
     steps = []
@@ -122,7 +131,7 @@ def network_integer_run(inputs=NETWORK_INPUTS, rules=None) -> NetworkRun:
         return steps[-1][3]
 
     known[symbols["g^{2}"]] = step("s^{2}", "squared_loss.prediction", fc.SQUARED_LOSS,
-                                   {"prediction": "s^{2}", "target": "y"})
+                                   {"prediction": "s^{2}", "target": "t"})
     for m in (2, 1):
         layer = {"x": f"z^{{{m}}}", "weight": f"W^{{{m}}}", "bias": f"b^{{{m}}}", "grad_output": f"g^{{{m}}}"}
         for role, name in (("weight", "linear.weight"), ("bias", "linear.bias"), ("x", "linear.input")):
@@ -159,7 +168,7 @@ def network_forms(check) -> NetworkForms:
     index = Symbol("i", integer=True, positive=True)
     names = {"z^{1}": (n1, 1), "W^{1}": (n2, n1), "b^{1}": (n2, 1), "z^{2}": (n2, 1), "W^{2}": (n3, n2),
              "b^{2}": (n3, 1)}
-    symbol = {name: MatrixSymbol(name, *shape) for name, shape in names.items()}
+    symbol = {name: MatrixSymbol(layer_name(name), *shape) for name, shape in names.items()}
 
     def entries(name, rows, cols):  # the check's entry names: w^{1}_{j,k} for W^{1}, others as named
         base = IndexedBase(name[0].lower() + name[1:])
@@ -167,12 +176,12 @@ def network_forms(check) -> NetworkForms:
 
     values = {symbol[name]: entries(name, *shape) for name, shape in names.items()}
     values[symbol["z^{2}"]] = check.forward["z^{2}"]
-    s1, z2, s2, y = (IndexedBase(name) for name in ("s^{1}", "z^{2}", "s^{2}", "y"))
+    s1, z2, s2, t = (IndexedBase(layer_name(name)) for name in ("s^{1}", "z^{2}", "s^{2}", "t"))
     n_3 = Symbol("n_3", integer=True, positive=True)
-    rows = ((MatrixSymbol("s^{1}", n2, 1), symbol["W^{1}"] * symbol["z^{1}"] + symbol["b^{1}"]),
+    rows = ((MatrixSymbol(layer_name("s^{1}"), n2, 1), symbol["W^{1}"] * symbol["z^{1}"] + symbol["b^{1}"]),
             (z2[index], relu(s1[index])),
-            (MatrixSymbol("s^{2}", n3, 1), symbol["W^{2}"] * symbol["z^{2}"] + symbol["b^{2}"]),
-            (Symbol("L"), Sum((s2[index] - y[index]) ** 2, (index, 1, n_3))))
+            (MatrixSymbol(layer_name("s^{2}"), n3, 1), symbol["W^{2}"] * symbol["z^{2}"] + symbol["b^{2}"]),
+            (Symbol("L"), Sum((s2[index] - t[index]) ** 2, (index, 1, n_3))))
     wrong = []
     if evaluate(rows[0][1], values) != check.forward["s^{1}"]:
         wrong.append("s^1")
@@ -181,7 +190,7 @@ def network_forms(check) -> NetworkForms:
     if evaluate(rows[2][1], values) != check.forward["s^{2}"]:
         wrong.append("s^2")
     loss = rows[3][1].subs(n_3, n3).doit().xreplace(
-        {s2[k + 1]: check.forward["s^{2}"][k] for k in range(n3)} | {y[k + 1]: IndexedBase("y")[k + 1] for k in range(n3)})
+        {s2[k + 1]: check.forward["s^{2}"][k] for k in range(n3)} | {t[k + 1]: IndexedBase("y")[k + 1] for k in range(n3)})
     if expand(loss - check.loss) != 0:
         wrong.append("L")
     reason = f"differs from the differentiated expression in {', '.join(wrong)}" if wrong else \

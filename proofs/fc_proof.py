@@ -28,13 +28,17 @@ from gradproof.proofs.document import (
     Source,
     Text,
     Theorem,
+    latex,
+    number_references,
 )
 from gradproof.proofs.fc_display import (
     NOTATION,
+    TITLES,
     Between,
+    cite,
+    corollary_title,
     gradient,
     linear_theorems,
-    reference,
     say,
     shown,
     sizes_math,
@@ -167,7 +171,7 @@ def _scalar_equation(equations) -> Equation:
 def _upstream(equations) -> Equation:
     functions = equations.entry_functions()
     indices = [index for index, _ in equations.output_indices()]
-    return Equation(Derivative(J, functions[equations.output.key](*indices)),
+    return Equation(shown(equations, Derivative(J, functions[equations.output.key](*indices))),
                     shown(equations, equations.upstream(functions, *indices)), "",
                     Source("definition", "notation sheet: upstream gradient G"))
 
@@ -190,11 +194,27 @@ def _theorem(proved: _Proved, title: str, hypothesis: Text, lead: tuple) -> Theo
     rows += [(proved.shown(proof.collapsed), "linearity; sifting property of the Kronecker delta", source),
              proved.entry_row()]
     body = (Text.of(*proved.range_text()),
-            Derivation(proved.shown(proof.left_entry), tuple(rows)),
+            derivation(proved.shown(proof.left_entry), rows),
             Text.of("The last line holds for every entry, so the two matrices are equal." if proved.holds
                     else "A step or a check below FAILS or is not decided: the theorem is NOT proved."),
             *proved.shape_check(), proved.verdict_text())
     return Theorem("theorem", title, (hypothesis, proved.statement()), body)
+
+
+def printed(value) -> str:
+    """A formula as the reader sees it: its LaTeX without grouping braces and spaces ({g}_{p} and g_{p} agree)."""
+    return "".join(char for char in latex(value) if char not in "{} ")
+
+
+def derivation(lhs, rows) -> Derivation:
+    """One aligned derivation without empty steps: a row that prints as the line before it (the entry p of the
+    vector g is g_p) is left out, since it changes nothing."""
+    kept, before = [], printed(lhs)
+    for row in rows:
+        if printed(row[0]) != before:
+            kept.append(row)
+            before = printed(row[0])
+    return Derivation(lhs, tuple(kept))
 
 
 def _layer_rows(proof) -> tuple:
@@ -205,7 +225,7 @@ def _layer_rows(proof) -> tuple:
 
 def _linear_section(run, matrix_forms) -> Section:
     equations = fc.LINEAR_TORCH
-    definition = Theorem("definition", "Linear layer, the numeric layer's batch layout", (
+    definition = Theorem("definition", TITLES["linear"], (
         say("A batch $X$ holds one sample per row; $W$ is $D_out$ by $D_in$ (PyTorch's layout); entry by entry "
              "and as matrices ($1$ is the column of $N$ ones):"),
         Aligned((_scalar_equation(equations), _matrix_form(equations, matrix_forms))),
@@ -216,12 +236,10 @@ def _linear_section(run, matrix_forms) -> Section:
                  Source("seed", "seed 000")),
     ))
     blocks = [definition]
-    hypothesis = say(f"For the Linear layer of {reference('linear')} and the upstream gradient $G$,")
-    for name, title in (("linear.weight", "gradient with respect to the weight; seed 000, seed 002 (1)"),
-                        ("linear.bias", "gradient with respect to the bias; seed 000, seed 002 (2)"),
-                        ("linear.input", "gradient with respect to the input; seed 000, seed 002 (3)")):
+    hypothesis = say(f"For the Linear layer of {cite('linear')} and the upstream gradient $G$,")
+    for name in ("linear.weight", "linear.bias", "linear.input"):
         proved = _proved(run, name, equations)
-        blocks.append(_theorem(proved, title, hypothesis, _layer_rows(proved.proof)))
+        blocks.append(_theorem(proved, TITLES[name], hypothesis, _layer_rows(proved.proof)))
         if name == "linear.weight":
             blocks.extend(_weight_by_differentials(run))
     blocks.append(fc_examples.linear_example(run.statements.evidence["linear_example"]))
@@ -250,7 +268,7 @@ def _weight_by_differentials(run) -> list:
     steps = derivation.steps[:-1]  # the last step reads the gradient off: shown as its own equation
     rows = tuple((shown(equations, step.after), _rule_name(step.rule, number == 1), source)
                  for number, step in enumerate(steps))
-    theorem = reference("linear.weight")
+    theorem = cite("linear.weight")
     return [
         Text.of("The same by differentials: by the definition of ", Math(grad, NOTATION), ", ",
                 Math(Eq(Symbol("dL"), Trace(grad.T * differential_symbol(output))), NOTATION), "; with ",
@@ -278,14 +296,14 @@ def _fixed() -> list:
 def _relu_section(run) -> Section:
     equations = fc.RELU
     proved = _proved(run, "relu.input", equations)
-    definition = Theorem("definition", "ReLU, entry by entry", (
+    definition = Theorem("definition", TITLES["relu"], (
         say("$Z = relu(S)$ entry by entry, $S$ and $Z$ of size $N$ by $F$. The derivative of relu at $s$ is 1 where "
              "$s > 0$ and 0 where $s < 0$; at $s = 0$, where relu has none, gradproof takes 0, as PyTorch. These "
              "values form the mask, written $I[S]$."),
         Aligned((_scalar_equation(equations), _upstream(equations))),
     ))
-    hypothesis = say(f"For the ReLU of {reference('relu')} and the upstream gradient $G$,")
-    theorem = _theorem(proved, "ReLU; seed 002 (4), seed 003 (element-wise case)", hypothesis,
+    hypothesis = say(f"For the ReLU of {cite('relu')} and the upstream gradient $G$,")
+    theorem = _theorem(proved, TITLES["relu.input"], hypothesis,
                        _layer_rows(proved.proof))
     return Section("ReLU", (definition, theorem))
 
@@ -293,49 +311,52 @@ def _relu_section(run) -> Section:
 def _loss_section(run) -> Section:
     equations = fc.SQUARED_LOSS
     proved = _proved(run, "squared_loss.prediction", equations)
-    definition = Theorem("definition", "Squared loss, summed over the batch", (
-        say("The prediction $Z$ and the target $Y$ are $N$ by $D_out$; the loss is the objective itself (seed "
+    definition = Theorem("definition", TITLES["squared_loss"], (
+        say("The prediction $Z$ and the target $T$ are $N$ by $D_out$; the loss is the objective itself (seed "
              "002: the last activation is the identity):"),
         _scalar_equation(equations),
     ))
-    hypothesis = Text.of(f"For the squared loss of {reference('squared_loss')},")
-    theorem = _theorem(proved, "squared loss; seed 002, the start of the backward pass", hypothesis, (
+    hypothesis = Text.of(f"For the squared loss of {cite('squared_loss')},")
+    theorem = _theorem(proved, TITLES["squared_loss.prediction"], hypothesis, (
         (proved.proof.differentiated, "differentiate the scalar equation (chain rule for the square)"),))
     return Section("The squared loss", (definition, theorem, fc_examples.relu_loss_example(run.statements.evidence["relu_loss_example"])))
 
 
 # --- the seeds' layouts, as corollaries ---------------------------------------------------------------------
 
-_LAYOUT_SENTENCES = {
-    "linear.seed000": "Seed 000 writes one sample as a column, $y = Wx + b$ with $W$ of size $D_out$ by $D_in$; its "
-                      "upstream gradient, which seed 000 writes with deltas, is $g$ here (the notation sheet's letter "
-                      f"for a vector). This is {reference('linear')} with $N = 1$ and the sample transposed; each "
-                      "rule is derived again from the seed's own scalar equation.",
-    "linear.seed001.sum": "Seed 001 writes samples as rows and the weight as $D_in$ by $D_out$ (the transpose of "
-                          "the numeric layer's), $Y = XW + B$; here $L$ is the sum of the per-sample losses, and "
-                          "row $i$ of $D$ is the gradient of sample $i$'s loss, so $G = D$.",
-    "linear.seed001.mean": "Seed 001 averages the per-sample losses (its factor $1/N$): with the rows of $D$ as "
-                           "above, the upstream gradient is $D$ divided by $N$, and each gradient carries the factor "
-                           "$1/N$.",
-}
+def _layout_sentence(name: str) -> str:
+    """What a seed's layout is, in fc.pdf's letters (G the upstream gradient, whatever the seed calls it)."""
+    return {
+        "linear.seed000": "Seed 000 writes one sample as a column, $y = Wx + b$ with $W$ of size $D_out$ by $D_in$; "
+                          "its upstream gradient, which seed 000 writes with deltas, is $g$ here (the notation "
+                          f"sheet's letter for a vector). This is {cite('linear')} with $N = 1$ and the sample "
+                          "transposed; each rule is derived again from the seed's own scalar equation.",
+        "linear.seed001.sum": "Seed 001 writes samples as rows and the weight as $D_in$ by $D_out$ (the transpose of "
+                              "the numeric layer's), $Y = XW + 1b^T$ (seed 001 writes $B = 1b^T$, the bias copied to "
+                              "every row). Here $L$ is the sum of the per-sample losses; row $i$ of the upstream "
+                              "gradient $G$, which seed 001 writes $dJ/dY$, is the gradient of sample $i$'s loss.",
+        "linear.seed001.mean": "Seed 001 averages the per-sample losses (its factor $1/N$): the loss is "
+                               f"$Lbar = L/N$, with $L$ the summed loss of {cite('linear.seed001.sum')} and $G$ its "
+                               "upstream gradient. So the upstream gradient of $Lbar$ is $G/N$, and each gradient "
+                               "carries the factor $1/N$.",
+    }[name]
 
 
 def _layout_corollary(run, equations, matrix_forms) -> Theorem:
     proved = [_proved(run, name, equations) for name in ("linear.weight", "linear.bias", "linear.input")]
-    statement = (say(_LAYOUT_SENTENCES[equations.name]),
+    statement = (say(_layout_sentence(equations.name)),
                  Aligned((_scalar_equation(equations), _upstream(equations), _matrix_form(equations, matrix_forms))),
                  Text.of("Then"),
                  Aligned(tuple(item.statement() for item in proved)))
     body = [Text.of(f"The steps of {linear_theorems()} on this scalar equation end at the generic entries on the left, "
                     "each an entry of the closed form:")]
     for item in proved:
-        body.append(Derivation(item.shown(item.proof.left_entry),
+        body.append(derivation(item.shown(item.proof.left_entry),
                                ((item.shown(item.proof.collapsed), "chain rule; scalar equation; sifting",
                                  item.derivation_source()), item.entry_row())))
         body.append(item.shape_check()[0])
     body.append(_layout_verdict(proved))
-    title = equations.title.replace("(in, out)", "in by out")
-    return Theorem("corollary", title, statement, tuple(body))
+    return Theorem("corollary", corollary_title(equations.name), statement, tuple(body))
 
 
 def _layout_verdict(proved) -> Text:
@@ -380,5 +401,5 @@ def fc_document(run) -> Document:
     sections = (notation_section(), _introduction(), _linear_section(run, matrix_forms), _relu_section(run),
                 _loss_section(run), _layouts_section(run, matrix_forms),
                 fc_examples.network_section(evidence["network"], evidence["network_forms"], evidence["network_run"]))
-    return Document("gradproof: the fully-connected layer, ReLU and the squared loss (seeds 000-002)", sections,
-                    landscape=False)
+    return number_references(Document("gradproof: the fully-connected layer, ReLU and the squared loss "
+                                      "(seeds 000-002)", sections, landscape=False))

@@ -190,7 +190,7 @@ def _independent_numeric_run(inputs):
         layer.params["bias"][...] = array(f"b^{{{m}}}").reshape(-1)
     relu, loss = ReLU(), SquaredLoss("sum")
     output = second.forward(relu.forward(first.forward(array("z^{1}").T)))
-    g2 = loss.gradient(output, array("y").T)
+    g2 = loss.gradient(output, array("t").T)
     dz2 = second.backward(g2)
     g1 = relu.backward(dz2)
     dz1 = first.backward(g1)
@@ -204,7 +204,7 @@ def test_the_network_section_displays_its_loss_and_an_integer_run_equal_to_the_n
     assert str(equations.rows[-1].lhs) == "L" and "Sum" in str(type(equations.rows[-1].rhs))  # the loss, displayed
     assert all(row.source.valid for row in equations.rows + backward.rows)
     numbers = dict(fc_network.NETWORK_INPUTS)
-    assert [str(row.lhs) for row in inputs.rows] == ["W^{1}", "W^{2}"]
+    assert [str(row.lhs) for row in inputs.rows] == ["W^{(1)}", "W^{(2)}"]
     shown = []
     for row in backward.rows:
         value = row.rhs.args[-1]
