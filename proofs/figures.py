@@ -4,9 +4,9 @@ A figure is built from the checked objects of a proof, never from typed numbers:
 figure reads the selected entries from the pooling matrix P_pool (seed 002) that the theorem check
 used, and the pooled values from P_pool vec(S).
 
-Renderer hook: ``document.py``'s ``_render_block`` needs one line to draw these blocks,
-``if hasattr(block, "to_latex"): return block.to_latex()`` (reported to part A / the integrator);
-until then the figures are built and tested here but not placed in the documents.
+The renderer (``document.py``) calls ``to_latex`` on blocks it does not know, so these blocks are placed
+in conv2d.pdf and network.pdf as they are. Each figure keeps its display and its caption in one minipage,
+so no page break separates them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,13 @@ def _caption(caption) -> str:
     if isinstance(caption, Text):
         return "".join(f"${latex(part.value)}$" if isinstance(part, Math) else escape(part) for part in caption.parts)
     return escape(caption)
+
+
+def _figure(display: str, caption) -> str:
+    """A centred display and its caption in one minipage, which TeX never breaks: a page break between a
+    figure and its caption left conv2d.pdf's band-matrix caption alone at the top of the next page."""
+    return ("\\begin{center}\\begin{minipage}{\\linewidth}\\centering\n\\[" + display + "\\]\n"
+            + _caption(caption) + "\n\\end{minipage}\\end{center}\n")
 
 
 def selected_positions(p_pool: Matrix, height: int) -> tuple[tuple[int, int], ...]:
@@ -73,9 +80,8 @@ class PooledImageFigure:
         pooled = self.p_pool * Matrix(self.image.T.reshape(self.image.rows * self.image.cols, 1))
         out_h = (height + self.window - 1) // self.window
         out = [[latex(pooled[j * out_h + i]) for j in range(len(pooled) // out_h)] for i in range(out_h)]
-        return ("\\begin{center}\n\\[" + _array(cells, self.window, self.window)
-                + r"\;\xrightarrow{\ \text{max pool}\ }\;" + _array(out, None, None) + "\\]\n"
-                + _caption(self.caption) + "\n\\end{center}\n")
+        return _figure(_array(cells, self.window, self.window) + r"\;\xrightarrow{\ \text{max pool}\ }\;"
+                       + _array(out, None, None), self.caption)
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,7 @@ class BandFigure:
     def to_latex(self) -> str:
         rows = [[r"\cdot" if self.matrix[i, j] == 0 else latex(self.matrix[i, j]) for j in range(self.matrix.cols)]
                 for i in range(self.matrix.rows)]
-        return ("\\begin{center}\n\\[" + _array(rows, None, None) + "\\]\n" + _caption(self.caption)
-                + "\n\\end{center}\n")
+        return _figure(_array(rows, None, None), self.caption)
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,6 @@ class KernelFlipFigure:
         cells = [[(rf"\boxed{{{padded[r, c]}}}" if i <= r < i + k_h and j <= c < j + k_w else str(padded[r, c]))
                   for c in range(padded.shape[1])] for r in range(padded.shape[0])]
         kernel = [[str(entry) for entry in row] for row in rotated]
-        return ("\\begin{center}\n\\[" + _array(cells, None, None) + r"\;\star\;" + _array(kernel, None, None)
-                + rf"\quad\Longrightarrow\quad \left(\frac{{\partial L}}{{\partial X}}\right)_{{{i + 1},{j + 1}}}"
-                + f" = {value}" + "\\]\n" + _caption(self.caption) + "\n\\end{center}\n")
+        return _figure(_array(cells, None, None) + r"\;\star\;" + _array(kernel, None, None)
+                       + rf"\quad\Longrightarrow\quad \left(\frac{{\partial L}}{{\partial X}}\right)_{{{i + 1},{j + 1}}}"
+                       + f" = {value}", self.caption)
