@@ -43,8 +43,7 @@ from gradproof.symbolic.concrete import (
     finite_difference_check,
     symbols_for,
 )
-from gradproof.symbolic.engine.derive import verify_concrete, verify_general
-from gradproof.symbolic.engine.equations import LayerEquations, sizes_text
+from gradproof.symbolic.engine.equations import LayerEquations
 from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
 from gradproof.symbolic.engine.general import GeneralProof, generic_indices, prove_general, refute
 from gradproof.symbolic.engine.indexed import NORMAL_FORM, normal_form
@@ -151,17 +150,21 @@ def layer_equations(name: str, sizes: dict, operands, output, equation, upstream
 def check_equations(equations, wrt: str, closed_form, sizes: dict):
     """Is dJ/d(wrt) = closed_form(operands)? Derived from the scalar equations by the chain rule.
 
-    Returns ``(concrete, general)``: the exact comparison at ``sizes`` (with the first differing
-    entry when it fails) and the index-notation proof for symbolic sizes: ``general.holds`` is True
-    (proved), None (not decided, with the reason) or False (only when ``concrete`` refutes the claim:
-    "refuted by a concrete counterexample" at ``sizes``).
+    The layer is turned into a layer description whose claim is the closed form's generic entry and
+    decided by the description engine (``symbolic.layers.presentations.verify_presentation``), the engine
+    of ``gradproof.symbolic.layers.description``. Returns ``(concrete, general)``: the exact comparison at
+    ``sizes`` (``concrete.holds``; ``concrete.mismatch`` the first differing entry when it fails) and the
+    index-notation proof for symbolic sizes: ``general.holds`` is True (proved), None (not decided, with the
+    reason) or False (only when ``concrete`` refutes the claim: "refuted by a concrete counterexample" at
+    ``sizes``).
     """
+    from gradproof.symbolic.layers.presentations import verify_presentation
+
     rule = GradientRule(name=f"{equations.name}.{wrt}", target="user", wrt=wrt, summary="user claim",
                         seed_ref="user claim", closed_form=closed_form, numeric_rule=None, numeric_operands=(),
                         presentations=(equations,))
-    concrete = verify_concrete(rule, equations, sizes)
-    found = None if concrete.holds else f"sizes {sizes_text(concrete.system.sizes)}, {concrete.mismatch.describe()}"
-    return concrete, refute(verify_general(rule, equations), found)
+    return verify_presentation(rule, equations, wrt, lambda symbols: closed_form(equations.canonical(symbols)),
+                               sizes)
 
 
 __all__ = [

@@ -2,10 +2,11 @@
 
 Each function takes a ``LayerEntry`` and the sizes of the run and returns ``{rule name: RuleVerdicts}``:
 
-* ``verify_presentations`` (the FC rules): every presentation's scalar equations (PyTorch's batch,
-  seed 000's columns, seed 001's rows summed or averaged) are differentiated by the chain rule and
-  compared exactly with the rule's closed form at the given sizes; the generic entry is proved for
-  symbolic sizes in index notation; the numeric rule, run on symbols, is compared with the closed form.
+* ``verify_presentations`` (the FC rules): in every layout (PyTorch's batch, seed 000's columns, seed 001's
+  rows summed or averaged) the rule's closed form is the claim of a layer description, decided by the
+  description engine users' layers go through (``presentations.verify_presentation``): exact at the given
+  sizes and for symbolic sizes in index notation; the numeric rule, run on symbols, is compared with the
+  closed form.
 * ``verify_conv``: every output's scalar equation over a grid of geometries (stride, padding, dilation)
   by the local chain rule against the numeric rules run on symbols, plus the general-size index proofs.
 * ``verify_pooling``, ``verify_flatten_layer``, ``verify_cross_entropy``, ``verify_objective``: concrete sizes,
@@ -29,7 +30,8 @@ import numpy as np
 from sympy import sympify
 
 from gradproof.numeric.rules import pooling as pool_rules
-from gradproof.symbolic.engine.derive import numeric_rule_mismatch, verify_concrete, verify_general
+from gradproof.symbolic.engine import derive
+from gradproof.symbolic.engine.derive import numeric_rule_mismatch, presentation_variable
 from gradproof.symbolic.engine.rule import GradientRule, LayerEntry, RuleVerdicts, Verdict
 from gradproof.symbolic.layers import builtin, conv
 from gradproof.symbolic.layers.conv_general import general_proofs
@@ -37,6 +39,7 @@ from gradproof.symbolic.layers.gradients import compare_concrete, concrete_gradi
 from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
 from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
 from gradproof.symbolic.layers.pooling import verify_flatten as verify_flatten_shape
+from gradproof.symbolic.layers.presentations import verify_presentation
 
 BY_CONSTRUCTION = Verdict(True, "by construction: the closed form is the numeric function, run on symbols above")
 
@@ -108,17 +111,28 @@ def _with_description(verdicts: RuleVerdicts, description: builtin.Builtin, size
 
 
 def _fc_rule_verdicts(rule: GradientRule, sizes: Mapping[str, int]) -> RuleVerdicts:
-    concrete = tuple(verify_concrete(rule, eqs, eqs.sizes_from(sizes)) for eqs in rule.presentations)
-    general = tuple(verify_general(rule, eqs) for eqs in rule.presentations)
-    failed = next((check for check in concrete if not check.holds), None)
-    if failed is None:
-        layouts = f"{len(concrete)} layout{'s' if len(concrete) > 1 else ''}"
-        concrete_verdict = Verdict(True, f"exact at {_format_sizes(rule.canonical.sizes_from(sizes))}, {layouts}",
-                                   concrete)
-    else:
+    """The rule in every layout, each decided by the description engine (``presentations.verify_presentation``);
+    the evidence is one (``RuleCheck``, ``GeneralProof``) pair per layout, in the layouts' order."""
+    pairs = []
+    for eqs in rule.presentations:
+        wrt = presentation_variable(rule, eqs)
+        pairs.append(verify_presentation(rule, eqs, wrt, lambda symbols, e=eqs: derive.closed_form_in(rule, e, symbols),
+                                         eqs.sizes_from(sizes)))
+    concrete = tuple(check for check, _ in pairs)
+    general = tuple(proof for _, proof in pairs)
+    failed = next((check for check in concrete if check.holds is False), None)
+    undecided = next((check for check in concrete if check.holds is None), None)
+    layouts = f"{len(concrete)} layout{'s' if len(concrete) > 1 else ''}"
+    if failed is not None:
         concrete_verdict = Verdict(False, f"{failed.system.equations.name}: {failed.mismatch.describe()}", concrete)
+    elif undecided is not None:
+        concrete_verdict = Verdict(None, f"{undecided.system.equations.name}: {undecided.detail}", concrete)
+    else:
+        concrete_verdict = Verdict(True, f"exact at {_format_sizes(rule.canonical.sizes_from(sizes))}, {layouts}, "
+                                         "by the description engine", concrete)
     if all(proof.holds for proof in general):
-        general_verdict = Verdict(True, "index notation, linearity and sifting, every layout", general)
+        general_verdict = Verdict(True, "index notation, linearity and sifting, every layout, by the description "
+                                        "engine", general)
     elif failed is not None:
         general_verdict = Verdict(False, "refuted at concrete sizes (counterexample in the concrete column)", general)
     else:

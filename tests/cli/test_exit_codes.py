@@ -7,6 +7,8 @@ import pytest
 
 from gradproof.proofs import cli
 from gradproof.symbolic.engine import derive
+from gradproof.symbolic.layers import presentations
+from gradproof.symbolic.layers.presentations import verify_presentation
 
 IDENTITY = ["verify", "--shape", "A=m,n", "--shape", "B=n,p", "vec(A*B)", "--equals"]
 GRADIENT = ["verify", "--shape", "W=m,n", "--shape", "x=n,1", "--sizes", "m=2,n=3", "--wrt", "W"]
@@ -46,9 +48,11 @@ def test_a_wrong_shape_in_the_engine_is_a_mismatch_not_an_exception():
 
     rule = rule_named("linear.weight")
     wrong = type(rule)(**{**rule.__dict__, "closed_form": lambda o: o["x"].T * o["grad_output"]})
-    result = derive.verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 3, "out": 2})
-    assert not result.holds and result.mismatch.shapes == ((2, 3), (3, 2))
-    assert derive.verify_general(wrong, fc.LINEAR_TORCH).holds is None  # differing normal forms do not refute
+    result, general = verify_presentation(wrong, fc.LINEAR_TORCH, "weight",
+                                          lambda symbols: derive.closed_form_in(wrong, fc.LINEAR_TORCH, symbols),
+                                          {"batch": 2, "in": 3, "out": 2})
+    assert result.holds is False and result.mismatch.shapes == ((2, 3), (3, 2))
+    assert general.holds is False and "shapes differ" in general.reason  # refuted by the sizes' counterexample
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -70,7 +74,7 @@ def test_a_bug_propagates_instead_of_becoming_an_exit_code(monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("planted bug")  # a plain ValueError is a bug, not bad input
 
-    monkeypatch.setattr(derive, "chain_rule", broken)
+    monkeypatch.setattr(presentations, "concrete_gradients", broken)
     with pytest.raises(ValueError, match="planted bug"):
         cli.main(["derive", "fc"])
 

@@ -1,6 +1,6 @@
 """Symbolic side: every rule derived from scalar equations equals its closed form (concrete and
-general sizes), the numeric rules equal the closed forms symbol for symbol, and false claims are
-refused. Seed references are in gradproof.symbolic.layers.table."""
+general sizes, decided by the description engine in every layout), the numeric rules equal the closed
+forms symbol for symbol, and false claims are refused. Seed references are in gradproof.symbolic.layers.table."""
 
 import dataclasses
 
@@ -10,16 +10,32 @@ from sympy import IndexedBase, KroneckerDelta, Matrix, Sum, diff, expand, symbol
 
 from gradproof.numeric import Linear
 from gradproof.symbolic.engine.derive import (
-    chain_rule,
+    closed_form_in,
     matrix_form_mismatch,
     numeric_rule_mismatch,
-    verify_concrete,
-    verify_general,
+    presentation_variable,
 )
 from gradproof.symbolic.engine.indexed import collapse_deltas
-from gradproof.symbolic.layers import fc
+from gradproof.symbolic.layers import builtin, fc
+from gradproof.symbolic.layers.gradients import concrete_gradients
+from gradproof.symbolic.layers.presentations import verify_presentation
 from gradproof.symbolic.layers.table import RULES, rule_named
 from gradproof.symbolic.seeds.network import verify_network
+
+
+def verify_concrete(rule, equations, sizes):
+    """The description engine's verdict on ``rule`` in this layout at ``sizes`` (role -> int)."""
+    return _verify(rule, equations, sizes)[0]
+
+
+def verify_general(rule, equations):
+    return _verify(rule, equations, {role: 2 for role in equations.sizes})[1]
+
+
+def _verify(rule, equations, sizes):
+    return verify_presentation(rule, equations, presentation_variable(rule, equations),
+                               lambda symbols: closed_form_in(rule, equations, symbols), sizes)
+
 
 FC_RULES = [rule for rule in RULES if rule.presentations]  # closed form a SymPy matrix expression
 CASES = [(rule, eq) for rule in FC_RULES for eq in rule.presentations]
@@ -70,7 +86,7 @@ def test_the_forgotten_transpose_is_refused():
     # A classic slip: dW = X^T G (shape in x out) instead of G^T X (out x in).
     rule = rule_named("linear.weight")
     wrong = dataclasses.replace(rule, closed_form=lambda o: o["x"].T * o["grad_output"])
-    assert not verify_general(wrong, fc.LINEAR_TORCH).holds
+    assert verify_general(wrong, fc.LINEAR_TORCH).holds is False  # refuted at in = out = 2, with the entry
     assert not verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 2, "out": 2}).holds
     # with in != out the wrong form has the wrong shape: refuted (not an error), naming both shapes
     check = verify_concrete(wrong, fc.LINEAR_TORCH, {"batch": 2, "in": 3, "out": 2})
@@ -93,16 +109,17 @@ def test_a_wrong_numeric_rule_is_refused():
     assert numeric_rule_mismatch(wrong, {"batch": 2, "in": 2, "out": 2}) is not None
 
 
-def test_local_chain_rule_equals_sympy_differentiating_a_concrete_objective():
-    # J = sum_o (y_o^2 + o * y_o): SymPy differentiates J(W) directly; the engine uses dJ/dy only.
-    system = fc.LINEAR_TORCH.instantiate({"batch": 2, "in": 2, "out": 3})
-    outputs = list(system.outputs)
+def test_the_description_engines_chain_rule_equals_sympy_differentiating_a_concrete_objective():
+    # L = sum_o (y_o^2 + o * y_o): SymPy differentiates L(W) directly; the engine uses dL/dy = G only.
+    layer = builtin.LINEAR.layer
+    gradients = concrete_gradients(layer, dict(zip(layer.size_symbols(), (2, 2, 3))))
+    (name,) = gradients.outputs
+    outputs = [value for _, value in gradients.outputs[name]]
     objective = sum(y**2 + k * y for k, y in enumerate(outputs))
-    upstream = Matrix(system.outputs.rows, system.outputs.cols, [2 * y + k for k, y in enumerate(outputs)])
-    weight = system.explicit["weight"]
-    engine = chain_rule(system.outputs, upstream, weight)
-    direct = weight.applyfunc(lambda w: diff(objective, w))
-    assert (engine - direct).applyfunc(expand) == Matrix.zeros(*weight.shape)
+    upstream = {g: 2 * y + k for k, (g, y) in enumerate(zip(gradients.upstream[name], outputs))}
+    engine = Matrix([value.xreplace(upstream) for value in gradients.derived["W"]])
+    direct = Matrix([diff(objective, w) for _, w in gradients.entries["W"]])
+    assert (engine - direct).applyfunc(expand) == Matrix.zeros(*direct.shape)
 
 
 @pytest.mark.parametrize("equations", [fc.LINEAR_TORCH, fc.LINEAR_SEED000, fc.LINEAR_SEED001_SUM, fc.SQUARED_LOSS])

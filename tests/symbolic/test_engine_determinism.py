@@ -10,9 +10,10 @@ from gradproof.proofs import cli
 from gradproof.proofs.document import render
 from gradproof.proofs.kron_proof import kron_document
 from gradproof.proofs.targets import run_target, target_named
-from gradproof.symbolic.engine.derive import verify_general
+from gradproof.symbolic.engine.derive import closed_form_in, presentation_variable
 from gradproof.symbolic.engine.general import prove_general
 from gradproof.symbolic.engine.indexed import normal_form
+from gradproof.symbolic.layers.presentations import verify_presentation
 from gradproof.symbolic.layers.table import RULES
 from gradproof.symbolic.seeds.kron_identities import KRON_IDENTITIES
 
@@ -21,7 +22,9 @@ def _other_work():
     """Derivations that create summation indices, as other commands do before a document."""
     for rule in RULES:
         for equations in rule.presentations:
-            verify_general(rule, equations)
+            verify_presentation(rule, equations, presentation_variable(rule, equations),
+                                lambda symbols, r=rule, e=equations: closed_form_in(r, e, symbols),
+                                {role: 2 for role in equations.sizes})
     for claim in KRON_IDENTITIES:
         if claim.general:
             prove_general(claim)
