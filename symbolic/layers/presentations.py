@@ -229,7 +229,8 @@ def wrt_name(translation: _Translation) -> str:
 def _derived(translation: _Translation, shape, gradients=None) -> Matrix:
     """The description engine's derived gradient at the sizes, in the layout's symbols and shape."""
     gradients = gradients or concrete_gradients(translation.layer)
-    return Matrix(*shape, [translation.plain(value) for value in gradients.derived[wrt_name(translation)]])
+    at = dict(translation.layer.at)
+    return Matrix(*shape, [translation.plain(value).subs(at) for value in gradients.derived[wrt_name(translation)]])
 
 
 def _in_layout(mismatch: Mismatch | None, translation: _Translation, shape) -> Mismatch | None:
@@ -237,8 +238,9 @@ def _in_layout(mismatch: Mismatch | None, translation: _Translation, shape) -> M
     if mismatch is None or mismatch.index is None:
         return mismatch
     index = tuple(mismatch.index) + (1,) * (2 - len(mismatch.index)) if len(shape) == 2 else tuple(mismatch.index)
-    return dataclasses.replace(mismatch, index=index, left=translation.plain(mismatch.left),
-                               right=translation.plain(mismatch.right))
+    at = dict(translation.layer.at)
+    return dataclasses.replace(mismatch, index=index, left=translation.plain(mismatch.left).subs(at),
+                               right=translation.plain(mismatch.right).subs(at))
 
 
 def _conforming(closed, symbols):
