@@ -633,7 +633,7 @@ def _seed003_section(e) -> Section:
            Derivative(L, Symbol("kappa")), ". The order in which a flattened image lists its pixels is a free "
            "choice, provided the forward pass and its gradients use the same one: this document flattens row by "
            "row, as seed 003 lists a, b, c first; network.pdf flattens seed 002’s image column by column (the "
-           "vec of its pooling matrix). Names: the seed’s kernel vector ", kv, " and its matrix ", q,
+           "vec that its pooling matrix multiplies). Names: the seed’s kernel vector ", kv, " and its matrix ", q,
            " keep their names; the 9 × 9 matrix the seed writes without a name is called ", a, " here; the "
            "letters ", Symbol("g"), ", ", Symbol("delta"), " and ", Symbol("epsilon"), " are the seed’s input and "
            "output entries in this section (not the upstream gradient or a Kronecker delta). The bias, which "
