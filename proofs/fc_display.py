@@ -8,9 +8,11 @@ object with its sizes renamed, never retyped LaTeX. The classes here only print 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sympy import Derivative, Eq, Expr, IndexedBase, MatrixSymbol, OneMatrix, Symbol
 
-from gradproof.proofs.document import Math, Source, Text, ref
+from gradproof.proofs.document import Equation, Math, Source, Text, latex, ref
 from gradproof.symbolic.engine.derive import J
 from gradproof.symbolic.layers import fc
 
@@ -182,3 +184,18 @@ class Then(Expr):
 
     def _latex(self, printer):
         return " = ".join(printer._print(arg) for arg in self.args)
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Short equations (a worked example's inputs, a corollary's three closed forms) side by side in ONE centred
+    display, each ``Equation`` with its own source (``proofs.document`` would give each its own line). The
+    renderer calls ``to_latex``; ``formulas()`` lists them for the provenance walker as it lists an Equation's."""
+
+    rows: tuple[Equation, ...]
+
+    def formulas(self):
+        return [(f"{latex(row.lhs)} = {latex(row.rhs)}", row.source) for row in self.rows]
+
+    def to_latex(self) -> str:
+        return "\\[" + r",\qquad ".join(f"{latex(row.lhs)} = {latex(row.rhs)}" for row in self.rows) + "\\]\n"

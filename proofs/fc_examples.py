@@ -13,6 +13,7 @@ from gradproof.proofs import fc_checks
 from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, Source, Text, Theorem
 from gradproof.proofs.fc_display import (
     NOTATION,
+    SideBySide,
     Then,
     cite,
     linear_theorems,
@@ -29,7 +30,7 @@ def linear_example(example) -> Theorem:
     """``example``: ``fc_checks.linear_worked_example()``'s result, as the run's statements computed it."""
     source = Source("check", "worked example: closed forms equal the numeric Linear layer", example.holds)
     named = {key: shown(fc.LINEAR_TORCH, symbol) for key, symbol in example.symbols.items()}
-    inputs = Aligned(tuple(Equation(named[key], ImmutableMatrix(example.inputs[key]), "", Source("definition",
+    inputs = SideBySide(tuple(Equation(named[key], ImmutableMatrix(example.inputs[key]), "", Source("definition",
                                                                                                   "worked example input"))
                            for key in ("x", "weight", "bias", "grad_output")))
     blocks = [Text.of("A batch of ", *sizes_math(fc.LINEAR_TORCH, fc_checks.EXAMPLE_SIZES), ", in small integers:"), inputs,
@@ -65,13 +66,13 @@ def relu_loss_example(example) -> Theorem:
     numbers = {symbol: ImmutableMatrix(example.values[key]) for key, symbol in example.symbols.items()}
     blocks = [
         say("A pre-activation $S$ with an entry at the kink 0, and a target $T$:"),
-        Aligned((Equation(symbols["S"], numbers[example.symbols["S"]], "", given),
-                 Equation(symbols["Y"], numbers[example.symbols["Y"]], "", given))),  # the target, shown as T
-        say("The forward pass $Z = relu(S)$ and the mask, then the backward pass: the squared loss gives the "
-             "upstream gradient $G$ of the ReLU, and the ReLU's theorem the gradient with respect to $S$:"),
-        Aligned((Equation(symbols["Z"], numbers[example.symbols["Z"]], "relu entry by entry", source),
-                 Equation(symbols["mask"], numbers[example.symbols["mask"]],
-                          Text.of("1 where ", Math(Symbol("s") > 0, NOTATION), ", else 0"), source))),
+        SideBySide((Equation(symbols["S"], numbers[example.symbols["S"]], "", given),
+                    Equation(symbols["Y"], numbers[example.symbols["Y"]], "", given))),  # the target, shown as T
+        say("The forward pass $Z = relu(S)$ and the mask $I[S]$ (1 where $s > 0$, else 0), then the backward pass: "
+            "the squared loss gives the upstream gradient $G$ of the ReLU, and the ReLU's theorem the gradient with "
+            "respect to $S$:"),
+        SideBySide((Equation(symbols["Z"], numbers[example.symbols["Z"]], "", source),
+                    Equation(symbols["mask"], numbers[example.symbols["mask"]], "", source))),
     ]
     for key, variable, theorem in (("prediction", "Z", "squared_loss.prediction"), ("pre_activation", "S", "relu.input")):
         expression, value = example.closed[key]
@@ -138,7 +139,8 @@ def network_section(check, forms, run) -> Section:
         Text.of("Backpropagation starts from the squared loss and applies the column-layout rules layer by layer; ",
                 Math(symbols["g^{2}"], NOTATION), " and ", Math(symbols["g^{1}"], NOTATION),
                 " are the upstream gradients of the two Linear layers. In small integers, with ", *inputs, " and"),
-        Aligned(tuple(Equation(symbols[key], ImmutableMatrix(run.inputs[key]), "", given) for key in ("W^{1}", "W^{2}"))),
+        SideBySide(tuple(Equation(symbols[key], ImmutableMatrix(run.inputs[key]), "", given)
+                         for key in ("W^{1}", "W^{2}"))),
         Text.of("the forward pass gives ", *forward, " and ", Math(Eq(Symbol("L"), run.forward["L"]), compared),
                 "; backwards:"),
         Aligned(tuple(rows)),

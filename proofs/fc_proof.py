@@ -35,6 +35,7 @@ from gradproof.proofs.fc_display import (
     NOTATION,
     TITLES,
     Between,
+    SideBySide,
     cite,
     corollary_title,
     gradient,
@@ -112,7 +113,7 @@ class _Proved:
         parts += _step_failure("The index-to-matrix step", self.entry)
         checked = ["At "] + sizes_math(self.equations, self.check.system.sizes)
         if self.check.holds:
-            return Text.of(*parts, *checked, " SymPy's derivative of the explicit scalar equations and the closed "
+            return Text.of(*parts, *checked, ", SymPy's derivative of the explicit scalar equations and the closed "
                            "form are equal entry by entry.")
         return Text.of(*parts, *checked, *_concrete_failure(self.check.mismatch))
 
@@ -347,7 +348,7 @@ def _layout_corollary(run, equations, matrix_forms) -> Theorem:
     statement = (say(_layout_sentence(equations.name)),
                  Aligned((_scalar_equation(equations), _upstream(equations), _matrix_form(equations, matrix_forms))),
                  Text.of("Then"),
-                 Aligned(tuple(item.statement() for item in proved)))
+                 SideBySide(tuple(item.statement() for item in proved)))
     body = [Text.of(f"The steps of {linear_theorems()} on this scalar equation end at the generic entries on the left, "
                     "each an entry of the closed form:")]
     for item in proved:
@@ -365,7 +366,7 @@ def _layout_verdict(proved) -> Text:
         return Text.of(*(part for item in proved for part in item.verdict_text().parts))
     sizes = sizes_math(proved[0].equations, proved[0].check.system.sizes)
     return Text.of("For each of the three rules the normal forms of the generic entry and of the matrix entry agree: "
-                   "the rule holds for every size. At ", *sizes, " SymPy's derivative of the explicit scalar "
+                   "the rule holds for every size. At ", *sizes, ", SymPy's derivative of the explicit scalar "
                    "equations and each closed form are equal entry by entry.")
 
 

@@ -12,7 +12,8 @@ from sympy import ImmutableMatrix
 
 from gradproof.numeric.layers import Linear
 from gradproof.proofs import fc_checks
-from gradproof.proofs.document import Aligned, Derivation, Theorem
+from gradproof.proofs.document import Derivation, Theorem
+from gradproof.proofs.fc_display import SideBySide
 from gradproof.proofs.fc_proof import fc_document
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.layers.table import rule_named
@@ -33,7 +34,7 @@ def _array(matrix) -> np.ndarray:
 
 
 def test_the_worked_example_shows_the_numeric_layers_gradients(example):
-    inputs = next(block for block in example.statement if isinstance(block, Aligned))
+    inputs = next(block for block in example.statement if isinstance(block, SideBySide))
     x, weight, bias, grad = (_array(row.rhs) for row in inputs.rows)
     layer = Linear(x.shape[1], weight.shape[0])
     layer.params["weight"][...] = weight
@@ -48,7 +49,7 @@ def test_the_worked_example_shows_the_numeric_layers_gradients(example):
 
 
 def test_the_worked_example_is_small_integers_of_the_stated_sizes(example):
-    matrices = [row.rhs for block in example.statement if isinstance(block, Aligned) for row in block.rows]
+    matrices = [row.rhs for block in example.statement if isinstance(block, SideBySide) for row in block.rows]
     matrices += [block.rows[-1][0] for block in example.statement if isinstance(block, Derivation)]
     assert [m.shape for m in matrices[:4]] == [(2, 3), (2, 3), (2, 1), (2, 2)]  # X, W, b, G: N = 2, D_in 3, D_out 2
     for matrix in matrices:
@@ -75,7 +76,7 @@ def test_the_relu_and_loss_example_shows_the_numeric_layers_gradients(relu_examp
     from gradproof.numeric.layers import ReLU
     from gradproof.numeric.losses import SquaredLoss
 
-    given = next(block for block in relu_example.statement if isinstance(block, Aligned))
+    given = next(block for block in relu_example.statement if isinstance(block, SideBySide))
     pre, target = (_array(row.rhs) for row in given.rows)
     layer = ReLU()
     upstream = SquaredLoss("sum").gradient(layer.forward(pre), target)

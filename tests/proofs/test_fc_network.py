@@ -26,7 +26,7 @@ from gradproof.numeric.layers import Linear, ReLU
 from gradproof.numeric.losses import SquaredLoss
 from gradproof.proofs import fc_network
 from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, Text, Theorem, render
-from gradproof.proofs.fc_display import Then
+from gradproof.proofs.fc_display import SideBySide, Then
 from gradproof.proofs.fc_proof import fc_document
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.layers.table import rule_named
@@ -102,7 +102,7 @@ def _stated(block) -> list:
     for item in block.statement:
         if isinstance(item, Equation):
             rows.append(item.rhs)
-        elif isinstance(item, Aligned):
+        elif isinstance(item, (Aligned, SideBySide)):
             rows += [row.rhs for row in item.rows]
     return rows
 

@@ -6,6 +6,7 @@ import pytest
 from sympy import Derivative, MatrixSymbol, symbols
 
 from gradproof.proofs.document import Aligned, Equation, ShapeCheck, Theorem
+from gradproof.proofs.fc_display import SideBySide
 from gradproof.proofs.fc_proof import fc_document
 from gradproof.proofs.targets import run_target, target_named
 
@@ -56,8 +57,8 @@ def test_each_shape_check_gives_the_shape_of_a_variable_its_theorem_differentiat
     checked = 0
     for section in document.sections:
         for theorem in _theorems(section.blocks):
-            stated = [row for block in theorem.statement if isinstance(block, (Equation, Aligned))
-                      for row in (block.rows if isinstance(block, Aligned) else (block,))]
+            stated = [row for block in theorem.statement if isinstance(block, (Equation, Aligned, SideBySide))
+                      for row in (block.rows if isinstance(block, (Aligned, SideBySide)) else (block,))]
             shapes = {row.lhs.variables[0].shape for row in stated
                       if isinstance(row.lhs, Derivative) and isinstance(row.lhs.variables[0], MatrixSymbol)}
             for check in _shape_checks(theorem.proof):

@@ -61,7 +61,7 @@ def _formulas(section):
             yield from (part.value for part in block.parts if isinstance(part, Math))
         elif isinstance(block, Equation):
             yield from (block.lhs, block.rhs)
-        elif isinstance(block, Aligned):
+        elif isinstance(block, (Aligned, getattr(fc_display, "SideBySide", Aligned))):
             yield from (side for row in block.rows for side in (row.lhs, row.rhs))
         elif isinstance(block, Derivation):
             yield block.lhs
