@@ -128,6 +128,7 @@ class Builtin:
     operands: Mapping[str, object]
     presentation: str | None = None
     loss: bool = False
+    roles: Mapping[str, object] = None  # rule-table size role ("batch", "in", ...) -> the description's size
 
     def entry(self, key: str) -> Callable:
         """Operand ``key`` -> function of 1-based indices giving its entry in the description's symbols."""
@@ -193,7 +194,7 @@ def _shapes(operands) -> dict:
 # --- the descriptions ------------------------------------------------------------------------------
 
 def _linear_torch() -> Builtin:
-    B, M, N = sizes("B M N")  # batch, D_in, D_out: the symbols of fc.LINEAR_TORCH
+    B, M, N = sizes("N D_in D_out")  # the notation sheet's batch, D_in, D_out (fc.LINEAR_TORCH: roles batch, in, out)
     i, j, k = indices("i j k")
     X, W, b, Y, G = tensor("X", B, M), tensor("W", N, M), tensor("b", N), tensor("Y", B, N), tensor("G", B, N)
     operands = {"x": X, "weight": W, "bias": b, "grad_output": G}
@@ -203,12 +204,12 @@ def _linear_torch() -> Builtin:
                   at={B: 2, M: 3, N: 2}, title="The Linear layer (PyTorch layout, a batch)",
                   reference="seed 000, seed 001, seed 002 (1)-(3), in PyTorch's layout",
                   conventions="PyTorch's layout: row i of X and of Y is sample i of the batch; W has one row per output "
-                              "feature (D_out rows, D_in columns; here N and M).")
-    return Builtin(layer, {**operands, "y": Y}, "linear.torch")
+                              "feature (D_out rows, D_in columns).")
+    return Builtin(layer, {**operands, "y": Y}, "linear.torch", roles={"batch": B, "in": M, "out": N})
 
 
 def _linear_seed000() -> Builtin:
-    M, N = sizes("M N")
+    M, N = sizes("D_in D_out")  # seed 000 writes M and N
     n, m = indices("n m")
     x, W, b, y, g = tensor("x", M), tensor("W", N, M), tensor("b", N), tensor("y", N), tensor("g", N)
     operands = {"x": x, "weight": W, "bias": b, "grad_output": g}
@@ -216,11 +217,11 @@ def _linear_seed000() -> Builtin:
     layer = Layer("linear_column", inputs=(x,), parameters=(W, b),
                   outputs={y[n]: Sum(W[n, m] * x[m], (m, M)) + b[n]}, upstream={y: g}, claims=claims, at={M: 3, N: 2},
                   title="The Linear layer, one sample as a column (seed 000)", reference="seed 000")
-    return Builtin(layer, {**operands, "y": y}, "linear.seed000")
+    return Builtin(layer, {**operands, "y": y}, "linear.seed000", roles={"in": M, "out": N})
 
 
 def _linear_seed001() -> Builtin:
-    N, m, n = sizes("N m n")
+    N, m, n = sizes("N D_in D_out")  # seed 001 writes m and n
     i, j, k = indices("i j k")
     X, W, b, Y, D = tensor("X", N, m), tensor("W", m, n), tensor("b", n), tensor("Y", N, n), tensor("D", N, n)
     operands = {"x": X, "weight": W, "bias": b, "grad_output": D}
@@ -229,11 +230,11 @@ def _linear_seed001() -> Builtin:
                   outputs={Y[i, j]: Sum(X[i, k] * W[k, j], (k, m)) + b[j]}, upstream={Y: D}, claims=claims,
                   at={N: 2, m: 3, n: 2}, title="The Linear layer, samples as rows (seed 001, summed loss)",
                   reference="seed 001")
-    return Builtin(layer, {**operands, "y": Y}, "linear.seed001")
+    return Builtin(layer, {**operands, "y": Y}, "linear.seed001", roles={"batch": N, "in": m, "out": n})
 
 
 def _relu() -> Builtin:
-    B, F = sizes("B F")
+    B, F = sizes("N D")
     i, j = indices("i j")
     S, Z, G = tensor("S", B, F), tensor("Z", B, F), tensor("G", B, F)
     operands = {"pre_activation": S, "grad_output": G, "mask": lambda r, c: step(S[r, c])}
@@ -242,11 +243,11 @@ def _relu() -> Builtin:
                   at={B: 2, F: 2}, title="ReLU, entry by entry", reference="seed 001; seed 002 (4)",
                   conventions="ReLU keeps a positive entry and sets the others to 0; its derivative is taken as 0 "
                               "at the kink 0, as PyTorch does.")
-    return Builtin(layer, {**operands, "z": Z}, "relu")
+    return Builtin(layer, {**operands, "z": Z}, "relu", roles={"batch": B, "features": F})
 
 
 def _squared_loss() -> Builtin:
-    B, N = sizes("B N")
+    B, N = sizes("N D")
     i, j, o = indices("i j o")
     Zp, Yt, xi, G = tensor("Z", B, N), tensor("Y", B, N), tensor("xi", 1), tensor("G_xi", 1)
     operands = {"prediction": Zp, "target": Yt}
@@ -254,11 +255,11 @@ def _squared_loss() -> Builtin:
     layer = Layer("squared_loss", inputs=(Zp, Yt), outputs={xi[o]: Sum((Zp[i, j] - Yt[i, j]) ** 2, (j, N), (i, B))},
                   upstream={xi: G}, claims=claims, at={B: 2, N: 2}, title="The squared loss, summed over the batch",
                   reference="seed 002", conventions="The output is the loss itself, so its upstream gradient is 1 when the loss is the objective.")
-    return Builtin(layer, {**operands, "loss": xi}, "squared_loss", loss=True)
+    return Builtin(layer, {**operands, "loss": xi}, "squared_loss", loss=True, roles={"batch": B, "out": N})
 
 
 def _cross_entropy() -> Builtin:
-    B, C = sizes("B C")
+    B, C = sizes("N K")  # batch, classes (C counts channels on the notation sheet)
     i, c, e, o, p, q = indices("i c e o p q")
     Z, T, P, xi, G = tensor("Z", B, C), tensor("T", B, C), tensor("P", B, C), tensor("xi", 1), tensor("G_xi", 1)
     layer = Layer("cross_entropy", inputs=(Z, T),
@@ -443,7 +444,7 @@ def equation_of(builtin: Builtin) -> Callable:
     refused (InvalidInput) rather than renamed silently.
     """
     (definition,) = builtin.layer.output_definitions()
-    keys = {value: key for key, value in builtin.operands.items() if isinstance(value, IndexedBase)}
+    labels = {value.label: key for key, value in builtin.operands.items() if isinstance(value, IndexedBase)}
 
     def equation(ops, *index):
         given = tuple(index) + (1,) * (len(definition.indices) - len(index))
@@ -453,8 +454,12 @@ def equation_of(builtin: Builtin) -> Callable:
             raise InvalidInput(f"{builtin.layer.name}: indices {sorted(map(str, clash))} are summed over in the "
                                f"equation; pass other index symbols")
         body = definition.body.xreplace(dict(zip(definition.indices, given)))
-        body = body.replace(lambda e: isinstance(e, Indexed) and e.base in keys,
-                            lambda e: ops[keys[e.base]](*e.indices))
+        # the description's size names -> the presentation's (one simultaneous replacement), then each tensor's
+        # entry -> the presentation's entry, the tensor found by its name (its shape has been renamed too)
+        body = body.xreplace({size: ops[f"size:{role}"] for role, size in (builtin.roles or {}).items()
+                              if f"size:{role}" in ops})
+        body = body.replace(lambda e: isinstance(e, Indexed) and e.base.label in labels,
+                            lambda e: ops[labels[e.base.label]](*e.indices))
         return _engine_relu(body)
 
     return equation

@@ -151,7 +151,7 @@ def verify_presentations(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[st
     if description is None:
         return verdicts
     canonical = entry.rules[0].canonical
-    at = {canonical.sizes[role]: value for role, value in canonical.sizes_from(sizes).items()}
+    at = {description.roles[role]: value for role, value in canonical.sizes_from(sizes).items()}
     gradients = concrete_gradients(description.layer, at)
     claims = verify_claims(description.layer, gradients)
     for rule in entry.rules:

@@ -73,7 +73,7 @@ def test_a_wrong_claim_in_a_built_in_description_is_refused_with_a_counterexampl
     layer = builtin.LINEAR.layer
     W, G, X = (builtin.LINEAR.operands[key] for key in ("weight", "grad_output", "x"))
     p, q, i = indices("p q i")
-    B, = sizes("B")
+    B, = sizes("N")  # the batch, as on the notation sheet
     wrong = dict(layer.claims)
     wrong[W[p, q]] = 2 * Sum(G[i, p] * X[i, q], (i, B))  # a doubled weight rule
     verdicts = {v.name: v for v in verify_claims(dataclasses.replace(layer, claims=wrong))}
