@@ -920,6 +920,12 @@ def _seed004_section(checks, fc_case) -> Section:
         if matrix_lhs is not None:
             statement = [Equation(lhs, rows[-1][0], "", steps), Text.of("that is,"),
                          Equation(matrix_lhs, result, "", steps)]
+        if lhs == _d(r"\operatorname{vec}(Z)"):  # the matrices in words: seed 004's route, which the layer takes
+            statement.append(_t(
+                "Read from right to left: column ", Symbol("k"), " of ", MatMul(Transpose(w), grad), " is the "
+                "gradient of the patch that output position ", Symbol("k"), " reads; ", Transpose(p_phi), " adds each "
+                "of its entries back at the padded-image position it was read from (col2im, the transpose of "
+                "im2col), and ", Transpose(p_pad), " keeps the entries inside the image (the padding cropped)."))
         blocks.append(Theorem("theorem", title, tuple(statement), (
             _steps(lhs, tuple((rhs, why, steps) for rhs, why in rows)),
             shape,
