@@ -110,7 +110,9 @@ def prove_claim(claim: GradientClaim, verdict: GradientVerdict | None = None) ->
 
 
 def layer_equations(name: str, sizes: dict, operands, output, equation, upstream=None, matrix_form=None):
-    """A user's layer as scalar equations (``engine.equations.LayerEquations``), for ``check_equations``.
+    """A user's layer as scalar equations (``engine.equations.LayerEquations``), for ``check_equations``,
+    which turns it into a layer description (``symbolic.layers.presentations.description_of``) and decides
+    the claim with the description engine, as for every built-in layer.
 
     The matrix-claim route for a layer of vectors and matrices; for tensors of any rank, several inputs
     and outputs and a generated NumPy layer, describe it with ``gradproof.symbolic.layers.description``.

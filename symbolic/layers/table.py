@@ -9,8 +9,9 @@ matrix expression of the canonical (PyTorch-layout) operands, written once in
 ``gradproof.symbolic.layers.builtin`` next to the built-in layer description whose claim is its
 generic entry, evaluated on the scalar equations of every layout of the seeds
 (``gradproof.symbolic.layers.fc``, read from those descriptions); for the other layers the numeric
-function itself, run on symbols. ``verify`` also runs each FC rule, softmax cross-entropy and Conv2d
-through the description engine (``symbolic.layers.gradients``) that users' layers go through. The
+function itself, run on symbols. The FC rules are decided, in every layout, by the description engine
+(``symbolic.layers.gradients``) that users' layers go through (``symbolic.layers.presentations``); ``verify``
+also compares softmax cross-entropy's, pooling's and Conv2d's numeric rules with it. The
 derivations, the general-size proofs, the report, the numeric cross-checks and the proof documents
 all loop over this table.
 
