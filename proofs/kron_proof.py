@@ -36,13 +36,13 @@ from sympy import (
     latex,
 )
 
-from gradproof.proofs.document import Derivation, Document, Equation, Math, Section, Source, Text, Theorem
+from gradproof.proofs.conv_proof import InOrder, Steps
+from gradproof.proofs.document import Derivation, Document, Equation, Math, Section, Source, Text, Theorem, ref
 from gradproof.proofs.fc_display import DISPLAY_SIZES
 from gradproof.proofs.network_display import Printed
 from gradproof.proofs.notation import notation_section
-from gradproof.symbolic.engine.equations import sizes_text
 from gradproof.symbolic.engine.explicit import evaluate
-from gradproof.symbolic.engine.general import NAMED_RULES, refute
+from gradproof.symbolic.engine.general import NAMED_RULES, prove_general, refute
 from gradproof.symbolic.engine.identities import RANDOM_INTEGERS, SYMBOLIC, build, entry_position
 from gradproof.symbolic.engine.structured import (
     FUNCTION_OF_SCALAR,
@@ -53,7 +53,7 @@ from gradproof.symbolic.engine.structured import (
     entry_bases,
     position,
 )
-from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES, MIXED_PRODUCT, kron_unevaluated
+from gradproof.symbolic.seeds.kron_identities import KRON_IDENTITIES, MIXED_PRODUCT, kron_unevaluated
 from gradproof.symbolic.seeds.vector_form import VECTOR_FORM_IDENTITIES
 
 DEFAULT_MAX_SIZE = 4
@@ -68,7 +68,7 @@ _TITLES = {
     "kron_transpose": "Transpose of a Kronecker product",
     "kron_trace": "Trace of a Kronecker product",
     "trace_vec": "Trace of a product as an inner product of vecs",
-    "kron_inverse": "Kronecker product of the adjugates, behind the inverse",
+    "kron_inverse": "Kronecker product of the adjugates",
     "kron_det": "Determinant of a Kronecker product",
     "vec_AB_wrong_side": "A false variant of the vec of a product",
     "fc_vector_form_8": "The FC layer in vector form, first form",
@@ -266,6 +266,8 @@ def index_derivation(claim, proof, renaming=None) -> tuple:
 
 
 def _ranges_text(proof, ranges, renaming) -> Text:
+    """"For every generic entry, 1 <= i_1 <= m, ...:"; where a row or a column is a pair of indices (a Kronecker
+    product's, a vec's), also where that entry sits. A plain vector's entry i_1 needs no such remark."""
     where = Source("definition", "entry rules of vec and the Kronecker product (structured indices)")
     if not ranges:
         return Text.of("Both sides are scalars; in index notation:")
@@ -273,17 +275,30 @@ def _ranges_text(proof, ranges, renaming) -> Text:
     for number, (index, (low, high)) in enumerate(ranges):
         parts += [", " if number else "", Math(_shown(Between(Integer(low), index, high), renaming), where)]
     row, col = position(proof.rows, proof.slots[0]), position(proof.cols, proof.slots[1])
-    parts += [" (rows and columns are pairs of indices; the entry at position ",
-              Math(_shown(Tuple(row, col) if col != 1 else row, renaming), where), "):"]
-    return Text.of(*parts)
+    if len(proof.rows) > 1 or len(proof.cols) > 1:
+        parts += [" (a pair of indices names one row or one column; this entry is at position ",
+                  Math(_shown(Tuple(row, col) if col != 1 else row, renaming), where), ")"]
+    return Text.of(*parts, ":")
 
 
-def _named_rules_derivation(proof, lemma_number, renaming=None) -> Derivation:
+def _block_title(claim) -> str:
+    """The title of an identity's numbered block, as ``ref`` names it."""
+    return f"{_title(claim.key)} ({claim.seed_ref})"
+
+
+def _lemma_ref() -> str:
+    """"Lemma 3" at render time: the mixed-product lemma, numbered from the block order."""
+    from gradproof.symbolic.seeds.kron_identities import KRON_IDENTITIES as claims
+
+    return ref("lemma", _block_title(next(claim for claim in claims if claim.key == LEMMA_KEY)))
+
+
+def _named_rules_derivation(proof, renaming=None) -> Derivation:
     source = Source("check", "general-size proof by named rules, each step made by applying its rule",
                     proof.holds is True)
 
     def why(rule):
-        return f"{rule} (Lemma {lemma_number})" if rule == MIXED_PRODUCT else rule
+        return f"{_lemma_ref()} (mixed product)" if rule == MIXED_PRODUCT else rule
 
     return Derivation(_shown(proof.left_entry, renaming),
                       tuple((_shown(step, renaming), why(rule), source) for step, rule in proof.left_steps))
@@ -301,6 +316,23 @@ def _shapes_text(claim, operands, renaming, extra: str = "") -> Text:
     return Text.of(*parts, extra or ".", " Then")
 
 
+def _sizes_math(sizes, renaming=None, source=None) -> list:
+    """"m = 1, n = 2, p = 2" as formulas (a reader's sizes, set as mathematics), with commas between."""
+    source = source or Source("definition", "sizes of the concrete check")
+    parts: list = []
+    for number, (name, value) in enumerate(sizes.items()):
+        equation = Equals(_shown(Symbol(name, integer=True, positive=True), renaming), Integer(value))
+        parts += [", " if number else "", Math(equation, source)]
+    return parts
+
+
+def _is_scalar(claim) -> bool:
+    """True when the claim's sides are numbers (a trace, a determinant): they agree as numbers, not entry by
+    entry."""
+    _, _, lhs, _ = build(claim)
+    return not getattr(lhs, "is_Matrix", False)
+
+
 def _sweep_sentence(claim, sweep, renaming) -> Text:
     """The concrete-size verdict in one sentence."""
     where = Source("definition", "sizes of the concrete check")
@@ -313,20 +345,29 @@ def _sweep_sentence(claim, sweep, renaming) -> Text:
         how += (f", {sweep.count(RANDOM_INTEGERS)} in exact integer arithmetic at random points (a probabilistic "
                 "identity test, Schwartz-Zippel; a symbolic determinant of a 16 × 16 matrix has 16! terms, "
                 "about 21 million million)")
+    agree = "the two sides are equal" if _is_scalar(claim) else "the two sides agree entry by entry"
     if sweep.holds:
         return Text.of("Concrete sizes: with each of ", *listed, f" from 1 to {DEFAULT_MAX_SIZE} "
-                       f"({len(sweep.results)} size combinations, {how}) the two sides agree entry by entry.")
+                       f"({len(sweep.results)} size combinations, {how}) {agree}.")
     return _counterexample_text(sweep.counterexample, claim)
 
 
 def _counterexample_text(result, claim) -> Text:
+    """"The claim is false: at m = 1, n = 2, p = 2, entry 1 of the left side is ... and of the right side ...",
+    every size, position and value a formula."""
     d = result.mismatch
     shown = _readable(claim, result.sizes)
-    return Text.of(
-        f"Concrete sizes: DOES NOT HOLD. Smallest counterexample: sizes {sizes_text(result.sizes)}, entry "
-        f"{', '.join(map(str, d.index)) if d.index else ''}: the left side is ",
-        Math(shown(d.left), _CE), ", the right side is ", Math(shown(d.right), _CE), "."
-    )
+    position_parts: list = []
+    if d.index:
+        index = tuple(Integer(i) for i in d.index)
+        _, _, lhs, _ = build(claim, result.sizes)
+        if getattr(lhs, "is_Matrix", False) and lhs.shape[1] == 1:
+            index = index[:1]  # an entry of a column vector has one index
+        where = Math(index[0] if len(index) == 1 else Tuple(*index), _CE)
+        position_parts = ["entry ", where, " of "]
+    return Text.of("The claim is false: at ", *_sizes_math(result.sizes, source=_CE), ", ", *position_parts,
+                   "the left side is ", Math(shown(d.left), _CE), " and " + ("that of " if d.index else ""),
+                   "the right side is ", Math(shown(d.right), _CE), ".")
 
 
 _CE = Source("check", "smallest counterexample of the concrete-size sweep")
@@ -370,12 +411,12 @@ def _example_blocks(claim, renaming=None) -> list:
     if not same:
         rows.insert(1, (right, "the right side evaluated exactly", source))
     return [Text.of("Example, every dimension 2, with the entries ", *shown_operands, ":"),
-            Derivation(_shown(lhs, renaming), tuple(rows))]
+            Steps(Derivation(_shown(lhs, renaming), tuple(rows)))]
 
 
 # --- theorems -------------------------------------------------------------------------------------------
 
-def identity_theorem(result, kind: str = "theorem", lemma_number: int = 0, renaming=None) -> Theorem:
+def identity_theorem(result, kind: str = "theorem", renaming=None) -> Theorem:
     """One identity from the run's ``IdentityResult``: shapes and identity; one derivation; the verdicts."""
     claim = result.claim
     proof = result.general and refute(result.general, result.sweep.counterexample)
@@ -388,20 +429,21 @@ def identity_theorem(result, kind: str = "theorem", lemma_number: int = 0, renam
         body.append(Text.of("General sizes: not proved here; only the concrete sizes below are checked. ", claim.note))
     elif proof.method == NAMED_RULES:
         body += [Text.of("General sizes, by named rules, each step made by applying its rule to the line before:"),
-                 _named_rules_derivation(proof, lemma_number, renaming)]
+                 Steps(_named_rules_derivation(proof, renaming))]
     elif proof.left_entry is not None:
         ranges, derivation = index_derivation(claim, proof, renaming)
-        body += [ranges, derivation]
+        body += [ranges, Steps(derivation)]
     verdict, sweep_text = _general_verdict(proof), _sweep_sentence(claim, result.sweep, renaming)
     body.append(Text.of(*verdict.parts, " ", *sweep_text.parts))  # one paragraph: general, then concrete
     body += _example_blocks(claim, renaming)
     body += _extra_blocks(claim, proof)
-    title = f"{_title(claim.key)} ({claim.seed_ref})"
+    title = _block_title(claim)
     return Theorem(kind, title, (_shapes_text(claim, operands, renaming, _hypothesis(claim)), statement), tuple(body))
 
 
 def _hypothesis(claim) -> str:
-    return {"kron_inverse": " (adj is the adjugate, the transposed matrix of cofactors).",
+    return {"kron_inverse": " (adj is the adjugate, the transposed matrix of cofactors; unlike the inverse, it "
+                            "exists for singular A and B too).",
             "kron_det": " (square, of different sizes in general)."}.get(claim.key, "")
 
 
@@ -421,32 +463,85 @@ def _extra_blocks(claim, proof) -> list:
     return []
 
 
-INVERSE_CHECK_SIZES = ((1, 2), (2, 1), (2, 2))
+INVERSE_CHECK_SIZES = ((1, 2), (2, 1), (2, 2), (3, 1))
 """(n, m) at which each line of the inverse corollary is evaluated with symbolic entries and compared with
 the identity matrix (rational functions, simplified exactly)."""
 
+INVERSE_RULE = "definition of the inverse"
+IDENTITIES_RULE = "a Kronecker product of identities is the identity"
+INVERSE_TITLE = "Inverse of a Kronecker product"
 
-def inverse_steps(n, m, theorem_number: int) -> tuple:
-    """(A ⊗ B)(A^{-1} ⊗ B^{-1}) and its steps to I_{nm}, A n × n and B m × m (n, m symbols or integers)."""
+
+def _mixed_product_kept(expr):
+    """(A ⊗ B)(C ⊗ D) -> (AC) ⊗ (BD) with the products kept as written (SymPy folds A A^{-1} into I at once).
+    The engine's rule (``kron_identities.mixed_product``, which checks that the factors conform) must give the
+    same matrix once the products are carried out."""
+    from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
+    from gradproof.symbolic.seeds.kron_identities import mixed_product, product_unevaluated
+
+    folded = mixed_product(expr)
+    (a, b), (c, d) = expr.args[0].args, expr.args[1].args
+    kept = kron_unevaluated(product_unevaluated(a, c), product_unevaluated(b, d))
+    if kron_unevaluated(a * c, b * d) != folded:
+        raise OutsideIndexAlgebra(f"the mixed-product rule does not give {kept}")
+    return kept
+
+
+def _inverses_cancel(expr):
+    """(X X^{-1}) ⊗ (Y Y^{-1}) -> I ⊗ I, each factor checked to be a matrix times its own inverse."""
     from sympy import Inverse
 
-    from gradproof.symbolic.engine.kron import Adjugate
+    from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
+
+    def cancel(factor):
+        if isinstance(factor, MatMul) and len(factor.args) == 2 and factor.args[1] == Inverse(factor.args[0]):
+            return Identity(factor.args[0].rows)
+        raise OutsideIndexAlgebra(f"{factor} is not a matrix times its inverse")
+    return kron_unevaluated(*[cancel(factor) for factor in expr.args])
+
+
+def _identities_merge(expr):
+    """I_n ⊗ I_m -> I_nm (entries δ_{i1 j1} δ_{i2 j2}, those of I_nm at the paired positions)."""
+    from gradproof.symbolic.engine.errors import OutsideIndexAlgebra
+
+    if not (isinstance(expr, KroneckerProduct) and all(isinstance(f, Identity) for f in expr.args)):
+        raise OutsideIndexAlgebra(f"{expr} is not a Kronecker product of identities")
+    return Identity(Mul(*[factor.rows for factor in expr.args]))
+
+
+def _inverse_by_rules(lhs, rhs, operands, dims):
+    """(A ⊗ B)(A^{-1} ⊗ B^{-1}) = (AA^{-1}) ⊗ (BB^{-1}) = I_n ⊗ I_m = I_nm, each step its rule applied."""
+    from gradproof.symbolic.seeds.kron_identities import MIXED_PRODUCT
+
+    steps, current = [], lhs
+    for name, rule in ((MIXED_PRODUCT, _mixed_product_kept), (INVERSE_RULE, _inverses_cancel),
+                       (IDENTITIES_RULE, _identities_merge)):
+        current = rule(current)
+        steps.append((current, name))
+    return tuple(steps)
+
+
+def inverse_claim():
+    """(A ⊗ B)(A^{-1} ⊗ B^{-1}) = I_nm, A n × n and B m × m, proved for general n, m by named rules."""
+    from sympy import Inverse
+
+    from gradproof.symbolic.engine.identities import IdentityClaim, Operand
     from gradproof.symbolic.seeds.kron_identities import product_unevaluated
 
-    a, b = MatrixSymbol("A", n, n), MatrixSymbol("B", m, m)
-    scale = 1 / (Determinant(a) * Determinant(b))
-    start = product_unevaluated(kron_unevaluated(a, b), kron_unevaluated(Inverse(a), Inverse(b)))
-    steps = (
-        (product_unevaluated(kron_unevaluated(a, b), kron_unevaluated(Adjugate(a) / Determinant(a),
-                                                                      Adjugate(b) / Determinant(b))),
-         "Cramer's rule: the inverse is the adjugate over the determinant"),
-        (product_unevaluated(scale, kron_unevaluated(a, b), kron_unevaluated(Adjugate(a), Adjugate(b))),
-         "bilinearity of the Kronecker product"),
-        (product_unevaluated(scale, Determinant(a) * Determinant(b), Identity(n * m)),
-         f"Theorem {theorem_number}"),
-        (Identity(n * m), "the determinants cancel (both are nonzero)"),
-    )
-    return a, b, start, steps
+    return IdentityClaim(
+        key="kron_inverse_direct", seed_ref="Matrix Cookbook, the Kronecker product section",
+        operands=(Operand.matrix("A", "n", "n"), Operand.matrix("B", "m", "m")),
+        lhs=lambda o, d: product_unevaluated(kron_unevaluated(o["A"], o["B"]),
+                                             kron_unevaluated(Inverse(o["A"]), Inverse(o["B"]))),
+        rhs=lambda o, d: Identity(d["n"] * d["m"]), by_rules=_inverse_by_rules)
+
+
+def inverse_steps(n, m) -> tuple:
+    """(A, B, (A ⊗ B)(A^{-1} ⊗ B^{-1}), its steps to I_{nm}), A n × n and B m × m (n, m symbols or integers);
+    each step made by applying its rule to the line before."""
+    claim = inverse_claim()
+    operands, dims, lhs, rhs = build(claim, None if isinstance(n, Symbol) else {"n": n, "m": m})
+    return operands["A"], operands["B"], lhs, _inverse_by_rules(lhs, rhs, operands, dims)
 
 
 def _equals_identity(expression, a, b, n, m) -> bool:
@@ -458,30 +553,45 @@ def _equals_identity(expression, a, b, n, m) -> bool:
     return (explicit - eye(n * m)).applyfunc(simplify) == Matrix.zeros(n * m, n * m)
 
 
-def inverse_corollary(proof, theorem_number: int) -> Theorem:
-    """Corollary: (A ⊗ B)^{-1} = A^{-1} ⊗ B^{-1} for invertible A, B, from the adjugate identity. Each line of
-    its derivation is checked to be the identity matrix at the sizes ``INVERSE_CHECK_SIZES``."""
+def inverse_corollary() -> Theorem:
+    """Corollary: (A ⊗ B)^{-1} = A^{-1} ⊗ B^{-1} for invertible A (n × n) and B (m × m), straight from the
+    mixed-product lemma: (A ⊗ B)(A^{-1} ⊗ B^{-1}) = AA^{-1} ⊗ BB^{-1} = I_n ⊗ I_m = I_nm. General sizes: the
+    rules applied at symbolic n, m reach I_nm (``prove_general``); concrete sizes: each line, evaluated with
+    symbolic entries at ``INVERSE_CHECK_SIZES``, simplifies exactly to the identity matrix."""
     from sympy import Inverse
 
-    checked = all(_equals_identity(expression, *inverse_steps(n, m, 0)[:2], n, m)
-                  for n, m in INVERSE_CHECK_SIZES
-                  for expression in [inverse_steps(n, m, 0)[2]] + [step for step, _ in inverse_steps(n, m, 0)[3]])
+    from gradproof.symbolic.seeds.kron_identities import MIXED_PRODUCT
+
+    proof = prove_general(inverse_claim())
+    checked = True
+    for n_, m_ in INVERSE_CHECK_SIZES:
+        a_, b_, start_, steps_ = inverse_steps(n_, m_)
+        checked = checked and all(_equals_identity(line, a_, b_, n_, m_)
+                                  for line in [start_] + [step for step, _ in steps_])
     n, m = Symbol("n", integer=True, positive=True), Symbol("m", integer=True, positive=True)
-    a, b, start, steps = inverse_steps(n, m, theorem_number)
-    pairs = [f"({n_}, {m_})" for n_, m_ in INVERSE_CHECK_SIZES]
-    sizes = "(n, m) = " + (", ".join(pairs[:-1]) + " and " + pairs[-1] if len(pairs) > 1 else pairs[0])
-    source = Source("check", f"Theorem {theorem_number} and each line evaluated exactly at {sizes}",
-                    bool(proof.holds is True and checked))
+    a, b, start, steps = inverse_steps(n, m)
+    pairs = Math(Printed(r"(n, m) \in \{" + ", ".join(f"({n_}, {m_})" for n_, m_ in INVERSE_CHECK_SIZES) + r"\}"),
+                 Source("definition", "sizes of the concrete check of the inverse"))
+    holds = bool(proof.holds is True and checked)
+    source = Source("check", "the rules applied at symbolic n, m, and each line evaluated exactly at the listed "
+                             "(n, m)", holds)
     where = Source("definition", "the operands of the inverse corollary")
+    why = {MIXED_PRODUCT: _lemma_ref(), INVERSE_RULE: "definition of the inverse",
+           IDENTITIES_RULE: "the identity's entries are Kronecker deltas"}
     statement = (Text.of("Let ", Math(_shown(InSpace(a, n, n)), where), " and ", Math(_shown(InSpace(b, m, m)), where),
-                         " be invertible. Then ", Math(_shown(kron_unevaluated(a, b)), where), " is invertible and"),
+                         " be invertible (A is n × n and B is m × m; n and m may differ). Then ",
+                         Math(_shown(kron_unevaluated(a, b)), where), ", of size ", Math(Printed("nm \\times nm"), where),
+                         ", is invertible and"),
                  Equation(_shown(Inverse(kron_unevaluated(a, b))), _shown(KroneckerProduct(Inverse(a), Inverse(b))), "",
                           source))
-    body = (Derivation(_shown(start), tuple((_shown(step), why, source) for step, why in steps)),
-            Text.of("A square matrix with a right inverse is invertible, with that inverse. Each line was also "
-                    f"evaluated with symbolic entries at {sizes} and simplified exactly to the identity matrix"
-                    + ("." if checked else ": it is NOT, at some size.")))
-    return Theorem("corollary", "Inverse of a Kronecker product, for invertible factors", statement, body)
+    body = (Steps(Derivation(_shown(start), tuple((_shown(step), why[rule], source) for step, rule in steps))),
+            Text.of("So ", Math(_shown(KroneckerProduct(Inverse(a), Inverse(b))), where), " is a right inverse of the "
+                    "square matrix ", Math(_shown(kron_unevaluated(a, b)), where), ", hence its inverse. "
+                    + ("Each rule was applied at symbolic sizes n and m, and each line was also evaluated with a "
+                       "distinct symbol in every entry at " if holds else
+                       "The check of these lines FAILED; they were evaluated at "), pairs,
+                    " and simplified exactly to the identity matrix." if holds else "."))
+    return Theorem("corollary", INVERSE_TITLE, statement, body)
 
 
 def _det_example() -> list:
@@ -491,35 +601,43 @@ def _det_example() -> list:
     det_a, det_b = a.det(), b.det()
     predicted = det_a ** 2 * det_b ** 2
     source = Source("check", "exact integer determinant of the 4 × 4 Kronecker product", value == predicted)
-    return [Text.of("Example in small integers, n = m = 2:"),
-            Derivation(Det(kron_unevaluated(a, b)),
+    n_m = Math(Printed("n = m = 2"), Source("definition", "sizes of the determinant example"))
+    return [Text.of("Example in small integers, ", n_m, ":"),
+            Steps(Derivation(Det(kron_unevaluated(a, b)),
                        ((Integer(value), "the 4 × 4 determinant, computed exactly", source),
                         (Mul(Pow(det_a, 2, evaluate=False), Pow(det_b, 2, evaluate=False), evaluate=False),
-                         Text.of("the theorem, with ", Math(Printed(rf"\det(A) = {det_a},\ \det(B) = {det_b}"),
-                                                              source)), source)))]
+                         Text.of("this theorem, with ", Math(Printed(rf"\det(A) = {det_a},\ \det(B) = {det_b}"),
+                                                              source)), source))))]
 
 
 def _false_claim_example(result) -> Theorem:
-    """The false claim: its statement, the refutation, and a small-integer instance."""
+    """The false claim as an Example with no proof environment: the claim, the counterexample that refutes it
+    (sizes, entry and both values as formulas), both sides in small integers, and why no general argument
+    applies."""
     claim = result.claim
     proof = result.general and refute(result.general, result.sweep.counterexample)
     operands, _, lhs, rhs = build(claim)
     refused = not result.sweep.holds
     statement = Equation(_shown(lhs), _shown(rhs), "",
                          Source("check", "refutation of the false claim: a counterexample", refused))
-    body = [Text.of("The identity is false: a counterexample contradicts it. " if refused else
-                    "No counterexample was found, so the check did NOT refute this false claim. ",
-                    *_sweep_sentence(claim, result.sweep, None).parts)]
-    if proof is not None and proof.holds is not True:
-        body.append(Text.of("General sizes: no proof, as it must be. " + (
-            "No entry-by-entry argument even applies: the product on the right pairs its inner indices in different "
-            "orders (the Kronecker product's columns, the vec's rows). " if proof.left_entry is None else
-            "The normal forms of the two sides' generic entries differ. ") + "The counterexample settles it."))
+    true_form = next(c for c in KRON_IDENTITIES if c.key == "vec_AB_left")
+    blocks = [Text.of("Exchanging the factors of the Kronecker product in ", ref("theorem", _block_title(true_form)),
+                      " gives a claim that looks as plausible. Claim, for ",
+                      *_shapes_text(claim, operands, None).parts[1:-2], ":"),
+              statement]
+    if refused:
+        blocks.append(_counterexample_text(result.sweep.counterexample, claim))
+    else:
+        blocks.append(Text.of("No counterexample was found at the concrete sizes, so the check did NOT refute "
+                              "this false claim."))
     sizes = result.sweep.counterexample.sizes if refused else {name: 2 for name in claim.dimensions()}
-    body += _integer_instance(claim, sizes)
-    return Theorem("example", f"{_title(claim.key)} ({claim.seed_ref})",
-                   (Text.of(FALSE_CLAIM.note, " Claim, for ", *_shapes_text(claim, operands, None).parts[1:-2], ":"),
-                    statement), tuple(body))
+    blocks += _integer_instance(claim, sizes)
+    if proof is not None and proof.holds is not True:
+        blocks.append(Text.of("No general-size proof exists, as there must not. " + (
+            "No entry-by-entry argument even applies: the product on the right pairs its inner indices in different "
+            "orders (the Kronecker product's columns, the vec's rows)." if proof.left_entry is None else
+            "The normal forms of the two sides' generic entries differ.")))
+    return Theorem("example", f"{_title(claim.key)}, refuted", tuple(blocks))
 
 
 def _integer_instance(claim, sizes) -> list:
@@ -533,10 +651,9 @@ def _integer_instance(claim, sizes) -> list:
     left, right = _evaluated(lhs, operands, values), _evaluated(rhs, operands, values)
     source = Source("check", "exact integer evaluation of both sides", left != right)
     explicit = {operands[name]: value for name, value in values.items()}
-    return [Text.of(f"In small integers at {sizes_text(sizes)}, the entries of the operands numbered 1, 2, 3, ... "
-                    "row by row:"),
-            Derivation(_shown(lhs, explicit), ((left, "left side, evaluated", source),)),
-            Derivation(_shown(rhs, explicit), ((right, "right side, evaluated: a different vector", source),))]
+    return [Text.of("The same sizes in small integers, the entries of the operands numbered 1, 2, 3, ... row by row:"),
+            Steps(Derivation(_shown(lhs, explicit), ((left, "left side, evaluated", source),))),
+            Steps(Derivation(_shown(rhs, explicit), ((right, "right side, evaluated: a different vector", source),)))]
 
 
 # --- the Jacobians of the FC layer --------------------------------------------------------------------
@@ -561,6 +678,8 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
     symbols = equations.matrix_symbols()
     claimed = claim.claimed(symbols, dict(equations.sizes))
     output = MatrixSymbol(equations.output.name, *equations.shape(equations.output))
+    if claim.key == SEED004_JACOBIAN:  # seed 004 (9) names seed 000's x and y as z and s, as Theorems 15-17 do
+        renaming.update(_seed004_letters(symbols["x"], output, renaming))
     variable = symbols[claim.variable]
     jacobian = JacobianOf(output, variable)
     holds = bool(small.holds and general.holds)
@@ -582,8 +701,8 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
                                                         general.slots[0] + general.slots[1])]
     body = (
         _ranges_text(general, ranges, renaming),
-        Derivation(_shown(EntryOf(jacobian, row, col), renaming),
-                   tuple((_shown(rhs, renaming), why, src) for rhs, why, src in rows)),
+        Steps(Derivation(_shown(EntryOf(jacobian, row, col), renaming),
+                         tuple((_shown(rhs, renaming), why, src) for rhs, why, src in rows))),
         Text.of("The first and the last line are the same entry of the two sides: the Jacobian holds for every size."
                 if general.holds else "General sizes: " + general.reason + "."),
         Text.of("Concrete sizes: at ", *sizes_math(equations, sizes), ", SymPy's derivative of every output entry by "
@@ -591,8 +710,13 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
                                          else "DIFFERS from the claim.")),
     )
     statement = Equation(_shown(jacobian, renaming), _shown(claimed, renaming), "", source)
-    title = f"Jacobian of the Linear layer with respect to its weight ({claim.seed_ref.split(':')[0]})"
+    title = jacobian_title(claim)
     layout = equations.title[0].lower() + equations.title[1:]
+    letters: list = []
+    if claim.key == SEED004_JACOBIAN:
+        seed004 = Source("seed", "seed 004 (8), (9)")
+        letters = [", written with seed 004's letters: ", Math(Equals(MatrixSymbol("s", 1, 1), InOrder(
+            MatrixSymbol("W", 1, 1) * MatrixSymbol("z", 1, 1), MatrixSymbol("b", 1, 1))), seed004)]
     described: list = [layout]
     if "(in, out)" in layout:  # the layer's title names the weight's sizes by role; print them as the sheet's sizes
         before, after = layout.split("(in, out)", 1)
@@ -602,8 +726,142 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
         "This is a Jacobian in numerator layout: its rows are the entries of the output, its columns those of the "
         "weight (seed 002 and seed 004 write it as the derivative by a transposed vec). The notation sheet's "
         "denominator layout is for gradients of the scalar loss.")
-    return Theorem("theorem", title, (Text.of(*shapes, ", from the scalar equations of ", *described, ". Then"),
+    return Theorem("theorem", title, (Text.of(*shapes, ", from the scalar equations of ", *described, *letters,
+                                              ". Then"),
                                       statement, convention), body)
+
+
+SEED004_JACOBIAN = "fc_jacobian_weight"
+
+
+def jacobian_title(claim) -> str:
+    return f"Jacobian of the Linear layer with respect to its weight ({claim.seed_ref.split(':')[0]})"
+
+
+def _seed004_letters(x, y, renaming) -> dict:
+    """Display renaming x -> z, y -> s (seed 004 (9) writes s = W z + b for seed 000's y = W x + b)."""
+    return {x: MatrixSymbol("z", *(_shown(size, renaming) for size in x.shape)),
+            y: MatrixSymbol("s", *(_shown(size, renaming) for size in y.shape)),
+            Symbol("x"): Symbol("z")}
+
+
+# --- seed 002 (1): the chain rule through the Jacobian ------------------------------------------------
+
+class Partial(Basic):
+    """∂ top / ∂ bottom, printed as a fraction (a display of the derivative the check computes)."""
+
+    def _latex(self, printer):
+        top, bottom = (printer._print(arg) for arg in self.args)
+        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+
+
+class SlashPartial(Partial):
+    """∂ top / ∂ bottom on one line, for prose and the justification column."""
+
+    def _latex(self, printer):
+        top, bottom = (printer._print(arg) for arg in self.args)
+        return rf"\partial {top} / \partial {bottom}"
+
+
+class TransposedVec(Basic):
+    """vec(W)^T without SymPy's parentheses around vec(W)."""
+
+    def _latex(self, printer):
+        return rf"\operatorname{{vec}}({printer._print(self.args[0])})^{{T}}"
+
+
+class Juxtaposed(Basic):
+    """A product of displayed factors, printed side by side (a row vector times a Jacobian)."""
+
+    def _latex(self, printer):
+        return " ".join(printer._print(arg) for arg in self.args)
+
+
+def chain_rule_checks(d_in: int, d_out: int, planted=None) -> tuple:
+    """The three equalities of the chain-rule line at concrete sizes, for ξ = f(s), s = W z + b, f an unspecified
+    differentiable function of D_out variables (SymPy differentiates through it: its partial derivatives stay
+    symbolic). Returns (chain rule, Jacobian, Kronecker identity) as booleans:
+
+    (1) [∂ξ/∂vec(W)_k]_k = g^T J, g_j = ∂f/∂s_j at s, J = ∂s/∂vec(W)^T computed entry by entry;
+    (2) g^T J = g^T (z^T ⊗ I_Dout);
+    (3) g^T (z^T ⊗ I_Dout) = vec(g z^T)^T.
+    Each is an exact comparison (differences simplified to zero). ``planted(z, identity)`` replaces the Kronecker
+    product z^T ⊗ I of (2) and (3) (a test plants a wrong one)."""
+    from sympy import Function, eye, kronecker_product, simplify, zeros
+
+    w = Matrix(d_out, d_in, lambda i, j: Symbol(f"w_{{{i + 1}{j + 1}}}"))
+    z = Matrix(d_in, 1, lambda i, _: Symbol(f"z_{{{i + 1}}}"))
+    b = Matrix(d_out, 1, lambda i, _: Symbol(f"b_{{{i + 1}}}"))
+    s = w * z + b
+    f = Function("f")
+    free = [Symbol(f"s_{{{j + 1}}}") for j in range(d_out)]
+    xi = f(*s)
+    vec_w = [w[i, j] for j in range(d_in) for i in range(d_out)]  # column-major
+    gradient = Matrix(1, len(vec_w), [xi.diff(v) for v in vec_w])
+    g = Matrix(d_out, 1, [f(*free).diff(free[j]).subs(dict(zip(free, s)), simultaneous=True) for j in range(d_out)])
+    jacobian = Matrix(d_out, len(vec_w), lambda r, c: s[r].diff(vec_w[c]))
+    kron = g.T * (planted or (lambda column, identity: kronecker_product(column.T, identity)))(z, eye(d_out))
+    outer = g * z.T
+    vec_outer = Matrix(1, len(vec_w), [outer[i, j] for j in range(d_in) for i in range(d_out)])
+
+    def same(left, right):
+        return (left - right).applyfunc(simplify) == zeros(*left.shape)
+
+    return same(gradient, g.T * jacobian), same(g.T * jacobian, kron), same(kron, vec_outer)
+
+
+def chain_rule_corollary(identity_row, jacobian_claim, jacobian_holds: bool, sizes: dict) -> Theorem:
+    """Seed 002 (1) from seed 004 (9): ∂ξ/∂vec(W)^T = ∂ξ/∂s^T ∂s/∂vec(W)^T = g^T (z^T ⊗ I) = vec(g z^T)^T, each
+    step justified by a numbered block (the Jacobian theorem, the Kronecker identity) and checked exactly at the
+    run's sizes with ξ an unspecified function of s."""
+    from sympy import Transpose as T
+
+    from gradproof.proofs.fc_display import sizes_math
+    from gradproof.symbolic.engine.kron import Vec
+
+    claim = identity_row.claim
+    renaming = _vector_form_sizes()
+    operands, _, lhs, rhs = build(claim)
+    identity_holds = bool(identity_row.general and identity_row.general.holds is True and identity_row.sweep.holds)
+    d_in, d_out = sizes["in"], sizes["out"]
+    chain, jacobian, kron = chain_rule_checks(d_in, d_out)
+    xi, g, z, w = Symbol(r"\xi"), operands["g"], operands["z"], operands["W"]
+    s = MatrixSymbol("s", *g.shape)
+    where = Source("definition", "seed 002 (1) and seed 004 (9): the letters of the corollary")
+    chain_src = Source("check", f"chain rule: SymPy's derivative of a general function of s at D_in = {d_in}, "
+                                f"D_out = {d_out}", chain)
+    jac_src = Source("check", "the Jacobian theorem, general and concrete, and this step at the run's sizes",
+                     bool(jacobian and jacobian_holds))
+    kron_src = Source("check", "the Kronecker identity theorem, general and concrete, and this step at the run's "
+                               "sizes", bool(kron and identity_holds))
+    rows = (
+        (Juxtaposed(Partial(xi, T(s)), Partial(s, TransposedVec(w))), "chain rule", chain_src),
+        (_shown(lhs, renaming), Text.of(ref("theorem", jacobian_title(jacobian_claim)), ", and ",
+                                   Math(Equals(SlashPartial(xi, T(s)), T(g)), where)), jac_src),
+        (_shown(rhs, renaming), ref("theorem", _block_title(claim)), kron_src),
+    )
+    statement = (
+        Text.of("Let ", Math(Equals(s, InOrder(w * z, operands["b"])), where), " as in ",
+                ref("theorem", jacobian_title(jacobian_claim)), ", let ", Math(xi, where),
+                " be a scalar loss that depends on W only through s (seed 002's loss of one sample, the sheet's L), "
+                "and let ", Math(Equals(g, SlashPartial(xi, s)), where), " (a column of size ",
+                Math(_shown(g.shape[0], renaming), where), ", the sheet's g). Then seed 002 (1) holds:"),
+        Equation(Partial(xi, TransposedVec(w)), _shown(rhs, renaming), "", Source(
+            "check", "seed 002 (1) from the chain rule, the Jacobian theorem and the Kronecker identity",
+            bool(chain and jacobian and kron and jacobian_holds and identity_holds))),
+    )
+    body = (
+        Steps(Derivation(Partial(xi, TransposedVec(w)), rows)),
+        Text.of("Every step holds for every size: the chain rule is a theorem of calculus, and the other two steps "
+                "are the numbered theorems cited. Checked exactly at ", *sizes_math(jacobian_claim.equations, sizes),
+                ", with ", Math(xi, where), " an unspecified differentiable function of the entries of s: SymPy's "
+                "derivative of ", Math(xi, where), " by each entry of ", Math(Vec(w), where),
+                " equals each line" + ("." if chain and jacobian and kron else ": it does NOT, at some line.")),
+    )
+    return Theorem("corollary", CHAIN_RULE_TITLE, statement, body)
+
+
+CHAIN_RULE_TITLE = "The FC weight gradient by the chain rule (seed 002 (1) through seed 004 (9))"
 
 
 # --- the document -------------------------------------------------------------------------------------
@@ -640,9 +898,11 @@ def _definitions() -> Section:
         "Each identity below is proved for every size in one derivation: the generic entry of the left side is "
         "written by these entry rules (and those of products, transposes and traces), brought to a normal form "
         "(sums flattened by linearity, Kronecker deltas removed by sifting, finite sums interchanged and their "
-        "indices renamed in a fixed order), and read back to the same entry of the right side. The inverse and the "
-        "determinant have no entry rule; they are proved by chains of named rules. Each identity is also checked "
-        "exactly at every small size, and refused with a counterexample when it is false.")
+        "indices renamed in a fixed order), and read back to the same entry of the right side. The inverse, the "
+        "adjugate and the determinant have no entry rule; they are proved by chains of named rules, each rule applied "
+        "to the line before. Each identity is also checked exactly at every size up to 4: with a distinct symbol in "
+        "every entry, or, for the largest determinants, by a probabilistic identity test in exact integer arithmetic "
+        "(the theorem says where). A false claim is refuted by a counterexample.")
     return Section("Definitions and method", (kron_def, vec_def, method))
 
 
@@ -650,24 +910,22 @@ def kron_document(run):
     """The Kronecker/vec proof from one run of the ``kron`` target (its identity rows and evidence)."""
     rows = {row.claim.key: row for row in run.statements.rows}
     evidence = run.statements.evidence
-    lemma_number = 3  # Definitions 1 and 2, then the lemma (one amsthm counter)
     lemma = identity_theorem(rows[LEMMA_KEY], kind="lemma")
-    theorems = []
-    for claim in KRON_IDENTITIES:
-        if claim.key != LEMMA_KEY:
-            theorems.append(identity_theorem(rows[claim.key], lemma_number=lemma_number))
-            if claim.key == "kron_inverse":  # numbered right after it (definitions 1, 2; lemma 3; theorems 4, ...)
-                theorems.append(inverse_corollary(rows[claim.key].general, lemma_number + len(theorems)))
+    theorems = tuple(identity_theorem(rows[claim.key]) for claim in KRON_IDENTITIES if claim.key != LEMMA_KEY)
     renaming = _vector_form_sizes()
     vector = tuple(identity_theorem(rows[claim.key], renaming=renaming) for claim in VECTOR_FORM_IDENTITIES)
-    jacobians = tuple(_jacobian_theorem(claim, small, general, run.sizes)
-                      for claim, small, general in evidence["jacobians"])
+    jacobians = []
+    for claim, small, general in evidence["jacobians"]:
+        jacobians.append(_jacobian_theorem(claim, small, general, run.sizes))
+        if claim.key == SEED004_JACOBIAN:  # seed 002 (1) right after the Jacobian it chains through
+            jacobians.append(chain_rule_corollary(rows["fc_weight_gradient_vector_form"], claim,
+                                                  bool(small.holds and general.holds), run.sizes))
     sections = [
         notation_section(),
         _definitions(),
-        Section("The mixed-product property", (lemma,)),
-        Section("Kronecker and vec identities (seed 004, Matrix Cookbook)", tuple(theorems)),
-        Section("A false claim, refused", (_false_claim_example(evidence["false_claim"]),)),
+        Section("The mixed-product property and the inverse", (lemma, inverse_corollary())),
+        Section("Kronecker and vec identities (seed 004, Matrix Cookbook)", theorems),
+        Section("A false claim, refuted", (_false_claim_example(evidence["false_claim"]),)),
         Section("The FC layer in vector form (seed 004 (8), (9); seed 002 (1))", (
             Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so "
                     "the two are derived together. Seed 004 writes the weight ",
@@ -677,8 +935,9 @@ def kron_document(run):
                     " with the notation sheet's names, as N is the batch."),
             *vector, *jacobians)),
     ]
-    return Document("gradproof: Kronecker products and vec (seed 004, Matrix Cookbook)", tuple(sections))
+    return Document("gradproof: Kronecker products and vec (seed 004, Matrix Cookbook)", tuple(sections),
+                    landscape=False)
 
 
-__all__ = ["Det", "EntryOf", "Equals", "InSpace", "identity_theorem", "index_derivation", "kron_document",
-           "readable_entries"]
+__all__ = ["Det", "EntryOf", "Equals", "InSpace", "chain_rule_corollary", "identity_theorem", "index_derivation",
+           "inverse_corollary", "kron_document", "readable_entries"]

@@ -9,11 +9,23 @@ import dataclasses
 
 import numpy as np
 import pytest
-from sympy import Identity, Inverse, MatrixSymbol, Symbol, Trace
+from sympy import Identity, Inverse, MatMul, MatrixSymbol, Symbol, Trace
 
 from gradproof.proofs.compile import compile_pdf, overfull_boxes
-from gradproof.proofs.document import Derivation, Document, Equation, Math, Section, Text, Theorem, render
+from gradproof.proofs.conv_proof import Steps
+from gradproof.proofs.document import (
+    Derivation,
+    Document,
+    Equation,
+    Math,
+    Section,
+    Text,
+    Theorem,
+    number_references,
+    render,
+)
 from gradproof.proofs.kron_proof import (
+    INVERSE_TITLE,
     EntryOf,
     InSpace,
     _det_example,
@@ -23,6 +35,7 @@ from gradproof.proofs.kron_proof import (
     _title,
     identity_theorem,
     index_derivation,
+    inverse_claim,
     kron_document,
     readable_entries,
 )
@@ -51,9 +64,15 @@ def _theorem_of(document, claim):
     return found[0]
 
 
+def _derivations(blocks):
+    """The derivations among ``blocks``, a portrait ``Steps`` display unwrapped."""
+    return [block.derivation if isinstance(block, Steps) else block for block in blocks
+            if isinstance(block, (Derivation, Steps))]
+
+
 def _general_derivations(theorem):
-    return [block for block in theorem.proof if isinstance(block, Derivation)
-            and all(source is not None and "general-size proof" in source.ref for _, _, source in block.rows)]
+    return [block for block in _derivations(theorem.proof)
+            if all(source is not None and "general-size proof" in source.ref for _, _, source in block.rows)]
 
 
 @pytest.mark.parametrize("claim", IDENTITIES, ids=lambda claim: claim.key)
@@ -71,7 +90,9 @@ def test_each_identity_is_a_theorem_with_shapes_and_one_general_derivation(docum
     assert all(source.valid for _, _, source in derivations[0].rows)
     words = " ".join(part for block in theorem.proof if isinstance(block, Text) for part in block.parts
                      if isinstance(part, str))
-    assert "the identity holds for every size" in words and "the two sides agree entry by entry" in words
+    scalar = not getattr(lhs, "is_Matrix", False)
+    agree = "the two sides are equal" if scalar else "the two sides agree entry by entry"
+    assert "the identity holds for every size" in words and agree in words
     assert "not attempted" not in words and "not proved" not in words
 
 
@@ -119,14 +140,14 @@ def test_worked_examples_name_entries_as_a_reader_does(document):
 
 def test_a_wrong_example_is_shown_as_differing():
     blocks = _example_blocks(FALSE_CLAIM)
-    derivation = next(block for block in blocks if isinstance(block, Derivation))
+    derivation = _derivations(blocks)[0]
     assert any("DIFFERS" in why for _, why, _ in derivation.rows)
     assert not any(source.valid for _, _, source in derivation.rows)
 
 
 def test_the_false_claim_is_refused_with_a_small_integer_instance(document):
     example = next(theorem for theorem in _theorems(document) if theorem.kind == "example")
-    integer = [block for block in example.proof if isinstance(block, Derivation)]
+    integer = _derivations(example.statement)
     assert len(integer) == 2
     (left, _, left_source), (right, _, right_source) = integer[0].rows[0], integer[1].rows[0]
     assert left != right and left_source.valid and right_source.valid
@@ -145,12 +166,13 @@ def test_inverse_and_determinant_state_their_sizes_and_are_proved_for_every_size
         theorem = _theorem_of(document, by_key[key])
         shapes = [part.value for part in theorem.statement[0].parts if isinstance(part, Math)]
         assert [(s.args[0].name, s.args[1].name, s.args[2].name) for s in shapes] == [("A", "n", "n"), ("B", "m", "m")]
-        (derivation,) = _general_derivations(theorem)
-        assert any("Lemma" in why for _, why, _ in derivation.rows), "the mixed product is cited as the lemma"
+        (derivation,) = _general_derivations(_theorem_of(number_references(document), by_key[key]))
+        assert any("Lemma 3" in why for _, why, _ in derivation.rows), "the mixed product is cited as the lemma"
 
 
 def test_the_determinant_example_is_the_determinant_of_the_kronecker_product():
-    text, derivation = _det_example()
+    text, steps = _det_example()
+    (derivation,) = _derivations([steps])
     a, b = derivation.lhs.args[0].args
     value, _, source = derivation.rows[0]
     assert source.valid
@@ -166,15 +188,15 @@ def test_a_false_theorem_loses_its_sources():
     theorem = identity_theorem(row)
     assert not row.sweep.holds
     assert not theorem.statement[1].source.valid
-    assert not any(source.valid for block in theorem.proof if isinstance(block, Derivation)
+    assert not any(source.valid for block in _derivations(theorem.proof)
                    for _, _, source in block.rows if "general-size proof" in source.ref)
     words = render_text(theorem)
-    assert "DOES NOT HOLD" in words and "holds for every size" not in words
+    assert "The claim is false" in words and "holds for every size" not in words
 
 
 def render_text(theorem) -> str:
-    return " ".join(part for block in theorem.proof if isinstance(block, Text) for part in block.parts
-                    if isinstance(part, str))
+    return " ".join(part for block in theorem.statement + theorem.proof if isinstance(block, Text)
+                    for part in block.parts if isinstance(part, str))
 
 
 def test_kron_pdf_has_no_overfull_box(require_tex, document, tmp_path):
@@ -184,20 +206,32 @@ def test_kron_pdf_has_no_overfull_box(require_tex, document, tmp_path):
     assert overfull_boxes(tex) == []
 
 
-def test_the_inverse_corollary_is_checked_line_by_line(document):
-    corollary = next(theorem for theorem in _theorems(document) if theorem.kind == "corollary")
+def test_the_inverse_corollary_is_the_mixed_product_line_checked_line_by_line(document):
+    """(A ⊗ B)(A^{-1} ⊗ B^{-1}) = AA^{-1} ⊗ BB^{-1} = I_n ⊗ I_m = I_nm, by the lemma, not through the adjugate."""
+    numbered = number_references(document)
+    corollary = next(theorem for theorem in _theorems(numbered) if theorem.title == INVERSE_TITLE)
     tex = render(Document("c", (Section("s", (corollary,)),)))
     assert r"\left(A \otimes B\right)^{-1} &= A^{-1} \otimes B^{-1}" in tex
-    (derivation,) = [block for block in corollary.proof if isinstance(block, Derivation)]
-    assert derivation.rows[-1][0] == _shown(Identity(Symbol("n", integer=True, positive=True)
-                                                     * Symbol("m", integer=True, positive=True)))
+    assert "adj" not in tex and "Cramer" not in tex
+    (derivation,) = _derivations(corollary.proof)
+    n, m = Symbol("n", integer=True, positive=True), Symbol("m", integer=True, positive=True)
+    a, b = MatrixSymbol("A", n, n), MatrixSymbol("B", m, m)
+    assert [row[0] for row in derivation.rows] == [
+        _shown(kron_unevaluated(MatMul(a, Inverse(a)), MatMul(b, Inverse(b)))),
+        _shown(kron_unevaluated(Identity(n), Identity(m))), _shown(Identity(n * m))]
+    assert derivation.rows[0][1].startswith("Lemma 3")  # the mixed product, numbered from the block order
     assert all(source.valid for _, _, source in derivation.rows)
-    assert any(why.startswith("Theorem ") for _, why, _ in derivation.rows)
+    assert "A is n × n and B is m × m" in render_text(corollary)
+    assert prove_general(inverse_claim()).holds is True
     # the check behind it refuses a wrong line: the inverses' Kronecker product in the wrong order
-    a, b = MatrixSymbol("A", 2, 2), MatrixSymbol("B", 2, 2)
-    wrong = kron_unevaluated(a, b) * kron_unevaluated(Inverse(b), Inverse(a))
-    assert not _equals_identity(wrong, a, b, 2, 2)
-    assert _equals_identity(kron_unevaluated(a, b) * kron_unevaluated(Inverse(a), Inverse(b)), a, b, 2, 2)
+    a2, b2 = MatrixSymbol("A", 2, 2), MatrixSymbol("B", 2, 2)
+    wrong = kron_unevaluated(a2, b2) * kron_unevaluated(Inverse(b2), Inverse(a2))
+    assert not _equals_identity(wrong, a2, b2, 2, 2)
+    assert _equals_identity(kron_unevaluated(a2, b2) * kron_unevaluated(Inverse(a2), Inverse(b2)), a2, b2, 2, 2)
+    # and the general rules refuse it too: B^{-1} is not A's inverse
+    swapped = dataclasses.replace(inverse_claim(), lhs=lambda o, d: MatMul(
+        kron_unevaluated(o["A"], o["B"]), kron_unevaluated(Inverse(o["B"]), Inverse(o["A"]))))
+    assert prove_general(swapped).holds is not True
 
 
 def test_second_read_wording(document):
@@ -213,6 +247,6 @@ def test_second_read_wording(document):
         assert "numerator layout" in words and "(in, out)" not in words
     assert "chain rule through seed 004" not in tex and "The Kronecker identity behind the FC weight gradient" in tex
     assert "G^{T}" not in tex.split("The Kronecker identity behind")[1].split("Jacobian")[0]
-    assert "n = 1, m = 2" not in tex and "(n, m) = (1, 2)" in tex
+    assert "n = 1, m = 2" not in tex and r"(n, m) \in \{(1, 2), (2, 1), (2, 2)" in tex
     assert "theorem: det(A)" not in tex and r"\det(A) = -2" in tex
-    assert "It is refused" not in tex and "The identity is false" in tex
+    assert "It is refused" not in tex and "The claim is false" in tex
