@@ -13,9 +13,11 @@ from sympy import (
 )
 
 from gradproof.proofs.document import (
+    Derivation,
     Math,
     Source,
     Text,
+    escape,
     latex,
     paragraph,
 )
@@ -32,7 +34,7 @@ class Printed(Symbol):
 
 SYMBOLS = {"σ'": r"\sigma'", "λ": r"\lambda", "σ": r"\sigma", "θ": r"\theta", "ξ_i": r"\xi_i", "ξ": r"\xi", "ρ": r"\rho",
             "α": r"\alpha", "β": r"\beta", "P_pool^T": r"P_{\mathrm{pool}}^{T}", "P_pool": r"P_{\mathrm{pool}}",
-            "D_out": r"D_{\mathrm{out}}", "D_in": r"D_{\mathrm{in}}", "K_h": "K_h", "K_w": "K_w", "n_H": "n_H",
+            "D_out × D_in": r"D_{\mathrm{out}} \times D_{\mathrm{in}}", "D_out": r"D_{\mathrm{out}}", "D_in": r"D_{\mathrm{in}}", "K_h": "K_h", "K_w": "K_w", "n_H": "n_H",
             "n_W": "n_W", "W^T": "W^{T}", "dL/dZ": r"\partial L/\partial Z", "G = dL/dZ": r"G = \partial L/\partial Z",
             "g = dL/dy": r"g = \partial L/\partial y",
             "dL/dvec(Z)": r"\partial L/\partial \operatorname{vec}(Z)", "z_k": "z_k", "y_i": "y_i", "x = vec(A)": r"x = \operatorname{vec}(A)", "y = vec(Z)": r"y = \operatorname{vec}(Z)",
@@ -41,10 +43,20 @@ SYMBOLS = {"σ'": r"\sigma'", "λ": r"\lambda", "σ": r"\sigma", "θ": r"\theta"
             "h(z)": "h(z)", "1/(K_h K_w)": r"1/(K_h K_w)", "mat(P_pool^T vec(G))": r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))",
             "vec(A)": r"\operatorname{vec}(A)", "relu(S)": r"\operatorname{relu}(S)", "A = σ(S)": r"A = \sigma(S)", "vec(Z)": r"\operatorname{vec}(Z)", "vec(S)": r"\operatorname{vec}(S)"}
 # a size or value in the prose: "N = 2", "P = 0", "4 × 4", "1 × 2 × 3 × 2"
-NUMBERS = r"\b[A-Za-z] = -?\d+\b|\b\d+(?: × \d+)+\b"
-SYMBOL_SPLIT = re.compile("(" + NUMBERS + "|" + "|".join(re.escape(key) for key in sorted(SYMBOLS, key=len, reverse=True))
-                          + ")")
+NUMBERS = r"\b[A-Za-z] = (?:-?\d+|[A-Za-z])\b|\b\d+(?: × \d+)+\b"
+# an index pair "(i, j)", and a single letter standing alone: a size, an index or a matrix of the notation
+# (not the articles "a", "A", the pronoun "I", nor the condition labels "(i)", "(ii)"); "S'" is a prime
+PAIRS = r"\([a-z](?:, [a-z])+\)"
+LETTERS = (r"(?<![\w\\'(])[B-HJ-Zb-z]'?(?![\w'])"  # a letter alone, or with a prime: S, S'
+           r"|(?<=\()(?:[B-HJ-Zb-z](?![\w')])|[B-HJ-Z](?=\)))"  # after a parenthesis: "(s less", "(S)", not "(i)"
+           r"|(?<![\w\\'(])[B-HJ-Zb-z](?='s\b)")  # a possessive: S's
+# a reference marker of proofs.document.ref, kept whole for render to number
+REFERENCE = "\x00ref:[^\x00]*\x00"
+SYMBOL_SPLIT = re.compile("(" + REFERENCE + "|" + NUMBERS + "|" + PAIRS + "|"
+                          + "|".join(re.escape(key) for key in sorted(SYMBOLS, key=len, reverse=True))
+                          + "|" + LETTERS + ")")
 NUMBER = re.compile(NUMBERS)
+MATH_PIECE = re.compile(NUMBERS + "|" + PAIRS + "|" + LETTERS)
 
 
 def prose(text: str) -> list:
@@ -53,7 +65,9 @@ def prose(text: str) -> list:
     def piece_of(piece):
         if piece in SYMBOLS:
             return Math(Printed(SYMBOLS[piece]), NOTATION)
-        if NUMBER.fullmatch(piece):
+        if piece.startswith("\x00"):
+            return piece
+        if MATH_PIECE.fullmatch(piece):
             return Math(Printed(piece.replace("×", r"\times")), NOTATION)
         return piece
     return [piece_of(piece) for piece in SYMBOL_SPLIT.split(text) if piece]
@@ -104,51 +118,42 @@ def display_row(*items) -> DisplayRow:
     return DisplayRow(tuple((name, ImmutableMatrix(value), source) for name, value, source in items))
 
 
-REF = re.compile(r"\[\[ref:([a-z-]+)\]\]")
+JUSTIFICATION_WIDTH = "4.6cm"
 
 
-def ref(key: str) -> str:
-    """A placeholder for "Kind n" of a numbered block, filled by ``numbered`` from the block order."""
-    return f"[[ref:{key}]]"
+@dataclass(frozen=True)
+class Steps:
+    """A ``Derivation`` (one aligned display lhs = step_1 = ..., a justification column) whose justifications
+    wrap in a column of fixed width, so that a wide step and a long justification fit a portrait page
+    (``proofs.document`` prints the column on one line). ``formulas()`` lists every step and every formula of
+    a justification with its source, as the provenance walker does for a ``Derivation``."""
+
+    derivation: Derivation
+
+    def formulas(self):
+        lhs = latex(self.derivation.lhs)
+        found = []
+        for rhs, why, source in self.derivation.rows:
+            found.append((f"{lhs} = {latex(rhs)}", source))
+            if isinstance(why, Text):
+                found += [(latex(part.value), part.source) for part in why.parts if isinstance(part, Math)]
+        return found
+
+    def to_latex(self) -> str:
+        lines = []
+        for n, (rhs, why, _) in enumerate(self.derivation.rows):
+            left = latex(self.derivation.lhs) if n == 0 else ""
+            tag = (rf" && \parbox[t]{{{JUSTIFICATION_WIDTH}}}{{\raggedright [{_text_latex(why)}]}}" if why else "")
+            lines.append(f"{left} &= {latex(rhs)}{tag}")
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
 
 
-def numbered(document, titles: dict):
-    """``document`` with each ``ref(key)`` replaced by "Kind n" of the Theorem block titled ``titles[key]``,
-    numbered as document.py's amsthm environments are: one shared counter for lemma, theorem, corollary,
-    definition and example, in the order of the blocks."""
-    import dataclasses
+def _text_latex(why) -> str:
+    """A justification in text mode: a ``Text``'s formulas in $...$, its words escaped; or plain words."""
+    if isinstance(why, Text):
+        return "".join(f"${latex(part.value)}$" if isinstance(part, Math) else escape(part) for part in why.parts)
+    return escape(why)
 
-    from gradproof.proofs.document import Section, Theorem
 
-    numbers: dict = {}
-    counter = 0
-
-    def count(blocks):
-        nonlocal counter
-        for block in blocks:
-            if isinstance(block, Section):
-                count(block.blocks)
-            elif isinstance(block, Theorem):
-                counter += 1
-                numbers.setdefault(block.title, f"{block.kind.capitalize()} {counter}")
-
-    count(section for section in document.sections)
-
-    def name(match):
-        key = match.group(1)
-        if key not in titles or titles[key] not in numbers:
-            raise ValueError(f"numbered: reference {key!r}: expected a block titled {titles.get(key)!r}, "
-                             f"got the titles {sorted(numbers)}")
-        return numbers[titles[key]]
-
-    def fill(obj):
-        if isinstance(obj, str):
-            return REF.sub(name, obj)
-        if isinstance(obj, tuple):
-            return tuple(fill(item) for item in obj)
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            return dataclasses.replace(obj, **{f.name: fill(getattr(obj, f.name))
-                                               for f in dataclasses.fields(obj) if f.init})
-        return obj
-
-    return fill(document)
+def steps(lhs, rows) -> Steps:
+    return Steps(Derivation(lhs, tuple(rows)))

@@ -10,6 +10,9 @@ input equation, or a definition; a check that fails leaves its formulas without 
 
 from __future__ import annotations
 
+import ast
+import re
+
 from sympy import (
     Eq,
     MatMul,
@@ -20,7 +23,7 @@ from sympy import (
 )
 
 from gradproof.proofs.document import (
-    Derivation,
+    PROSE,
     Document,
     Equation,
     Math,
@@ -28,22 +31,22 @@ from gradproof.proofs.document import (
     ShapeCheck,
     Source,
     Theorem,
+    ref,
 )
 from gradproof.proofs.network_display import (
+    NOTATION,
     Printed,
     checked,
     d_of,
     derivation_rows,
     display_row,
     instances_text,
-    numbered,
     para,
-    ref,
+    steps,
     verdict,
 )
 from gradproof.proofs.network_seed002 import theorem_section
 from gradproof.proofs.notation import notation_section
-from gradproof.symbolic.layers.verify import FLATTEN_SHAPES
 from gradproof.symbolic.seeds import objective as objective_proofs
 from gradproof.symbolic.seeds import pooling_general as pooling
 from gradproof.symbolic.seeds import selection, theorem
@@ -63,6 +66,11 @@ def general_proofs() -> dict:
 
 
 # --------------------------------------------------------------------------------------- pooling
+
+# the titles of the blocks the prose refers to (``ref`` numbers them from the block order)
+LEMMA = "Linear maps"
+DEFINITIONS = {"max": "Max pooling, given the selection", "average": "Average pooling"}
+MAX_THEOREM = "Max pooling backward, at every size"
 
 def _values(configurations, read) -> str:
     return ", ".join(str(value) for value in sorted({read(config) for config in configurations}))
@@ -110,6 +118,36 @@ def _product(counts) -> int:
     return result
 
 
+def flatten_shapes(verdict) -> tuple:
+    """The NCHW shapes the run's flatten check covered, read from its verdict: the evidence's "shapes" when it
+    carries them, else the shapes its detail names ("exact for shapes ((1, 2, 3, 2), ...)", written by
+    ``symbolic.layers.verify`` from the shapes it checked). () when the verdict names none."""
+    if isinstance(verdict.evidence, dict) and "shapes" in verdict.evidence:
+        return tuple(tuple(int(size) for size in shape) for shape in verdict.evidence["shapes"])
+    match = re.fullmatch(r"exact for shapes (\(.*\))", verdict.detail)
+    if not match:
+        return ()
+    shapes = ast.literal_eval(match.group(1))
+    if not (isinstance(shapes, tuple) and all(isinstance(shape, tuple) and len(shape) == 4
+                                              and all(isinstance(size, int) for size in shape) for shape in shapes)):
+        raise ValueError(f"flatten verdict: expected NCHW shapes as tuples of 4 integers, got {match.group(1)!r}")
+    return shapes
+
+
+def _flatten_text(verdict) -> list:
+    """The flatten sentence: the shapes the run checked (from its verdict), or its verdict's own words."""
+    shapes = flatten_shapes(verdict)
+    if not shapes:
+        return ["Flatten is a reshape; its derived backward equals the inverse reshape: "
+                f"{_verdict_word(verdict.holds)} (the check's verdict names no shapes it covered)."]
+    return ["Flatten is a reshape; its derived backward is the inverse reshape, exact for the shape"
+            + ("s " if len(shapes) > 1 else " "), *_shapes(shapes), f": {_verdict_word(verdict.holds)}."]
+
+
+def _verdict_word(holds) -> str:
+    return {True: "holds", False: "FAILS"}.get(holds, "not decided")
+
+
 def _shapes(shapes) -> list:
     """NCHW shapes as formulas N × C × n_H × n_W, joined by commas and 'and'."""
     parts = []
@@ -117,24 +155,24 @@ def _shapes(shapes) -> list:
         if index:
             parts.append(" and " if index == len(shapes) - 1 else ", ")
         parts.append(Math(Printed(r" \times ".join(str(size) for size in shape)),
-                          Source("definition", "the shapes of the flatten check (symbolic.layers.verify)")))
+                          Source("definition", "the shapes of this run's flatten check (its verdict)")))
     return parts
 
 
 def _lemma(proof) -> Theorem:
-    a, u, v = MatrixSymbol("Q", pooling.M, pooling.N_), MatrixSymbol("x", pooling.N_, 1), MatrixSymbol("y", pooling.M, 1)
+    r, x, y = MatrixSymbol("R", pooling.M, pooling.N_), MatrixSymbol("x", pooling.N_, 1), MatrixSymbol("y", pooling.M, 1)
     source = checked("general-size proof of the linear-map lemma", proof.holds)
-    return Theorem("lemma", "Linear maps", (
-        para("Let ", Eq(v, MatMul(a, u), evaluate=False), " with Q a D_out × D_in matrix that does not depend on x (a "
+    return Theorem("lemma", LEMMA, (
+        para("Let ", Eq(y, MatMul(r, x), evaluate=False), " with R a D_out × D_in matrix that does not depend on x (a "
              "Linear layer without bias). Then"),
-        Equation(d_of("x"), MatMul(Transpose(a), d_of("y")), "", source),
+        Equation(d_of("x"), MatMul(Transpose(r), d_of("y")), "", source),
     ), (
-        Derivation(proof.lhs, derivation_rows(proof, source)),
-        para("The last sum is entry k of ", MatMul(Transpose(a), d_of("y")), " (the Matrix Cookbook's (69); seed 003's "
+        steps(proof.lhs, derivation_rows(proof, source)),
+        para("The last sum is entry k of ", MatMul(Transpose(r), d_of("y")), " (the Matrix Cookbook's (69); seed 003's "
            "derivation for ", Math(Printed("Y = WX"), Source("seed", "seed 003, Y = WX + b")), ", ", Math(Printed(r"\partial L/\partial X = W^{T} \partial L/\partial Y"),
                                             Source("seed", "seed 003, Y = WX + b")), ")."),
-        ShapeCheck(((Transpose(a), pooling.N_, pooling.M), (d_of("y"), pooling.M, 1)), (pooling.N_, 1)),
-        para("Checked: each step, with the entries of ", v, f" substituted, has the normal form of SymPy's derivative of "
+        ShapeCheck(((Transpose(r), pooling.N_, pooling.M), (d_of("y"), pooling.M, 1)), (pooling.N_, 1)),
+        para("Checked: each step, with the entries of ", y, f" substituted, has the normal form of SymPy's derivative of "
                 f"the scalar equation at symbolic D_out and D_in (exact): {verdict(proof.symbolic_holds)}."),
     ))
 
@@ -144,7 +182,7 @@ def _definitions() -> tuple:
     z = pooling.Z_BASE
     definition = Source("definition", "max and average pooling, PyTorch's geometry (seed 002, seed 004 (3))")
     return (
-        Theorem("definition", "Max pooling, given the selection", (
+        Theorem("definition", DEFINITIONS["max"], (
             para("A = σ(S) is the activated image, ", pooling.H, " × ", pooling.W_, "; the pooled image Z is ",
                pooling.H_OUT, " × ", pooling.W_OUT, "; window (u, v) covers the ", pooling.K_H, " × ", pooling.K_W,
                " entries from row ", (u - 1) * pooling.STRIDE + 1 - pooling.PAD, " and column ",
@@ -155,7 +193,7 @@ def _definitions() -> tuple:
             para("so P_pool is a 0/1 matrix with one 1 in each row:"),
             Equation(pooling.P_POOL[u, v, i, j], pooling._pool_entry_max(u, v, i, j), "", definition),
         )),
-        Theorem("definition", "Average pooling", (
+        Theorem("definition", DEFINITIONS["average"], (
             para("Each window's mean; entries outside the image read 0 and count in the mean (PyTorch's default):"),
             Equation(z[u, v], pooling.avg_equation(u, v), "", definition),
             para("so row (u, v) of P_pool holds 1/(K_h K_w) over the window and 0 elsewhere:"),
@@ -179,10 +217,10 @@ def _pooling_theorem(proof, kind: str) -> Theorem:
         para("that is, ", Eq(d_of("A"), Printed(r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))"),
                            evaluate=False), ": " + what + "."),
     ), (
-        Derivation(proof.lhs, tuple((rhs, para(why.replace("the Definition", ref(kind)).replace(
-            "(Definition)", f"({ref(kind)})")), source) for rhs, why in proof.rows)),
-        para(f"The last sum is entry (i, j) of mat(P_pool^T vec(G)): {ref('lemma')} with x = vec(A), y = vec(Z), "
-                "Q = P_pool."),
+        steps(proof.lhs, tuple((rhs, para(why.replace(pooling.DEFINITION[kind], ref("definition", DEFINITIONS[kind]))),
+                                     source) for rhs, why in proof.rows)),
+        para("The last sum is entry (i, j) of mat(P_pool^T vec(G)): " + ref("lemma", LEMMA) + " with x = vec(A), "
+             "y = vec(Z), R = P_pool."),
         ShapeCheck(((p_t, pooling.H * pooling.W_, pooling.H_OUT * pooling.W_OUT),
                     (vec_g, pooling.H_OUT * pooling.W_OUT, 1)), (pooling.H * pooling.W_, 1)),
         para("Checked: each step, with the definition substituted, has the normal form of SymPy's derivative "
@@ -200,10 +238,12 @@ def _example_block(example, title, lead) -> Theorem:
     given = Source("definition", "the example's input")
     return Theorem("example", title, (
         para(lead),
-        display_row(("S", example["S"], given), ("G", example["G"], given), (r"\operatorname{relu}(S)", example["relu(S)"], source),
-             (r"\mathbb{I}[S]", example["mask"], source), ("Z", example["Z"], source)),
+        display_row(("S", example["S"], given), ("G", example["G"], given)),
+        para("ReLU, the mask of S's positive entries, and max pooling:"),
+        display_row((r"\operatorname{relu}(S)", example["relu(S)"], source), (r"\mathbb{I}[S]", example["mask"], source),
+                    ("Z", example["Z"], source)),
         para("The selection is the numeric argmax of relu(S). Max pooling's backward puts each entry of G at its "
-           "window's selection (Theorem 4), and the mask keeps only the entries where S is positive, equation (5):"),
+           "window's selection (" + ref("theorem", MAX_THEOREM) + "), and the mask keeps only the entries where S is positive, equation (5):"),
         display_row((r"\frac{\partial L}{\partial A}", example["pool_backward"], source),
              (r"\frac{\partial L}{\partial S}", example["(5)"], source)),
         para("Equation (6) gives the same matrix, and so do the numeric layers (max-pooling backward, then ReLU "
@@ -223,7 +263,9 @@ def _pooling_section(run, proofs) -> Section:
         para("For average pooling P_pool is a constant; for max pooling it depends on S through the argmax, but "
                 "the argmax is fixed in the forward pass, and the backward pass differentiates with it held "
                 "fixed (where no tie is broken, S's small changes do not move it). Either way the backward pass "
-                "is that of a linear map:"),
+                "is that of a linear map. (Letters: here A = σ(S) is the activated image and R the matrix of "
+                + ref("lemma", LEMMA) + "; in conv2d.pdf ", Math(Printed("A"), NOTATION), " is its 9 × 9 convolution "
+                "matrix, and Q is seed 003's kernel Jacobian.)"),
         _lemma(proofs["lemma"]),
         *_definitions(),
         _pooling_theorem(proofs["max"], "max"),
@@ -231,9 +273,7 @@ def _pooling_section(run, proofs) -> Section:
         para(f"Independently of the theorems, the local chain rule applied to the scalar equations of max and "
                 f"average pooling with a distinct symbol in every entry, on {len(grid)} configurations, equals the "
                 f"numeric rules exactly: max pooling {verdict(maxpool.concrete_ok)}, average pooling "
-                f"{verdict(avgpool.concrete_ok)}. " + _grid_text(grid) + " Flatten is a reshape; its derived backward "
-                "is the inverse reshape, exact for the shapes ", *_shapes(FLATTEN_SHAPES),
-                f": {verdict(flatten.concrete_ok)}."),
+                f"{verdict(avgpool.concrete_ok)}. " + _grid_text(grid) + " ", *_flatten_text(flatten.verdicts.concrete)),
         _example_block(proofs["example"], "ReLU and max pooling in small integers",
                        "A 4 × 4 image S with negative entries, 2 × 2 windows, stride 2, and an integer upstream "
                        "gradient G. The bottom-left window of relu(S) is all zeros: its tie is broken at the first "
@@ -258,7 +298,7 @@ def _cross_entropy_theorem(proof) -> Theorem:
                        evaluate=False), ". Then, for every N and K,"),
         Equation(proof.lhs, proof.closed, "", source),
     ), (
-        Derivation(proof.lhs, derivation_rows(proof, source)),
+        steps(proof.lhs, derivation_rows(proof, source)),
         para("The last expression is entry (m, j) of ", Eq(d_of("X"), Printed(r"\frac{1}{N}\left(\operatorname{softmax}(X) - T\right)"),
                                                          evaluate=False),
            ", the softmax taken along each row."),
@@ -270,32 +310,53 @@ def _cross_entropy_theorem(proof) -> Theorem:
     ))
 
 
-def _objective_theorem(proof_w, proof_b) -> Theorem:
-    source = checked("general-size proof of seed 004 (1), (2)", proof_w.holds and proof_b.holds)
-    f, entry = objective_proofs.objective("W")
+OBJECTIVE_W = "Seed 004's regularized objective, for any number of samples"
+OBJECTIVE_B = "Seed 004's bias rule (2), for any number of samples"
+
+
+def _objective_theorems(proof_w, proof_b) -> tuple:
+    """Seed 004 (1) (the weight) and (2) (the bias), each displayed from its own checked derivation."""
+    source_w = checked("general-size proof of seed 004 (1)", proof_w.holds)
+    source_b = checked("general-size proof of seed 004 (2)", proof_b.holds)
+    f, _ = objective_proofs.objective("W")
     seed = Source("seed", "seed 004, the regularized objective")
     w = MatrixSymbol("W", objective_proofs.D_OUT, objective_proofs.D_IN)
-    return Theorem("theorem", "Seed 004's regularized objective, for any number of samples", (
+    b = MatrixSymbol("b", objective_proofs.D_OUT, 1)
+    d_f = Symbol(r"\frac{\partial f}{\partial W}")
+    weight = Theorem("theorem", OBJECTIVE_W, (
         para("Let θ hold every weight and bias of the network, l be the number of samples, ξ_i the loss of sample "
-           "i, ρ the sum of squares of the parameters other than one layer's W (of size D_out × D_in) and b, and λ "
-           "the regularization constant (seed 004 writes C, the notation sheet's number of channels):"),
+             "i, ρ the sum of squares of the parameters other than one layer's W (of size D_out × D_in) and b, and λ "
+             "the regularization constant (seed 004 writes C, the notation sheet's number of channels):"),
         Equation(Symbol("f"), f, "seed 004", seed),
         para("For the partial derivative with respect to one entry the other entries are constants, so ξ_i is "
-           "written as a function of i and that entry. Then, for every l (seed 004 (1); (2) is the same with b "
-           "for W, checked too):"),
-        Equation(proof_w.lhs, proof_w.closed, "", source),
+             "written as a function of that one number, ", Math(Printed(r"\xi_i(W_{p,q})"), PROSE), ". Then, for "
+             "every l (seed 004 (1)),"),
+        Equation(proof_w.lhs, proof_w.closed, "", source_w),
     ), (
-        Derivation(proof_w.lhs, derivation_rows(proof_w, source)),
-        para("The last expression is entry (p, q) of ", Eq(Symbol(r"\frac{\partial f}{\partial W}"),
-                                                          Printed(r"\frac{W}{\lambda} + \frac{1}{l}\sum_{i=1}^{l} "
-                                                                   r"\frac{\partial \xi_i}{\partial W}"),
+        steps(proof_w.lhs, derivation_rows(proof_w, source_w)),
+        para("The last expression is entry (p, q) of ", Eq(d_f, Printed(r"\frac{W}{\lambda} + \frac{1}{l}\sum_{i=1}^{l} "
+                                                                      r"\frac{\partial \xi_i}{\partial W}"),
                                                           evaluate=False), "."),
         ShapeCheck(((w, objective_proofs.D_OUT, objective_proofs.D_IN),), (objective_proofs.D_OUT, objective_proofs.D_IN)),
         para("Checked: each step has the normal form of SymPy's derivative of f at symbolic l, D_out and D_in "
-                "(exact): the rule for ", w, f" {verdict(proof_w.symbolic_holds)}, and the rule for ", Symbol("b"),
-                f" {verdict(proof_b.symbolic_holds)}. The closed form equals the numeric rule (",
-                Printed(r"W/\lambda"), f" plus the averaged data gradient) at {instances_text(proof_w)}."),
+             f"(exact): {verdict(proof_w.symbolic_holds)}. The closed form equals the numeric rule (",
+             Printed(r"W/\lambda"), f" plus the averaged data gradient) at {instances_text(proof_w)}."),
     ))
+    bias = Theorem("theorem", OBJECTIVE_B, (
+        para("With f as in " + ref("theorem", OBJECTIVE_W) + " and ξ_i written as a function of one bias entry, ",
+             Math(Printed(r"\xi_i(b_p)"), PROSE), ", for every l (seed 004 (2)),"),
+        Equation(proof_b.lhs, proof_b.closed, "", source_b),
+    ), (
+        steps(proof_b.lhs, derivation_rows(proof_b, source_b)),
+        para("The last expression is entry p of ", Eq(Symbol(r"\frac{\partial f}{\partial b}"),
+                                                     Printed(r"\frac{b}{\lambda} + \frac{1}{l}\sum_{i=1}^{l} "
+                                                             r"\frac{\partial \xi_i}{\partial b}"), evaluate=False), "."),
+        ShapeCheck(((b, objective_proofs.D_OUT, 1),), (objective_proofs.D_OUT, 1)),
+        para("Checked: each step has the normal form of SymPy's derivative of f at symbolic l and D_out "
+             f"(exact): {verdict(proof_b.symbolic_holds)}. The closed form equals the numeric rule (",
+             Printed(r"b/\lambda"), f" plus the averaged data gradient) at {instances_text(proof_b)}."),
+    ))
+    return weight, bias
 
 
 def _with_lambda(expr):
@@ -308,14 +369,15 @@ def _loss_section(run, proofs) -> Section:
     mu = symbols("mu", positive=True)
     return Section("Softmax cross-entropy, the regularized objective and the update", (
         _cross_entropy_theorem(proofs["cross_entropy"]),
-        _objective_theorem(proofs["objective_W"], proofs["objective_b"]),
+        *_objective_theorems(proofs["objective_W"], proofs["objective_b"]),
         para("Seed 003's update, the numeric rule applied to symbols (3 parameters, 2 samples), with learning "
                 "rate ", Math(mu, Source("definition", "learning rate")), ":"),
         Equation(Symbol(r"\theta_{\mathrm{new}}"), _with_lambda(objective["update"]), "seed 003, weight update",
                  checked("seed 003's update: theta minus the learning rate times the derivative",
                         objective["update_holds"])),
-        para("equal to ", Symbol("theta"), " minus the learning rate times SymPy's derivative of ", Symbol("f"), ": "
-                + ("holds." if objective["update_holds"] else "FAILS.")),
+        para("equal to ", Math(Printed(r"\theta - \mu \, \partial f/\partial \theta"), PROSE),
+             ", with the derivative of f computed from f's formula by differentiation: "
+             + ("holds." if objective["update_holds"] else "FAILS.")),
     ))
 
 
@@ -323,13 +385,8 @@ def network_document(run) -> Document:
     """The network proof from one run of the ``network`` target."""
     evidence = run.statements.evidence
     proofs = evidence["general"]  # the same run's checks as report.md's rows (proofs.statements)
-    return numbered(Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
+    return Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
         notation_section(), _pooling_section(run, proofs), theorem_section(evidence, proofs),
         _loss_section(run, proofs),
-    )), REFERENCES)
-
-
-# the blocks the prose refers to by number (network_display.numbered fills in "Kind n" from the block order)
-REFERENCES = {"lemma": "Linear maps", "max": "Max pooling, given the selection", "average": "Average pooling",
-              "corollary": "ReLU, tanh and the sigmoid need not store S"}
+    ), landscape=False)
 

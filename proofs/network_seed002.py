@@ -18,12 +18,12 @@ from sympy import (
 )
 
 from gradproof.proofs.document import (
-    Derivation,
     Equation,
     Math,
     Section,
     Source,
     Theorem,
+    ref,
 )
 from gradproof.proofs.figures import PooledImageFigure
 from gradproof.proofs.network_display import (
@@ -32,13 +32,15 @@ from gradproof.proofs.network_display import (
     derivation_rows,
     display_row,
     para,
-    ref,
+    steps,
     verdict,
 )
 from gradproof.symbolic.engine.functions import indicator, relu
 from gradproof.symbolic.seeds import selection, theorem
 
 # ---------------------------------------------------------------------------------- seed 002's theorem
+
+COROLLARY = "ReLU, tanh and the sigmoid need not store S"
 
 def _seed_forms():
     g = MatrixSymbol(r"\frac{\partial L}{\partial \operatorname{vec}(Z)^{T}}", 1, Symbol("m"))
@@ -77,7 +79,7 @@ def _selection_theorem(proof, exhaustive, hypotheses, tanh_check) -> tuple:
            n_z, ", ", n_s, " and selection, (5) and (6) with h(z) in place of ", Printed(r"\mathbb{I}[z]"), " agree:"),
         Equation(statement.lhs, statement.rhs, "", source),
     ), (
-        Derivation(proof.lhs, derivation_rows(proof, source)),
+        steps(proof.lhs, derivation_rows(proof, source)),
         para("The first row is entry j of (6) with h(z) for ", Printed(r"\mathbb{I}[z]"), ", the last entry j of (5): ",
            sigma_prime, " is read at S's entries in (5) and ", h, " at Z's in (6). Checked: each step, with P_pool's "
            "entries and z substituted, has the normal form of entry j of (5) at symbolic ", n_z, " and ", n_s,
@@ -86,7 +88,7 @@ def _selection_theorem(proof, exhaustive, hypotheses, tanh_check) -> tuple:
                 "selection is still an argmax of σ(S) because σ is non-decreasing, so max pooling commutes with "
                 "σ. Average pooling is not a selection."),
     ))
-    corollary = Theorem("corollary", "ReLU, tanh and the sigmoid need not store S", (
+    corollary = Theorem("corollary", COROLLARY, (
         para("Condition (ii) holds for ReLU, with h the indicator (seed 002's (6)),"),
         Equation(indicator(relu(t), evaluate=False), indicator(t), "", hyp),
         para("for tanh with ", Eq(Printed("h(z)"), 1 - Symbol("z") ** 2, evaluate=False), " and for the sigmoid with ",
@@ -150,20 +152,22 @@ def _counterexamples(average, silu) -> tuple:
     def window(first):
         return Printed(rf"({first}, -1.3, -1.3, -1.3)")
     silu_block = Theorem("example", "SiLU: S must be stored", (
-        para("SiLU, ", Eq(Printed(r"\sigma(x)"), selection.silu(x), evaluate=False), ", decreases down to its minimum ",
+        para("Let the activation σ be SiLU, ", Eq(Printed(r"\operatorname{silu}(x)"), selection.silu(x), evaluate=False),
+           ". It decreases down to its minimum ",
            num(number['minimum']), " at ", Eq(x, num(number['argmin']), evaluate=False), " and increases after it, so "
            "it takes each value between ", num(number['minimum']), " and 0 twice, with slopes of opposite signs: "
            "condition (ii) fails. One 2 × 2 window, max pooling, upstream value 1, vec column-major: ",
            Eq(Printed(r"\operatorname{vec}(S)^{T}"), window(-2), evaluate=False), " and ",
            Eq(Printed(r"\operatorname{vec}(S')^{T}"), window("r"), evaluate=False), ", where r is the other solution of ",
-           Eq(Printed(r"\sigma(r)"), Printed(r"\sigma(-2)"), evaluate=False), ", computed to 30 digits:"),
+           Eq(Printed(r"\operatorname{silu}(r)"), Printed(r"\operatorname{silu}(-2)"), evaluate=False),
+           ", computed to 30 digits:"),
         Equation(r, Printed(f"{number['root']:.6f}"), "", silu_source),
         Equation(selection.silu(r), Printed(f"{number['Z']:.6f}") , para("the same value as at x = -2"), silu_source),
-        para("Both windows select their first entry (", Eq(Printed(r"\sigma(-1.3)"), num(number['rest_value']),
+        para("Both windows select their first entry (", Eq(Printed(r"\operatorname{silu}(-1.3)"), num(number['rest_value']),
                                                              evaluate=False),
            " is smaller), so Z is the same, but (5) is ",
-           Eq(Printed(r"(\sigma'(-2), 0, 0, 0)"), Printed(rf"({number['slope']:.4f}, 0, 0, 0)"), evaluate=False),
-           " for S and ", Eq(Printed(r"(\sigma'(r), 0, 0, 0)"), Printed(rf"({number['slope_r']:.4f}, 0, 0, 0)"),
+           Eq(Printed(r"(\operatorname{silu}'(-2), 0, 0, 0)"), Printed(rf"({number['slope']:.4f}, 0, 0, 0)"), evaluate=False),
+           " for S and ", Eq(Printed(r"(\operatorname{silu}'(r), 0, 0, 0)"), Printed(rf"({number['slope_r']:.4f}, 0, 0, 0)"),
                              evaluate=False), " for S': "
            + ("the slopes have opposite signs" if silu_ok else "FAILS") + ". No formula in Z can give both: S "
            "must be stored."),
@@ -180,8 +184,8 @@ def theorem_section(evidence, proofs) -> Section:
         para("Seed 002 computes the gradient with respect to S in two ways; (6) needs only the stored output Z:"),
         *_seed_forms(),
         theorem_block, corollary, example, figure, avg_block, silu_block,
-        para("Unlike SiLU, tanh is no counterexample: its derivative ", Eq(Printed(r"\sigma'"), 1 - Symbol(r"\sigma") ** 2,
+        para("Unlike SiLU, tanh is no counterexample: its derivative ", Eq(Printed(r"\tanh'(t)"), 1 - tanh(Symbol("t")) ** 2,
                                                                                evaluate=False),
-                f" is a function of its output, so it satisfies (ii) ({ref('corollary')}), and (6) with ",
+                " is a function of its output, so it satisfies (ii) (" + ref("corollary", COROLLARY) + "), and (6) with ",
                 Eq(Printed("h(Z)"), 1 - Symbol("Z") ** 2, evaluate=False), " equals (5)."),
     ))

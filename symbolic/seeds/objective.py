@@ -175,7 +175,18 @@ C = Symbol(r"\lambda", positive=True)
 SAMPLES = _size("l")
 D_OUT, D_IN = _size(r"D_{\mathrm{out}}"), _size(r"D_{\mathrm{in}}")
 WEIGHT, BIAS = IndexedBase("W"), IndexedBase("b")
-XI = Function(r"\xi")
+
+
+class XI(Function):
+    """xi_i(w): the loss of sample i as a function of the one parameter entry w being differentiated (the
+    other entries held constant), printed xi_i(w), seed 004's xi_i: a function of a number, not of a matrix."""
+
+    def _latex(self, printer, exp=None):
+        index, entry = self.args
+        text = rf"\xi_{{{printer._print(index)}}}\left({printer._print(entry)}\right)"
+        return text if exp is None else rf"{text}^{{{exp}}}"
+
+
 REST = Symbol(r"\rho")  # the squares of every other parameter (other layers): constant in W and b
 p, q, a, b = (_integer(name) for name in "pqab")
 

@@ -9,7 +9,7 @@ then also evaluated at concrete geometries (square windows, as ``numeric.rules.p
 them; overlapping and non-overlapping windows, padding, ties) and compared exactly with the numeric
 rules run on symbols, which ties them to an independent implementation.
 
-* Lemma (linear maps): y = Q x with Q D_out x D_in  =>  dL/dx = Q^T dL/dy  (Matrix Cookbook (69); seed 003's
+* Lemma (linear maps): y = R x with R D_out x D_in  =>  dL/dx = R^T dL/dy (R, not seed 003's Q)  (Matrix Cookbook (69); seed 003's
   "Y = WX: dL/dX = W^T dL/dY").
 * Max pooling, given the selection: window (u, v) selects the entry
   ((u - 1)s + alpha(u, v) - P, (v - 1)s + beta(u, v) - P) of A = sigma(S), alpha in 1..K_h, beta in 1..K_w
@@ -58,14 +58,14 @@ def _size(name):
 
 
 # sizes and indices (notation sheet: n_H x n_W image, n'_H x n'_W pooled image, K_h x K_w window, P, s)
-# the lemma: y = Q x with Q of size D_out x D_in (a Linear layer without bias; u, v, m, n, M are taken)
+# the lemma: y = R x with R of size D_out x D_in (seed 003's Q is its kernel Jacobian) (a Linear layer without bias; u, v, m, n, M are taken)
 M, N_ = _size(r"D_{\mathrm{out}}"), _size(r"D_{\mathrm{in}}")
 H, W_, H_OUT, W_OUT = _size("n_H"), _size("n_W"), _size("n'_H"), _size("n'_W")
 K_H, K_W, STRIDE, PAD = _size("K_h"), _size("K_w"), _size("s"), Symbol("P", integer=True, nonnegative=True)
 i, j, k, o = (_integer(name) for name in "ijko")
 u, v, p, q = (_integer(name) for name in "uvpq")
 
-A_BASE, U_BASE, V_BASE, G_BASE = IndexedBase("Q"), IndexedBase("x"), IndexedBase("y"), IndexedBase("g")
+A_BASE, U_BASE, V_BASE, G_BASE = IndexedBase("R"), IndexedBase("x"), IndexedBase("y"), IndexedBase("g")
 ACT, Z_BASE, GRAD = IndexedBase("a"), IndexedBase("z"), IndexedBase("G")
 ALPHA, BETA = Function(r"\alpha"), Function(r"\beta")
 
@@ -73,6 +73,9 @@ CHAIN = "chain rule"
 DIFFERENTIATE = "differentiate the scalar equation"
 SIFTING = "sifting: the delta on j leaves only j = k"
 TRANSPOSE = "entry k of a transposed matrix times a vector"
+# the definitions a pooling proof differentiates, named so that a justification reads alone (report rows);
+# network.pdf replaces each name by a numbered reference to its Definition block
+DEFINITION = {"max": "the definition of max pooling", "average": "the definition of average pooling"}
 
 
 class CheckedRows:
@@ -117,9 +120,9 @@ def _same(left, right, ranges) -> bool:
 # ------------------------------------------------------------------------------------------ lemma
 
 def linear_map_lemma(entry=None) -> IndexProof:
-    """y_i = sum_j Q_ij x_j (i <= D_out, j <= D_in)  =>  dL/dx_k = sum_i Q_ik dL/dy_i, entry k of Q^T dL/dy.
+    """y_i = sum_j R_ij x_j (i <= D_out, j <= D_in)  =>  dL/dx_k = sum_i R_ik dL/dy_i, entry k of R^T dL/dy.
 
-    ``entry(i, j)`` is Q's entry (default the generic Q_ij); a caller can plant another."""
+    ``entry(i, j)`` is R's entry (default the generic R_ij); a caller can plant another."""
     entry = entry or (lambda row, col: A_BASE[row, col])
     ranges = {k: (1, N_)}
 
@@ -243,17 +246,19 @@ def _pooling_proof(kind: str, instances, closed_form=None) -> IndexProof:
     chain = Sum(Derivative(L, Z_BASE[u, v]) * Derivative(Z_BASE[u, v], ACT[i, j]), (u, 1, H_OUT), (v, 1, W_OUT))
     if kind == "max":
         rows = ((chain, CHAIN),
-                ((closed_form or max_closed_form)(i, j), "differentiate the Definition; G = dL/dZ"),
-                (Sum(P_POOL[u, v, i, j] * GRAD[u, v], (u, 1, H_OUT), (v, 1, W_OUT)), "entry of P_pool (Definition)"))
+                ((closed_form or max_closed_form)(i, j), f"differentiate {DEFINITION['max']}; G = dL/dZ"),
+                (Sum(P_POOL[u, v, i, j] * GRAD[u, v], (u, 1, H_OUT), (v, 1, W_OUT)),
+                 f"entry of P_pool ({DEFINITION['max']})"))
         entry = _pool_entry_max
     else:
         differentiated = Sum(GRAD[u, v] * Sum(KroneckerDelta(i, (u - 1) * STRIDE + p - PAD)
                                               * KroneckerDelta(j, (v - 1) * STRIDE + q - PAD),
                                               (p, 1, K_H), (q, 1, K_W)), (u, 1, H_OUT), (v, 1, W_OUT)) / (K_H * K_W)
         rows = ((chain, CHAIN),
-                (differentiated, "differentiate the Definition; G = dL/dZ"),
+                (differentiated, f"differentiate {DEFINITION['average']}; G = dL/dZ"),
                 ((closed_form or avg_closed_form)(i, j), "a sum of deltas over a window is 1 inside it, 0 outside"),
-                (Sum(P_POOL[u, v, i, j] * GRAD[u, v], (u, 1, H_OUT), (v, 1, W_OUT)), "entry of P_pool (Definition)"))
+                (Sum(P_POOL[u, v, i, j] * GRAD[u, v], (u, 1, H_OUT), (v, 1, W_OUT)),
+                 f"entry of P_pool ({DEFINITION['average']})"))
         entry = _pool_entry_avg
 
     def substituted(expr):

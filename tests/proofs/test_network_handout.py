@@ -8,7 +8,7 @@ import pytest
 from sympy import Matrix
 
 from gradproof.numeric.rules import pooling as pool_rules
-from gradproof.proofs import network_display, network_proof
+from gradproof.proofs import network_display, network_proof, network_seed002
 from gradproof.proofs.compile import compile_pdf, overfull_boxes
 from gradproof.proofs.document import Derivation, ShapeCheck, Theorem, formulas_without_source, render
 from gradproof.proofs.targets import run_target, target_named
@@ -28,6 +28,12 @@ def _blocks(document):
                 yield from block.statement + block.proof
 
 
+def _derivations(blocks):
+    """The derivations among ``blocks``: network.pdf prints each as ``Steps`` (justifications that wrap)."""
+    return [b.derivation for b in blocks if isinstance(b, network_display.Steps)] + [
+        b for b in blocks if isinstance(b, Derivation)]
+
+
 def test_every_formula_including_the_example_rows_has_a_verified_source(document):
     assert formulas_without_source(document) == []
     rows = [block for block in _blocks(document) if isinstance(block, network_display.DisplayRow)]
@@ -41,7 +47,7 @@ def test_each_theorem_and_lemma_is_one_derivation_with_a_shape_check(document):
     assert kinds.count("lemma") == 1 and kinds.count("theorem") >= 5 and kinds.count("example") >= 5
     for block in theorems:
         if block.kind in ("lemma", "theorem"):
-            derivations = [b for b in block.proof if isinstance(b, Derivation)]
+            derivations = _derivations(block.proof)
             assert len(derivations) == 1, block.title
             if block.title != "Seed 002's theorem, with its conditions":
                 assert any(isinstance(b, ShapeCheck) for b in block.proof), block.title
@@ -110,15 +116,16 @@ def test_a_wrong_numeric_max_pooling_backward_unsources_the_max_theorem(monkeypa
     proofs = network_proof.general_proofs()
     assert proofs["max"].symbolic_holds and not proofs["max"].holds
     theorem_block = network_proof._pooling_theorem(proofs["max"], "max")
-    derivation = next(b for b in theorem_block.proof if isinstance(b, Derivation))
+    derivation = _derivations(theorem_block.proof)[0]
     assert all(not source.valid for _, _, source in derivation.rows)
-    assert "FAILS" in render_blocks(theorem_block)
+    # rendered with the blocks it refers to (the lemma, the definition)
+    assert "FAILS" in render_blocks(network_proof._lemma(proofs["lemma"]), *network_proof._definitions(), theorem_block)
 
 
-def render_blocks(block):
+def render_blocks(*blocks):
     from gradproof.proofs.document import Document, Section
 
-    return render(Document("t", (Section("s", (block,)),)))
+    return render(Document("t", (Section("s", blocks),)))
 
 
 # ---------------------------------------------------------------- issue 14 follow-ups (student read)
@@ -191,28 +198,42 @@ def test_second_read_wording(document):
 
 
 def test_references_are_numbered_from_the_block_order(document):
-    """Student read 2, item 3: "the Corollary above", "the Definition" are numbered references, filled from
-    the blocks' order (one counter for all kinds), and no placeholder is left."""
-    from gradproof.proofs.network_proof import REFERENCES
+    """Student read 2, item 12: "the Corollary above", "the Definition", a typed "Theorem 4" are references
+    (proofs.document.ref) that render numbers from the blocks' order; none is typed."""
+    from gradproof.proofs.document import theorem_numbers
 
     tex = " ".join(render(document).split())
-    assert "[[ref:" not in tex and "Corollary above" not in tex and "the Definition" not in tex
-    numbers, counter = {}, 0
-    for block in _blocks(document):
-        if isinstance(block, Theorem):
-            counter += 1
-            numbers.setdefault(block.title, f"{block.kind.capitalize()} {counter}")
-    for title in REFERENCES.values():
-        assert numbers[title] in tex, title
-    assert f"(ii) ({numbers[REFERENCES['corollary']]})" in tex
-    assert f"differentiate {numbers[REFERENCES['max']]}" in tex
+    numbers = {title: f"{kind.capitalize()} {n}" for title, (kind, n) in theorem_numbers(document).items()}
+    assert "Corollary above" not in tex and "the Definition" not in tex and "the Lemma" not in tex
+    assert f"(ii) ({numbers[network_seed002.COROLLARY]})" in tex
+    assert f"differentiate {numbers[network_proof.DEFINITIONS['max']]}" in tex
+    assert f"differentiate {numbers[network_proof.DEFINITIONS['average']]}" in tex
+    assert f"selection ({numbers[network_proof.MAX_THEOREM]})" in tex
+    assert f"{numbers[network_proof.LEMMA]} with" in tex
+    assert f"as in {numbers[network_proof.OBJECTIVE_W]} and" in tex
 
 
-def test_numbered_names_an_unknown_reference():
-    from gradproof.proofs.document import Document, Section, Text
-    from gradproof.proofs.network_display import numbered, ref
+def test_no_number_of_a_block_is_typed_in_the_builders():
+    """A number typed by hand goes stale when a block moves: the builders' sources hold none."""
+    import inspect
+    import re
 
-    document = Document("t", (Section("s", (Theorem("lemma", "A", (Text.of("x"),)), Text.of(ref("a")))),))
-    assert "Lemma 1" in render(numbered(document, {"a": "A"}))
-    with pytest.raises(ValueError, match="reference 'a': expected a block titled None"):
-        numbered(document, {"b": "B"})
+    for module in (network_proof, network_seed002, network_display):
+        typed = re.findall(r"(?:Theorem|Lemma|Corollary|Definition|Example) \d+", inspect.getsource(module))
+        assert typed == [], (module.__name__, typed)
+
+
+def test_a_moved_block_moves_its_references(document):
+    """The lemma moved behind the max-pooling theorem: the reference follows it (it would not if typed)."""
+    from gradproof.proofs.document import Section
+
+    pooling = document.sections[1]
+    lemma = next(b for b in pooling.blocks if isinstance(b, Theorem) and b.title == network_proof.LEMMA)
+    rest = tuple(b for b in pooling.blocks if b is not lemma)
+    moved = Section(pooling.title, rest + (lemma,), pooling.level)
+    document = type(document)(document.title, (document.sections[0], moved) + document.sections[2:], document.landscape)
+    from gradproof.proofs.document import theorem_numbers
+
+    number = theorem_numbers(document)[network_proof.LEMMA][1]
+    tex = " ".join(render(document).split())
+    assert f"Lemma {number} with" in tex and number > 5
