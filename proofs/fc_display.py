@@ -1,9 +1,11 @@
-"""How fc.pdf names things: the notation sheet's symbols, block numbers, prose with symbols in it.
+"""How fc.pdf names things: the notation sheet's symbols, references to its numbered blocks, prose with symbols.
 
 The symbolic layer equations name the sizes by role (PyTorch's batch layout: B, M, N); the notation sheet
 (``proofs.notation``) says N is the batch and D_in, D_out a Linear layer's sizes. ``shown`` renames a SymPy
-object's size symbols at render time (one simultaneous ``xreplace``), so what is displayed is the checked
-object with its sizes renamed, never retyped LaTeX. The classes here only print (``_latex``).
+object's size symbols at render time (one simultaneous ``xreplace``), and the operands whose letters would mean
+two things: the upstream gradient is G (g) in every layout, a loss's target T (t), never Y, a layer's output.
+What is displayed is the checked object renamed, never retyped LaTeX. References are ``proofs.document.ref``
+markers (``cite``), numbered by ``render`` from the block order. The classes here only print (``_latex``).
 """
 
 from __future__ import annotations
