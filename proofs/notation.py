@@ -17,6 +17,7 @@ NOTATION = (
      "the upstream gradient, with the shape of the output $Y|Y$ ($g|g$ for a vector; seed 000 writes $\\delta|δ$)"),
     (r"x,\ X,\ W,\ b,\ Y", "x, X, W, b, Y", "input (a vector; a batch, one sample per row; or an image), weight, "
                                             "bias, output"),
+    (r"T,\ t", "T, t", "a loss's target (a batch, one sample per row; $t|t$ for a vector; seed 002 writes $y|y$)"),
     (r"N", "N", "the batch size"),
     (r"D_{\mathrm{in}},\ D_{\mathrm{out}}", "D_in, D_out",
      "a Linear layer's input and output sizes (seed 000 writes $M|M$ and $N|N$)"),
