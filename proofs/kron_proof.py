@@ -53,10 +53,12 @@ from gradproof.symbolic.engine.structured import (
     entry_bases,
     position,
 )
-from gradproof.symbolic.seeds.kron_identities import KRON_IDENTITIES, MIXED_PRODUCT, kron_unevaluated
-from gradproof.symbolic.seeds.vector_form import VECTOR_FORM_IDENTITIES
+from gradproof.symbolic.seeds.kron_identities import ADJUGATE, KRON_IDENTITIES, MIXED_PRODUCT, kron_unevaluated
+from gradproof.symbolic.seeds.vector_form import JACOBIANS, VECTOR_FORM_IDENTITIES
 
 DEFAULT_MAX_SIZE = 4
+LEMMA_SIZES = {Symbol("s", integer=True, positive=True): Symbol("u", integer=True, positive=True)}
+"""The lemma's D is q × s in the Cookbook's letters; s is the stride on the notation sheet, so it prints as u."""
 LEMMA_KEY = "kron_mixed_product"
 
 _TITLES = {
@@ -258,7 +260,7 @@ def index_derivation(claim, proof, renaming=None) -> tuple:
         rows.append((proof.left_normal, NORMAL_FORM_SHORT))
     if proof.right_entry != rows[-1][0]:
         rows.append((proof.right_entry, "renaming of summation indices" if _trivial(proof.right_entry)
-                     else NORMAL_FORM_SHORT + ", backwards"))
+                     else f"({NORMAL_FORM_SHORT}) read backwards"))
     rows.append((rhs, _side_rules(proof.right, proof, bases)))
     ranges = [(index, (1, size)) for index, size in zip(proof.rows + proof.cols, proof.slots[0] + proof.slots[1])]
     text = _ranges_text(proof, ranges, renaming)
@@ -298,7 +300,17 @@ def _named_rules_derivation(proof, renaming=None) -> Derivation:
                     proof.holds is True)
 
     def why(rule):
-        return f"{_lemma_ref()} (mixed product)" if rule == MIXED_PRODUCT else rule
+        if rule == MIXED_PRODUCT:
+            return f"{_lemma_ref()} (mixed product)"
+        if rule == ADJUGATE:  # the rule's formula set as a formula
+            from gradproof.symbolic.engine.kron import Adjugate
+
+            k = Symbol("k", integer=True, positive=True)
+            x = MatrixSymbol("X", k, k)
+            formula = Equals(MatMul(x, Adjugate(x)), MatMul(Det(x), SizedIdentity(k)))
+            return Text.of("adjugate: ", Math(formula, Source("definition", "the adjugate (Laplace expansion)")),
+                           " (Laplace expansion)")
+        return rule
 
     return Derivation(_shown(proof.left_entry, renaming),
                       tuple((_shown(step, renaming), why(rule), source) for step, rule in proof.left_steps))
@@ -342,13 +354,14 @@ def _sweep_sentence(claim, sweep, renaming) -> Text:
         listed += [", " if number else "", dim]
     how = f"{sweep.count(SYMBOLIC)} of them with a distinct symbol in every entry, both sides expanded exactly"
     if sweep.count(RANDOM_INTEGERS):
-        how += (f", {sweep.count(RANDOM_INTEGERS)} in exact integer arithmetic at random points (a probabilistic "
-                "identity test, Schwartz-Zippel; a symbolic determinant of a 16 × 16 matrix has 16! terms, "
-                "about 21 million million)")
+        how += (f", {sweep.count(RANDOM_INTEGERS)} in exact integer arithmetic at random points, a probabilistic "
+                "identity test (Schwartz-Zippel)")
     agree = "the two sides are equal" if _is_scalar(claim) else "the two sides agree entry by entry"
     if sweep.holds:
+        why_random = (" Random points are used where a symbolic determinant would be too large: that of a 16 × 16 "
+                      "matrix has 16! terms, about 21 million million." if sweep.count(RANDOM_INTEGERS) else "")
         return Text.of("Concrete sizes: with each of ", *listed, f" from 1 to {DEFAULT_MAX_SIZE} "
-                       f"({len(sweep.results)} size combinations, {how}) {agree}.")
+                       f"({len(sweep.results)} size combinations, {how}) {agree}.{why_random}")
     return _counterexample_text(sweep.counterexample, claim)
 
 
@@ -410,7 +423,7 @@ def _example_blocks(claim, renaming=None) -> list:
     rows.append((_shown(rhs, renaming), "" if same else "DIFFERS from the right side", source))
     if not same:
         rows.insert(1, (right, "the right side evaluated exactly", source))
-    return [Text.of("Example, every dimension 2, with the entries ", *shown_operands, ":"),
+    return [Text.of("Example with every dimension 2 and the entries ", *shown_operands, ":"),
             Steps(Derivation(_shown(lhs, renaming), tuple(rows)))]
 
 
@@ -433,7 +446,7 @@ def identity_theorem(result, kind: str = "theorem", renaming=None) -> Theorem:
     elif proof.left_entry is not None:
         ranges, derivation = index_derivation(claim, proof, renaming)
         body += [ranges, Steps(derivation)]
-    verdict, sweep_text = _general_verdict(proof), _sweep_sentence(claim, result.sweep, renaming)
+    verdict, sweep_text = _general_verdict(proof, _is_scalar(claim)), _sweep_sentence(claim, result.sweep, renaming)
     body.append(Text.of(*verdict.parts, " ", *sweep_text.parts))  # one paragraph: general, then concrete
     body += _example_blocks(claim, renaming)
     body += _extra_blocks(claim, proof)
@@ -447,11 +460,12 @@ def _hypothesis(claim) -> str:
             "kron_det": " (square, of different sizes in general)."}.get(claim.key, "")
 
 
-def _general_verdict(proof) -> Text:
+def _general_verdict(proof, scalar: bool = False) -> Text:
     if proof is None:
         return Text.of("")
     if proof.holds is True:
         how = ("The last line is the right side" if proof.method == NAMED_RULES
+               else "The first line is the left side and the last line the right side" if scalar
                else "The first and the last line are the same entry of the two sides")
         return Text.of(f"{how}: the identity holds for every size.")
     return Text.of("General sizes: ", proof.reason, ".")
@@ -576,20 +590,25 @@ def inverse_corollary() -> Theorem:
     source = Source("check", "the rules applied at symbolic n, m, and each line evaluated exactly at the listed "
                              "(n, m)", holds)
     where = Source("definition", "the operands of the inverse corollary")
-    why = {MIXED_PRODUCT: _lemma_ref(), INVERSE_RULE: "definition of the inverse",
-           IDENTITIES_RULE: "the identity's entries are Kronecker deltas"}
+    from sympy import KroneckerDelta
+
+    i1, i2, j1, j2 = (Symbol(name, integer=True) for name in ("i_1", "i_2", "j_1", "j_2"))
+    deltas = Math(KroneckerDelta(i1, j1) * KroneckerDelta(i2, j2), where)
+    why = {MIXED_PRODUCT: f"{_lemma_ref()} (mixed product)", INVERSE_RULE: "definition of the inverse",
+           IDENTITIES_RULE: Text.of(ref("definition", "Kronecker product"), ": entries ", deltas, ", those of ",
+                                    Math(_shown(Identity(n * m)), where))}
     statement = (Text.of("Let ", Math(_shown(InSpace(a, n, n)), where), " and ", Math(_shown(InSpace(b, m, m)), where),
-                         " be invertible (A is n × n and B is m × m; n and m may differ). Then ",
-                         Math(_shown(kron_unevaluated(a, b)), where), ", of size ", Math(Printed("nm \\times nm"), where),
+                         " be invertible (the sizes ", Math(n, where), " and ", Math(m, where), " may differ). Then ",
+                         Math(_shown(kron_unevaluated(a, b)), where), ", of size ", Math(Printed("mn \\times mn"), where),
                          ", is invertible and"),
                  Equation(_shown(Inverse(kron_unevaluated(a, b))), _shown(KroneckerProduct(Inverse(a), Inverse(b))), "",
                           source))
     body = (Steps(Derivation(_shown(start), tuple((_shown(step), why[rule], source) for step, rule in steps))),
             Text.of("So ", Math(_shown(KroneckerProduct(Inverse(a), Inverse(b))), where), " is a right inverse of the "
                     "square matrix ", Math(_shown(kron_unevaluated(a, b)), where), ", hence its inverse. "
-                    + ("Each rule was applied at symbolic sizes n and m, and each line was also evaluated with a "
-                       "distinct symbol in every entry at " if holds else
-                       "The check of these lines FAILED; they were evaluated at "), pairs,
+                    + ("Each rule was applied at symbolic sizes " if holds else "The check of these lines FAILED; "),
+                    *([Math(n, where), " and ", Math(m, where), ", and each line was also evaluated with a distinct "
+                       "symbol in every entry at "] if holds else ["they were evaluated at "]), pairs,
                     " and simplified exactly to the identity matrix." if holds else "."))
     return Theorem("corollary", INVERSE_TITLE, statement, body)
 
@@ -633,7 +652,7 @@ def _false_claim_example(result) -> Theorem:
     sizes = result.sweep.counterexample.sizes if refused else {name: 2 for name in claim.dimensions()}
     blocks += _integer_instance(claim, sizes)
     if proof is not None and proof.holds is not True:
-        blocks.append(Text.of("No general-size proof exists, as there must not. " + (
+        blocks.append(Text.of("Nor can any general-size proof exist. " + (
             "No entry-by-entry argument even applies: the product on the right pairs its inner indices in different "
             "orders (the Kronecker product's columns, the vec's rows)." if proof.left_entry is None else
             "The normal forms of the two sides' generic entries differ.")))
@@ -717,6 +736,9 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
         seed004 = Source("seed", "seed 004 (8), (9)")
         letters = [", written with seed 004's letters: ", Math(Equals(MatrixSymbol("s", 1, 1), InOrder(
             MatrixSymbol("W", 1, 1) * MatrixSymbol("z", 1, 1), MatrixSymbol("b", 1, 1))), seed004)]
+    else:
+        letters = [", so that ", Math(Equals(output, MatMul(symbols["x"], symbols["weight"])),
+                                      Source("seed", "seed 001: Y = XW"))]
     described: list = [layout]
     if "(in, out)" in layout:  # the layer's title names the weight's sizes by role; print them as the sheet's sizes
         before, after = layout.split("(in, out)", 1)
@@ -725,7 +747,8 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
     convention = Text.of(
         "This is a Jacobian in numerator layout: its rows are the entries of the output, its columns those of the "
         "weight (seed 002 and seed 004 write it as the derivative by a transposed vec). The notation sheet's "
-        "denominator layout is for gradients of the scalar loss.")
+        "denominator layout is for gradients of the scalar loss." if claim.key == SEED004_JACOBIAN else
+        "A Jacobian in numerator layout, as in " + ref("theorem", jacobian_title(JACOBIANS[0])) + ".")
     return Theorem("theorem", title, (Text.of(*shapes, ", from the scalar equations of ", *described, *letters,
                                               ". Then"),
                                       statement, convention), body)
@@ -735,7 +758,11 @@ SEED004_JACOBIAN = "fc_jacobian_weight"
 
 
 def jacobian_title(claim) -> str:
-    return f"Jacobian of the Linear layer with respect to its weight ({claim.seed_ref.split(':')[0]})"
+    """"Jacobian of the Linear layer with respect to its weight (seed 004 (9))"; the batch form names its layout
+    in words (a title is prose: no formula in it)."""
+    if claim.key == SEED004_JACOBIAN:
+        return f"Jacobian of the Linear layer with respect to its weight ({claim.seed_ref.split(':')[0]})"
+    return "Jacobian of the Linear layer with respect to its weight, samples as rows (seed 001)"
 
 
 def _seed004_letters(x, y, renaming) -> dict:
@@ -854,7 +881,8 @@ def chain_rule_corollary(identity_row, jacobian_claim, jacobian_holds: bool, siz
         Steps(Derivation(Partial(xi, TransposedVec(w)), rows)),
         Text.of("Every step holds for every size: the chain rule is a theorem of calculus, and the other two steps "
                 "are the numbered theorems cited. Checked exactly at ", *sizes_math(jacobian_claim.equations, sizes),
-                ", with ", Math(xi, where), " an unspecified differentiable function of the entries of s: SymPy's "
+                ", with ", Math(xi, where), " an unspecified differentiable function of the entries of ", Math(s, where),
+                ": SymPy's "
                 "derivative of ", Math(xi, where), " by each entry of ", Math(Vec(w), where),
                 " equals each line" + ("." if chain and jacobian and kron else ": it does NOT, at some line.")),
     )
@@ -883,14 +911,14 @@ def _definitions() -> Section:
         Text.of("For ", Math(InSpace(a, m, n), where), " and ", Math(InSpace(b, p, q), where), ", the Kronecker "
                 "product ", Math(kron, where), " is the block matrix whose block in block row ", Math(i1, where),
                 " and block column ", Math(j1, where), " is ", Math(entry(a, (i1,), (j1,), set(), bases) * b, where),
-                ". Its row ", Math(pair_rows, where), " (row ", Math(i1, where), " of A, row ", Math(i2, where),
-                " of B) is at position ", Math(position((i1, i2), (m, p)), where), ", and likewise its column ",
+                ". Its row ", Math(pair_rows, where), " (row ", Math(i1, where), " of ", Math(a, where), ", row ",
+                Math(i2, where), " of ", Math(b, where), ") is at position ", Math(position((i1, i2), (m, p)), where), ", and likewise its column ",
                 Math(pair_cols, where), ":"),
         Equation(EntryOf(kron, position((i1, i2), (m, p)), position((j1, j2), (n, q))), kron_entry, "", where)))
     vec_def = Theorem("definition", "vec and the row-major vec", (
         Text.of("vec stacks the columns of ", Math(InSpace(x, m, n), where), " (column-major, as the seeds and the "
                 "Matrix Cookbook do): its row ", Math(Tuple(j1, i1), where), ", column ", Math(j1, where), " and row ",
-                Math(i1, where), " of X, is at position ", Math(position((j1, i1), (n, m)), where), ":"),
+                Math(i1, where), " of ", Math(x, where), ", is at position ", Math(position((j1, i1), (n, m)), where), ":"),
         Equation(EntryOf(Vec(x), position((j1, i1), (n, m)), 1), vec_entry, "", where),
         Text.of("The row-major vec stacks the rows instead, as NumPy's default ravel does. An identity matrix has the "
                 "entries of a Kronecker delta, and a trace is the sum of the diagonal.")))
@@ -910,7 +938,7 @@ def kron_document(run):
     """The Kronecker/vec proof from one run of the ``kron`` target (its identity rows and evidence)."""
     rows = {row.claim.key: row for row in run.statements.rows}
     evidence = run.statements.evidence
-    lemma = identity_theorem(rows[LEMMA_KEY], kind="lemma")
+    lemma = identity_theorem(rows[LEMMA_KEY], kind="lemma", renaming=LEMMA_SIZES)
     theorems = tuple(identity_theorem(rows[claim.key]) for claim in KRON_IDENTITIES if claim.key != LEMMA_KEY)
     renaming = _vector_form_sizes()
     vector = tuple(identity_theorem(rows[claim.key], renaming=renaming) for claim in VECTOR_FORM_IDENTITIES)
@@ -930,9 +958,9 @@ def kron_document(run):
             Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so "
                     "the two are derived together. Seed 004 writes the weight ",
                     Math(Printed(r"W^{m} \in \mathbb{R}^{n_{m+1} \times n_{m}}"), Source("seed", "seed 004 (8), (9)")),
-                    " (seed 000 writes N × M); here it is ",
-                    Math(_shown(InSpace(Symbol("W"), *renaming.values()), None), _SHEET),
-                    " with the notation sheet's names, as N is the batch."),
+                    " (seed 000 writes ", Math(InSpace(Symbol("W"), *renaming.keys()), Source("seed", "seed 000")),
+                    "); here it is ", Math(_shown(InSpace(Symbol("W"), *renaming.values()), None), _SHEET),
+                    " with the notation sheet's names, as ", Math(Symbol("N"), _SHEET), " is the batch size."),
             *vector, *jacobians)),
     ]
     return Document("gradproof: Kronecker products and vec (seed 004, Matrix Cookbook)", tuple(sections),

@@ -26,6 +26,7 @@ from gradproof.proofs.document import (
 )
 from gradproof.proofs.kron_proof import (
     INVERSE_TITLE,
+    LEMMA_SIZES,
     EntryOf,
     InSpace,
     _det_example,
@@ -82,8 +83,10 @@ def test_each_identity_is_a_theorem_with_shapes_and_one_general_derivation(docum
     shapes = [part.value for part in theorem.statement[0].parts if isinstance(part, Math)]
     operands, _, lhs, rhs = build(claim)
     assert [shape.args[0].name for shape in shapes if isinstance(shape, InSpace)] == list(operands)
-    for shape in shapes:  # each operand with its own rows and columns
-        assert (shape.args[1], shape.args[2]) == operands[shape.args[0].name].shape or claim in VECTOR_FORM_IDENTITIES
+    renaming = LEMMA_SIZES if claim.key == "kron_mixed_product" else {}
+    for shape in shapes:  # each operand with its own rows and columns (the lemma's s printed as u)
+        expected = tuple(_shown(size, renaming) for size in operands[shape.args[0].name].shape)
+        assert (shape.args[1], shape.args[2]) == expected or claim in VECTOR_FORM_IDENTITIES
     assert isinstance(theorem.statement[1], Equation)
     derivations = _general_derivations(theorem)
     assert len(derivations) == 1, claim.key
@@ -221,7 +224,9 @@ def test_the_inverse_corollary_is_the_mixed_product_line_checked_line_by_line(do
         _shown(kron_unevaluated(Identity(n), Identity(m))), _shown(Identity(n * m))]
     assert derivation.rows[0][1].startswith("Lemma 3")  # the mixed product, numbered from the block order
     assert all(source.valid for _, _, source in derivation.rows)
-    assert "A is n × n and B is m × m" in render_text(corollary)
+    shapes = [part.value for part in corollary.statement[0].parts if isinstance(part, Math)
+              and isinstance(part.value, InSpace)]
+    assert [(s.args[0].name, s.args[1], s.args[2]) for s in shapes] == [("A", n, n), ("B", m, m)]
     assert prove_general(inverse_claim()).holds is True
     # the check behind it refuses a wrong line: the inverses' Kronecker product in the wrong order
     a2, b2 = MatrixSymbol("A", 2, 2), MatrixSymbol("B", 2, 2)
