@@ -39,14 +39,14 @@ SYMBOLS = {"σ'": r"\sigma'", "λ": r"\lambda", "σ": r"\sigma", "θ": r"\theta"
             "g = dL/dy": r"g = \partial L/\partial y",
             "dL/dvec(Z)": r"\partial L/\partial \operatorname{vec}(Z)", "z_k": "z_k", "y_i": "y_i", "x = vec(A)": r"x = \operatorname{vec}(A)", "y = vec(Z)": r"y = \operatorname{vec}(Z)",
             "Q = P_pool": r"Q = P_{\mathrm{pool}}",
-            "sel(k)": r"\operatorname{sel}(k)", "I[z]": r"\mathbb{I}[z]", "I[Z]": r"\mathbb{I}[Z]", "h(σ)": r"h(\sigma)",
+            "sel(k) = j": r"\operatorname{sel}(k) = j", "sel(k)": r"\operatorname{sel}(k)", "I[z]": r"\mathbb{I}[z]", "I[Z]": r"\mathbb{I}[Z]", "h(σ)": r"h(\sigma)",
             "h(z)": "h(z)", "1/(K_h K_w)": r"1/(K_h K_w)", "mat(P_pool^T vec(G))": r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))",
             "vec(A)": r"\operatorname{vec}(A)", "relu(S)": r"\operatorname{relu}(S)", "A = σ(S)": r"A = \sigma(S)", "vec(Z)": r"\operatorname{vec}(Z)", "vec(S)": r"\operatorname{vec}(S)"}
 # a size or value in the prose: "N = 2", "P = 0", "4 × 4", "1 × 2 × 3 × 2"
 NUMBERS = r"\b[A-Za-z] = (?:-?\d+|[A-Za-z])\b|\b\d+(?: × \d+)+\b"
 # an index pair "(i, j)", and a single letter standing alone: a size, an index or a matrix of the notation
 # (not the articles "a", "A", the pronoun "I", nor the condition labels "(i)", "(ii)"); "S'" is a prime
-PAIRS = r"\([a-z](?:, [a-z])+\)"
+PAIRS = r"\((?:[a-z]|\d+)(?:, (?:[a-z]|\d+))+\)"
 LETTERS = (r"(?<![\w\\'(])[B-HJ-Zb-z]'?(?![\w'])"  # a letter alone, or with a prime: S, S'
            r"|(?<=\()(?:[B-HJ-Zb-z](?![\w')])|[B-HJ-Z](?=\)))"  # after a parenthesis: "(s less", "(S)", not "(i)"
            r"|(?<![\w\\'(])[B-HJ-Zb-z](?='s\b)")  # a possessive: S's

@@ -102,10 +102,11 @@ def _grid_text(grid) -> str:
         both = sum(1 for c in padded if c in dropped)
         groups = []
         if padded:
-            groups.append(f"with padding ({len(padded)}, padding {_values(padded, lambda c: c[3])})")
+            paddings = sorted({c[3] for c in padded})
+            groups.append(f"{len(padded)} with padding P = " + " or ".join(str(value) for value in paddings))
         if dropped:
-            groups.append(f"whose windows leave rows or columns out ({len(dropped)})")
-        text += (f" and {len(other)} more, " + " or ".join(groups)
+            groups.append(f"{len(dropped)} whose windows leave rows or columns out")
+        text += (f" and {len(other)} more: " + " and ".join(groups)
                  + (f", {both} of them both" if both else "")
                  + f"; their windows are {_values(other, lambda c: c[1])} and their strides {_values(other, lambda c: c[2])}")
     return text + "."
@@ -186,8 +187,8 @@ def _definitions() -> tuple:
             para("A = σ(S) is the activated image, ", pooling.H, " × ", pooling.W_, "; the pooled image Z is ",
                pooling.H_OUT, " × ", pooling.W_OUT, "; window (u, v) covers the ", pooling.K_H, " × ", pooling.K_W,
                " entries from row ", (u - 1) * pooling.STRIDE + 1 - pooling.PAD, " and column ",
-               (v - 1) * pooling.STRIDE + 1 - pooling.PAD, " (stride s, padding P; the windows overlap when s is "
-               "less than the window). It selects the entry at offset (α(u, v), β(u, v)), the first maximum of "
+               (v - 1) * pooling.STRIDE + 1 - pooling.PAD, " (stride s, padding P; the windows overlap when ", Math(Printed(r"s < K_h"), NOTATION),
+               " or ", Math(Printed(r"s < K_w"), NOTATION), "). It selects the entry at offset (α(u, v), β(u, v)), the first maximum of "
                "the window in row-major order (PyTorch's tie rule; the padding is never selected):"),
             Equation(z[u, v], pooling.max_equation(u, v), "", definition),
             para("so P_pool is a 0/1 matrix with one 1 in each row:"),
@@ -207,8 +208,7 @@ def _pooling_theorem(proof, kind: str) -> Theorem:
     p_t = Transpose(MatrixSymbol(r"P_{\mathrm{pool}}", pooling.H_OUT * pooling.W_OUT, pooling.H * pooling.W_))
     vec_g = Printed(r"\operatorname{vec}(G)")
     what = ("the sum of G over the windows that selected entry (i, j): 0 if none did, one term for "
-            "non-overlapping windows, several when overlapping windows (s less than the window) select the "
-            "same entry") if kind == "max" else (
+            "non-overlapping windows, several when overlapping windows select the same entry") if kind == "max" else (
             "the sum of G over the windows that contain entry (i, j), divided by the window's size: one window "
             "for non-overlapping windows, several when they overlap, none for rows and columns the floor drops")
     return Theorem("theorem", f"{kind.capitalize()} pooling backward, at every size", (
@@ -234,6 +234,7 @@ def _pooling_theorem(proof, kind: str) -> Theorem:
 
 
 def _example_block(example, title, lead) -> Theorem:
+    lead = lead(example) if callable(lead) else lead
     source = checked(f"worked example: (5), (6) and the numeric layers agree ({title})", example["holds"])
     given = Source("definition", "the example's input")
     return Theorem("example", title, (
@@ -243,10 +244,11 @@ def _example_block(example, title, lead) -> Theorem:
         display_row((r"\operatorname{relu}(S)", example["relu(S)"], source), (r"\mathbb{I}[S]", example["mask"], source),
                     ("Z", example["Z"], source)),
         para("The selection is the numeric argmax of relu(S). Max pooling's backward puts each entry of G at its "
-           "window's selection (" + ref("theorem", MAX_THEOREM) + "), and the mask keeps only the entries where S is positive, equation (5):"),
+           "window's selection (" + ref("theorem", MAX_THEOREM) + "), and the mask keeps only the entries where S is "
+           "positive, seed 002's (5):"),
         display_row((r"\frac{\partial L}{\partial A}", example["pool_backward"], source),
              (r"\frac{\partial L}{\partial S}", example["(5)"], source)),
-        para("Equation (6) gives the same matrix, and so do the numeric layers (max-pooling backward, then ReLU "
+        para("Seed 002's (6) gives the same matrix, and so do the numeric layers (max-pooling backward, then ReLU "
            "backward): " + ("equal." if example["holds"] else "DIFFERENT.")),
     ))
 
@@ -275,9 +277,10 @@ def _pooling_section(run, proofs) -> Section:
                 f"numeric rules exactly: max pooling {verdict(maxpool.concrete_ok)}, average pooling "
                 f"{verdict(avgpool.concrete_ok)}. " + _grid_text(grid) + " ", *_flatten_text(flatten.verdicts.concrete)),
         _example_block(proofs["example"], "ReLU and max pooling in small integers",
-                       "A 4 × 4 image S with negative entries, 2 × 2 windows, stride 2, and an integer upstream "
-                       "gradient G. The bottom-left window of relu(S) is all zeros: its tie is broken at the first "
-                       "entry, which receives G there, and the mask then removes it."),
+                       lambda example: "A 4 × 4 image S with negative entries, 2 × 2 windows, stride 2, and an "
+                       "integer upstream gradient G. The bottom-left window of relu(S) is all zeros: its tie is broken "
+                       f"at the first entry, which receives G's entry (2, 1), {example['G'][1, 0]}, and the mask then "
+                       "removes it."),
         _example_block(proofs["overlap"], "Overlapping windows",
                        "A 3 × 3 image, 2 × 2 windows, stride 1: the four windows overlap, and the centre is the "
                        "maximum of all four, so it collects the sum of G."),

@@ -23,6 +23,7 @@ from gradproof.proofs.document import (
     Section,
     Source,
     Theorem,
+    latex,
     ref,
 )
 from gradproof.proofs.figures import PooledImageFigure
@@ -47,9 +48,9 @@ def _seed_forms():
     p = MatrixSymbol(r"P_{\mathrm{pool}}", Symbol("m"), Symbol("n"))
     mask_s = MatrixSymbol(r"\operatorname{vec}(\mathbb{I}[S])^{T}", 1, Symbol("n"))
     mask_z = MatrixSymbol(r"\operatorname{vec}(\mathbb{I}[Z])^{T}", 1, Symbol("m"))
-    return (Equation(Symbol("(5)"), HadamardProduct(MatMul(g, p), mask_s), "seed 002 (5): needs S",
+    return (Equation(Symbol("(5)"), HadamardProduct(MatMul(g, p), mask_s), para("seed 002 (5): needs S"),
                      Source("seed", "seed 002 (5)")),
-            Equation(Symbol("(6)"), MatMul(HadamardProduct(g, mask_z), p), "seed 002 (6): needs only Z",
+            Equation(Symbol("(6)"), MatMul(HadamardProduct(g, mask_z), p), para("seed 002 (6): needs only Z"),
                      Source("seed", "seed 002 (6)")))
 
 
@@ -162,7 +163,8 @@ def _counterexamples(average, silu) -> tuple:
            Eq(Printed(r"\operatorname{silu}(r)"), Printed(r"\operatorname{silu}(-2)"), evaluate=False),
            ", computed to 30 digits:"),
         Equation(r, Printed(f"{number['root']:.6f}"), "", silu_source),
-        Equation(selection.silu(r), Printed(f"{number['Z']:.6f}") , para("the same value as at x = -2"), silu_source),
+        Equation(Printed(r"\operatorname{silu}(r) = " + latex(selection.silu(r))), Printed(f"{number['Z']:.6f}"),
+                 para("the same value as at x = -2"), silu_source),
         para("Both windows select their first entry (", Eq(Printed(r"\operatorname{silu}(-1.3)"), num(number['rest_value']),
                                                              evaluate=False),
            " is smaller), so Z is the same, but (5) is ",

@@ -146,12 +146,12 @@ def test_the_handout_reads_as_a_handout_with_its_data_as_math(document):
     text = " ".join(tex.split())
     total = int(text.split(" configurations, equals")[0].rsplit(" ", 1)[1])
     tiled = int(text.split("They are ")[1].split(" ")[0])
-    more = int(text.split(" more, ")[0].rsplit(" ", 1)[1])
+    more = int(text.split(" more: ")[0].rsplit(" ", 1)[1])
     assert tiled + more == total == 25
     # the two groups of the rest overlap: their counts and the overlap add up to the rest (student read 2, item 2)
-    rest = text.split(" more, ")[1]
-    padded = int(rest.split("with padding (")[1].split(",")[0])
-    dropped = int(rest.split("leave rows or columns out (")[1].split(")")[0])
+    rest = text.split(" more: ")[1]
+    padded = int(rest.split(" with padding")[0].rsplit(" ", 1)[-1].strip(":"))
+    dropped = int(rest.split(" whose windows leave rows or columns out")[0].rsplit(" ", 1)[-1])
     both = int(rest.split(" of them both")[0].rsplit(" ", 1)[1]) if " of them both" in rest else 0
     assert padded + dropped - both == more
     assert "tile" not in text
@@ -161,9 +161,9 @@ def test_grid_text_counts_what_it_is_given():
     grid = [((1, 1, 4, 4), 2, 2, 0), ((1, 1, 5, 5), 2, 2, 0), ((1, 1, 5, 5), 3, 2, 1)]
     text = network_proof._grid_text(grid)
     assert text.startswith("They are 1 without padding") and "every combination" in text
-    assert "2 more, with padding (1, padding 1) or whose windows leave rows or columns out (1);" in text
+    assert "2 more: 1 with padding P = 1 and 1 whose windows leave rows or columns out;" in text
     both = [((1, 1, 4, 4), 2, 2, 0), ((1, 1, 4, 4), 2, 2, 1), ((1, 1, 4, 4), 3, 2, 1)]
-    assert "2 more, with padding (2, padding 1) or whose windows leave rows or columns out (1), 1 of them both;" in \
+    assert "2 more: 2 with padding P = 1 and 1 whose windows leave rows or columns out, 1 of them both;" in \
         network_proof._grid_text(both)
 
 

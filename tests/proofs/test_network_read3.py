@@ -159,3 +159,17 @@ def render_blocks(*blocks):
 def test_references_resolve_in_the_seed002_section(document):
     tex = " ".join(render(document).split())
     assert "\x00" not in tex and network_seed002.COROLLARY in tex
+
+
+def test_third_read_wording(tex):
+    """The third read (item 7): the examples cite seed 002's (5) and (6) (numbered in section 3, after them), the
+    tie example names the entry of G it moves, the overlap condition is a formula, the grid's groups read as
+    counts, and sel(k) = j is one formula."""
+    pooling = tex.split(r"\section{Pooling")[1].split(r"\section{")[0]
+    assert "equation (5)" not in pooling and "Equation (6)" not in pooling
+    assert "seed 002's (5):" in pooling and "Seed 002's (6) gives" in pooling
+    example = network_proof.general_proofs()["example"]
+    assert f"receives $G$'s entry $(2, 1)$, {example['G'][1, 0]}, and the mask" in tex
+    assert r"$s < K_h$ or $s < K_w$" in tex and "less than the window" not in tex
+    assert " more: 6 with padding $P = 1$ or 2 and 7 whose windows leave rows or columns out, 4 of them both" in tex
+    assert r"\operatorname{sel}(k) = j" in tex and r"\operatorname{silu}(r) = " in tex
