@@ -1,6 +1,8 @@
 """Display helpers of network.pdf (``proofs.network_proof``, ``proofs.network_seed002``): prose with the
-notation's symbols as inline math, sources of checks, and ``DisplayRow``, several sourced equations side by
-side in one centred display (a worked example's matrices)."""
+notation's symbols, single letters, index pairs and sizes as inline math (references of ``proofs.document.ref``
+kept whole for ``render`` to number), sources of checks, ``DisplayRow`` (several sourced equations side by side
+in one centred display: a worked example's matrices) and ``Steps`` (a derivation whose justifications wrap, so
+that it fits a portrait page)."""
 
 from __future__ import annotations
 
@@ -55,7 +57,6 @@ REFERENCE = "\x00ref:[^\x00]*\x00"
 SYMBOL_SPLIT = re.compile("(" + REFERENCE + "|" + NUMBERS + "|" + PAIRS + "|"
                           + "|".join(re.escape(key) for key in sorted(SYMBOLS, key=len, reverse=True))
                           + "|" + LETTERS + ")")
-NUMBER = re.compile(NUMBERS)
 MATH_PIECE = re.compile(NUMBERS + "|" + PAIRS + "|" + LETTERS)
 
 
