@@ -451,13 +451,16 @@ def identity_theorem(result, kind: str = "theorem", renaming=None) -> Theorem:
     body += _example_blocks(claim, renaming)
     body += _extra_blocks(claim, proof)
     title = _block_title(claim)
-    return Theorem(kind, title, (_shapes_text(claim, operands, renaming, _hypothesis(claim)), statement), tuple(body))
+    used = {name: symbol for name, symbol in operands.items() if lhs.has(symbol) or rhs.has(symbol)}
+    return Theorem(kind, title, (_shapes_text(claim, used, renaming, _hypothesis(claim)), statement), tuple(body))
 
 
 def _hypothesis(claim) -> str:
     return {"kron_inverse": " (adj is the adjugate, the transposed matrix of cofactors; unlike the inverse, it "
                             "exists for singular A and B too).",
-            "kron_det": " (square, of different sizes in general)."}.get(claim.key, "")
+            "kron_det": " (square, of different sizes in general).",
+            "fc_weight_gradient_vector_form": " (any column; " + ref("corollary", CHAIN_RULE_TITLE)
+                                              + " applies it to the gradient of the loss)."}.get(claim.key, "")
 
 
 def _general_verdict(proof, scalar: bool = False) -> Text:
