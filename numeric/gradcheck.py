@@ -24,6 +24,7 @@ directional derivatives with <gradient, v> for the input and every parameter.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -83,6 +84,9 @@ class CheckReport:
 
     undecided_only: bool = False
     """True when the report fails only because some entries are not decided (no entry disagrees)."""
+    reason: str = ""
+    """Why the report is not decided when no single entry is to blame (``BLIND``: the resolution is 1 or
+    more, so an error as large as the gradient itself could not have been seen)."""
 
     def row(self) -> tuple[str, ...]:
         """The report as table cells (name, method, evals, max abs, max rel, worst, status); the status
@@ -97,6 +101,8 @@ class CheckReport:
             notes.append(f"{self.decided_by_complex} where kinks meet, decided by the complex step")
         if self.nonsmooth:
             notes.append(f"{self.nonsmooth} non-smooth here, not decided")
+        if self.reason:
+            notes.append(self.reason)
         if notes:
             status += f" ({'; '.join(notes)})"
         return (
@@ -108,6 +114,21 @@ class CheckReport:
             str(self.worst_index),
             status,
         )
+
+
+BLIND = 1.0
+"""A check whose resolution (largest allowed error / max|g|) is BLIND or more is NOT DECIDED: it could not
+have seen an error the size of the gradient itself (an "ok (could not see below 5.4e+02)" is no pass)."""
+
+
+def _not_blind(report: CheckReport) -> CheckReport:
+    """``report`` with an "ok" turned into NOT DECIDED when its resolution is ``BLIND`` or more (DESIGN §5a:
+    every ok states a resolution, and one that cannot see the gradient's own size is no verdict)."""
+    if not report.passed or report.resolution is None or report.resolution < BLIND:
+        return report
+    return replace(report, passed=False, undecided_only=True,
+                   reason=f"resolution {report.resolution:.1e} >= {BLIND:g}: this check could not see an error "
+                          "the size of the gradient itself")
 
 
 def _entry_line(func, flat: np.ndarray, shape, k: int, known=None):
@@ -240,10 +261,10 @@ def compare(name, analytic, numeric, *, method, evaluations, rtol=DEFAULT_RTOL, 
     worst = np.unravel_index(int(np.argmax(abs_error / tolerance)), abs_error.shape)
     scale = max(float(np.abs(analytic).max(initial=0.0)), float(np.abs(numeric).max(initial=0.0)))
     resolution = float(tolerance.max(initial=atol)) / (scale if scale > 0 else 1.0)
-    return CheckReport(name=name, method=method, evaluations=evaluations,
-                       max_abs_error=float(abs_error.max(initial=0.0)), max_rel_error=float(rel_error.max(initial=0.0)),
-                       worst_index=tuple(int(i) for i in worst), passed=bool(not np.any(failing)),
-                       resolution=resolution)
+    return _not_blind(CheckReport(
+        name=name, method=method, evaluations=evaluations, max_abs_error=float(abs_error.max(initial=0.0)),
+        max_rel_error=float(rel_error.max(initial=0.0)), worst_index=tuple(int(i) for i in worst),
+        passed=bool(not np.any(failing)), resolution=resolution))
 
 
 def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, extra=None, wrt=""):
@@ -266,12 +287,14 @@ def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, 
     resolution = float(np.where(kinks, 0.0, allowed).max(initial=0.0)) / (scale if scale > 0 else 1.0)
     resolution = resolution if not broken.any() else float("inf")
     resolution = resolution if not kinks.all() else float("inf")  # no entry decided by comparison
-    return CheckReport(
+    report = CheckReport(
         name=name, method=method, evaluations=evaluations,
         max_abs_error=float(np.where(kinks, 0.0, abs_error).max(initial=0.0)),
         max_rel_error=float(np.where(kinks, 0.0, rel_error).max(initial=0.0)),
         worst_index=tuple(int(i) for i in np.unravel_index(int(np.argmax(counted)), abs_error.shape)),
         passed=bool(not np.any(counted > 1.0)), kinks=int(kinks.sum()), wrt=wrt, resolution=resolution)
+    # every entry at a kink: each was compared with a one-sided slope (error_model), none by the resolution
+    return report if kinks.size and kinks.all() and not broken.any() else _not_blind(report)
 
 
 def _measure_entries(func, point, analytic, method, step, known=None):
@@ -393,7 +416,7 @@ def check_array(name, func, point, analytic, *, method="central", step=None, rto
     # Three verdicts: an entry that is not decided keeps the report from passing ("NOT DECIDED").
     return replace(report, kink_entries=listed, kinks=report.kinks - nonsmooth, nonsmooth=nonsmooth,
                    decided_by_complex=decided, passed=report.passed and nonsmooth == 0,
-                   undecided_only=report.passed and nonsmooth > 0)
+                   undecided_only=report.undecided_only or (report.passed and nonsmooth > 0))
 
 
 @contextmanager
@@ -444,6 +467,91 @@ def _check_all(name, scalar_of_input, scalar_with_param, x, params, analytic, me
     return reports
 
 
+class ArgumentModified(ValueError):
+    """User code wrote into an array it was handed read-only (an input, the upstream gradient, a
+    parameter during forward or backward). The check hands user code copies and computes every reference
+    from the pristine originals, so such a write cannot fool it; it is still reported, as an error, because
+    a layer that writes into its caller's arrays breaks whatever the caller does next (``g *= 0.5`` in a
+    backward halves the gradient the previous layer receives)."""
+
+
+def _argument_name(func, k: int) -> str:
+    """The name of ``func``'s k-th positional parameter as the user wrote it (``g``, ``grad_output``)."""
+    try:
+        parameters = [p for p in inspect.signature(func).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    except (TypeError, ValueError):
+        return f"number {k + 1}"
+    if k < len(parameters) and parameters[k].kind != inspect.Parameter.VAR_POSITIONAL:
+        return parameters[k].name
+    if parameters and parameters[-1].kind == inspect.Parameter.VAR_POSITIONAL:
+        return f"{parameters[-1].name}[{k - len(parameters) + 1}]"
+    return f"number {k + 1}"
+
+
+def _change(original, after) -> str | None:
+    """None if ``after`` still equals ``original`` (same shape, same entries, NaN equal to NaN), else where
+    and by how much it changed."""
+    after = np.asarray(after)
+    if after.shape != original.shape:
+        return f"its shape became {after.shape}, was {original.shape}"
+    if np.array_equal(original, after, equal_nan=True):
+        return None
+    with np.errstate(invalid="ignore"):
+        difference = np.abs(np.asarray(after, dtype=np.result_type(after, original)) - original)
+    difference = np.where(np.isnan(difference), np.inf, difference)
+    index = tuple(int(i) for i in np.unravel_index(int(np.argmax(difference)), difference.shape))
+    return f"largest change {float(difference.max()):.1e} at index {index}"
+
+
+def _modified(where: str, owner, method: str, what: str, change: str) -> ArgumentModified:
+    return ArgumentModified(
+        f"{where}: {type(owner).__name__}.{method} modified {what} in place ({change}); a layer must not "
+        "write to the arrays it is given (copy first, e.g. g = g.copy()); the check computes its references "
+        "from the originals, and does not pass a layer that changes its caller's arrays")
+
+
+def guarded(owner, method: str, *args, where: str):
+    """``owner.method(*args)`` on copies of the array arguments, then each copy compared with its original:
+    an in-place write raises ``ArgumentModified`` naming the method and the argument as the user named it
+    ("Lin.backward modified its argument g in place"). The originals are never handed to user code."""
+    func = getattr(owner, method)
+    copies = tuple(arg.copy() if isinstance(arg, np.ndarray) else arg for arg in args)
+    result = func(*copies)
+    for k, (original, copy) in enumerate(zip(args, copies)):
+        if isinstance(original, np.ndarray):
+            change = _change(original, copy)
+            if change is not None:
+                raise _modified(where, owner, method, f"its argument {_argument_name(func, k)}", change)
+    return result
+
+
+def params_snapshot(owner) -> dict:
+    """A copy of every parameter array of ``owner`` (``owner.params``), to compare after a call."""
+    return {key: np.array(value, copy=True) for key, value in owner.params.items()}
+
+
+def require_params_unchanged(owner, snapshot: dict, method: str, *, where: str) -> None:
+    """Raise ``ArgumentModified`` if a parameter of ``owner`` differs from ``snapshot`` after ``method``
+    (a forward or backward must read its parameters, not update them)."""
+    for key, before in snapshot.items():
+        change = _change(before, owner.params[key]) if key in owner.params else "it was removed"
+        if change is not None:
+            raise _modified(where, owner, method, f"its parameter {key}", change)
+
+
+def _forward_with_param(layer, key: str, array, inputs, where: str):
+    """layer.forward(*inputs) with parameter ``key`` set to a copy of ``array``; the copy is compared
+    with ``array`` afterwards (a forward must not write to its parameters)."""
+    copy = np.array(array, copy=True)
+    with _substituted(layer, key, copy):
+        value = guarded(layer, "forward", *inputs, where=where)
+    change = _change(np.asarray(array), copy)
+    if change is not None:
+        raise _modified(where, layer, "forward", f"its parameter {key}", change)
+    return value
+
+
 def layer_inputs(x, where: str) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
     """The layer's inputs as float64 arrays and their names: one array is the input "input"; a tuple
     (or list) of arrays is several inputs, "input[0]", "input[1]", ..., for layers y = f(x1, x2, ...)
@@ -464,8 +572,9 @@ def layer_inputs(x, where: str) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]
 
 
 def input_gradients(layer, upstream, inputs, names, where: str) -> tuple[np.ndarray, ...]:
-    """``layer.backward(upstream)`` as one gradient per input, each checked to have its input's shape."""
-    gradients = layer.backward(upstream)
+    """``layer.backward(upstream)`` (on a copy of ``upstream``: an in-place write raises ``ArgumentModified``)
+    as one gradient per input, each checked to have its input's shape."""
+    gradients = guarded(layer, "backward", upstream, where=where)
     if len(inputs) > 1:
         if not isinstance(gradients, (tuple, list)) or len(gradients) != len(inputs):
             got = f"a {type(gradients).__name__} of {len(gradients)}" if isinstance(gradients, (tuple, list)) else (
@@ -478,6 +587,20 @@ def input_gradients(layer, upstream, inputs, names, where: str) -> tuple[np.ndar
             raise ValueError(f"{where}: the gradient for {name} must have its shape {array.shape}, "
                              f"got {np.shape(gradient)}")
     return tuple(np.array(gradient) for gradient in gradients)
+
+
+def parameter_gradients(owner, where: str) -> dict:
+    """A copy of ``owner.grads`` after a backward, with one gradient per parameter (``ValueError`` naming
+    the missing keys otherwise)."""
+    grads = getattr(owner, "grads", None)
+    if not isinstance(grads, dict):
+        raise ValueError(f"{where}: after backward, {type(owner).__name__}.grads must be a dict with a gradient "
+                         f"for every parameter {list(owner.params)}, got {type(grads).__name__}")
+    missing = [key for key in owner.params if key not in grads]
+    if missing:
+        raise ValueError(f"{where}: after backward, {type(owner).__name__}.grads must hold a gradient for every "
+                         f"parameter {list(owner.params)}; missing {missing}, got keys {list(grads)}")
+    return {key: np.array(value, copy=True) for key, value in grads.items()}
 
 
 def _replaced(inputs, k, array):
@@ -494,22 +617,25 @@ def check_layer(layer, x, *, rng, name=None, method="central", **tolerances):
     ``method``: "central", "richardson" or "complex" (the layer must accept complex input).
     """
     name = name or type(layer).__name__
-    inputs, names = layer_inputs(x, "check_layer")
-    projection = rng.standard_normal(np.shape(layer.forward(*inputs)))
-    layer.forward(*inputs)
-    gradients = input_gradients(layer, projection, inputs, names, "check_layer")
-    analytic = {key: value.copy() for key, value in layer.grads.items()}
+    where = "check_layer"
+    inputs, names = layer_inputs(x, where)
+    params = params_snapshot(layer)
+    projection = rng.standard_normal(np.shape(guarded(layer, "forward", *inputs, where=where)))
+    guarded(layer, "forward", *inputs, where=where)
+    require_params_unchanged(layer, params, "forward", where=where)
+    gradients = input_gradients(layer, projection, inputs, names, where)
+    require_params_unchanged(layer, params, "backward", where=where)
+    analytic = parameter_gradients(layer, where)
     reports = []
     for k, (input_name, gradient) in enumerate(zip(names, gradients)):
         def of_input(array, k=k):
-            return np.sum(projection * layer.forward(*_replaced(inputs, k, array)))
+            return np.sum(projection * guarded(layer, "forward", *_replaced(inputs, k, array), where=where))
 
         reports.append(check_array(f"{name} d/d{input_name}", of_input, inputs[k], gradient, method=method,
                                    wrt=input_name, **tolerances))
-    for key, value in {key: value.copy() for key, value in layer.params.items()}.items():
+    for key, value in params.items():
         def with_param(array, key=key):
-            with _substituted(layer, key, array):
-                return np.sum(projection * layer.forward(*inputs))
+            return np.sum(projection * _forward_with_param(layer, key, array, inputs, where))
 
         reports.append(check_array(f"{name} d/d{key}", with_param, value, analytic[key], method=method, wrt=key,
                                    **tolerances))
@@ -526,20 +652,20 @@ def check_loss(loss, prediction, target, *, name=None, method="central", **toler
 
 
 def check_model_with_loss(model, loss, x, target, *, name="network", method="central", **tolerances):
-    """Check the full gradient of ``loss(model(x), target)`` w.r.t. the input and every parameter."""
+    """Check the full gradient of ``loss(model(x), target)`` w.r.t. the input and every parameter.
+
+    The model and the loss get copies of x, the target and the upstream gradient (``guarded``): the
+    references are computed from the originals, and an in-place write raises ``ArgumentModified``."""
+    where = "check_model_with_loss"
     x = np.array(x, dtype=np.float64)
-    prediction = model.forward(x)
-    analytic = {"input": model.backward(loss.gradient(prediction, target)),
-                **{key: value.copy() for key, value in model.grads.items()}}
+    params = params_snapshot(model)
+    analytic = _model_gradients(model, loss, x, target, params, where)
 
     def of_input(array):
-        return loss.value(model.forward(array), target)
+        return _loss_value(loss, guarded(model, "forward", array, where=where), target, where)
 
     def with_param(key, array):
-        with _substituted(model, key, array):
-            return loss.value(model.forward(x), target)
-
-    params = {key: value.copy() for key, value in model.params.items()}
+        return _loss_value(loss, _forward_with_param(model, key, array, (x,), where), target, where)
 
     def table(key, pairs, reference):
         return batched.objective_table(model, loss, x, target, key, pairs, reference=reference)
@@ -547,18 +673,33 @@ def check_model_with_loss(model, loss, x, target, *, name="network", method="cen
     return _check_all(name, of_input, with_param, x, params, analytic, method, tolerances, table)
 
 
-def _objective_at(model, loss, x, target, regularization):
+def _loss_value(loss, prediction, target, where: str):
+    return guarded(loss, "value", prediction, target, where=where)
+
+
+def _model_gradients(model, loss, x, target, params: dict, where: str) -> dict:
+    """{"input": dL/dx, key: dL/dtheta} by the model's forward and backward, each handed copies
+    (``guarded``) and the parameters compared with ``params`` after each call."""
+    prediction = guarded(model, "forward", x, where=where)
+    require_params_unchanged(model, params, "forward", where=where)
+    upstream = guarded(loss, "gradient", prediction, target, where=where)
+    grad_input = guarded(model, "backward", upstream, where=where)
+    require_params_unchanged(model, params, "backward", where=where)
+    return {"input": np.array(grad_input), **parameter_gradients(model, where)}
+
+
+def _objective_at(model, loss, x, target, regularization, where="check_objective"):
     """f = (1/2C) ||theta||^2 + loss(model(x), target): seed 004's regularized objective."""
     penalty = sum(np.sum(p * p) for p in model.params.values()) / (2 * regularization)
-    return loss.value(model.forward(x), target) + penalty
+    return _loss_value(loss, guarded(model, "forward", x, where=where), target, where) + penalty
 
 
-def _objective_gradients(model, loss, x, target, regularization):
+def _objective_gradients(model, loss, x, target, regularization, where="check_objective"):
     from gradproof.numeric.rules.objective import objective_grad
 
-    grad_input = model.backward(loss.gradient(model.forward(x), target))
-    grads = {name: objective_grad(model.params[name], model.grads[name], regularization) for name in model.params}
-    return grad_input, grads
+    gradients = _model_gradients(model, loss, x, target, params_snapshot(model), where)
+    grads = {name: objective_grad(model.params[name], gradients[name], regularization) for name in model.params}
+    return gradients["input"], grads
 
 
 def check_objective(model, loss, x, target, *, regularization, name="objective", method="central", **tolerances):
@@ -570,8 +711,13 @@ def check_objective(model, loss, x, target, *, regularization, name="objective",
         return _objective_at(model, loss, array, target, regularization)
 
     def with_param(key, array):
-        with _substituted(model, key, array):
-            return _objective_at(model, loss, x, target, regularization)
+        copy = np.array(array, copy=True)
+        with _substituted(model, key, copy):
+            value = _objective_at(model, loss, x, target, regularization)
+        change = _change(np.asarray(array), copy)
+        if change is not None:
+            raise _modified("check_objective", model, "forward", f"its parameter {key}", change)
+        return value
 
     params = {key: value.copy() for key, value in model.params.items()}
     squared_norm = sum(np.sum(p * p) for p in model.params.values())
