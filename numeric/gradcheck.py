@@ -504,11 +504,12 @@ def _change(original, after) -> str | None:
     return f"largest change {float(difference.max()):.1e} at index {index}"
 
 
-def _modified(where: str, owner, method: str, what: str, change: str) -> ArgumentModified:
+def _modified(where: str, owner, method: str, what: str, change: str, copy_hint: str = "") -> ArgumentModified:
+    hint = f"copy first: {copy_hint} = {copy_hint}.copy()" if copy_hint else "read it, do not assign into it"
     return ArgumentModified(
         f"{where}: {type(owner).__name__}.{method} modified {what} in place ({change}); a layer must not "
-        "write to the arrays it is given (copy first, e.g. g = g.copy()); the check computes its references "
-        "from the originals, and does not pass a layer that changes its caller's arrays")
+        f"write to the arrays it is given ({hint}); the check computes its references from the originals, "
+        "and does not pass a layer that changes its caller's arrays")
 
 
 def guarded(owner, method: str, *args, where: str):
@@ -522,7 +523,9 @@ def guarded(owner, method: str, *args, where: str):
         if isinstance(original, np.ndarray):
             change = _change(original, copy)
             if change is not None:
-                raise _modified(where, owner, method, f"its argument {_argument_name(func, k)}", change)
+                name = _argument_name(func, k)
+                raise _modified(where, owner, method, f"its argument {name}", change,
+                                name if name.isidentifier() else "")
     return result
 
 

@@ -11,21 +11,28 @@ per entry, on the error model of ``numeric.gradcheck.check_array``, for every in
 L(theta) = sum_o sum_q G_q y_q(theta) with a fixed random G, so dL/dtheta must equal the backward
 with upstream G. The complex step is used where the forward accepts complex input (exp, log, tanh,
 sqrt and rational operations do; a kink branches on the real part), else central differences.
-``check_user_class`` checks a user's own NumPy layer the same way and against the derived gradients.
+``check_generated`` also evaluates each claimed closed form at the same point and compares it with the
+derived gradient ("claim = derived, numeric"), so ``gradproof check FILE.py`` reports on the claims and not
+only on the code generated from the derivation (a large layer on the program route has no written-out claim
+entries: its rows say the claims are verified by ``gradproof derive``).
+``check_user_class`` checks a user's own NumPy layer the same way and against the derived gradients; the
+class is handed copies of every array (``numeric.gradcheck.guarded``), and an in-place write, a contract
+violation (constructor arguments, no ``params``, a missing or misshapen gradient) or an exception in its
+code is ``InvalidInput`` naming the method, the argument, the expected and the actual value (exit 2).
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sympy import Indexed, Symbol, lambdify
 
-from gradproof.numeric.gradcheck import check_array, compare
+from gradproof.numeric.gradcheck import ArgumentModified, CheckReport, check_array, compare, guarded
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.layers.description import Layer
-from gradproof.symbolic.layers.gradients import ConcreteGradients, concrete_gradients
+from gradproof.symbolic.layers.gradients import ConcreteGradients, concrete_gradients, written_out
 from gradproof.symbolic.layers.graph import LayerGraph, lambdified
 
 __all__ = ["GeneratedLayer", "check_generated", "check_user_class", "generate", "random_point"]
@@ -127,52 +134,196 @@ def _complex_ok(forward, point: dict) -> bool:
         return False
 
 
+def _checked_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidInput(f"--seed: expected an integer >= 0, got {seed!r}")
+    return int(seed)
+
+
 def check_generated(generated: GeneratedLayer, *, seed: int = 0, method: str | None = None) -> list:
-    """One ``CheckReport`` per input and parameter: generated backward vs finite differences of the forward.
+    """One ``CheckReport`` per input and parameter: generated backward vs finite differences of the forward,
+    then one per claimed closed form: the claim evaluated at the same point vs the generated backward.
 
     ``method`` None picks the complex step where the forward accepts complex input, else central
-    differences; the report's ``method`` and ``resolution`` say which and how fine.
+    differences; the report's ``method`` and ``resolution`` say which and how fine. The finite-difference
+    rows check the code generated from the derivation, not the claims: the claim rows do that
+    (``_claim_reports``), and where the claims are not written out (a large layer) the row names say
+    that ``gradproof derive`` verifies them.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_checked_seed(seed))
     point = random_point(generated.shapes, rng)
     upstream = random_point(generated.output_shapes, rng)
     method = method or ("complex" if _complex_ok(generated.forward, point) else "central")
     analytic = generated.backward(point, upstream)
+    claims = _claim_reports(generated, point, upstream, analytic)
+    what = "(generated)" if claims or not _claimed(generated.layer) else (
+        "(generated from the derivation; the claims are verified by gradproof derive)")
     reports = []
     for name in generated.shapes:
         def loss(array, name=name):
             return _projection(generated.forward({**point, name: array}), upstream)
 
-        reports.append(check_array(f"{generated.layer.name} d/d{name} (generated)", loss, point[name],
+        reports.append(check_array(f"{generated.layer.name} d/d{name} {what}", loss, point[name],
                                    analytic[name], method=method, wrt=name))
+    return reports + claims
+
+
+def _claimed(layer: Layer) -> list:
+    return [(name, variable) for name, variable in layer.variables() if layer.claim_of(variable) is not None]
+
+
+def _claim_reports(generated: GeneratedLayer, point: dict, upstream: dict, derived: dict) -> list:
+    """One report per claimed closed form: its written-out entries (``gradients.written_out``, as
+    ``verify_claims`` compares them exactly) evaluated numerically at ``point`` and ``upstream`` and
+    compared with the generated backward at float64 rounding (SAME_FORMULA_RTOL). Empty for a layer on the
+    program route (``LayerGraph``: its claim entries are never written out; ``gradproof derive`` checks
+    them at random integer points)."""
+    gradients = generated.gradients
+    if not isinstance(gradients, ConcreteGradients):
+        return []
+    layer = generated.layer
+    inputs = [symbol for name in generated.shapes for _, symbol in gradients.entries[name]]
+    upstream_symbols = [g for name in generated.output_shapes for g in gradients.upstream[name]]
+    plain = {symbol: _plain(symbol) for symbol in inputs + upstream_symbols}
+    arguments = [plain[s] for s in inputs + upstream_symbols]
+    values = [*generated._flat(point, generated.shapes), *generated._flat(upstream, generated.output_shapes)]
+    reports = []
+    for name, variable in _claimed(layer):
+        key, body = layer.claim_of(variable)
+        title = f"{layer.name} d/d{name} (claim = derived, numeric)"
+        try:
+            entries = [written_out(layer, body.xreplace(dict(zip(key, index))), gradients.sizes).xreplace(plain)
+                       for index, _ in gradients.entries[name]]
+            with np.errstate(all="ignore"):
+                claimed = np.array(lambdify(arguments, entries, modules="numpy")(*values), dtype=float)
+            claimed = claimed.reshape(generated.shapes[name])
+        except Exception as error:  # a claim NumPy cannot evaluate: not decided here, derive decides it
+            reports.append(CheckReport(
+                name=title, method="the claimed closed form at the same point", evaluations=0, max_abs_error=0.0,
+                max_rel_error=0.0, worst_index=(), passed=False, wrt=name, undecided_only=True,
+                reason=f"the claim could not be evaluated numerically ({type(error).__name__}); "
+                       "gradproof derive verifies it"))
+            continue
+        expected = np.asarray(derived[name], dtype=float)
+        scale = float(np.abs(expected).max(initial=0.0))
+        reports.append(replace(compare(title, claimed, expected,
+                                       method="the claimed closed form at the same point (float64 rounding)",
+                                       evaluations=1, rtol=SAME_FORMULA_RTOL,
+                                       atol=SAME_FORMULA_RTOL * scale if scale > 0 else SAME_FORMULA_RTOL), wrt=name))
     return reports
-
-
-@contextmanager
-def _with_params(instance, values: dict):
-    saved = dict(instance.params)
-    try:
-        instance.params.update(values)
-        yield
-    finally:
-        instance.params.clear()
-        instance.params.update(saved)
-
-
-def _user_outputs(instance, layer: Layer, inputs: dict) -> dict:
-    names = [str(d.base) for d in layer.output_definitions()]
-    values = instance.forward(*(inputs[str(n)] for n, _ in layer.variables()[:len(layer.inputs)]))
-    values = values if isinstance(values, tuple) else (values,)
-    if len(values) != len(names):
-        raise InvalidInput(f"{type(instance).__name__}.forward must return {len(names)} arrays ({names}), "
-                           f"got {len(values)}")
-    return dict(zip(names, values))
 
 
 SAME_FORMULA_RTOL = 1e-10
 """The user's class and the generated backward evaluate the same formulas in float64 in different
 orders: they agree to rounding, so the comparison allows SAME_FORMULA_RTOL relative to each entry plus
 SAME_FORMULA_RTOL times the array's largest entry (as proofs/torch_oracle.py RTOL)."""
+FLOAT32_EPS = float(np.finfo(np.float32).eps)
+FLOAT32_RTOL = 64 * FLOAT32_EPS
+"""A class that computes in float32 rounds its inputs to float32 (relative eps32 / 2 each) and every
+operation again: for the small layers checked here (sums of at most a few dozen terms) its outputs and
+gradients agree with the exact float64 values to FLOAT32_RTOL = 64 eps32 = 7.6e-6 relative to each entry
+plus FLOAT32_RTOL times the array's largest entry; an error above that is seen."""
+
+
+class _UserLayer:
+    """A user's layer instance behind the checks: every call gets copies (``guarded``), parameters are
+    set to copies and compared afterwards, and every broken contract or exception in the user's code is
+    ``InvalidInput`` naming the class, the method, the expected and the actual value."""
+
+    def __init__(self, generated: GeneratedLayer, cls):
+        self.generated, self.cls, self.layer = generated, cls, generated.layer
+        self.input_names = [str(n) for n, _ in self.layer.variables()[:len(self.layer.inputs)]]
+        self.param_names = [str(n) for n, _ in self.layer.variables()[len(self.layer.inputs):]]
+        self.output_names = list(generated.output_shapes)
+        try:
+            self.instance = cls()
+        except Exception as error:
+            raise InvalidInput(f"{cls.__name__}() must be constructible without arguments (the check creates "
+                               f"the layer itself); got {type(error).__name__}: {error}") from None
+        params = getattr(self.instance, "params", None)
+        if not isinstance(params, dict):
+            got = "no attribute params" if params is None else f"params of type {type(params).__name__}"
+            raise InvalidInput(f"{cls.__name__}: expected an attribute params, a dict name -> array holding the "
+                               f"layer's parameters {self.param_names} ({{}} if it has none); got {got}")
+        missing = [name for name in self.param_names if name not in params]
+        if missing:
+            raise InvalidInput(f"{cls.__name__}: params must hold the layer's parameters {self.param_names}; "
+                               f"missing {missing}, got keys {list(params)}")
+        self.float32 = False
+
+    def _call(self, method: str, *args):
+        if not callable(getattr(self.instance, method, None)):
+            raise InvalidInput(f"{self.cls.__name__}: expected a method {method}; got none")
+        try:
+            return guarded(self.instance, method, *args, where=f"check {self.cls.__name__}")
+        except ArgumentModified as error:
+            raise InvalidInput(str(error)) from None
+        except InvalidInput:
+            raise
+        except Exception as error:  # the user's code failed: say where, without gradproof's frames
+            raise InvalidInput(f"{self.cls.__name__}.{method} raised {type(error).__name__}: {error}") from None
+
+    def _note_precision(self, array, what: str) -> np.ndarray:
+        array = np.asarray(array)
+        if array.dtype.kind not in "fciub":
+            raise InvalidInput(f"{self.cls.__name__}: {what} must be a numeric array, got dtype {array.dtype}")
+        if array.dtype.kind in "fc" and array.dtype.itemsize < (8 if array.dtype.kind == "f" else 16):
+            self.float32 = True
+        return array
+
+    @contextmanager
+    def params_at(self, values: dict):
+        """The instance's parameters set to copies of ``values`` (the rest at ``point``), restored after; a
+        parameter changed in place by the call inside raises ``InvalidInput``."""
+        params = self.instance.params
+        saved = dict(params)
+        copies = {name: np.array(value, copy=True) for name, value in values.items()}
+        try:
+            params.update(copies)
+            yield
+            for name, copy in copies.items():
+                if params.get(name) is not copy or not np.array_equal(copy, values[name], equal_nan=True):
+                    raise InvalidInput(f"{self.cls.__name__} modified its parameter {name} during forward or "
+                                       "backward; a layer must read its parameters, not write to them")
+        finally:
+            params.clear()
+            params.update(saved)
+
+    def outputs(self, inputs: dict) -> dict:
+        """{output name: array} from the class's forward, each checked to have its output's shape."""
+        values = self._call("forward", *(inputs[name] for name in self.input_names))
+        values = values if isinstance(values, tuple) else (values,)
+        if len(values) != len(self.output_names):
+            raise InvalidInput(f"{self.cls.__name__}.forward must return {len(self.output_names)} arrays "
+                               f"({self.output_names}), got {len(values)}")
+        result = {}
+        for name, value in zip(self.output_names, values):
+            value = self._note_precision(value, f"forward's output {name}")
+            if value.shape != self.generated.output_shapes[name]:
+                raise InvalidInput(f"{self.cls.__name__}.forward: output {name} must have shape "
+                                   f"{self.generated.output_shapes[name]}, got {value.shape}")
+            result[name] = value
+        return result
+
+    def gradients(self, upstream: dict) -> dict:
+        """{name: gradient} from the class's backward, one per input and parameter, each of its shape."""
+        grads = self._call("backward", *(upstream[name] for name in self.output_names))
+        wanted = list(self.generated.shapes)
+        if not isinstance(grads, dict):
+            raise InvalidInput(f"{self.cls.__name__}.backward must return a dict {{name: gradient}} for {wanted}; "
+                               f"got {type(grads).__name__}")
+        missing = [name for name in wanted if name not in grads]
+        if missing:
+            raise InvalidInput(f"{self.cls.__name__}.backward must return a gradient for every input and "
+                               f"parameter {wanted}; missing {missing}, got keys {list(grads)}")
+        result = {}
+        for name in wanted:
+            value = self._note_precision(grads[name], f"backward's gradient for {name}")
+            if value.shape != self.generated.shapes[name]:
+                raise InvalidInput(f"{self.cls.__name__}.backward: the gradient for {name} must have shape "
+                                   f"{self.generated.shapes[name]} (as {name}), got {value.shape}")
+            result[name] = np.array(value, copy=True)
+        return result
 
 
 def check_user_class(generated: GeneratedLayer, cls, *, seed: int = 0, method: str = "central") -> list:
@@ -180,35 +331,71 @@ def check_user_class(generated: GeneratedLayer, cls, *, seed: int = 0, method: s
 
     Contract: ``cls()`` has ``params`` (name -> array) with the layer's parameters; ``forward(*inputs)``
     returns the output array (a tuple for several outputs, in the order of ``layer.outputs``);
-    ``backward(*upstream)`` returns {name: gradient} for every input and parameter. Checks: (1) finite
-    differences of the class's forward (``check_array``, on the error model), (2) the class's backward
-    equals the gradients derived from the equations (``compare``, at the same point).
+    ``backward(*upstream)`` returns {name: gradient} for every input and parameter. Arguments and
+    parameters are read-only: the class gets copies, every reference is computed from the originals, and an
+    in-place write is ``InvalidInput`` naming it (so ``g *= 0.5`` in a backward can no longer fool both
+    references at once). Checks: (1) finite differences of the class's forward (``check_array``, on the
+    error model), (2) the class's backward equals the gradients derived from the equations (``compare``, at
+    the same point, float64 rounding: SAME_FORMULA_RTOL).
+
+    float32: a class whose forward output or gradients are float32 (or float16) is not differentiated
+    numerically. Its forward rounds to float32 inside, where float64 finite differences cannot reach, and
+    central differences of a float32 function resolve only ~eps32^(2/3) ~ 2e-5 of the gradient at best, at
+    the wrong step for the float64 error model: its rounding steps looked like kinks ("3 at a kink" on a
+    linear layer) and a correct gradient read MISMATCH. Instead its forward is compared with the generated
+    forward and its backward with the derived gradients, both at float32 rounding (FLOAT32_RTOL = 64 eps32):
+    the derived gradients are themselves checked against float64 finite differences of the generated
+    forward (``check_generated``), so the chain "class forward = layer function, class backward = its
+    derivative" is decided, with a resolution stated in float32's eps.
     """
-    layer, instance = generated.layer, cls()
-    missing = [str(n) for n, _ in layer.variables()[len(layer.inputs):] if str(n) not in getattr(instance, "params", {})]
-    if missing:
-        raise InvalidInput(f"{cls.__name__}: params must hold the layer's parameters; missing {missing}")
+    seed = _checked_seed(seed)
+    user = _UserLayer(generated, cls)
     rng = np.random.default_rng(seed)
     point = random_point(generated.shapes, rng)
     upstream = random_point(generated.output_shapes, rng)
-    input_names = [str(n) for n, _ in layer.variables()[:len(layer.inputs)]]
-    reports = []
-    with _with_params(instance, {k: v for k, v in point.items() if k not in input_names}):
-        _user_outputs(instance, layer, point)
-        analytic = instance.backward(*(upstream[n] for n in generated.output_shapes))
+    pristine = {name: value.copy() for name, value in {**point, **upstream}.items()}
+    params = {k: v for k, v in point.items() if k in user.param_names}
+    with user.params_at(params):
+        outputs = user.outputs(point)
+        analytic = user.gradients(upstream)
+    title, reports = cls.__name__, []
+    if user.float32:
+        expected_outputs = generated.forward(point)
+        for name in generated.output_shapes:
+            reports.append(_float32_compare(f"{title} forward {name} (= generated forward)", outputs[name],
+                                            expected_outputs[name], "equals the generated forward at the same point",
+                                            name))
+    else:
         for name in generated.shapes:
             def loss(array, name=name):
-                with _with_params(instance, {name: array} if name not in input_names else {}):
-                    return _projection(_user_outputs(instance, layer, {**point, name: array}), upstream)
+                with user.params_at({**params, name: array} if name in user.param_names else params):
+                    return _projection(user.outputs({**point, name: array}), upstream)
 
-            reports.append(check_array(f"{cls.__name__} d/d{name} (finite differences)", loss, point[name],
+            reports.append(check_array(f"{title} d/d{name} (finite differences)", loss, point[name],
                                        np.asarray(analytic[name], dtype=float), method=method, wrt=name))
+    for name, value in pristine.items():  # the references below use the originals: make sure they are
+        if not np.array_equal(value, {**point, **upstream}[name]):
+            raise RuntimeError(f"check_user_class: internal error, the reference array {name} was changed")
     derived = generated.backward(point, upstream)
     for name in generated.shapes:
         expected = np.asarray(derived[name], dtype=float)
+        if user.float32:
+            reports.append(_float32_compare(f"{title} d/d{name} (= derived)", analytic[name], expected,
+                                            "equals the derived gradient at the same point", name))
+            continue
         scale = float(np.abs(expected).max(initial=0.0))
-        reports.append(compare(f"{cls.__name__} d/d{name} (= derived)", analytic[name], expected,
-                               method="equals the derived gradient at the same point (float64 rounding)",
-                               evaluations=1, rtol=SAME_FORMULA_RTOL,
-                               atol=SAME_FORMULA_RTOL * scale if scale > 0 else SAME_FORMULA_RTOL))
+        reports.append(replace(compare(f"{title} d/d{name} (= derived)", analytic[name], expected,
+                                       method="equals the derived gradient at the same point (float64 rounding)",
+                                       evaluations=1, rtol=SAME_FORMULA_RTOL,
+                                       atol=SAME_FORMULA_RTOL * scale if scale > 0 else SAME_FORMULA_RTOL), wrt=name))
     return reports
+
+
+def _float32_compare(title: str, actual, expected, what: str, wrt: str):
+    """``compare`` at float32 rounding (FLOAT32_RTOL), the method text naming float32 and its eps."""
+    expected = np.asarray(expected, dtype=float)
+    scale = float(np.abs(expected).max(initial=0.0))
+    return replace(compare(title, np.asarray(actual, dtype=float), expected,
+                           method=f"{what} (the class computes in float32: float32 rounding, eps "
+                                  f"{FLOAT32_EPS:.1e}, no finite differences)", evaluations=1, rtol=FLOAT32_RTOL,
+                           atol=FLOAT32_RTOL * scale if scale > 0 else FLOAT32_RTOL), wrt=wrt)
