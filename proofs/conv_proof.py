@@ -49,7 +49,7 @@ from gradproof.proofs.document import (
     Source,
     Text,
     Theorem,
-    displayed_formulas,
+    Verbatim,
     escape,
     latex,
     number_references,
@@ -118,38 +118,9 @@ class TensorShapeCheck:
                 f"{verdict}\n\n")
 
 
-@dataclass(frozen=True)
-class Steps:
-    """A ``Derivation`` whose justifications sit flush right as tags (amsmath's ``\\tag*``), so a long
-    step pushes its justification onto the line below instead of off a portrait page (the general-size
-    theorems' sums fill the line). Same rows, same sources: the provenance walker sees them through
-    ``formulas``."""
-
-    derivation: Derivation
-
-    def formulas(self):
-        for _, text, source in displayed_formulas(Document("", (Section("", (self.derivation,)),))):
-            yield text, source
-
-    def to_latex(self) -> str:
-        d = self.derivation
-        lines = [f"{latex(d.lhs) if k == 0 else ''} &= {latex(rhs)} \\tag*{{{_justification(why)}}}"
-                 for k, (rhs, why, _) in enumerate(d.rows)]
-        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
-
-
-def _justification(why) -> str:
-    """A justification in text mode, in brackets: words, or a ``Text`` whose ``Math`` parts are formulas."""
-    if isinstance(why, Text):
-        inner = "".join(f"${latex(part.value)}$" if isinstance(part, Math) else escape(part) for part in why.parts)
-    else:
-        inner = escape(why)
-    return f"[{inner}]" if inner else ""
-
-
-def _steps(lhs, rows) -> Steps:
+def _steps(lhs, rows) -> Derivation:
     """One derivation lhs = step_1 = ... with rows (rhs, justification, source)."""
-    return Steps(Derivation(lhs, tuple(rows)))
+    return Derivation(lhs, tuple(rows))
 
 
 @dataclass(frozen=True)
@@ -206,16 +177,11 @@ def _m(value, source=NOTATION) -> Math:
 
 
 
-class _Printed(Symbol):
-    """A formula assembled from the LaTeX of SymPy objects (a shape N x C x n_H x n_W), printed verbatim."""
-
-    def _latex(self, printer):
-        return self.name
 
 
 def _shape(*sizes) -> Math:
     """The shape a x b x ... of an array, from its size objects."""
-    return Math(_Printed(r" \times ".join(latex(size) for size in sizes)), NOTATION)
+    return Math(Verbatim(r" \times ".join(latex(size) for size in sizes)), NOTATION)
 
 
 _LETTERS = re.compile(r"(?<![\w’'\\-])([GXWLYncuvo])(?![\w’'-])")
@@ -263,7 +229,7 @@ def _layer_section() -> Section:
            general.O, " entries and the output ", Symbol("Y"), " is ",
            _shape(general.N, general.O, general.H_OUT, general.W_OUT), "; zero padding ", general.PAD, ", stride ",
            general.STRIDE, ", dilation ", general.DIL, "; indices from 1. The upstream gradient ",
-           _m(_Printed(r"G = \partial L / \partial Y")), " has the shape of ", Symbol("Y"), "."),
+           _m(Verbatim(r"G = \partial L / \partial Y")), " has the shape of ", Symbol("Y"), "."),
         Theorem("definition", _LAYER, (
             Text.of("Each output entry is"),
             Equation(IndexedBase("y")[n, o, u, v], general.equation(n, o, u, v), "", equation_source),
@@ -272,9 +238,9 @@ def _layer_section() -> Section:
             Aligned(outputs),
             Text.of("rows and columns (PyTorch’s sizes; the theorems below hold for any output size)."),
             Text.of("Seed 003 writes the same layer as ",
-                    Math(_Printed(r"y_{(s,j)} = \sum_{i} x_{(s,i)} \star w_{(j,i)}"),
+                    Math(Verbatim(r"y_{(s,j)} = \sum_{i} x_{(s,i)} \star w_{(j,i)}"),
                          Source("seed", "seed 003, multi-channel form: y_(s,j) = sum_i x_(s,i) * w_(j,i)")),
-                    " with ", _m(_Printed(r"\star")), " the cross-correlation (the bias left out): its sample ",
+                    " with ", _m(Verbatim(r"\star")), " the cross-correlation (the bias left out): its sample ",
                     _m(Symbol("s")), ", input channel ", _m(Symbol("i")), " and output channel ", _m(Symbol("j")),
                     " are ", _m(general.n), ", ", _m(general.c), " and ", _m(general.o), " here, where ",
                     _m(general.STRIDE), " is the stride."),
@@ -321,20 +287,20 @@ def _closing(subject) -> Text:
         return _t(
             "In the second step the deltas on n and c remove the sums over ", _bar("n"), " and ", _bar("c"),
             "; the delta on the row pins u to the one value with ",
-            _Printed(latex(s_ * (u - 1)) + " = " + latex(i + p_ - 1 - d_ * (p - 1))),
+            Verbatim(latex(s_ * (u - 1)) + " = " + latex(i + p_ - 1 - d_ * (p - 1))),
             ", which exists only when ", s_, " divides the right-hand side and the value lies in the output image: ",
             general.g_extended, " (" + ref("definition", _DILATED) + ") is G there and 0 otherwise; likewise for v. The last step renames "
-            "the kernel indices by their reflections ", _Printed(latex(p_t) + " = " + latex(k_h + 1 - p)), " and ",
-            _Printed(latex(q_t) + " = " + latex(k_w + 1 - q)), ", which map ", _Printed(r"1, \ldots, " + latex(k_h)),
-            " and ", _Printed(r"1, \ldots, " + latex(k_w)), " onto themselves. The last sum is entry ",
-            _Printed("(n, c, i, j)"), " of the correlation, at stride 1 and dilation ", d_, ", of ",
+            "the kernel indices by their reflections ", Verbatim(latex(p_t) + " = " + latex(k_h + 1 - p)), " and ",
+            Verbatim(latex(q_t) + " = " + latex(k_w + 1 - q)), ", which map ", Verbatim(r"1, \ldots, " + latex(k_h)),
+            " and ", Verbatim(r"1, \ldots, " + latex(k_w)), " onto themselves. The last sum is entry ",
+            Verbatim("(n, c, i, j)"), " of the correlation, at stride 1 and dilation ", d_, ", of ",
             general.g_extended, " zero padded by ", d_ * (k_h - 1) - p_, " rows and ", d_ * (k_w - 1) - p_,
             " columns (a negative amount crops), with the kernel rotated by 180 degrees and its two channel axes "
             "swapped: ", Derivative(L, Symbol("X")), " is the transposed convolution of G with W, seed 003’s "
             "“backward pass: (transposed) convolution”.")
     if subject == "weight":
         return _t(
-            "The last sum is entry ", _Printed("(o, c, p, q)"), " of the correlation of the zero-padded input with G "
+            "The last sum is entry ", Verbatim("(o, c, p, q)"), " of the correlation of the zero-padded input with G "
             "at stride ", d_, " and dilation ", s_, " (stride and dilation exchanged), summed over the batch: seed "
             "003’s “weight update: (large-size) convolution” of the padded input with G.")
     return _t("The last sum adds up the entries of channel o of G over the batch and the output image.")
@@ -357,11 +323,11 @@ def _geometry_parts(geometry: ConvGeometry) -> tuple:
     pieces = [(general.N, g.batch), (general.C, g.in_channels), (general.O, g.out_channels)]
     parts = []
     for symbol, value in pieces:
-        parts += [Math(_Printed(f"{latex(symbol)} = {value}"), GEOMETRY), ", "]
-    parts += ["image ", Math(_Printed(rf"{g.height} \times {g.width}"), GEOMETRY), ", kernel ",
-              Math(_Printed(rf"{k_h} \times {k_w}"), GEOMETRY)]
+        parts += [Math(Verbatim(f"{latex(symbol)} = {value}"), GEOMETRY), ", "]
+    parts += ["image ", Math(Verbatim(rf"{g.height} \times {g.width}"), GEOMETRY), ", kernel ",
+              Math(Verbatim(rf"{k_h} \times {k_w}"), GEOMETRY)]
     for symbol, value in ((general.STRIDE, g.stride), (general.PAD, g.padding), (general.DIL, g.dilation)):
-        parts += [", ", Math(_Printed(f"{latex(symbol)} = {value}"), GEOMETRY)]
+        parts += [", ", Math(Verbatim(f"{latex(symbol)} = {value}"), GEOMETRY)]
     return tuple(parts)
 
 
@@ -383,9 +349,9 @@ def _scope(proof) -> Text:
             text = re.sub(r"(\w)\[(\d+(?:,\d+)*)\]",
                           lambda m: m.group(1) + "_{" + ",".join(str(int(k) + 1) for k in m.group(2).split(",")) + "}",
                           latex(sympify(v)))
-            return Math(_Printed(text), refuted)
+            return Math(Verbatim(text), refuted)
 
-        entry = Math(_Printed("(" + ", ".join(str(int(k) + 1) for k in index) + ")"), refuted)
+        entry = Math(Verbatim("(" + ", ".join(str(int(k) + 1) for k in index) + ")"), refuted)
         return Text(("REFUTED at ",) + _geometry_parts(geometry) + (
             ", entry ", entry, " (from 1): the closed form gives ", value(closed), ", the numeric rule ", value(numeric),
             ". The closed form is wrong.",))
@@ -464,8 +430,8 @@ def _worked_section(example) -> Section:
     rows = (
         Equation(Tuple(Symbol("X"), Symbol("W"), Symbol("b")), Tuple(_grid(example.x), _grid(example.weight),
                                                                       int(example.bias[0])),
-                 Text.of("chosen; ", Math(_Printed("N = C = O = 1"), chosen), ", ",
-                         Math(_Printed("s = d = 1"), chosen), ", ", Math(_Printed("P = 0"), chosen)), chosen),
+                 Text.of("chosen; ", Math(Verbatim("N = C = O = 1"), chosen), ", ",
+                         Math(Verbatim("s = d = 1"), chosen), ", ", Math(Verbatim("P = 0"), chosen)), chosen),
         Equation(Symbol("Y"), _grid(example.y), ref("definition", _LAYER) + "; equals the numeric forward rule", check["forward"]),
         Equation(Symbol("G"), _grid(example.grad_output), "chosen upstream gradient", chosen),
         Equation(Derivative(L, Symbol("X")), _grid(example.gradients["input"]),
@@ -480,10 +446,10 @@ def _worked_section(example) -> Section:
     g_rows, g_cols = g_grid.shape
     corner = np.asarray(example.x)[0, 0, :g_rows, :g_cols]
     products = " + ".join(rf"{a} \cdot {b}" if b >= 0 else rf"{a} \cdot ({b})" for a, b in zip(corner.flat, g_grid.flat))
-    corner_sum = Math(_Printed(f"{products} = {int(example.gradients['weight'][0, 0, 0, 0])}"), check["weight"])
-    entry = {name: Math(_Printed(rf"\left(\partial L / \partial {name}\right)_{{{i},{j}}}"), NOTATION)
+    corner_sum = Math(Verbatim(f"{products} = {int(example.gradients['weight'][0, 0, 0, 0])}"), check["weight"])
+    entry = {name: Math(Verbatim(rf"\left(\partial L / \partial {name}\right)_{{{i},{j}}}"), NOTATION)
              for name, (i, j) in (("W", (1, 1)), ("X", (2, 2)))}
-    padding = Math(_Printed(f"{latex(general.K_H)} - 1 - {latex(general.PAD)} = {k - 1}"), check["input"])
+    padding = Math(Verbatim(f"{latex(general.K_H)} - 1 - {latex(general.PAD)} = {k - 1}"), check["input"])
     verdict = "all four agree" if example.holds else "they DISAGREE: " + ", ".join(
         name for name, ok in example.agrees.items() if not ok)
     return Section("A worked example with small integers", (
@@ -494,7 +460,7 @@ def _worked_section(example) -> Section:
             Aligned(rows),
             _t("For instance ", entry["W"], " is the correlation of X with G, the sum of the products of the "
                     f"entries of G with those of X’s top-left {g_rows} × {g_cols} corner: ", corner_sum,
-                    ". And ", _dl("X"), " is G zero padded by ", padding, " (the padding of " + ref("theorem", _TITLES["input"]) + " at ", Math(_Printed("d = 1"), chosen), "), correlated with the rotated kernel; the "
+                    ". And ", _dl("X"), " is G zero padded by ", padding, " (the padding of " + ref("theorem", _TITLES["input"]) + " at ", Math(Verbatim("d = 1"), chosen), "), correlated with the rotated kernel; the "
                     "window for ", entry["X"], " is boxed:"),
             KernelFlipFigure(tuple(map(tuple, _grid(example.grad_output).tolist())),
                              tuple(map(tuple, _grid(example.weight).tolist())), 0, (1, 1),
@@ -516,16 +482,16 @@ def _listed(values) -> str:
 
 def _dl(name: str) -> Math:
     """dL/d(name) as an inline formula (the gradient of the loss with respect to X, W or b)."""
-    return Math(_Printed(rf"\partial L / \partial {name}"), NOTATION)
+    return Math(Verbatim(rf"\partial L / \partial {name}"), NOTATION)
 
 
 def _times(*sizes) -> Math:
-    return Math(_Printed(r" \times ".join(str(size) for size in sizes)), GEOMETRY)
+    return Math(Verbatim(r" \times ".join(str(size) for size in sizes)), GEOMETRY)
 
 
 def _count(factors) -> Math:
     """2 · 2 · 3 = 12: a count of combinations, computed from the value lists."""
-    return Math(_Printed(r" \cdot ".join(str(f) for f in factors) + f" = {int(np.prod(factors))}"), GEOMETRY)
+    return Math(Verbatim(r" \cdot ".join(str(f) for f in factors) + f" = {int(np.prod(factors))}"), GEOMETRY)
 
 
 def grid_description(grid) -> tuple:
@@ -555,7 +521,7 @@ def grid_description(grid) -> tuple:
             settings = sorted({(g.batch, g.in_channels, g.out_channels) for g in same})
             parts += ([" and "] if k == len(shapes) - 1 else [", "]) * (k > 0) + [_times(*shape), " ("]
             for j, (n_, c_, o_) in enumerate(settings):
-                parts += ["; "] * (j > 0) + [Math(_Printed(f"N = {n_},\\ C = {c_},\\ O = {o_}"), GEOMETRY)]
+                parts += ["; "] * (j > 0) + [Math(Verbatim(f"N = {n_},\\ C = {c_},\\ O = {o_}"), GEOMETRY)]
             parts += [")"]
         rect_factors = [len(shapes)] + [len(_values(rectangular, read)) for _, read in axes[3:]]
         rect_every = int(np.prod(rect_factors)) == len(rectangular)
@@ -587,15 +553,15 @@ def _grid_section(results) -> Section:
 
 # ------------------------------------------------------------------------------- seed 003
 
-def _mat(expr) -> _Printed:
+def _mat(expr) -> Verbatim:
     """mat(expr): a vector read back as the matrix it stacks (seed 004)."""
-    return _Printed(r"\operatorname{mat}\left(" + latex(expr) + r"\right)")
+    return Verbatim(r"\operatorname{mat}\left(" + latex(expr) + r"\right)")
 
 
 def _printed_eq(lhs, rhs, transpose=False) -> Math:
     """lhs = rhs inline (a vector read row by row printed as a transposed row)."""
     right = latex(rhs) + ("^{T}" if transpose else "")
-    return Math(_Printed(f"{latex(lhs)} = {right}"), PROSE)
+    return Math(Verbatim(f"{latex(lhs)} = {right}"), PROSE)
 
 
 class _T(Transpose):
@@ -627,9 +593,9 @@ def _seed003_section(e) -> Section:
         _t("Seed 003 writes the convolution of a 3 × 3 input with a 3 × 3 kernel, zero padding 1, as a product "
            "with a 9 × 9 matrix, and reads the backward pass off its transpose. Read row by row, the input, the "
            "output and the upstream gradient are"),
-        Aligned(tuple(Equation(lhs, _Printed(latex(row) + "^{T}"), "", names)
+        Aligned(tuple(Equation(lhs, Verbatim(latex(row) + "^{T}"), "", names)
                       for lhs, row in ((x, e.x.T), (y, greek.T), (gy, e.grad_output.T)))),
-        _t("with ", _Printed(r"G_{uv}"), " the seed’s ", Derivative(L, Symbol("alpha")), ", …, ",
+        _t("with ", Verbatim(r"G_{uv}"), " the seed’s ", Derivative(L, Symbol("alpha")), ", …, ",
            Derivative(L, Symbol("kappa")), ". The order in which a flattened image lists its pixels is a free "
            "choice, provided the forward pass and its gradients use the same one: this document flattens row by "
            "row, as seed 003 lists a, b, c first; network.pdf flattens seed 002’s image column by column (the "
@@ -651,11 +617,11 @@ def _seed003_section(e) -> Section:
         Equation(Derivative(L, x), MatMul(Transpose(a), gy), "", step["dL/dx = M^T g (the chain rule)"]),
     ), (
         _steps(Symbol("dL"), (
-            (Trace(MatMul(Transpose(big_g), d_y)), _t("definition of G: ", _Printed("dL"), " sums G times ", _Printed("dY"), " entrywise"),
+            (Trace(MatMul(Transpose(big_g), d_y)), _t("definition of G: ", Verbatim("dL"), " sums G times ", Verbatim("dY"), " entrywise"),
              step["tr(G^T dY) = g^T dy"]),
             (MatMul(_T(gy), dy), "a trace of a transposed product sums entrywise products",
              step["tr(G^T dY) = g^T dy"]),
-            (MatMul(_T(gy), a, dx), Text.of(_m(_Printed(r"dy = A\, dx"), step["y = M x"]), " (" + ref("lemma", "Seed 003: the convolution is a matrix product") + ")"),
+            (MatMul(_T(gy), a, dx), Text.of(_m(Verbatim(r"dy = A\, dx"), step["y = M x"]), " (" + ref("lemma", "Seed 003: the convolution is a matrix product") + ")"),
              step["y = M x"]),
             (MatMul(Transpose(MatMul(Transpose(a), gy)), dx), "transpose of a product",
              step["dL/dx = M^T g (the chain rule)"]),
@@ -663,9 +629,9 @@ def _seed003_section(e) -> Section:
         _t("The gradient is the vector that multiplies ", dx, ", so ", Derivative(L, x), " = ",
            MatMul(Transpose(a), gy), "; it equals the chain rule applied to the nine scalar equations, exactly. "
            "(The seed writes the row form ",
-           Math(_Printed(latex(Derivative(L, Symbol("X"))) + " = " + latex(Derivative(L, Symbol("Y"))) + " W"),
+           Math(Verbatim(latex(Derivative(L, Symbol("X"))) + " = " + latex(Derivative(L, Symbol("Y"))) + " W"),
                 Source("seed", "seed 003, Y = WX + b: dL/dX = dL/dY W (row layout)")),
-           " for a product ", Math(_Printed("Y = W X"), Source("seed", "seed 003, Y = WX + b")),
+           " for a product ", Math(Verbatim("Y = W X"), Source("seed", "seed 003, Y = WX + b")),
            "; the line above is its transpose, in the denominator layout.)"),
     ))
     flip = Theorem("lemma", "Seed 003: the transpose is a convolution with the rotated kernel", (
@@ -673,12 +639,12 @@ def _seed003_section(e) -> Section:
            "degrees:"),
         Equation(Transpose(a), Dotted(e.rotated_matrix), "", rotated),
     ), (
-        _t("This is " + ref("theorem", _TITLES["input"]) + " at ", _Printed("s = d = 1"), ", ", _Printed("P = 1"), ", ",
-           _Printed(f"{latex(general.K_H)} = {latex(general.K_W)} = 3"), ": ", general.g_extended,
+        _t("This is " + ref("theorem", _TITLES["input"]) + " at ", Verbatim("s = d = 1"), ", ", Verbatim("P = 1"), ", ",
+           Verbatim(f"{latex(general.K_H)} = {latex(general.K_W)} = 3"), ": ", general.g_extended,
            " is G and the padding ", general.DIL * (general.K_H - 1) - general.PAD, " is 1. The right-hand matrix "
            "is computed from the numeric rule (the rotated kernel correlated with a symbolic G), independently of ",
            a, ", and equals the transpose of ", a, " entry by entry. Below, with integers (seed 003’s picture; "
-           "G and the kernel chosen, the window of entry ", _Printed("(2, 1)"), " boxed)."),
+           "G and the kernel chosen, the window of entry ", Verbatim("(2, 1)"), " boxed)."),
     ))
     flip_figure = KernelFlipFigure(((1, 2, 0), (3, 1, 2), (0, 1, 1)), ((1, 2, 0), (0, 1, 3), (2, 0, 1)), 1, (1, 0),
                                    "The correlation of the zero-padded upstream gradient with the rotated kernel gives the input "
@@ -688,14 +654,14 @@ def _seed003_section(e) -> Section:
     padded = IndexedBase(r"\left(X_{\mathrm{pad}}\right)")
     weight = Theorem("theorem", _WEIGHT003, (
         Text.of("The seed’s kernel vector is the kernel read row by row,"),
-        Equation(kv, _Printed(latex(e.weight.T) + "^{T}"), "",
+        Equation(kv, Verbatim(latex(e.weight.T) + "^{T}"), "",
                  Source("seed", "seed 003, weight update: M = (w11, w12, ..., w33)^T")),
         _t("and ", y, " = ", MatMul(q, kv), " for"),
         Equation(q, Dotted(e.weight_matrix), "", step["y = Q m"]),
         _t("and ", _m(Derivative(L, kv), step["dL/dm = Q^T g (the chain rule)"]), " = ",
                 _m(MatMul(Transpose(q), gy), step["dL/dm = Q^T g (the chain rule)"]),
                 ", which, arranged as 3 × 3, is the correlation of the zero-padded input with G: for ",
-                _m(_Printed(r"p, q = 1, 2, 3")), ","),
+                _m(Verbatim(r"p, q = 1, 2, 3")), ","),
         Equation(Indexed(weight_grid, p_i, q_i),
                  Sum(Indexed(IndexedBase("G"), u_i, v_i) * Indexed(padded, u_i + p_i - 1, v_i + q_i - 1),
                      (v_i, 1, 3), (u_i, 1, 3)), "", step["Q^T g = the correlation of the padded input with G"]),
@@ -708,7 +674,7 @@ def _seed003_section(e) -> Section:
     ), (
         _steps(Symbol("dL"), (
             (MatMul(_T(gy), dy), "as in the backward pass", step["tr(G^T dY) = g^T dy"]),
-            (MatMul(_T(gy), q, dm), Text.of(_m(_Printed(r"dy = Q\, dM"), step["y = Q m"]),
+            (MatMul(_T(gy), q, dm), Text.of(_m(Verbatim(r"dy = Q\, dM"), step["y = Q m"]),
                                             ": the output is linear in the kernel"), step["y = Q m"]),
             (MatMul(Transpose(MatMul(Transpose(q), gy)), dm), "transpose of a product",
              step["dL/dm = Q^T g (the chain rule)"]),
@@ -725,9 +691,9 @@ def _elementwise_section() -> Section:
     """Seed 003's element-wise case in its own section: its x, y and Kronecker delta are not the names of
     the 3 x 3 example's section (which promises that its delta is an entry, not a Kronecker delta)."""
     return Section("Seed 003: the element-wise case", (
-        _t("In this section ", _Printed("x_j"), " and ", _Printed("y_j"), " are entries of vectors of any length "
-           "(not the 3 × 3 example's) and ", _Printed(r"\delta_{ij}"),
-           " is the Kronecker delta (1 if ", _Printed("i = j"), ", else 0)."),
+        _t("In this section ", Verbatim("x_j"), " and ", Verbatim("y_j"), " are entries of vectors of any length "
+           "(not the 3 × 3 example's) and ", Verbatim(r"\delta_{ij}"),
+           " is the Kronecker delta (1 if ", Verbatim("i = j"), ", else 0)."),
         _elementwise_lemma()))
 
 
@@ -740,8 +706,8 @@ def _update_theorem(e, kv, q, gy) -> Theorem:
     mu = Symbol("mu")
     new, old = MatrixSymbol(r"M^{\mathrm{new}}", 9, 1), MatrixSymbol(r"M^{\mathrm{old}}", 9, 1)
 
-    def step(term) -> _Printed:
-        return _Printed(f"{latex(old)} - {latex(mu)} {latex(term)}")
+    def step(term) -> Verbatim:
+        return Verbatim(f"{latex(old)} - {latex(mu)} {latex(term)}")
 
     seed_update = Source("seed", "seed 003, weight update: M_new = M_old - mu (dL/dM)^T")
     return Theorem("corollary", "Seed 003: the weight update", (
@@ -755,10 +721,10 @@ def _update_theorem(e, kv, q, gy) -> Theorem:
             (step(MatMul(Transpose(q), gy)), "transpose of a product", transpose),
             (step(Derivative(L, kv)), ref("theorem", _WEIGHT003) + ", denominator layout", sgd),
         )),
-        _t("Seed 003 writes ", Math(_Printed(f"{latex(new)} = {latex(old)} - {latex(mu)} "
+        _t("Seed 003 writes ", Math(Verbatim(f"{latex(new)} = {latex(old)} - {latex(mu)} "
                                              + latex(_T(Derivative(L, kv)))), seed_update),
            " because its ", Derivative(L, kv), " is the row ", MatMul(_T(gy), q), " (numerator layout, from ",
-           Math(_Printed(r"\Delta L \simeq \frac{\partial L}{\partial M} \Delta M"),
+           Math(Verbatim(r"\Delta L \simeq \frac{\partial L}{\partial M} \Delta M"),
                 Source("seed", "seed 003, weight update: intuitive derivation")),
            "): a 1 × 9 row cannot be subtracted from the 9 × 1 column ", kv, ", and its transpose is ",
            MatMul(Transpose(q), gy), ", the gradient above. So both updates are the same vector. Checked exactly on "
@@ -776,9 +742,9 @@ def _elementwise_lemma() -> Theorem:
     j = Symbol("j", integer=True)
     x, y = IndexedBase("x"), IndexedBase("y")
     return Theorem("lemma", "Seed 003: the element-wise case", (
-        _t("If ", Math(_Printed(f"{latex(y[j])} = {latex(conv_matrix.phi(x[j]))}"), seed), " for ",
-           _Printed(rf"j = 1, \ldots, {latex(rule.size)}"), ", with ", _Printed(r"\varphi"),
-           " any differentiable function of one variable, then for every ", _Printed(rf"i \le {latex(rule.size)}")),
+        _t("If ", Math(Verbatim(f"{latex(y[j])} = {latex(conv_matrix.phi(x[j]))}"), seed), " for ",
+           Verbatim(rf"j = 1, \ldots, {latex(rule.size)}"), ", with ", Verbatim(r"\varphi"),
+           " any differentiable function of one variable, then for every ", Verbatim(rf"i \le {latex(rule.size)}")),
         Equation(rule.entry, rule.closed, "", source),
     ), (
         _steps(rule.entry, (
@@ -786,9 +752,9 @@ def _elementwise_lemma() -> Theorem:
             (rule.differentiated, "derivative of the scalar equations", source),
             (rule.closed, "sifting", source),
         )),
-        _t("The size ", rule.size, " and the function ", _Printed(r"\varphi"), " are symbols, so this holds for "
+        _t("The size ", rule.size, " and the function ", Verbatim(r"\varphi"), " are symbols, so this holds for "
            "every size and every differentiable activation; tanh and the sigmoid are instances, and ReLU away "
-           "from 0 (at 0 these documents use the convention ", _Printed(r"\operatorname{relu}'(0) = 0"), ")."
+           "from 0 (at 0 these documents use the convention ", Verbatim(r"\operatorname{relu}'(0) = 0"), ")."
            + ("" if rule.holds else " NOT PROVED: the normal forms differ.")),
     ))
 
@@ -805,7 +771,7 @@ def _kron_transpose_holds() -> bool:
     return kronecker_product(a, b).T == kronecker_product(a.T, b.T) != kronecker_product(b.T, a.T)
 
 
-_KRON_T = Text.of("the Kronecker product of the transposes, ", Math(_Printed(
+_KRON_T = Text.of("the Kronecker product of the transposes, ", Math(Verbatim(
     latex(Transpose(KroneckerProduct(MatrixSymbol("A", 2, 3), MatrixSymbol("B", 3, 2)))) + " = "
     + latex(KroneckerProduct(Transpose(MatrixSymbol("A", 2, 3)), Transpose(MatrixSymbol("B", 3, 2))))),
     Source("check", "(A (x) B)^T = A^T (x) B^T on 2 x 3 and 3 x 2 matrices of symbols", _kron_transpose_holds())))
@@ -846,10 +812,10 @@ def _seed004_section(checks, fc_case) -> Section:
            _shape(general.C, general.H * general.W), " matrix (row c is channel c, read row by row), ", Symbol("S"),
            " the ", _shape(c_out, positions), " output, ", Symbol("W"), " the ", _shape(c_out, patch),
            " weight, and ", Symbol("G"), " (in this section) the ", _shape(c_out, positions), " matrix ",
-           _d("S"), " of one sample, entry ", _Printed(r"(o, k)"), " the upstream gradient at channel ", Symbol("o"),
+           _d("S"), " of one sample, entry ", Verbatim(r"(o, k)"), " the upstream gradient at channel ", Symbol("o"),
            " and output position ", Symbol("k"), " (read row by row). As ", Symbol("S"), " and ", Symbol("G"),
            " have the same shape and vec stacks the columns of both, ",
-           _Printed(latex(_d(r"\operatorname{vec}(S)")) + " = " + latex(vec_g)), ". Further:"),
+           Verbatim(latex(_d(r"\operatorname{vec}(S)")) + " = " + latex(vec_g)), ". Further:"),
         Theorem("definition", _PATCHES, (
             Aligned((
                 Equation(Symbol(r"\operatorname{pad}(Z)"), _mat(MatMul(p_pad, Vec(z))), "", seed[3]),
@@ -870,9 +836,9 @@ def _seed004_section(checks, fc_case) -> Section:
         _steps(Vec(MatrixSymbol("S", c_out, positions)), (
             (InOrder(Vec(MatMul(w, phi)), Vec(MatMul(b, one.T))), "(3); vec is linear", seed[3]),
             (InOrder(MatMul(KroneckerProduct(ident_pos, w), Vec(phi)), bias_term),
-             _t("(6) with ", _Printed("A = W"), "; (7) with ", _Printed("A = b"), ": seed 004 (4)"), form[4]),
+             _t("(6) with ", Verbatim("A = W"), "; (7) with ", Verbatim("A = b"), ": seed 004 (4)"), form[4]),
             (InOrder(MatMul(KroneckerProduct(Transpose(phi), ident_out), Vec(w)), bias_term),
-             _t("(7) with ", _Printed("A = W"), ": seed 004 (5)"), form[5]),
+             _t("(7) with ", Verbatim("A = W"), ": seed 004 (5)"), form[5]),
         )),
     ]
     u_vec, v_vec = IndexedBase("u"), IndexedBase("v")
@@ -881,13 +847,13 @@ def _seed004_section(checks, fc_case) -> Section:
     a = IndexedBase("A")
     lemma_seed = Source("seed", "seed 003, Y = WX + b: (dL/dX)^T = W^T (dL/dY)^T, by dL = dL/dY dY and dY = W dX")
     blocks.append(Theorem("lemma", _LINEAR, (
-        _t("If ", _Printed(latex(InOrder(MatMul(a_mat, u_col), c_col)).join(("v = ", ""))), " with ", a_mat,
-           " of size ", _Printed(r"m \times n"), " and ", c_col, " not depending on ", u_col, ", then ",
-           _Printed(latex(_d("u")) + " = " + latex(MatMul(Transpose(a_mat), _d("v")))), "."),
+        _t("If ", Verbatim(latex(InOrder(MatMul(a_mat, u_col), c_col)).join(("v = ", ""))), " with ", a_mat,
+           " of size ", Verbatim(r"m \times n"), " and ", c_col, " not depending on ", u_col, ", then ",
+           Verbatim(latex(_d("u")) + " = " + latex(MatMul(Transpose(a_mat), _d("v")))), "."),
     ), (
         _steps(Derivative(L, u_vec[j]), (
             (Sum(Derivative(L, v_vec[i]) * Derivative(v_vec[i], u_vec[j]), (i, 1, m_size)), "chain rule", lemma_seed),
-            (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), _t("differentiate ", _Printed("v = A u + c")),
+            (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), _t("differentiate ", Verbatim("v = A u + c")),
              lemma_seed),
             (Indexed(IndexedBase(r"\left(A^{T} \frac{\partial L}{\partial v}\right)"), j),
              _t("entry ", j, " of a transposed matrix times a vector"), lemma_seed),
@@ -896,12 +862,12 @@ def _seed004_section(checks, fc_case) -> Section:
     ones_t = MatMul(KroneckerProduct(Transpose(one), ident_out), vec_g)
     derivations = (
         ("Seed 004: the weight gradient", _d(r"\operatorname{vec}(W)"), MatMul(grad, Transpose(phi)), _d("W"), (
-            (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), _t(ref("lemma", _LINEAR) + " on (5), ", _Printed(r"u = \operatorname{vec}(W)"))),
+            (MatMul(Transpose(KroneckerProduct(Transpose(phi), ident_out)), vec_g), _t(ref("lemma", _LINEAR) + " on (5), ", Verbatim(r"u = \operatorname{vec}(W)"))),
             (MatMul(KroneckerProduct(phi, ident_out), vec_g), _KRON_T),
             (Vec(MatMul(grad, Transpose(phi))), "(7) read backwards"),
         ), ShapeTable(((grad, c_out, positions), (Transpose(phi), positions, patch)), (c_out, patch), w)),
         ("Seed 004: the bias gradient", _d("b"), MatMul(grad, one), None, (
-            (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), _t(ref("lemma", _LINEAR) + " on (5), ", _Printed("u = b"))),
+            (MatMul(Transpose(KroneckerProduct(one, ident_out)), vec_g), _t(ref("lemma", _LINEAR) + " on (5), ", Verbatim("u = b"))),
             (ones_t, _KRON_T),
             (MatMul(grad, one), "(7) read backwards"),
         ), ShapeTable(((grad, c_out, positions), (one, positions, 1)), (c_out, 1), b)),
@@ -931,7 +897,7 @@ def _seed004_section(checks, fc_case) -> Section:
             shape,
         )))
     failed = sorted({name for c in checks for name, good in {**c.checks, **c.steps}.items() if not good})
-    fc_phrases = {"P_phi P_pad is the identity": ("there ", _Printed(latex(MatMul(p_phi, p_pad)) + r" = \mathcal{I}")),
+    fc_phrases = {"P_phi P_pad is the identity": ("there ", Verbatim(latex(MatMul(p_phi, p_pad)) + r" = \mathcal{I}")),
                   "the conv weight gradient is the Linear layer's weight gradient":
                       ("the convolution’s weight gradient is the Linear layer’s",),
                   "every seed 004 statement holds in this case": ("every statement of seed 004 holds",)}

@@ -11,6 +11,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from sympy import Symbol
 from sympy.printing.latex import LatexPrinter
 
 _ESCAPES = {
@@ -44,6 +45,15 @@ class ProofPrinter(LatexPrinter):
 def latex(value) -> str:
     """LaTeX of a SymPy object, printed by ``ProofPrinter``."""
     return ProofPrinter().doprint(value)
+
+
+class Verbatim(Symbol):
+    """A formula assembled from the LaTeX of SymPy objects or of the notation sheet (a shape
+    N x C x n_H x n_W, an operator name), printed verbatim. It is display only: the block holding it
+    carries the Source that says which check or definition it is."""
+
+    def _latex(self, printer):
+        return self.name
 
 
 def escape(text: str) -> str:
@@ -127,6 +137,14 @@ class Equation:
 @dataclass(frozen=True)
 class Aligned:
     """Several equations aligned in one display."""
+
+    rows: tuple[Equation, ...]
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Short equations (a worked example's matrices, a corollary's closed forms) side by side in ONE
+    centred display, each ``Equation`` with its own source."""
 
     rows: tuple[Equation, ...]
 
@@ -279,7 +297,7 @@ def displayed_formulas(document: Document):
             elif isinstance(block, Equation):
                 yield title, f"{latex(block.lhs)} = {latex(block.rhs)}", block.source
                 yield from _justification_formulas(block.rule, title)
-            elif isinstance(block, Aligned):
+            elif isinstance(block, (Aligned, SideBySide)):
                 for row in block.rows:
                     yield title, f"{latex(row.lhs)} = {latex(row.rhs)}", row.source
                     yield from _justification_formulas(row.rule, title)
@@ -318,6 +336,16 @@ def _rule_tag(rule) -> str:
     return rf"&& \text{{[{escape(rule)}]}}"
 
 
+def _justification(why) -> str:
+    """A derivation step's justification in text mode, in brackets: words, or a ``Text`` whose ``Math``
+    parts are formulas."""
+    if isinstance(why, Text):
+        inner = "".join(f"${latex(part.value)}$" if isinstance(part, Math) else escape(part) for part in why.parts)
+    else:
+        inner = escape(why) if why else ""
+    return f"[{inner}]" if inner else ""
+
+
 def _justification_formulas(rule, title):
     """The formulas inside a ``Text`` justification, for the provenance walker."""
     if isinstance(rule, Text):
@@ -347,11 +375,15 @@ def _render_block(block) -> str:
         ]
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
     if isinstance(block, Derivation):
+        # justifications flush right as tags: a long step pushes its justification onto the line below
+        # instead of off a portrait page
         lines = [
-            f"{latex(block.lhs) if n == 0 else ''} &= {latex(rhs)} {_rule_tag(why)}"
+            f"{latex(block.lhs) if n == 0 else ''} &= {latex(rhs)} \\tag*{{{_justification(why)}}}"
             for n, (rhs, why, _) in enumerate(block.rows)
         ]
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+    if isinstance(block, SideBySide):
+        return "\\[" + r",\qquad ".join(f"{latex(row.lhs)} = {latex(row.rhs)}" for row in block.rows) + "\\]\n"
     if isinstance(block, ShapeCheck):
         product = "".join(
             rf"\underbrace{{{latex(f)}}}_{{{latex(r)} \times {latex(c)}}}" for f, r, c in block.factors

@@ -10,20 +10,11 @@ markers (``cite``), numbered by ``render`` from the block order. The classes her
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sympy import Derivative, Eq, Expr, IndexedBase, MatrixSymbol, OneMatrix, Symbol
 
-from gradproof.proofs.document import Equation, Math, Source, Text, latex, ref
+from gradproof.proofs.document import Math, Source, Text, Verbatim, ref
 from gradproof.symbolic.engine.derive import J
 from gradproof.symbolic.layers import fc
-
-
-class Name(Symbol):
-    """A size printed with its LaTeX name (D_in would otherwise print as D_{in} in italics)."""
-
-    def _latex(self, printer):
-        return self.name
 
 
 class Between(Expr):
@@ -35,7 +26,7 @@ class Between(Expr):
 
 
 def size_symbol(name: str) -> Symbol:
-    return Name(name, integer=True, positive=True)
+    return Verbatim(name, integer=True, positive=True)
 
 
 DISPLAY_SIZES = {"batch": Symbol("N", integer=True, positive=True), "in": size_symbol(r"D_{\mathrm{in}}"),
@@ -186,18 +177,3 @@ class Then(Expr):
 
     def _latex(self, printer):
         return " = ".join(printer._print(arg) for arg in self.args)
-
-
-@dataclass(frozen=True)
-class SideBySide:
-    """Short equations (a worked example's inputs, a corollary's three closed forms) side by side in ONE centred
-    display, each ``Equation`` with its own source (``proofs.document`` would give each its own line). The
-    renderer calls ``to_latex``; ``formulas()`` lists them for the provenance walker as it lists an Equation's."""
-
-    rows: tuple[Equation, ...]
-
-    def formulas(self):
-        return [(f"{latex(row.lhs)} = {latex(row.rhs)}", row.source) for row in self.rows]
-
-    def to_latex(self) -> str:
-        return "\\[" + r",\qquad ".join(f"{latex(row.lhs)} = {latex(row.rhs)}" for row in self.rows) + "\\]\n"

@@ -10,10 +10,9 @@ from __future__ import annotations
 from sympy import Derivative, Eq, ImmutableMatrix, MatrixSymbol, OneMatrix, Symbol, Transpose, Tuple
 
 from gradproof.proofs import fc_checks
-from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, Source, Text, Theorem
+from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, SideBySide, Source, Text, Theorem
 from gradproof.proofs.fc_display import (
     NOTATION,
-    SideBySide,
     Then,
     cite,
     linear_theorems,

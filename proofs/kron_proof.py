@@ -36,10 +36,20 @@ from sympy import (
     latex,
 )
 
-from gradproof.proofs.conv_proof import InOrder, Steps
-from gradproof.proofs.document import Derivation, Document, Equation, Math, Section, Source, Text, Theorem, ref
+from gradproof.proofs.conv_proof import InOrder
+from gradproof.proofs.document import (
+    Derivation,
+    Document,
+    Equation,
+    Math,
+    Section,
+    Source,
+    Text,
+    Theorem,
+    Verbatim,
+    ref,
+)
 from gradproof.proofs.fc_display import DISPLAY_SIZES
-from gradproof.proofs.network_display import Printed
 from gradproof.proofs.notation import notation_section
 from gradproof.symbolic.engine.explicit import evaluate
 from gradproof.symbolic.engine.general import NAMED_RULES, prove_general, refute
@@ -424,7 +434,7 @@ def _example_blocks(claim, renaming=None) -> list:
     if not same:
         rows.insert(1, (right, "the right side evaluated exactly", source))
     return [Text.of("Example with every dimension 2 and the entries ", *shown_operands, ":"),
-            Steps(Derivation(_shown(lhs, renaming), tuple(rows)))]
+            Derivation(_shown(lhs, renaming), tuple(rows))]
 
 
 # --- theorems -------------------------------------------------------------------------------------------
@@ -442,10 +452,10 @@ def identity_theorem(result, kind: str = "theorem", renaming=None) -> Theorem:
         body.append(Text.of("General sizes: not proved here; only the concrete sizes below are checked. ", claim.note))
     elif proof.method == NAMED_RULES:
         body += [Text.of("General sizes, by named rules, each step made by applying its rule to the line before:"),
-                 Steps(_named_rules_derivation(proof, renaming))]
+                 _named_rules_derivation(proof, renaming)]
     elif proof.left_entry is not None:
         ranges, derivation = index_derivation(claim, proof, renaming)
-        body += [ranges, Steps(derivation)]
+        body += [ranges, derivation]
     verdict, sweep_text = _general_verdict(proof, _is_scalar(claim)), _sweep_sentence(claim, result.sweep, renaming)
     body.append(Text.of(*verdict.parts, " ", *sweep_text.parts))  # one paragraph: general, then concrete
     body += _example_blocks(claim, renaming)
@@ -587,7 +597,7 @@ def inverse_corollary() -> Theorem:
                                   for line in [start_] + [step for step, _ in steps_])
     n, m = Symbol("n", integer=True, positive=True), Symbol("m", integer=True, positive=True)
     a, b, start, steps = inverse_steps(n, m)
-    pairs = Math(Printed(r"(n, m) \in \{" + ", ".join(f"({n_}, {m_})" for n_, m_ in INVERSE_CHECK_SIZES) + r"\}"),
+    pairs = Math(Verbatim(r"(n, m) \in \{" + ", ".join(f"({n_}, {m_})" for n_, m_ in INVERSE_CHECK_SIZES) + r"\}"),
                  Source("definition", "sizes of the concrete check of the inverse"))
     holds = bool(proof.holds is True and checked)
     source = Source("check", "the rules applied at symbolic n, m, and each line evaluated exactly at the listed "
@@ -602,11 +612,11 @@ def inverse_corollary() -> Theorem:
                                     Math(_shown(Identity(n * m)), where))}
     statement = (Text.of("Let ", Math(_shown(InSpace(a, n, n)), where), " and ", Math(_shown(InSpace(b, m, m)), where),
                          " be invertible (the sizes ", Math(n, where), " and ", Math(m, where), " may differ). Then ",
-                         Math(_shown(kron_unevaluated(a, b)), where), ", of size ", Math(Printed("mn \\times mn"), where),
+                         Math(_shown(kron_unevaluated(a, b)), where), ", of size ", Math(Verbatim("mn \\times mn"), where),
                          ", is invertible and"),
                  Equation(_shown(Inverse(kron_unevaluated(a, b))), _shown(KroneckerProduct(Inverse(a), Inverse(b))), "",
                           source))
-    body = (Steps(Derivation(_shown(start), tuple((_shown(step), why[rule], source) for step, rule in steps))),
+    body = (Derivation(_shown(start), tuple((_shown(step), why[rule], source) for step, rule in steps)),
             Text.of("So ", Math(_shown(KroneckerProduct(Inverse(a), Inverse(b))), where), " is a right inverse of the "
                     "square matrix ", Math(_shown(kron_unevaluated(a, b)), where), ", hence its inverse. "
                     + ("Each rule was applied at symbolic sizes " if holds else "The check of these lines FAILED; "),
@@ -623,13 +633,13 @@ def _det_example() -> list:
     det_a, det_b = a.det(), b.det()
     predicted = det_a ** 2 * det_b ** 2
     source = Source("check", "exact integer determinant of the 4 × 4 Kronecker product", value == predicted)
-    n_m = Math(Printed("n = m = 2"), Source("definition", "sizes of the determinant example"))
+    n_m = Math(Verbatim("n = m = 2"), Source("definition", "sizes of the determinant example"))
     return [Text.of("Example in small integers, ", n_m, ":"),
-            Steps(Derivation(Det(kron_unevaluated(a, b)),
+            Derivation(Det(kron_unevaluated(a, b)),
                        ((Integer(value), "the 4 × 4 determinant, computed exactly", source),
                         (Mul(Pow(det_a, 2, evaluate=False), Pow(det_b, 2, evaluate=False), evaluate=False),
-                         Text.of("this theorem, with ", Math(Printed(rf"\det(A) = {det_a},\ \det(B) = {det_b}"),
-                                                              source)), source))))]
+                         Text.of("this theorem, with ", Math(Verbatim(rf"\det(A) = {det_a},\ \det(B) = {det_b}"),
+                                                              source)), source)))]
 
 
 def _false_claim_example(result) -> Theorem:
@@ -674,8 +684,8 @@ def _integer_instance(claim, sizes) -> list:
     source = Source("check", "exact integer evaluation of both sides", left != right)
     explicit = {operands[name]: value for name, value in values.items()}
     return [Text.of("The same sizes in small integers, the entries of the operands numbered 1, 2, 3, ... row by row:"),
-            Steps(Derivation(_shown(lhs, explicit), ((left, "left side, evaluated", source),))),
-            Steps(Derivation(_shown(rhs, explicit), ((right, "right side, evaluated: a different vector", source),)))]
+            Derivation(_shown(lhs, explicit), ((left, "left side, evaluated", source),)),
+            Derivation(_shown(rhs, explicit), ((right, "right side, evaluated: a different vector", source),))]
 
 
 # --- the Jacobians of the FC layer --------------------------------------------------------------------
@@ -723,8 +733,8 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
                                                         general.slots[0] + general.slots[1])]
     body = (
         _ranges_text(general, ranges, renaming),
-        Steps(Derivation(_shown(EntryOf(jacobian, row, col), renaming),
-                         tuple((_shown(rhs, renaming), why, src) for rhs, why, src in rows))),
+        Derivation(_shown(EntryOf(jacobian, row, col), renaming),
+                         tuple((_shown(rhs, renaming), why, src) for rhs, why, src in rows)),
         Text.of("The first and the last line are the same entry of the two sides: the Jacobian holds for every size."
                 if general.holds else "General sizes: " + general.reason + "."),
         Text.of("Concrete sizes: at ", *sizes_math(equations, sizes), ", SymPy's derivative of every output entry by "
@@ -746,7 +756,7 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
     if "(in, out)" in layout:  # the layer's title names the weight's sizes by role; print them as the sheet's sizes
         before, after = layout.split("(in, out)", 1)
         described = [before.replace("of shape ", "of size "),
-                     Math(Printed(latex(DISPLAY_SIZES["in"]) + r" \times " + latex(DISPLAY_SIZES["out"])), _SHEET), after]
+                     Math(Verbatim(latex(DISPLAY_SIZES["in"]) + r" \times " + latex(DISPLAY_SIZES["out"])), _SHEET), after]
     convention = Text.of(
         "This is a Jacobian in numerator layout: its rows are the entries of the output, its columns those of the "
         "weight (seed 002 and seed 004 write it as the derivative by a transposed vec). The notation sheet's "
@@ -881,7 +891,7 @@ def chain_rule_corollary(identity_row, jacobian_claim, jacobian_holds: bool, siz
             bool(chain and jacobian and kron and jacobian_holds and identity_holds))),
     )
     body = (
-        Steps(Derivation(Partial(xi, TransposedVec(w)), rows)),
+        Derivation(Partial(xi, TransposedVec(w)), rows),
         Text.of("Every step holds for every size: the chain rule is a theorem of calculus, and the other two steps "
                 "are the numbered theorems cited. Checked exactly at ", *sizes_math(jacobian_claim.equations, sizes),
                 ", with ", Math(xi, where), " an unspecified differentiable function of the entries of ", Math(s, where),
@@ -960,7 +970,7 @@ def kron_document(run):
         Section("The FC layer in vector form (seed 004 (8), (9); seed 002 (1))", (
             Text.of("Seed 004 treats the FC layer as a convolution layer whose patch matrix is the input itself, so "
                     "the two are derived together. Seed 004 writes the weight ",
-                    Math(Printed(r"W^{m} \in \mathbb{R}^{n_{m+1} \times n_{m}}"), Source("seed", "seed 004 (8), (9)")),
+                    Math(Verbatim(r"W^{m} \in \mathbb{R}^{n_{m+1} \times n_{m}}"), Source("seed", "seed 004 (8), (9)")),
                     " (seed 000 writes ", Math(InSpace(Symbol("W"), *renaming.keys()), Source("seed", "seed 000")),
                     "); here it is ", Math(_shown(InSpace(Symbol("W"), *renaming.values()), None), _SHEET),
                     " with the notation sheet's names, as ", Math(Symbol("N"), _SHEET), " is the batch size."),

@@ -1,13 +1,11 @@
 """Display helpers of network.pdf (``proofs.network_proof``, ``proofs.network_seed002``): prose with the
 notation's symbols, single letters, index pairs and sizes as inline math (references of ``proofs.document.ref``
-kept whole for ``render`` to number), sources of checks, ``DisplayRow`` (several sourced equations side by side
-in one centred display: a worked example's matrices) and ``Steps`` (a derivation whose justifications wrap, so
-that it fits a portrait page)."""
+kept whole for ``render`` to number), sources of checks, ``display_row`` (several sourced equations side by side
+in one centred display: a worked example's matrices) and ``steps`` (one derivation)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from sympy import (
     ImmutableMatrix,
@@ -16,22 +14,17 @@ from sympy import (
 
 from gradproof.proofs.document import (
     Derivation,
+    Equation,
     Math,
+    SideBySide,
     Source,
     Text,
-    escape,
-    latex,
+    Verbatim,
     paragraph,
 )
 
 NOTATION = Source("definition", "notation sheet")
 
-
-class Printed(Symbol):
-    """A formula assembled from the LaTeX of SymPy objects, printed verbatim."""
-
-    def _latex(self, printer):
-        return self.name
 
 
 SYMBOLS = {"σ'": r"\sigma'", "λ": r"\lambda", "σ": r"\sigma", "θ": r"\theta", "ξ_i": r"\xi_i", "ξ": r"\xi", "ρ": r"\rho",
@@ -65,11 +58,11 @@ def prose(text: str) -> list:
     ("N = 2", "4 × 4") as an inline formula of the notation (the rest is escaped, not typeset as math)."""
     def piece_of(piece):
         if piece in SYMBOLS:
-            return Math(Printed(SYMBOLS[piece]), NOTATION)
+            return Math(Verbatim(SYMBOLS[piece]), NOTATION)
         if piece.startswith("\x00"):
             return piece
         if MATH_PIECE.fullmatch(piece):
-            return Math(Printed(piece.replace("×", r"\times")), NOTATION)
+            return Math(Verbatim(piece.replace("×", r"\times")), NOTATION)
         return piece
     return [piece_of(piece) for piece in SYMBOL_SPLIT.split(text) if piece]
 
@@ -84,7 +77,7 @@ def verdict(holds) -> str:
 
 
 def d_of(name: str) -> Symbol:
-    return Printed(rf"\frac{{\partial L}}{{\partial {name}}}")
+    return Verbatim(rf"\frac{{\partial L}}{{\partial {name}}}")
 
 
 def checked(ref: str, passed: bool) -> Source:
@@ -100,61 +93,11 @@ def instances_text(proof) -> str:
     return "; ".join(f"{where}: {verdict(equal)}" for where, equal in proof.instances)
 
 
-@dataclass(frozen=True)
-class DisplayRow:
-    """Several displayed equations name = value side by side in ONE centred display (a worked example's
-    matrices), each with its own source. ``formulas()`` lists them as the provenance walker of
-    ``proofs.document`` lists an Equation's (tests/proofs/test_network_handout.py walks them)."""
-
-    items: tuple
-
-    def formulas(self):
-        return [(f"{name} = {latex(value)}", source) for name, value, source in self.items]
-
-    def to_latex(self) -> str:
-        return ("\\[" + r",\qquad ".join(f"{name} = {latex(value)}" for name, value, _ in self.items) + "\\]\n")
+def display_row(*items) -> SideBySide:
+    """name = value side by side in one centred display (a worked example's matrices), each with its source;
+    ``name`` is LaTeX."""
+    return SideBySide(tuple(Equation(Verbatim(name), ImmutableMatrix(value), "", source) for name, value, source in items))
 
 
-def display_row(*items) -> DisplayRow:
-    return DisplayRow(tuple((name, ImmutableMatrix(value), source) for name, value, source in items))
-
-
-JUSTIFICATION_WIDTH = "4.6cm"
-
-
-@dataclass(frozen=True)
-class Steps:
-    """A ``Derivation`` (one aligned display lhs = step_1 = ..., a justification column) whose justifications
-    wrap in a column of fixed width, so that a wide step and a long justification fit a portrait page
-    (``proofs.document`` prints the column on one line). ``formulas()`` lists every step and every formula of
-    a justification with its source, as the provenance walker does for a ``Derivation``."""
-
-    derivation: Derivation
-
-    def formulas(self):
-        lhs = latex(self.derivation.lhs)
-        found = []
-        for rhs, why, source in self.derivation.rows:
-            found.append((f"{lhs} = {latex(rhs)}", source))
-            if isinstance(why, Text):
-                found += [(latex(part.value), part.source) for part in why.parts if isinstance(part, Math)]
-        return found
-
-    def to_latex(self) -> str:
-        lines = []
-        for n, (rhs, why, _) in enumerate(self.derivation.rows):
-            left = latex(self.derivation.lhs) if n == 0 else ""
-            tag = (rf" && \parbox[t]{{{JUSTIFICATION_WIDTH}}}{{\raggedright [{_text_latex(why)}]}}" if why else "")
-            lines.append(f"{left} &= {latex(rhs)}{tag}")
-        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
-
-
-def _text_latex(why) -> str:
-    """A justification in text mode: a ``Text``'s formulas in $...$, its words escaped; or plain words."""
-    if isinstance(why, Text):
-        return "".join(f"${latex(part.value)}$" if isinstance(part, Math) else escape(part) for part in why.parts)
-    return escape(why)
-
-
-def steps(lhs, rows) -> Steps:
-    return Steps(Derivation(lhs, tuple(rows)))
+def steps(lhs, rows) -> Derivation:
+    return Derivation(lhs, tuple(rows))

@@ -35,7 +35,7 @@ from gradproof.proofs.document import (
 )
 from gradproof.proofs.network_display import (
     NOTATION,
-    Printed,
+    Verbatim,
     checked,
     d_of,
     derivation_rows,
@@ -155,7 +155,7 @@ def _shapes(shapes) -> list:
     for index, shape in enumerate(shapes):
         if index:
             parts.append(" and " if index == len(shapes) - 1 else ", ")
-        parts.append(Math(Printed(r" \times ".join(str(size) for size in shape)),
+        parts.append(Math(Verbatim(r" \times ".join(str(size) for size in shape)),
                           Source("definition", "the shapes of this run's flatten check (its verdict)")))
     return parts
 
@@ -170,7 +170,7 @@ def _lemma(proof) -> Theorem:
     ), (
         steps(proof.lhs, derivation_rows(proof, source)),
         para("The last sum is entry k of ", MatMul(Transpose(r), d_of("y")), " (the Matrix Cookbook's (69); seed 003's "
-           "derivation for ", Math(Printed("Y = WX"), Source("seed", "seed 003, Y = WX + b")), ", ", Math(Printed(r"\partial L/\partial X = W^{T} \partial L/\partial Y"),
+           "derivation for ", Math(Verbatim("Y = WX"), Source("seed", "seed 003, Y = WX + b")), ", ", Math(Verbatim(r"\partial L/\partial X = W^{T} \partial L/\partial Y"),
                                             Source("seed", "seed 003, Y = WX + b")), ")."),
         ShapeCheck(((Transpose(r), pooling.N_, pooling.M), (d_of("y"), pooling.M, 1)), (pooling.N_, 1)),
         para("Checked: each step, with the entries of ", y, f" substituted, has the normal form of SymPy's derivative of "
@@ -187,8 +187,8 @@ def _definitions() -> tuple:
             para("A = σ(S) is the activated image, ", pooling.H, " × ", pooling.W_, "; the pooled image Z is ",
                pooling.H_OUT, " × ", pooling.W_OUT, "; window (u, v) covers the ", pooling.K_H, " × ", pooling.K_W,
                " entries from row ", (u - 1) * pooling.STRIDE + 1 - pooling.PAD, " and column ",
-               (v - 1) * pooling.STRIDE + 1 - pooling.PAD, " (stride s, padding P; the windows overlap when ", Math(Printed(r"s < K_h"), NOTATION),
-               " or ", Math(Printed(r"s < K_w"), NOTATION), "). It selects the entry at offset (α(u, v), β(u, v)), the first maximum of "
+               (v - 1) * pooling.STRIDE + 1 - pooling.PAD, " (stride s, padding P; the windows overlap when ", Math(Verbatim(r"s < K_h"), NOTATION),
+               " or ", Math(Verbatim(r"s < K_w"), NOTATION), "). It selects the entry at offset (α(u, v), β(u, v)), the first maximum of "
                "the window in row-major order (PyTorch's tie rule; the padding is never selected):"),
             Equation(z[u, v], pooling.max_equation(u, v), "", definition),
             para("so P_pool is a 0/1 matrix with one 1 in each row:"),
@@ -206,7 +206,7 @@ def _definitions() -> tuple:
 def _pooling_theorem(proof, kind: str) -> Theorem:
     source = checked(f"general-size proof of the {kind}-pooling backward", proof.holds)
     p_t = Transpose(MatrixSymbol(r"P_{\mathrm{pool}}", pooling.H_OUT * pooling.W_OUT, pooling.H * pooling.W_))
-    vec_g = Printed(r"\operatorname{vec}(G)")
+    vec_g = Verbatim(r"\operatorname{vec}(G)")
     what = ("the sum of G over the windows that selected entry (i, j): 0 if none did, one term for "
             "non-overlapping windows, several when overlapping windows select the same entry") if kind == "max" else (
             "the sum of G over the windows that contain entry (i, j), divided by the window's size: one window "
@@ -214,7 +214,7 @@ def _pooling_theorem(proof, kind: str) -> Theorem:
     return Theorem("theorem", f"{kind.capitalize()} pooling backward, at every size", (
         para("For every image size, window, stride and padding, with G = dL/dZ,"),
         Equation(proof.lhs, proof.rows[-2][0], "", source),
-        para("that is, ", Eq(d_of("A"), Printed(r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))"),
+        para("that is, ", Eq(d_of("A"), Verbatim(r"\operatorname{mat}(P_{\mathrm{pool}}^{T} \operatorname{vec}(G))"),
                            evaluate=False), ": " + what + "."),
     ), (
         steps(proof.lhs, tuple((rhs, para(why.replace(pooling.DEFINITION[kind], ref("definition", DEFINITIONS[kind]))),
@@ -260,13 +260,13 @@ def _pooling_section(run, proofs) -> Section:
     seed = Source("seed", "seed 002; seed 004 (3)")
     return Section("Pooling is a linear map once the selection is fixed", (
         para("Seed 002 and seed 004 (3) write the pooling layer with a matrix, vec stacking columns:"),
-        Equation(Symbol("Z"), Printed(r"\operatorname{mat}(P_{\mathrm{pool}} \operatorname{vec}(\sigma(S)))"),
+        Equation(Symbol("Z"), Verbatim(r"\operatorname{mat}(P_{\mathrm{pool}} \operatorname{vec}(\sigma(S)))"),
                  "seed 002; seed 004 (3)", seed),
         para("For average pooling P_pool is a constant; for max pooling it depends on S through the argmax, but "
                 "the argmax is fixed in the forward pass, and the backward pass differentiates with it held "
                 "fixed (where no tie is broken, S's small changes do not move it). Either way the backward pass "
                 "is that of a linear map. (Letters: here A = σ(S) is the activated image and R the matrix of "
-                + ref("lemma", LEMMA) + "; in conv2d.pdf ", Math(Printed("A"), NOTATION), " is its 9 × 9 convolution "
+                + ref("lemma", LEMMA) + "; in conv2d.pdf ", Math(Verbatim("A"), NOTATION), " is its 9 × 9 convolution "
                 "matrix, and Q is seed 003's kernel Jacobian.)"),
         _lemma(proofs["lemma"]),
         *_definitions(),
@@ -297,15 +297,15 @@ def _cross_entropy_theorem(proof) -> Theorem:
         para("Let X be the N × K logits (the loss layer's input, one sample per row), T the N × K labels (targets) "
            "with every row summing to 1 (one-hot labels included), and"),
         Equation(Symbol("L"), objective_proofs.loss(), "", definition),
-        para("with ", Eq(Printed(r"\log \operatorname{softmax}(x_n)_i"), objective_proofs.log_softmax(objective_proofs.n, i),
+        para("with ", Eq(Verbatim(r"\log \operatorname{softmax}(x_n)_i"), objective_proofs.log_softmax(objective_proofs.n, i),
                        evaluate=False), ". Then, for every N and K,"),
         Equation(proof.lhs, proof.closed, "", source),
     ), (
         steps(proof.lhs, derivation_rows(proof, source)),
-        para("The last expression is entry (m, j) of ", Eq(d_of("X"), Printed(r"\frac{1}{N}\left(\operatorname{softmax}(X) - T\right)"),
+        para("The last expression is entry (m, j) of ", Eq(d_of("X"), Verbatim(r"\frac{1}{N}\left(\operatorname{softmax}(X) - T\right)"),
                                                          evaluate=False),
            ", the softmax taken along each row."),
-        ShapeCheck(((Printed(r"\operatorname{softmax}(X) - T"), n_, k_),), (n_, k_)),
+        ShapeCheck(((Verbatim(r"\operatorname{softmax}(X) - T"), n_, k_),), (n_, k_)),
         para(f"Checked: each step has the normal form of SymPy's derivative of L at symbolic N and K, with "
                 f"the hypothesis that each label row sums to 1 applied as a rewrite (exact): "
                 f"{verdict(proof.symbolic_holds)}. The closed form with one-hot labels equals the numeric rule "
@@ -332,32 +332,32 @@ def _objective_theorems(proof_w, proof_b) -> tuple:
              "the regularization constant (seed 004 writes C, the notation sheet's number of channels):"),
         Equation(Symbol("f"), f, "seed 004", seed),
         para("For the partial derivative with respect to one entry the other entries are constants, so ξ_i is "
-             "written as a function of that one number, ", Math(Printed(r"\xi_i(W_{p,q})"), PROSE), ". Then, for "
+             "written as a function of that one number, ", Math(Verbatim(r"\xi_i(W_{p,q})"), PROSE), ". Then, for "
              "every l (seed 004 (1)),"),
         Equation(proof_w.lhs, proof_w.closed, "", source_w),
     ), (
         steps(proof_w.lhs, derivation_rows(proof_w, source_w)),
-        para("The last expression is entry (p, q) of ", Eq(d_f, Printed(r"\frac{W}{\lambda} + \frac{1}{l}\sum_{i=1}^{l} "
+        para("The last expression is entry (p, q) of ", Eq(d_f, Verbatim(r"\frac{W}{\lambda} + \frac{1}{l}\sum_{i=1}^{l} "
                                                                       r"\frac{\partial \xi_i}{\partial W}"),
                                                           evaluate=False), "."),
         ShapeCheck(((w, objective_proofs.D_OUT, objective_proofs.D_IN),), (objective_proofs.D_OUT, objective_proofs.D_IN)),
         para("Checked: each step has the normal form of SymPy's derivative of f at symbolic l, D_out and D_in "
              f"(exact): {verdict(proof_w.symbolic_holds)}. The closed form equals the numeric rule (",
-             Printed(r"W/\lambda"), f" plus the averaged data gradient) at {instances_text(proof_w)}."),
+             Verbatim(r"W/\lambda"), f" plus the averaged data gradient) at {instances_text(proof_w)}."),
     ))
     bias = Theorem("theorem", OBJECTIVE_B, (
         para("With f as in " + ref("theorem", OBJECTIVE_W) + " and ξ_i written as a function of one bias entry, ",
-             Math(Printed(r"\xi_i(b_p)"), PROSE), ", for every l (seed 004 (2)),"),
+             Math(Verbatim(r"\xi_i(b_p)"), PROSE), ", for every l (seed 004 (2)),"),
         Equation(proof_b.lhs, proof_b.closed, "", source_b),
     ), (
         steps(proof_b.lhs, derivation_rows(proof_b, source_b)),
         para("The last expression is entry p of ", Eq(Symbol(r"\frac{\partial f}{\partial b}"),
-                                                     Printed(r"\frac{b}{\lambda} + \frac{1}{l}\sum_{i=1}^{l} "
+                                                     Verbatim(r"\frac{b}{\lambda} + \frac{1}{l}\sum_{i=1}^{l} "
                                                              r"\frac{\partial \xi_i}{\partial b}"), evaluate=False), "."),
         ShapeCheck(((b, objective_proofs.D_OUT, 1),), (objective_proofs.D_OUT, 1)),
         para("Checked: each step has the normal form of SymPy's derivative of f at symbolic l and D_out "
              f"(exact): {verdict(proof_b.symbolic_holds)}. The closed form equals the numeric rule (",
-             Printed(r"b/\lambda"), f" plus the averaged data gradient) at {instances_text(proof_b)}."),
+             Verbatim(r"b/\lambda"), f" plus the averaged data gradient) at {instances_text(proof_b)}."),
     ))
     return weight, bias
 
@@ -378,7 +378,7 @@ def _loss_section(run, proofs) -> Section:
         Equation(Symbol(r"\theta_{\mathrm{new}}"), _with_lambda(objective["update"]), "seed 003, weight update",
                  checked("seed 003's update: theta minus the learning rate times the derivative",
                         objective["update_holds"])),
-        para("equal to ", Math(Printed(r"\theta - \mu \, \partial f/\partial \theta"), PROSE),
+        para("equal to ", Math(Verbatim(r"\theta - \mu \, \partial f/\partial \theta"), PROSE),
              ", with the derivative of f computed from f's formula by differentiation: "
              + ("holds." if objective["update_holds"] else "FAILS.")),
     ))

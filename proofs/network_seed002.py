@@ -28,7 +28,7 @@ from gradproof.proofs.document import (
 )
 from gradproof.proofs.figures import PooledImageFigure
 from gradproof.proofs.network_display import (
-    Printed,
+    Verbatim,
     checked,
     derivation_rows,
     display_row,
@@ -60,7 +60,7 @@ def _selection_theorem(proof, exhaustive, hypotheses, tanh_check) -> tuple:
     g = MatrixSymbol("g", n_z, 1)
     p = MatrixSymbol(r"P_{\mathrm{pool}}", n_z, n_s)
     z = MatrixSymbol("z", n_z, 1)
-    sigma_prime, h = Printed(r"\sigma'(\operatorname{vec}(S))"), Printed("h(z)")
+    sigma_prime, h = Verbatim(r"\sigma'(\operatorname{vec}(S))"), Verbatim("h(z)")
     statement = Eq(HadamardProduct(MatMul(Transpose(g), p),
                                    Transpose(MatrixSymbol(r"\sigma'(\operatorname{vec}(S))", n_s, 1))),
                    MatMul(HadamardProduct(Transpose(g), Transpose(MatrixSymbol("h(z)", n_z, 1))), p),
@@ -70,18 +70,18 @@ def _selection_theorem(proof, exhaustive, hypotheses, tanh_check) -> tuple:
     t = Symbol("t")
     hyp = checked("the activations' derivatives as functions of their outputs", all(hypotheses.values()))
     theorem_block = Theorem("theorem", "Seed 002's theorem, with its conditions", (
-        para("Let vec(S) have ", n_s, " entries, ", Eq(z, Printed(r"\operatorname{vec}(Z)"), evaluate=False), " have ",
-           n_z, " and ", Eq(g, Printed(r"\partial L/\partial \operatorname{vec}(Z)"), evaluate=False),
+        para("Let vec(S) have ", n_s, " entries, ", Eq(z, Verbatim(r"\operatorname{vec}(Z)"), evaluate=False), " have ",
+           n_z, " and ", Eq(g, Verbatim(r"\partial L/\partial \operatorname{vec}(Z)"), evaluate=False),
            ". Suppose (i) P_pool is a selection: a 0/1 matrix with one 1 in each row, at column ",
-           Printed(r"\operatorname{sel}(k)"), " in row k, and ",
-           Eq(z, MatMul(p, Printed(r"\sigma(\operatorname{vec}(S))")), evaluate=False),
+           Verbatim(r"\operatorname{sel}(k)"), " in row k, and ",
+           Eq(z, MatMul(p, Verbatim(r"\sigma(\operatorname{vec}(S))")), evaluate=False),
            "; (ii) the derivative of σ is a function of its output: ",
-           Eq(Printed(r"\sigma'(t)"), Printed(r"h(\sigma(t))"), evaluate=False), " for some h. Then, for every ",
-           n_z, ", ", n_s, " and selection, (5) and (6) with h(z) in place of ", Printed(r"\mathbb{I}[z]"), " agree:"),
+           Eq(Verbatim(r"\sigma'(t)"), Verbatim(r"h(\sigma(t))"), evaluate=False), " for some h. Then, for every ",
+           n_z, ", ", n_s, " and selection, (5) and (6) with h(z) in place of ", Verbatim(r"\mathbb{I}[z]"), " agree:"),
         Equation(statement.lhs, statement.rhs, "", source),
     ), (
         steps(proof.lhs, derivation_rows(proof, source)),
-        para("The first row is entry j of (6) with h(z) for ", Printed(r"\mathbb{I}[z]"), ", the last entry j of (5): ",
+        para("The first row is entry j of (6) with h(z) for ", Verbatim(r"\mathbb{I}[z]"), ", the last entry j of (5): ",
            sigma_prime, " is read at S's entries in (5) and ", h, " at Z's in (6). Checked: each step, with P_pool's "
            "entries and z substituted, has the normal form of entry j of (5) at symbolic ", n_z, " and ", n_s,
            ", selection sel and functions σ, h " f"(exact): {verdict(proof.holds)}."),
@@ -92,14 +92,14 @@ def _selection_theorem(proof, exhaustive, hypotheses, tanh_check) -> tuple:
     corollary = Theorem("corollary", COROLLARY, (
         para("Condition (ii) holds for ReLU, with h the indicator (seed 002's (6)),"),
         Equation(indicator(relu(t), evaluate=False), indicator(t), "", hyp),
-        para("for tanh with ", Eq(Printed("h(z)"), 1 - Symbol("z") ** 2, evaluate=False), " and for the sigmoid with ",
-           Eq(Printed("h(z)"), Symbol("z") * (1 - Symbol("z")), evaluate=False), ":"),
+        para("for tanh with ", Eq(Verbatim("h(z)"), 1 - Symbol("z") ** 2, evaluate=False), " and for the sigmoid with ",
+           Eq(Verbatim("h(z)"), Symbol("z") * (1 - Symbol("z")), evaluate=False), ":"),
         Equation(Derivative(tanh(t), t), 1 - tanh(t) ** 2, "", hyp),
         Equation(Derivative(1 / (1 + exp(-t)), t), (1 / (1 + exp(-t))) * (1 - 1 / (1 + exp(-t))), "", hyp),
         para("each checked exactly by SymPy: " + ", ".join(f"{name} {verdict(ok)}" for name, ok in hypotheses.items())
                 + f". Independently, with max pooling of seed 002's 4 × 4 image, (5) = (6) was checked symbolically "
-                f"for all {count} selection matrices, for ReLU with ", Printed(r"\mathbb{I}[Z]"), " "
-                + ("for every one" if holds else "FAILS") + " and for tanh with ", Eq(Printed("h(Z)"), 1 - Symbol("Z") ** 2, evaluate=False),
+                f"for all {count} selection matrices, for ReLU with ", Verbatim(r"\mathbb{I}[Z]"), " "
+                + ("for every one" if holds else "FAILS") + " and for tanh with ", Eq(Verbatim("h(Z)"), 1 - Symbol("Z") ** 2, evaluate=False),
                 f" ({tanh_count} matrices): " + ("for every one." if tanh_holds else "FAILS.")),
     ))
     return theorem_block, corollary
@@ -148,28 +148,28 @@ def _counterexamples(average, silu) -> tuple:
     x, r = Symbol("x"), Symbol("r")
 
     def num(value, digits=4):
-        return Printed(f"{value:.{digits}f}")
+        return Verbatim(f"{value:.{digits}f}")
 
     def window(first):
-        return Printed(rf"({first}, -1.3, -1.3, -1.3)")
+        return Verbatim(rf"({first}, -1.3, -1.3, -1.3)")
     silu_block = Theorem("example", "SiLU: S must be stored", (
-        para("Let the activation σ be SiLU, ", Eq(Printed(r"\operatorname{silu}(x)"), selection.silu(x), evaluate=False),
+        para("Let the activation σ be SiLU, ", Eq(Verbatim(r"\operatorname{silu}(x)"), selection.silu(x), evaluate=False),
            ". It decreases down to its minimum ",
            num(number['minimum']), " at ", Eq(x, num(number['argmin']), evaluate=False), " and increases after it, so "
            "it takes each value between ", num(number['minimum']), " and 0 twice, with slopes of opposite signs: "
            "condition (ii) fails. One 2 × 2 window, max pooling, upstream value 1, vec column-major: ",
-           Eq(Printed(r"\operatorname{vec}(S)^{T}"), window(-2), evaluate=False), " and ",
-           Eq(Printed(r"\operatorname{vec}(S')^{T}"), window("r"), evaluate=False), ", where r is the other solution of ",
-           Eq(Printed(r"\operatorname{silu}(r)"), Printed(r"\operatorname{silu}(-2)"), evaluate=False),
+           Eq(Verbatim(r"\operatorname{vec}(S)^{T}"), window(-2), evaluate=False), " and ",
+           Eq(Verbatim(r"\operatorname{vec}(S')^{T}"), window("r"), evaluate=False), ", where r is the other solution of ",
+           Eq(Verbatim(r"\operatorname{silu}(r)"), Verbatim(r"\operatorname{silu}(-2)"), evaluate=False),
            ", computed to 30 digits:"),
-        Equation(r, Printed(f"{number['root']:.6f}"), "", silu_source),
-        Equation(Printed(r"\operatorname{silu}(r) = " + latex(selection.silu(r))), Printed(f"{number['Z']:.6f}"),
+        Equation(r, Verbatim(f"{number['root']:.6f}"), "", silu_source),
+        Equation(Verbatim(r"\operatorname{silu}(r) = " + latex(selection.silu(r))), Verbatim(f"{number['Z']:.6f}"),
                  para("the same value as at x = -2"), silu_source),
-        para("Both windows select their first entry (", Eq(Printed(r"\operatorname{silu}(-1.3)"), num(number['rest_value']),
+        para("Both windows select their first entry (", Eq(Verbatim(r"\operatorname{silu}(-1.3)"), num(number['rest_value']),
                                                              evaluate=False),
            " is smaller), so Z is the same, but (5) is ",
-           Eq(Printed(r"(\operatorname{silu}'(-2), 0, 0, 0)"), Printed(rf"({number['slope']:.4f}, 0, 0, 0)"), evaluate=False),
-           " for S and ", Eq(Printed(r"(\operatorname{silu}'(r), 0, 0, 0)"), Printed(rf"({number['slope_r']:.4f}, 0, 0, 0)"),
+           Eq(Verbatim(r"(\operatorname{silu}'(-2), 0, 0, 0)"), Verbatim(rf"({number['slope']:.4f}, 0, 0, 0)"), evaluate=False),
+           " for S and ", Eq(Verbatim(r"(\operatorname{silu}'(r), 0, 0, 0)"), Verbatim(rf"({number['slope_r']:.4f}, 0, 0, 0)"),
                              evaluate=False), " for S': "
            + ("the slopes have opposite signs" if silu_ok else "FAILS") + ". No formula in Z can give both: S "
            "must be stored."),
@@ -186,8 +186,8 @@ def theorem_section(evidence, proofs) -> Section:
         para("Seed 002 computes the gradient with respect to S in two ways; (6) needs only the stored output Z:"),
         *_seed_forms(),
         theorem_block, corollary, example, figure, avg_block, silu_block,
-        para("Unlike SiLU, tanh is no counterexample: its derivative ", Eq(Printed(r"\tanh'(t)"), 1 - tanh(Symbol("t")) ** 2,
+        para("Unlike SiLU, tanh is no counterexample: its derivative ", Eq(Verbatim(r"\tanh'(t)"), 1 - tanh(Symbol("t")) ** 2,
                                                                                evaluate=False),
                 " is a function of its output, so it satisfies (ii) (" + ref("corollary", COROLLARY) + "), and (6) with ",
-                Eq(Printed("h(Z)"), 1 - Symbol("Z") ** 2, evaluate=False), " equals (5)."),
+                Eq(Verbatim("h(Z)"), 1 - Symbol("Z") ** 2, evaluate=False), " equals (5)."),
     ))

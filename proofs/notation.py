@@ -36,7 +36,7 @@ LAYOUT_SENTENCE = (
     "Layouts: the numeric layers use PyTorch's arrays (a Linear weight of shape $D_{\\mathrm{out}} \\times "
     "D_{\\mathrm{in}}|D_out × D_in$ and $Y = X W^T + 1 b^T|Y = X W^T + 1 b^T$ for a batch $X|X$ with one sample per "
     "row). Where a seed writes another layout (seed 000: one sample as a column, $y = W x + b|y = W x + b$; seed 001: "
-    "samples as rows and $W|W$ of shape in × out), the document says so and proves the rule in that layout from the "
+    "samples as rows and $W|W$ of shape $D_{\\mathrm{in}} \\times D_{\\mathrm{out}}|D_in × D_out$), the document says so and proves the rule in that layout from the "
     "seed's own scalar equation."
 )
 """Meanings and this sentence mark formulas as ``$LATEX|PLAIN$``: math in the PDF, plain text in the README."""

@@ -81,7 +81,7 @@ def test_a_justification_may_hold_a_formula_which_needs_its_own_source():
         return Document("t", (Section("s", (Derivation(W, ((g * x, why, Source("check", "c")),)),)),))
 
     latex_source = render(document(Source("definition", "sifting")))
-    assert r"[\text{sifting, }k = p]" in latex_source
+    assert r"\tag*{[sifting, $k = p$]}" in latex_source
     assert formulas_without_source(document(Source("definition", "sifting"))) == []
     assert formulas_without_source(document(None)) == [("s", "k = p")]
 

@@ -12,8 +12,7 @@ from sympy import ImmutableMatrix
 
 from gradproof.numeric.layers import Linear
 from gradproof.proofs import fc_checks
-from gradproof.proofs.document import Derivation, Theorem
-from gradproof.proofs.fc_display import SideBySide
+from gradproof.proofs.document import Derivation, SideBySide, Theorem
 from gradproof.proofs.fc_proof import fc_document
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.layers.table import rule_named

@@ -25,8 +25,8 @@ from sympy import (
 from gradproof.numeric.layers import Linear, ReLU
 from gradproof.numeric.losses import SquaredLoss
 from gradproof.proofs import fc_network
-from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, Text, Theorem, render
-from gradproof.proofs.fc_display import SideBySide, Then
+from gradproof.proofs.document import Aligned, Derivation, Equation, Math, Section, SideBySide, Text, Theorem, render
+from gradproof.proofs.fc_display import Then
 from gradproof.proofs.fc_proof import fc_document
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.layers.table import rule_named

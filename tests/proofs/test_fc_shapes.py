@@ -5,8 +5,7 @@ product is (rows of the first) × (columns of the last), and each factor's shape
 import pytest
 from sympy import Derivative, MatrixSymbol, symbols
 
-from gradproof.proofs.document import Aligned, Equation, ShapeCheck, Theorem
-from gradproof.proofs.fc_display import SideBySide
+from gradproof.proofs.document import Aligned, Equation, ShapeCheck, SideBySide, Theorem
 from gradproof.proofs.fc_proof import fc_document
 from gradproof.proofs.targets import run_target, target_named
 

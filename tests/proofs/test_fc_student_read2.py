@@ -24,6 +24,7 @@ from gradproof.proofs.document import (
     Equation,
     Math,
     Section,
+    SideBySide,
     Text,
     Theorem,
     latex,
@@ -61,7 +62,7 @@ def _formulas(section):
             yield from (part.value for part in block.parts if isinstance(part, Math))
         elif isinstance(block, Equation):
             yield from (block.lhs, block.rhs)
-        elif isinstance(block, (Aligned, getattr(fc_display, "SideBySide", Aligned))):
+        elif isinstance(block, (Aligned, SideBySide)):
             yield from (side for row in block.rows for side in (row.lhs, row.rhs))
         elif isinstance(block, Derivation):
             yield block.lhs

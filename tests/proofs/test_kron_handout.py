@@ -12,7 +12,6 @@ import pytest
 from sympy import Identity, Inverse, MatMul, MatrixSymbol, Symbol, Trace
 
 from gradproof.proofs.compile import compile_pdf, overfull_boxes
-from gradproof.proofs.conv_proof import Steps
 from gradproof.proofs.document import (
     Derivation,
     Document,
@@ -66,9 +65,8 @@ def _theorem_of(document, claim):
 
 
 def _derivations(blocks):
-    """The derivations among ``blocks``, a portrait ``Steps`` display unwrapped."""
-    return [block.derivation if isinstance(block, Steps) else block for block in blocks
-            if isinstance(block, (Derivation, Steps))]
+    """The derivations among ``blocks``."""
+    return [block for block in blocks if isinstance(block, Derivation)]
 
 
 def _general_derivations(theorem):

@@ -9,7 +9,6 @@ import re
 import pytest
 from sympy import kronecker_product
 
-from gradproof.proofs.conv_proof import Steps
 from gradproof.proofs.document import Derivation, Section, Text, Theorem, number_references, render, theorem_numbers
 from gradproof.proofs.kron_proof import CHAIN_RULE_TITLE, chain_rule_checks, jacobian_title, kron_document
 from gradproof.proofs.targets import run_target, target_named
@@ -32,7 +31,7 @@ def _strings(value):
     elif isinstance(value, (tuple, list)):
         for item in value:
             yield from _strings(item)
-    elif isinstance(value, (Section, Theorem, Text, Derivation, Steps)) or hasattr(value, "__dataclass_fields__"):
+    elif isinstance(value, (Section, Theorem, Text, Derivation)) or hasattr(value, "__dataclass_fields__"):
         for name in value.__dataclass_fields__:
             yield from _strings(getattr(value, name))
 
@@ -41,8 +40,8 @@ def test_seed_002_1_is_the_chain_rule_line_through_the_jacobian_theorem(document
     numbers = theorem_numbers(document)
     numbered = number_references(document)
     corollary = next(t for t in _theorems(numbered) if t.title == CHAIN_RULE_TITLE)
-    (steps,) = [block for block in corollary.proof if isinstance(block, Steps)]
-    rows = steps.derivation.rows
+    (derivation,) = [block for block in corollary.proof if isinstance(block, Derivation)]
+    rows = derivation.rows
     assert len(rows) == 3 and all(source.valid for _, _, source in rows)
     whys = [why if isinstance(why, str) else "".join(p for p in why.parts if isinstance(p, str)) for _, why, _ in rows]
     assert whys[0] == "chain rule"

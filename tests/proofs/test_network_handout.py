@@ -10,7 +10,7 @@ from sympy import Matrix
 from gradproof.numeric.rules import pooling as pool_rules
 from gradproof.proofs import network_display, network_proof, network_seed002
 from gradproof.proofs.compile import compile_pdf, overfull_boxes
-from gradproof.proofs.document import Derivation, ShapeCheck, Theorem, formulas_without_source, render
+from gradproof.proofs.document import Derivation, ShapeCheck, SideBySide, Theorem, formulas_without_source, render
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.seeds import theorem
 
@@ -29,16 +29,15 @@ def _blocks(document):
 
 
 def _derivations(blocks):
-    """The derivations among ``blocks``: network.pdf prints each as ``Steps`` (justifications that wrap)."""
-    return [b.derivation for b in blocks if isinstance(b, network_display.Steps)] + [
-        b for b in blocks if isinstance(b, Derivation)]
+    """The derivations among ``blocks``."""
+    return [b for b in blocks if isinstance(b, Derivation)]
 
 
 def test_every_formula_including_the_example_rows_has_a_verified_source(document):
     assert formulas_without_source(document) == []
-    rows = [block for block in _blocks(document) if isinstance(block, network_display.DisplayRow)]
+    rows = [block for block in _blocks(document) if isinstance(block, SideBySide)]
     assert len(rows) >= 6
-    assert all(source is not None and source.valid for row in rows for _, source in row.formulas())
+    assert all(eq.source is not None and eq.source.valid for row in rows for eq in row.rows)
 
 
 def test_each_theorem_and_lemma_is_one_derivation_with_a_shape_check(document):
@@ -79,8 +78,8 @@ def test_a_wrong_numeric_pooling_backward_leaves_the_example_unsourced(monkeypat
     example = theorem.relu_maxpool_example()
     assert not example["holds"]
     block = network_proof._example_block(example, "planted", "planted")
-    rows = [b for b in block.statement if isinstance(b, network_display.DisplayRow)]
-    assert any(not source.valid for row in rows for _, source in row.formulas())
+    rows = [b for b in block.statement if isinstance(b, SideBySide)]
+    assert any(not eq.source.valid for row in rows for eq in row.rows)
 
 
 def test_seed002_worked_example_puts_v_where_numeric_max_pooling_sends_g():

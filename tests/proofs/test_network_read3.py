@@ -8,7 +8,7 @@ import pytest
 from sympy import Derivative, Sum
 
 from gradproof.proofs import network_display, network_proof, network_seed002
-from gradproof.proofs.document import Text, Theorem, formulas_without_source, render
+from gradproof.proofs.document import Derivation, Text, Theorem, formulas_without_source, render
 from gradproof.proofs.targets import run_target, target_named
 from gradproof.symbolic.engine.rule import Verdict
 from gradproof.symbolic.seeds import objective as ob
@@ -44,8 +44,8 @@ def _prose(document) -> list[str]:
     for block in _blocks(document.sections[1:]):  # the shared notation sheet is not network.pdf's own
         if isinstance(block, Text):
             texts.append("".join(part for part in block.parts if isinstance(part, str)))
-        elif isinstance(block, network_display.Steps):
-            for _, why, _ in block.derivation.rows:
+        elif isinstance(block, Derivation):
+            for _, why, _ in block.rows:
                 parts = why.parts if isinstance(why, Text) else (why,)
                 texts.append("".join(part for part in parts if isinstance(part, str)))
     return texts
@@ -100,7 +100,7 @@ def test_xi_is_a_function_of_one_number(tex):
 def test_the_bias_rule_is_displayed_from_its_checked_derivation(document):
     """Item 17: "(2) is the same with b for W, checked too" was not displayed: its theorem shows proof_b's rows."""
     bias = next(b for b in _blocks(document.sections) if isinstance(b, Theorem) and b.title == network_proof.OBJECTIVE_B)
-    derivation = next(b for b in bias.proof if isinstance(b, network_display.Steps)).derivation
+    derivation = next(b for b in bias.proof if isinstance(b, Derivation))
     proof_b = ob.objective_proof("b")
     assert derivation.lhs == proof_b.lhs and [rhs for rhs, _, _ in derivation.rows] == [r for r, _ in proof_b.rows]
     assert all(source.valid for _, _, source in derivation.rows)
@@ -113,7 +113,7 @@ def test_a_wrong_bias_rule_unsources_the_bias_theorem():
     wrong = ob.objective_proof("b", closed_form=missing_mean)
     assert not wrong.holds
     _, bias = network_proof._objective_theorems(ob.objective_proof("W"), wrong)
-    derivation = next(b for b in bias.proof if isinstance(b, network_display.Steps)).derivation
+    derivation = next(b for b in bias.proof if isinstance(b, Derivation))
     assert not all(source.valid for _, _, source in derivation.rows)
 
 
@@ -139,15 +139,15 @@ def test_flatten_text_follows_the_verdict_it_is_given():
 
 def test_every_formula_still_has_a_source(document):
     assert formulas_without_source(document) == []
-    rows = [b for b in _blocks(document.sections) if isinstance(b, network_display.Steps)]
-    assert len(rows) >= 7 and all(source.valid for row in rows for _, source in row.formulas())
+    rows = [b for b in _blocks(document.sections) if isinstance(b, Derivation)]
+    assert len(rows) >= 7 and all(source.valid for row in rows for _, _, source in row.rows)
 
 
-def test_steps_wrap_their_justifications(document):
-    steps = next(b for b in _blocks(document.sections) if isinstance(b, network_display.Steps))
-    latex = steps.to_latex()
-    assert r"\parbox[t]{" + network_display.JUSTIFICATION_WIDTH + "}" in latex and latex.count(r"\\") == len(
-        steps.derivation.rows) - 1
+def test_derivations_put_their_justifications_in_tags(document):
+    """Portrait pages: a justification is a flush-right tag, which drops below a step that fills the line."""
+    derivation = next(b for b in _blocks(document.sections) if isinstance(b, Derivation))
+    tex = render_blocks(derivation)
+    assert tex.count(r"\tag*{[") == len(derivation.rows) and r"\parbox" not in tex
 
 
 def render_blocks(*blocks):
