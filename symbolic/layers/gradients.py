@@ -39,7 +39,6 @@ from sympy import (
     Indexed,
     IndexedBase,
     Matrix,
-    Mul,
     Rational,
     S,
     Sum,
@@ -70,10 +69,11 @@ from gradproof.symbolic.layers.graph import (
     schwartz_zippel,
     summed_out,
 )
+from gradproof.symbolic.layers.indicators import ONE_TERM_AND_INDICATOR, as_products, tidy
 
 __all__ = ["ClaimVerdict", "ConcreteGradients", "compare_concrete", "concrete_derivation", "concrete_gradients",
            "entry_indices", "general_gradient", "general_gradient_through", "general_verdict",
-           "polynomial_intermediates", "verify_claims", "written_out"]
+           "polynomial_intermediates", "tidy", "verify_claims", "written_out", "ONE_TERM_AND_INDICATOR"]
 
 EXACT_ZERO = "exact: every entry of derived - claimed cancels to 0"
 POINT_DIGITS = 30
@@ -224,7 +224,8 @@ def _general_chain(layer: Layer, variable, derivative):
 
 def general_gradient(layer: Layer, variable):
     """(generic entry, chain-rule sum, differentiated sum, ranges) of dL/d(variable) for general sizes."""
-    return _general_chain(layer, variable, lambda equation, target: layer.expand(equation).diff(target))
+    return _general_chain(layer, variable,
+                          lambda equation, target: as_products(layer.expand(equation)).diff(target))
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ def _total_derivative(layer: Layer, expr, target, kept, level: int = 0):
         if not expr.has(base):
             continue
         r = tuple(Symbol(f"r{'_' * level}_{n + 1}", integer=True) for n in range(len(base.shape)))
-        own = _expand_except(layer, definitions[base].at(r), kept)
+        own = as_products(_expand_except(layer, definitions[base].at(r), kept))
         inner = _total_derivative(layer, own, target, kept, level + 1)
         if inner != 0:
             outer = _without_zero_sums(expr.diff(base[r]))
@@ -323,81 +324,13 @@ def general_gradient_through(layer: Layer, variable, kept):
     entries staying symbols (``_total_derivative``): sound, since an identity that holds for every value
     of those symbols holds at their values."""
     return _general_chain(layer, variable, lambda equation, target: _total_derivative(
-        layer, _expand_except(layer, equation, kept), target, kept))
+        layer, as_products(_expand_except(layer, equation, kept)), target, kept))
 
 
-ONE_TERM_AND_INDICATOR = "a sum over one index value is its term; f if c, else 0, is f times the indicator of c"
-"""The justification of ``tidy``'s step: two identities of finite sums and of piecewise expressions."""
-
-
-def _indicator_of(condition):
-    """The condition as a product of factors that are 1 where it holds and 0 elsewhere, or None:
-    a > b is I[a - b] (``engine.functions.indicator``), a = b between integers is the Kronecker delta
-    delta_ab, a conjunction is the product of its parts' factors."""
-    from sympy import And, Eq, KroneckerDelta, StrictGreaterThan, StrictLessThan
-
-    from gradproof.symbolic.engine.functions import indicator
-    if isinstance(condition, And):
-        parts = [_indicator_of(part) for part in condition.args]
-        return None if any(part is None for part in parts) else Mul(*parts)
-    if isinstance(condition, StrictGreaterThan):
-        return indicator(condition.lhs - condition.rhs)
-    if isinstance(condition, StrictLessThan):
-        return indicator(condition.rhs - condition.lhs)
-    if isinstance(condition, Eq) and all(side.is_integer for side in condition.args):
-        return KroneckerDelta(*condition.args)
-    return None
-
-
-def tidy(expr):
-    """``expr`` with two exact identities applied, so that linearity and sifting reach every term:
-
-    * a sum over a single index value is its term: sum_{k=a}^{a} f(k) = f(a) (a loss's one-entry output
-      xi[1] gives sum_{o=1}^{1} G_xi[o] ...: its upstream factor is G_xi[1]);
-    * a piecewise expression that is 0 outside a condition is a product with the condition's indicator:
-      (f if a > b, else 0) = f I[a - b] and (f if a = b, else 0) = f delta_ab for integers a, b, so the
-      Kronecker deltas in f meet the sums around it (ReLU: sum_{k,l} (delta_kp delta_lq g_kl if s_kl > 0,
-      else 0) = g_pq I[s_pq]). A condition of another kind (a range, as zero padding's) is left as it is.
-
-    Both are equalities for every value of every symbol, so a proof through ``tidy`` is a proof.
-
-    >>> from sympy import IndexedBase, Piecewise, Symbol
-    >>> G, S = IndexedBase("G"), IndexedBase("S")
-    >>> k = Symbol("k", integer=True)
-    >>> tidy(Sum(2 * G[k], (k, 1, 1)))
-    2*G[1]
-    >>> tidy(Piecewise((3 * G[k], S[k] > 0), (0, True)))
-    3*G[k]*indicator(S[k])
-    """
-    from sympy import Piecewise
-
-    def one_term(node):
-        single = [limit for limit in node.limits if sympify(limit[2] - limit[1]) == 0]
-        if not single:
-            return node
-        body = node.function.xreplace({variable: low for variable, low, _ in single})
-        rest = [limit for limit in node.limits if limit not in single]
-        return Sum(body, *rest) if rest else body
-
-    def zero_outside(node):
-        return (isinstance(node, Piecewise) and len(node.args) == 2 and node.args[1].cond == S.true
-                and node.args[1].expr == 0 and _indicator_of(node.args[0].cond) is not None)
-
-    def factored(node):
-        return node.args[0].expr * _indicator_of(node.args[0].cond)
-
-    previous = None
-    expr = sympify(expr)
-    while expr != previous:
-        previous = expr
-        expr = expr.replace(lambda e: isinstance(e, Sum), one_term).replace(zero_outside, factored)
-    return expr
-
-
-def _tidied(steps: tuple) -> tuple:
+def _tidied(steps: tuple, ranges: dict) -> tuple:
     """``steps`` with one more step, ``tidy`` of the last, when it changes it."""
     last = steps[-1][0]
-    tidied = tidy(last)
+    tidied = tidy(last, ranges)
     return steps if tidied == last else steps + ((tidied, ONE_TERM_AND_INDICATOR),)
 
 
@@ -428,10 +361,10 @@ def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = Tr
                 step = DIFFERENTIATE
             p = tuple(target.indices) if isinstance(target, Indexed) else ()
             right = _expand_except(layer, body.xreplace(dict(zip(key, p))), through)
-            tidied = tidy(right)
+            tidied = tidy(right, ranges)
             statement = GeneralProof(subject, left=chain, right=body, rows=p, ranges=ranges,
                                      left_entry=Derivative(Symbol("L"), target),
-                                     left_steps=_tidied(((chain, CHAIN_RULE), (differentiated, step))),
+                                     left_steps=_tidied(((chain, CHAIN_RULE), (differentiated, step)), ranges),
                                      right_entry=right,
                                      right_steps=((tidied, ONE_TERM_AND_INDICATOR),) if tidied != right else (),
                                      rules=(CHAIN_RULE, step, NORMAL_FORM), wrt=name)
