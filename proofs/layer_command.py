@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import traceback
 from pathlib import Path
 
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.layers.description import Layer
 from gradproof.symbolic.layers.generated import check_generated, check_user_class, generate
 from gradproof.symbolic.layers.gradients import concrete_derivation, verify_claims
+from gradproof.symbolic.layers.second_sizes import check_cost, settle, sizes_text
 
-__all__ = ["check_file", "derive_file", "is_layer_file", "load", "prove_file", "run_example", "run_layer"]
+__all__ = ["check_file", "derive_file", "is_layer_file", "layer_sizes", "load", "print_verdicts", "prove_file",
+           "run_example", "run_layer", "summary"]
 
 VERDICT = {True: "holds", False: "DOES NOT HOLD", None: "not decided"}
 
@@ -36,11 +39,22 @@ def is_layer_file(text: str) -> bool:
 
 
 def load(text: str):
-    """(layer, class or None) from FILE.py[:Class]; runs the file's Python (the user's own code)."""
+    """(layer, class or None) from FILE.py[:Class]; runs the file's Python (the user's own code).
+
+    An error raised while the file runs (a SyntaxError, a NameError, SymPy's "Rank mismatch." for x[i, j]
+    on a rank-1 tensor, a malformed description) is bad input: ``InvalidInput`` naming FILE.py:LINE and
+    the error, never a traceback through gradproof."""
     path, _, class_name = text.partition(":")
-    spec = importlib.util.spec_from_file_location(f"gradproof_layer_{Path(path).stem}", path)
+    module_name = f"gradproof_layer_{Path(path).stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        raise InvalidInput(f"{path}:{error.lineno}: SyntaxError: {error.msg}; expected a Python file that "
+                           "defines one Layer") from None
+    except Exception as error:  # the user's own code failed: report where, in their file
+        raise InvalidInput(f"{path}:{_user_line(error, path)}: {_described(error)}") from None
     layers = [value for value in vars(module).values() if isinstance(value, Layer)]
     if len(layers) != 1:
         raise InvalidInput(f"{path}: expected exactly one Layer defined at module level, got {len(layers)}")
@@ -48,15 +62,44 @@ def load(text: str):
     if class_name:
         cls = getattr(module, class_name, None)
         if not isinstance(cls, type):
-            raise InvalidInput(f"{path}: no class {class_name!r}; classes defined: "
-                               f"{[n for n, v in vars(module).items() if isinstance(v, type)]}")
+            defined = [n for n, v in vars(module).items() if isinstance(v, type) and v.__module__ == module_name]
+            raise InvalidInput(f"{path}: expected a class {class_name!r} defined in the file; classes defined: "
+                               f"{defined}")
     return layers[0], cls
 
 
-def run_layer(layer: Layer, cls=None, *, seed: int = 0, method: str | None = None):
-    """(claim verdicts, numeric reports) of one layer: derive, verify, generate, check."""
-    gradients = concrete_derivation(layer)
-    verdicts = verify_claims(layer, gradients, seed=seed)
+def _user_line(error: BaseException, path: str) -> str:
+    """The line of the user's file where ``error`` was raised (the innermost frame in that file)."""
+    line = "?"
+    target = Path(path).resolve()
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if Path(frame.f_code.co_filename).resolve() == target:
+            line = str(lineno)
+    return line
+
+
+def _described(error: Exception) -> str:
+    if isinstance(error, InvalidInput):
+        return str(error)
+    text = f"{type(error).__name__}: {error}"
+    if type(error).__name__ == "IndexException" and "Rank mismatch" in str(error):
+        text += " (an entry needs as many indices as its tensor has dimensions)"
+    return text
+
+
+def layer_sizes(layer: Layer, override: dict | None = None) -> dict:
+    """The check sizes (``layer.at`` with ``override``: size name -> int), refused up front above the cost
+    limit (``second_sizes.check_cost``)."""
+    sizes = layer.concrete_sizes(override)
+    check_cost(layer, sizes)
+    return sizes
+
+
+def run_layer(layer: Layer, cls=None, *, seed: int = 0, method: str | None = None, sizes: dict | None = None):
+    """(claim verdicts, numeric reports) of one layer: derive, verify (a second size assignment where the general
+    verdict is not decided), generate, check."""
+    gradients = concrete_derivation(layer, layer_sizes(layer, sizes))
+    verdicts = settle(layer, verify_claims(layer, gradients, seed=seed), seed=seed)
     generated = generate(layer, gradients)
     reports = check_generated(generated, seed=seed, method=method)
     if cls is not None:
@@ -70,19 +113,44 @@ def _general_text(proof) -> str:
     return proof.reason
 
 
-def print_verdicts(layer: Layer, verdicts) -> bool:
-    """Print one block per gradient; True when no claim is refuted or undecided."""
-    print(f"layer {layer.name}: sizes {', '.join(f'{k}={v}' for k, v in layer.at.items())}")
+def summary(verdict) -> str:
+    """The one-line answer for a claim: what holds where, and what is not decided."""
+    at = sizes_text(verdict.sizes)
+    second = getattr(verdict, "second", None)
+    if verdict.holds is False:
+        where = second.sizes if second is not None and second.holds is False else verdict.sizes
+        return f"DOES NOT HOLD (counterexample at sizes {sizes_text(where)})"
+    if verdict.general.holds is True and verdict.concrete is True:
+        return "holds for every size"
+    if second is not None and second.holds is True:
+        return f"holds exactly at sizes {at} and at sizes {sizes_text(second.sizes)}; general sizes not decided"
+    if verdict.concrete is True:
+        why = f" ({second.detail})" if second is not None else ""
+        return f"NOT DECIDED: holds at sizes {at} only; general sizes not decided{why}"
+    return "NOT DECIDED"
+
+
+def print_verdicts(layer: Layer, verdicts, *, seed: int = 0) -> bool:
+    """Print one block per gradient; True only when every claim holds for every size or exactly at two size
+    assignments (``second_sizes``); a claim refuted or not decided gives False (exit 1)."""
+    verdicts = settle(layer, verdicts, seed=seed)
+    shown = verdicts[0].sizes if verdicts else layer.concrete_sizes()
+    print(f"layer {layer.name}: sizes {', '.join(f'{k}={v}' for k, v in shown.items())}")
     claimed = {v.name for v in verdicts}
     for verdict in verdicts:
         print(f"dL/d{verdict.name}:")
         label = "at these sizes" if verdict.detail.startswith("probabilistic") else "exact at these sizes"
         print(f"  {label}: {VERDICT[verdict.concrete]} ({verdict.detail})")
+        if verdict.second is not None and verdict.second.sizes is not None and verdict.second.holds is not None:
+            label = "at" if verdict.second.detail.startswith("probabilistic") else "exact at"
+            print(f"  {label} second sizes {sizes_text(verdict.second.sizes)}: {VERDICT[verdict.second.holds]} "
+                  f"({verdict.second.detail})")
         print(f"  general sizes: {_general_text(verdict.general)}")
+        print(f"  answer: {summary(verdict)}")
     for name, _ in layer.variables():
         if name not in claimed:
             print(f"dL/d{name}: derived (chain rule), no closed form claimed")
-    return all(v.holds for v in verdicts)
+    return all(v.holds is True for v in verdicts)
 
 
 def print_reports(reports) -> bool:
@@ -92,26 +160,29 @@ def print_reports(reports) -> bool:
     return all(report.passed for report in reports)
 
 
-def derive_file(text: str, seed: int = 0) -> bool:
+def derive_file(text: str, seed: int = 0, sizes: dict | None = None) -> bool:
+    """Derive and verify FILE.py's claims (at its sizes ``at``, with ``sizes``: name -> int applied)."""
     layer, _ = load(text)
-    verdicts = verify_claims(layer, concrete_derivation(layer), seed=seed)
-    return print_verdicts(layer, verdicts)
+    verdicts = verify_claims(layer, concrete_derivation(layer, layer_sizes(layer, sizes)), seed=seed)
+    return print_verdicts(layer, verdicts, seed=seed)
 
 
-def check_file(text: str, seed: int = 0, method: str | None = None) -> bool:
+def check_file(text: str, seed: int = 0, method: str | None = None, sizes: dict | None = None) -> bool:
+    if seed < 0:
+        raise InvalidInput(f"--seed: expected an integer >= 0, got {seed}")
     layer, cls = load(text)
-    _, reports = run_layer(layer, cls, seed=seed, method=method)
+    _, reports = run_layer(layer, cls, seed=seed, method=method, sizes=sizes)
     print(f"layer {layer.name}: numeric checks (one per input and parameter"
           + (f"; {cls.__name__} two ways" if cls else "") + ")")
     return print_reports(reports)
 
 
-def prove_file(text: str, out: Path, pdf: bool, write_document, seed: int = 0) -> bool:
+def prove_file(text: str, out: Path, pdf: bool, write_document, seed: int = 0, sizes: dict | None = None) -> bool:
     """Derive, verify, check and write ``<layer name>.tex`` (and .pdf) into ``out``."""
     from gradproof.proofs.layer_proof import layer_document
 
     layer, cls = load(text)
-    verdicts, reports = run_layer(layer, cls, seed=seed)
+    verdicts, reports = run_layer(layer, cls, seed=seed, sizes=sizes)
     ok = print_verdicts(layer, verdicts)
     ok = print_reports(reports) and ok
     for path in write_document(layer_document(layer, verdicts, reports), out, layer.name, pdf):

@@ -41,6 +41,7 @@ from sympy import (
     And,
     Dummy,
     Expr,
+    Float,
     Ge,
     Indexed,
     IndexedBase,
@@ -50,6 +51,7 @@ from sympy import (
     Symbol,
     exp,
     log,
+    nsimplify,
     sqrt,
     sympify,
     tanh,
@@ -264,7 +266,14 @@ def _fresh_bound(expr):
 
 
 def _validate(layer: Layer) -> None:
-    """Clear errors for a malformed description: argument, expected, actual."""
+    """Clear errors for a malformed description: argument, expected, actual.
+
+    Beyond the types and shapes: each output and upstream gradient is a tensor of its own (not an input,
+    a parameter or another output's); one claim per input or parameter; a tensor's claim key is an entry;
+    every free index of a right side is an index of its left side; an index offset stays inside its
+    tensor's range at the check sizes in an equation (zero padding goes through ``padded``; a claim that reads
+    outside is a wrong claim, refuted); no floating-point constant
+    (0.3333333333333333 is not 1/3: an exact comparison needs ``Rational(1, 3)``)."""
     names = [str(name) for name, _ in layer.variables()]
     for variable in layer.inputs + layer.parameters:
         if not isinstance(variable, (IndexedBase, Symbol)):
@@ -277,12 +286,46 @@ def _validate(layer: Layer) -> None:
     for kind, mapping in (("outputs", layer.outputs), ("intermediates", layer.intermediates)):
         for entry in mapping:
             _check_entry(layer, kind, entry)
+    _check_roles(layer)
     for definition in layer.output_definitions():
         upstream = layer.upstream.get(definition.base)
         if upstream is None or tuple(upstream.shape) != tuple(definition.base.shape):
             raise InvalidInput(f"layer {layer.name}: upstream must map output {definition.base} to a tensor of shape "
                                f"{definition.base.shape} (G = dL/d{definition.base}), got {upstream!r}")
+    _check_claim_keys(layer, names)
+    missing = [str(s) for s in layer.size_symbols() if not isinstance(layer.at.get(s), int) or layer.at[s] < 1]
+    if missing:
+        raise InvalidInput(f"layer {layer.name}: at must give every size an integer >= 1; missing or bad: {missing} "
+                           f"(got {dict(layer.at)})")
+    for kind, entry, body in _equations(layer):
+        _check_body(layer, kind, entry, body)
+
+
+def _check_roles(layer: Layer) -> None:
+    """Outputs, intermediates and upstream gradients are tensors of their own."""
+    declared = {_label(v): "an input or parameter" for v in layer.inputs + layer.parameters}
+    for kind, mapping in (("intermediates", layer.intermediates), ("outputs", layer.outputs)):
+        for entry in mapping:
+            role = declared.get(entry.base.label)
+            if role is not None:
+                raise InvalidInput(f"layer {layer.name}: {kind} entry {entry}: expected a new tensor, got {entry.base}, "
+                                   f"which is {role} (an equation defines a tensor of its own, e.g. y[i] = 2*x[i])")
+            declared[entry.base.label] = f"one of the {kind}"
+    seen: dict = {}
+    for output, upstream in layer.upstream.items():
+        if not isinstance(upstream, IndexedBase):
+            raise InvalidInput(f"layer {layer.name}: upstream of {output}: expected a tensor(...) G = dL/d{output}, "
+                               f"got {upstream!r}")
+        role = declared.get(upstream.label) or seen.get(upstream.label)
+        if role is not None:
+            raise InvalidInput(f"layer {layer.name}: upstream of {output}: expected a new tensor G = dL/d{output}, "
+                               f"got {upstream}, which is {role}")
+        seen[upstream.label] = f"the upstream gradient of {output}"
+
+
+def _check_claim_keys(layer: Layer, names: list[str]) -> None:
     variables = [v for _, v in layer.variables()]
+    claimed: dict = {}
     for key in layer.claims:
         target = key.base if isinstance(key, Indexed) else key
         if target not in variables:
@@ -290,10 +333,116 @@ def _validate(layer: Layer) -> None:
                                f"(such as {names[0]}[...]) or a scalar parameter; got {key}")
         if isinstance(key, Indexed):
             _check_entry(layer, "claims", key)
-    missing = [str(s) for s in layer.size_symbols() if not isinstance(layer.at.get(s), int) or layer.at[s] < 1]
-    if missing:
-        raise InvalidInput(f"layer {layer.name}: at must give every size an integer >= 1; missing or bad: {missing} "
-                           f"(got {dict(layer.at)})")
+        elif isinstance(key, IndexedBase):
+            rank = len(key.shape)
+            raise InvalidInput(f"layer {layer.name}: claim key {key}: a tensor's claim key must be an entry such as "
+                               f"{key}[{', '.join('ijkl'[:rank] if rank <= 4 else ['i'] * rank)}], got the tensor {key}")
+        if target in claimed:
+            raise InvalidInput(f"layer {layer.name}: two claims for {_label(target)} ({claimed[target]}, {key}); "
+                               "give one claim per input or parameter")
+        claimed[target] = key
+
+
+def _equations(layer: Layer):
+    """(kind, left side, right side) of every equation and claim."""
+    for kind, mapping in (("intermediates", layer.intermediates), ("outputs", layer.outputs),
+                          ("claims", layer.claims)):
+        for entry, body in mapping.items():
+            yield kind, entry, body
+
+
+def _check_body(layer: Layer, kind: str, entry, body) -> None:
+    """No float constant, no free index the left side lacks, every constant offset inside its range."""
+    where = f"layer {layer.name}: {'claim for' if kind == 'claims' else kind[:-1]} {entry}"
+    if isinstance(body, float):
+        body = Float(body)
+    body = sympify(body)
+    floats = sorted(body.atoms(Float), key=float)
+    if floats:
+        suggested = nsimplify(floats[0], rational=True, tolerance=1e-12)
+        raise InvalidInput(f"{where}: expected exact constants, got the floating-point number {float(floats[0])!r} "
+                           f"(a double, not compared exactly); write Rational({suggested.p}, {suggested.q}) "
+                           f"if {suggested} is meant")
+    left = tuple(entry.indices) if isinstance(entry, Indexed) else ()
+    sizes = set(layer.size_symbols())
+    used = {symbol for e in body.atoms(Indexed) for index in e.indices for symbol in sympify(index).free_symbols}
+    free = sorted((used & body.free_symbols) - sizes - set(left), key=str)
+    if free:
+        raise InvalidInput(f"{where}: index {', '.join(map(str, free))} is free on the right but not on the left; "
+                           f"expected only the left side's indices {list(left)} (sum the others with Sum)")
+    if kind != "claims":  # a claim reading outside a tensor is a wrong claim: refuted, not refused
+        _check_ranges(layer, where, body, {index: (1, dim) for index, dim in zip(entry.indices, entry.base.shape)})
+
+
+def _check_ranges(layer: Layer, where: str, expr, ranges: dict) -> None:
+    """Each entry's indices stay within 1..its size at the check sizes, for every value of the indices
+    around it (the left side's, each sum's); a piecewise expression whose conditions are about indices
+    only (``padded``) is where the user has said what happens outside, so it is not looked into."""
+    if isinstance(expr, Piecewise) and not any(c.atoms(Indexed) for _, c in expr.args):
+        return
+    if isinstance(expr, _SympySum):
+        inner = dict(ranges)
+        for variable, low, high in expr.limits:
+            inner[variable] = (low, high)
+        _check_ranges(layer, where, expr.function, inner)
+        return
+    if isinstance(expr, Indexed) and expr.base.shape is not None:
+        for position, (index, dim) in enumerate(zip(expr.indices, expr.base.shape)):
+            span = _span(layer, sympify(index), ranges)
+            size = _at(layer, dim)
+            if span is not None and size is not None and (span[0] < 1 or span[1] > size):
+                raise InvalidInput(
+                    f"{where}: {expr} leaves 1..{dim} (index {position + 1}: {index} runs over {span[0]}..{span[1]} "
+                    f"at the check sizes {_sizes_text(layer)}); expected an index inside the tensor; use "
+                    f"padded({expr.base}, ...) for zero padding")
+    for arg in expr.args:
+        _check_ranges(layer, where, arg, ranges)
+
+
+def _at(layer: Layer, expr):
+    value = sympify(sympify(expr).xreplace({s: v for s, v in layer.at.items() if isinstance(v, int)}))
+    return int(value) if value.is_Integer else None
+
+
+SPAN_LIMIT = 20000
+"""At most this many index combinations are enumerated to find an entry's index range (else it is not checked)."""
+
+
+def _span(layer: Layer, index, ranges: dict):
+    """(least, greatest) value of an index expression over every value of the indices it depends on (and of the
+    indices their ranges depend on), enumerated at the check sizes; None when unknown or too many to enumerate."""
+    needed, todo = [], list(index.free_symbols & ranges.keys())
+    while todo:
+        variable = todo.pop()
+        if variable not in needed:
+            needed.append(variable)
+            todo.extend(set().union(*(sympify(b).free_symbols for b in ranges[variable])) & ranges.keys())
+    order = [v for v in ranges if v in needed]  # outer first: the left side's indices, then sums inside out
+    values, count = [], [0]
+
+    def walk(n, assignment):
+        if count[0] > SPAN_LIMIT:
+            return
+        if n == len(order):
+            count[0] += 1
+            value = _at(layer, index.xreplace(assignment))  # ints: _at sympifies
+            values.append(value)
+            return
+        low, high = (_at(layer, sympify(bound).xreplace(assignment)) for bound in ranges[order[n]])
+        if low is None or high is None:
+            values.append(None)
+            return
+        for value in range(low, high + 1):
+            walk(n + 1, {**assignment, order[n]: value})
+
+    walk(0, {})
+    if count[0] > SPAN_LIMIT or not values or None in values:
+        return None
+    return min(values), max(values)
+
+
+def _sizes_text(layer: Layer) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in layer.at.items())
 
 
 def _check_entry(layer: Layer, kind: str, entry) -> None:

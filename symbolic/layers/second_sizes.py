@@ -1,0 +1,175 @@
+"""The cost limit of a layer's checks, and the second size assignment of a claim not decided in general.
+
+A claim checked exactly at one size assignment can hold there by accident: a missing transpose is
+invisible when M = N, a missing 1/N when N = 1, a sum's limit M written for N when M = N. When the
+general-size verdict (index notation) is "not decided", the claim is therefore also checked exactly at a
+**second assignment** (``second_sizes``) in which every size is at least 2 and all sizes are distinct:
+the integers 2, 3, 4, ... given to the sizes in the order of their check values (so a kernel smaller
+than its image stays smaller), improved by exchanging two sizes while that lowers the cost, among
+assignments where every tensor dimension is a positive integer. A claim that fails there is refuted with
+that counterexample; one that holds "holds exactly at sizes A and at sizes B; general sizes not
+decided". Two exact checks are not a proof for every size: the text says so.
+
+The **cost** of the checks at some sizes is ``graph.estimated_size``: the operations of the written-out
+output entries (a sum of n terms weighs n times its body). Above ``MAX_OPERATIONS`` the derivation is
+refused up front, naming the sizes and the limit, as ``gradproof verify`` refuses sizes above
+``MAX_ENTRIES`` (measured here: y_i = x_i sum_j x_j at N = 120, 28920 operations, 9 s; attention at
+T = 3, 10284 operations, 4 s; at N = 400, 320400 operations, past 120 s).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+
+from sympy import sympify
+
+from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
+from gradproof.symbolic.engine.general import refute
+from gradproof.symbolic.layers.description import Layer
+from gradproof.symbolic.layers.gradients import ClaimVerdict, compare_concrete, concrete_derivation, written_out
+from gradproof.symbolic.layers.graph import LayerGraph, estimated_size, schwartz_zippel
+
+__all__ = ["MAX_OPERATIONS", "SecondCheck", "SettledVerdict", "check_cost", "cost", "second_sizes", "settle", "sizes_text"]
+
+MAX_OPERATIONS = 20000
+"""The largest ``graph.estimated_size`` a layer's exact checks are run at (about 6 s on this machine)."""
+
+
+def sizes_text(sizes: dict) -> str:
+    """'N = 2, M = 3'."""
+    return ", ".join(f"{k} = {v}" for k, v in sizes.items())
+
+
+def cost(layer: Layer, sizes: dict) -> int:
+    """The operations of the written-out outputs at ``sizes`` (``graph.estimated_size``); when a sum's length
+    depends on another index, the product of every tensor's entry count (an upper bound's stand-in)."""
+    try:
+        return estimated_size(layer, sizes)
+    except NotSupported:
+        total = 1
+        for base in layer.tensors():
+            for dim in base.shape:
+                total *= max(int(sympify(dim).subs(sizes)), 1)
+        return total
+
+
+def check_cost(layer: Layer, sizes: dict | None = None) -> None:
+    """Raise ``InvalidInput`` when the checks at ``sizes`` (default ``layer.at``) would cost more than
+    ``MAX_OPERATIONS``: the sizes, the estimate and the limit are named."""
+    sizes = dict(sizes or layer.concrete_sizes())
+    estimate = cost(layer, sizes)
+    if estimate > MAX_OPERATIONS:
+        raise InvalidInput(f"layer {layer.name}: sizes {sizes_text(sizes)}: the written-out outputs have about "
+                           f"{estimate} operations; gradproof checks a layer of at most MAX_OPERATIONS = "
+                           f"{MAX_OPERATIONS} (the exact checks grow faster than the entries); give smaller sizes")
+
+
+def _valid(layer: Layer, sizes: dict) -> bool:
+    """Every dimension of every tensor is an integer >= 1 at ``sizes``."""
+    for base in layer.tensors():
+        for dim in base.shape:
+            value = sympify(dim).subs(sizes)
+            if not value.is_Integer or value < 1:
+                return False
+    return True
+
+
+def second_sizes(layer: Layer, first: dict) -> dict | None:
+    """A second assignment: every size >= 2, all distinct, not ``first``, every dimension positive; the
+    integers 2, 3, ... in the order of the sizes' values in ``first`` (then 3, 4, ... if that is ``first``),
+    then pairs exchanged while the cost drops. None when no such assignment keeps every dimension positive."""
+    order = sorted(first, key=lambda symbol: first[symbol])  # stable: ties keep the layer's order
+    for shift in (2, 3):
+        start = {symbol: shift + n for n, symbol in enumerate(order)}
+        if start != dict(first):
+            break
+    best = start if _valid(layer, start) else None
+    best_cost = cost(layer, best) if best else None
+    improved = True
+    while improved:
+        improved = False
+        for a, b in itertools.combinations(order, 2):
+            candidate = dict(best or start)
+            candidate[a], candidate[b] = candidate[b], candidate[a]
+            if candidate == dict(first) or not _valid(layer, candidate):
+                continue
+            candidate_cost = cost(layer, candidate)
+            if best is None or candidate_cost < best_cost:
+                best, best_cost, improved = candidate, candidate_cost, True
+    return None if best is None else {symbol: best[symbol] for symbol in first}
+
+
+@dataclass(frozen=True)
+class SecondCheck:
+    """The exact check at the second sizes: ``holds`` True/False, or None (not run: ``detail`` says why)."""
+
+    sizes: dict | None
+    holds: bool | None
+    detail: str
+    mismatch: object = None
+
+
+@dataclass(frozen=True)
+class SettledVerdict(ClaimVerdict):
+    """A ``ClaimVerdict`` with the check at the second sizes (``second``, None when it was not needed: the
+    general verdict decided, or the claim refuted at the first sizes). ``holds`` is True only when the claim
+    holds at the first sizes and either for general sizes or exactly at the second sizes."""
+
+    second: SecondCheck | None = None
+
+    @property
+    def holds(self) -> bool | None:
+        if self.concrete is False or self.general.holds is False:
+            return False
+        if self.concrete is not True:
+            return None
+        if self.general.holds is True or (self.second is not None and self.second.holds is True):
+            return True
+        return None
+
+
+def _concrete_results(layer: Layer, gradients, names: list[str], seed: int) -> dict:
+    """name -> (holds, detail, mismatch) of each named claim at the sizes of ``gradients`` (as ``verify_claims``)."""
+    if isinstance(gradients, LayerGraph):
+        found = schwartz_zippel(gradients, names, seed=seed)
+        return {name: (v.holds, v.detail, v.mismatch) for name, v in found.items()}
+    results = {}
+    variables = dict(layer.variables())
+    for name in names:
+        key, body = layer.claim_of(variables[name])
+        indices = [index for index, _ in gradients.entries[name]]
+        values = [written_out(layer, body.xreplace(dict(zip(key, index))), gradients.sizes) for index in indices]
+        results[name] = compare_concrete(name, gradients.derived[name], values, indices, seed=seed)
+    return results
+
+
+def settle(layer: Layer, verdicts: list, *, seed: int = 0) -> list[SettledVerdict]:
+    """Each verdict as a ``SettledVerdict``; a claim that holds at its sizes while its general verdict is not
+    decided is checked exactly at ``second_sizes`` (within ``MAX_OPERATIONS``): refuted there, its general
+    verdict becomes "refuted by a concrete counterexample" at those sizes."""
+    pending = [v.name for v in verdicts if v.concrete is True and v.general.holds is None
+                 and getattr(v, "second", None) is None]
+    second = None
+    if pending:
+        first = dict(verdicts[0].sizes)
+        sizes = second_sizes(layer, first)
+        if sizes is None:
+            second = {name: SecondCheck(None, None, "no second sizes: with every size >= 2 and all distinct, some "
+                                                    "dimension is not a positive integer") for name in pending}
+        elif cost(layer, sizes) > MAX_OPERATIONS:
+            second = {name: SecondCheck(sizes, None, f"not checked at sizes {sizes_text(sizes)}: about "
+                                                     f"{cost(layer, sizes)} operations, above MAX_OPERATIONS = "
+                                                     f"{MAX_OPERATIONS}") for name in pending}
+        else:
+            results = _concrete_results(layer, concrete_derivation(layer, sizes), pending, seed)
+            second = {name: SecondCheck(sizes, *results[name]) for name in pending}
+    settled = []
+    for verdict in verdicts:
+        fields = {f.name: getattr(verdict, f.name) for f in dataclasses.fields(ClaimVerdict)}
+        check = (second or {}).get(verdict.name, getattr(verdict, "second", None))
+        if check is not None and check.holds is False:
+            fields["general"] = refute(verdict.general, f"sizes {sizes_text(check.sizes)}, {check.detail}")
+        settled.append(SettledVerdict(**fields, second=check))
+    return settled
