@@ -167,6 +167,17 @@ def _claim_section(layer, verdict) -> Section:
     exactly = "holds" if verdict.detail.startswith("probabilistic") else "holds, exactly"
     concrete = {True: exactly, False: "DOES NOT HOLD", None: "not decided"}[verdict.concrete]
     blocks.append(Text.of(f"At the sizes {_sizes(verdict.sizes)}: {concrete} ({verdict.detail})."))
+    second = getattr(verdict, "second", None)
+    if second is not None:  # the general verdict was not decided: a second size assignment (second_sizes)
+        if second.sizes is not None and second.holds is not None:
+            exactly = "holds" if second.detail.startswith("probabilistic") else "holds, exactly"
+            found = {True: exactly, False: "DOES NOT HOLD"}[second.holds]
+            blocks.append(Text.of(f"At the second sizes {_sizes(second.sizes)} (every size at least 2, all "
+                                  f"distinct): {found} ({second.detail})."))
+        else:
+            blocks.append(Text.of(f"Second sizes: {second.detail}."))
+    from gradproof.proofs.layer_command import summary
+    blocks.append(Text.of(f"Verdict: {summary(verdict)}."))
     return Section(f"Gradient with respect to {verdict.name}", tuple(blocks))
 
 

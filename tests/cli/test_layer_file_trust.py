@@ -71,3 +71,18 @@ def test_classes_defined_lists_only_the_files_own_classes(tmp_path, capsys):
             "class Mine:\n    pass\n")
     assert cli.main(["check", write(tmp_path, body) + ":Nope"]) == 2
     assert "classes defined: ['Mine']" in capsys.readouterr().err
+
+
+def test_the_proof_document_states_the_second_sizes_and_the_verdict(tmp_path):
+    # attack3 4a: the PDF read "At the sizes N = 1: holds, exactly" and nothing else for w02
+    from gradproof.proofs.document import render
+    from gradproof.proofs.layer_proof import layer_document
+
+    body = ("W = tensor('W', N, N)\n"
+            "a = Layer('lin', inputs=(x,), parameters=(W,), outputs={y[i]: Sum(W[i, j] * x[j], (j, N))}, "
+            "upstream={y: g}, claims={x[j]: Sum(W[j, i] * g[i], (i, N))}, at={N: 1})\n")
+    layer, _ = layer_command.load(write(tmp_path, body))
+    verdicts, reports = layer_command.run_layer(layer)
+    tex = render(layer_document(layer, verdicts, reports))
+    assert "At the second sizes N = 2 (every size at least 2, all distinct): DOES NOT HOLD" in tex
+    assert "Verdict: DOES NOT HOLD (counterexample at sizes N = 2)." in tex
