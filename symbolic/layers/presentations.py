@@ -26,6 +26,7 @@ from sympy import Derivative, Indexed, IndexedBase, Matrix, Symbol, solve, sympi
 from sympy import Sum as SympySum
 from sympy.matrices.exceptions import ShapeError
 
+from gradproof.symbolic.engine import derive
 from gradproof.symbolic.engine.derive import explicit
 from gradproof.symbolic.engine.equations import ConcreteSystem, LayerEquations, sizes_text
 from gradproof.symbolic.engine.errors import InvalidInput
@@ -35,7 +36,7 @@ from gradproof.symbolic.engine.verdict import Mismatch
 from gradproof.symbolic.layers.description import Layer, scalar, tensor
 from gradproof.symbolic.layers.gradients import concrete_gradients, general_verdict, verify_claims
 
-__all__ = ["RuleCheck", "description_of", "verify_presentation"]
+__all__ = ["RuleCheck", "description_of", "verify_presentation", "verify_rule"]
 
 J = Symbol("L")
 P, Q = Symbol("p", integer=True), Symbol("q", integer=True)
@@ -89,8 +90,8 @@ def description_of(equations: LayerEquations, wrt: str, closed_form, at: dict | 
     G = tensor(f"G_{{{output.entry}}}", *out_dims)
     ops = {key: _entry_of(value) for key, value in tensors.items()}
     ops.update({f"size:{role}": size for role, size in equations.sizes.items()})
-    for key, derive in equations.derived_entries.items():
-        ops[key] = (lambda d: (lambda *ix: d(ops, *ix)))(derive)
+    for key, derived in equations.derived_entries.items():
+        ops[key] = (lambda d: (lambda *ix: d(ops, *ix)))(derived)
     index = OUT[: output.rank]
     body = equations.equation(ops, *index)
     key_indices = (P, Q)[: equations.operand(wrt).rank]
@@ -180,6 +181,21 @@ class _Subject:
 
     def __str__(self):
         return f"{self.rule.name} in {self.equations.name}"
+
+
+def verify_rule(rule, equations: LayerEquations, sizes: dict | None = None):
+    """(RuleCheck, GeneralProof): a rule-table rule in one layout (``symbolic.layers.fc``), its closed form
+    written in that layout (``engine.derive.closed_form_in``), at ``sizes`` (role -> int; default 2 each).
+
+    >>> from gradproof.symbolic.layers import fc
+    >>> from gradproof.symbolic.layers.table import rule_named
+    >>> check, proof = verify_rule(rule_named("linear.bias"), fc.LINEAR_SEED001_MEAN, {"batch": 3, "in": 2, "out": 2})
+    >>> check.holds, proof.holds
+    (True, True)
+    """
+    sizes = sizes if sizes is not None else {role: 2 for role in equations.sizes}
+    return verify_presentation(rule, equations, derive.presentation_variable(rule, equations),
+                               lambda symbols: derive.closed_form_in(rule, equations, symbols), sizes)
 
 
 def verify_presentation(rule, equations: LayerEquations, wrt: str, closed, sizes: dict):

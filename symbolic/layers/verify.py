@@ -30,8 +30,7 @@ import numpy as np
 from sympy import sympify
 
 from gradproof.numeric.rules import pooling as pool_rules
-from gradproof.symbolic.engine import derive
-from gradproof.symbolic.engine.derive import numeric_rule_mismatch, presentation_variable
+from gradproof.symbolic.engine.derive import numeric_rule_mismatch
 from gradproof.symbolic.engine.rule import GradientRule, LayerEntry, RuleVerdicts, Verdict
 from gradproof.symbolic.layers import builtin, conv
 from gradproof.symbolic.layers.conv_general import general_proofs
@@ -39,7 +38,7 @@ from gradproof.symbolic.layers.gradients import compare_concrete, concrete_gradi
 from gradproof.symbolic.layers.losses import cross_entropy_check, objective_check
 from gradproof.symbolic.layers.pooling import pooling_grid, verify_avgpool, verify_maxpool
 from gradproof.symbolic.layers.pooling import verify_flatten as verify_flatten_shape
-from gradproof.symbolic.layers.presentations import verify_presentation
+from gradproof.symbolic.layers.presentations import verify_rule
 
 BY_CONSTRUCTION = Verdict(True, "by construction: the closed form is the numeric function, run on symbols above")
 
@@ -113,11 +112,7 @@ def _with_description(verdicts: RuleVerdicts, description: builtin.Builtin, size
 def _fc_rule_verdicts(rule: GradientRule, sizes: Mapping[str, int]) -> RuleVerdicts:
     """The rule in every layout, each decided by the description engine (``presentations.verify_presentation``);
     the evidence is one (``RuleCheck``, ``GeneralProof``) pair per layout, in the layouts' order."""
-    pairs = []
-    for eqs in rule.presentations:
-        wrt = presentation_variable(rule, eqs)
-        pairs.append(verify_presentation(rule, eqs, wrt, lambda symbols, e=eqs: derive.closed_form_in(rule, e, symbols),
-                                         eqs.sizes_from(sizes)))
+    pairs = [verify_rule(rule, eqs, eqs.sizes_from(sizes)) for eqs in rule.presentations]
     concrete = tuple(check for check, _ in pairs)
     general = tuple(proof for _, proof in pairs)
     failed = next((check for check in concrete if check.holds is False), None)
