@@ -24,6 +24,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from gradproof.proofs.document import Chain, Document, Equation, Math, Section, Text
 from gradproof.symbolic.calculus import gradient, hessian, jacobian
 from gradproof.symbolic.calculus.checks import check_derivation
+from gradproof.symbolic.calculus.differential import differential_symbol
 from gradproof.symbolic.calculus.rules import MATRIX_RULES
 from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
 from gradproof.symbolic.engine.identities import Operand, matrix_symbols
@@ -59,7 +60,7 @@ class CheckedDerivation:
             "kind": derivation.kind, "expression": to_text(derivation.expression), "wrt": derivation.wrt.name,
             "result": derivation.text if self.ok else None, "latex": derivation.latex() if self.ok else None,
             "valid_where": list(self.conditions),
-            "steps": [{"rule": s.rule, "before": to_text(s.before), "after": to_text(s.after)} for s in derivation.steps],
+            "steps": displayed_steps(derivation),
             "checks": [check.as_dict() for check in self.checks], "sizes": self.sizes,
             "verdict": "checked" if self.ok else "refused: a check did not hold",
         }
@@ -68,6 +69,19 @@ class CheckedDerivation:
         if not self.ok:
             return r"$\text{refused: a check did not hold}$"
         return self.derivation._repr_latex_()
+
+
+def displayed_steps(derivation) -> list[dict]:
+    """The steps as displayed (``Derivation.chains``): within a chain each step's ``before`` is the previous
+    ``after`` ("relation": "="), a sub-expression rewrite shown in its context; a read-off step ("relation":
+    "gives") is not an equality. "chain" numbers the chains."""
+    steps = []
+    for number, (_, chain) in enumerate(derivation.chains()):
+        steps += [{"chain": number + 1, "rule": s.rule, "before": to_text(s.before), "after": to_text(s.after),
+                   "relation": "="} for s in chain]
+    steps += [{"chain": None, "rule": s.rule, "before": to_text(s.before), "after": to_text(s.after),
+               "relation": "gives"} for s in derivation.read_off()]
+    return steps
 
 
 def conditions_of(expression) -> tuple[str, ...]:
@@ -169,6 +183,8 @@ def derivation_document(checked: CheckedDerivation) -> Document:
                         "(denominator layout; vec stacks columns); each line names its rule.")
     chains = tuple(Chain(_Tex(start), tuple((_Tex(step.after), step.rule) for step in steps))
                    for start, steps in derivation.chains())
+    chains += tuple(Text.of("For every ", Math(_Tex(differential_symbol(wrt))), ", the line ", Math(_Tex(step.before)),
+                            " gives ", Math(_Tex(step.after)), f" ({step.rule}).") for step in derivation.read_off())
     result = Equation(_Tex(Symbol(f"\\nabla_{{{derivation.wrt.name}}} f") if derivation.kind == "gradient"
                            else Symbol("J" if derivation.kind == "jacobian" else "H")), _Tex(derivation.result),
                       "checked")
@@ -207,4 +223,4 @@ def run(args, write_document) -> int:
     return EXIT_OK if checked.ok else EXIT_FAILED
 
 
-__all__ = ["CheckedDerivation", "derivation_document", "derive_checked", "grad", "run"]
+__all__ = ["CheckedDerivation", "derivation_document", "derive_checked", "displayed_steps", "grad", "run"]

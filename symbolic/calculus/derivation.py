@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sympy import Add, Identity, MatMul, MatrixSymbol, Trace, Transpose
 
 from gradproof.symbolic.calculus.differential import Step, differential, differential_symbol
+from gradproof.symbolic.calculus.markers import Differential, ScalarDifferential
 from gradproof.symbolic.calculus.readoff import gradient_terms, sum_gradients, vec_jacobian
 from gradproof.symbolic.calculus.tidy import FACTOR, tidy
 from gradproof.symbolic.engine.errors import InvalidInput
@@ -65,30 +66,63 @@ class Derivation:
                 "hessian": f"H = d^2 f / d vec({self.wrt.name}) d vec({self.wrt.name})^T"}[self.kind]
 
     def chains(self) -> list[tuple[object, list[Step]]]:
-        """The steps as chains of equalities (start, steps): one, or two for a Hessian (grad f, then d vec grad f)."""
+        """The steps as chains of equalities (start, steps): one, or two for a Hessian (grad f, then d vec grad f).
+
+        A chain shows lhs = rhs_1 = rhs_2 = ..., so each displayed step's ``before`` is the previous ``after``:
+        a step that rewrites a sub-expression of the previous line is shown inside its context (the whole line
+        with the sub-expression replaced), and a step whose ``before`` is neither starts a new chain. The read-off
+        steps (tr(G^T dX) gives G; J d vec X gives J) are not equalities and are not in a chain (``read_off``)."""
+        return [(start, steps) for _, start, steps in self._parts()]
+
+    def _parts(self) -> list[tuple[int, object, list[Step]]]:
+        """(part, start, steps) of each chain: part 0 before the second differential, 1 after (``chains``)."""
         chains: list = []
-        start = self.steps[0].before if self.steps else self.expression
-        current: list = []
+        start, current, previous, part = None, [], None, 0
         for step in self.steps:
             if step.rule == SECOND:
-                chains.append((start, current))
-                start, current = None, []
+                chains.append((part, start, current))
+                start, current, previous, part = None, [], None, 1
                 continue
+            if step.rule in (READ_OFF, VEC_READ_OFF):
+                continue
+            if previous is not None and step.before != previous:
+                if previous.has(step.before):
+                    step = Step(step.rule, previous, previous.xreplace({step.before: step.after}))
+                else:
+                    if current:
+                        chains.append((part, start, current))
+                    start, current = None, []
             if start is None:
                 start = step.before
             current.append(step)
-        chains.append((start, current))
-        return chains
+            previous = step.after
+        chains.append((part, start, current))
+        return [(part, start, steps) for part, start, steps in chains if steps or start is not None]
+
+    def read_off(self, part: int | None = None) -> list[Step]:
+        """The read-off steps: df = tr(G^T dX) for every dX gives G (``READ_OFF``), d vec F = J d vec X gives J;
+        ``part`` 0 or 1: only those before or after the second differential."""
+        found, current = [], 0
+        for step in self.steps:
+            current += step.rule == SECOND
+            if step.rule in (READ_OFF, VEC_READ_OFF) and part in (None, current):
+                found.append(step)
+        return found
 
     def lines(self) -> list[str]:
         """One line per step: the expression after the step, then the rule in brackets; a Hessian's second
-        chain (the vec-Jacobian of the gradient) is introduced by the second differential."""
+        chain (the vec-Jacobian of the gradient) is introduced by the second differential; a read-off step,
+        not an equality, reads "gives" after its chain."""
         out = []
-        for number, (start, steps) in enumerate(self.chains()):
-            if number:
+        parts = self._parts()
+        for part in sorted({part for part, _, _ in parts}):
+            if part:
                 out.append(f"  {SECOND}:")
-            out.append(f"  {to_text(start)}")
-            out.extend(f"  = {to_text(step.after)}    [{step.rule}]" for step in steps)
+            for _, start, steps in (entry for entry in parts if entry[0] == part):
+                out.append(f"  {to_text(start)}")
+                out.extend(f"  = {to_text(step.after)}    [{step.rule}]" for step in steps)
+            out.extend(f"  {to_text(step.before)} for every d{self.wrt.name} gives {to_text(step.after)}    "
+                       f"[{step.rule}]" for step in self.read_off(part))
         return out
 
     def latex(self) -> str:
@@ -102,8 +136,8 @@ def _scalar(expression):
     """A scalar, or a 1 x 1 matrix as its trace; InvalidInput (offering the Jacobian) for other matrices."""
     if not getattr(expression, "is_Matrix", False):
         return expression, []
-    if expression.shape == (1, 1):
-        return Trace(expression), [Step(ONE_BY_ONE, expression, Trace(expression))]
+    if expression.shape == (1, 1):  # d(f) = d(tr f), the line the differential chain continues from
+        return Trace(expression), [Step(ONE_BY_ONE, Differential(expression), ScalarDifferential(Trace(expression)))]
     raise InvalidInput(f"the expression {to_text(expression)} is a {expression.rows}x{expression.cols} matrix, "
                        "not a scalar: a gradient needs a scalar; its derivative is the vec-Jacobian "
                        "(gradproof grad without --hessian prints it for a matrix-valued expression)")
@@ -136,10 +170,11 @@ def gradient(expression, wrt: MatrixSymbol) -> Derivation:
         parts.append(term)
     raw = sum_gradients(parts, dwrt)
     if len(parts) > 1:
-        steps.append(Step(SUM, df, Trace(MatMul(Transpose(raw), dwrt))))
+        steps.append(Step(SUM, Add(*forms), Trace(MatMul(Transpose(raw), dwrt))))
     result = tidy(raw, wrt)
-    if result != raw:
-        steps.append(Step(FACTOR if result != raw.doit() else TIDY, raw, result))
+    if result != raw:  # G rewritten inside tr(G^T dX): the whole line, so that the chain stays an equality
+        steps.append(Step(FACTOR if result != raw.doit() else TIDY, Trace(MatMul(Transpose(raw), dwrt)),
+                          Trace(MatMul(Transpose(result), dwrt))))
     steps.append(Step(READ_OFF, Trace(MatMul(Transpose(result), dwrt)), result))
     return Derivation("gradient", expression, wrt, result, tuple(steps))
 
