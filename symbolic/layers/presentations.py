@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sympy import Derivative, Indexed, IndexedBase, Matrix, Symbol, solve, sympify
+from sympy import Derivative, Indexed, IndexedBase, Matrix, S, Symbol, solve, sympify
 from sympy import Sum as SympySum
 from sympy.matrices.exceptions import ShapeError
 
@@ -304,7 +304,9 @@ def _displayed(rule, translation: _Translation, closed_form, proof: GeneralProof
 
 
 def _unsum_one(expr):
-    """A sum over the one entry of a loss's output is its term (q_1 = 1)."""
+    """A sum over the one entry of a loss's output is its term (q_1 = 1); a sum of 0 (what SymPy's diff
+    leaves of a sum whose terms do not contain the variable) is 0."""
+    expr = expr.replace(lambda e: isinstance(e, SympySum) and e.function == 0, lambda e: S.Zero)
     return expr.replace(lambda e: isinstance(e, SympySum) and all(low == high for _, low, high in e.limits),
                         lambda e: e.function.xreplace({v: low for v, low, _ in e.limits}))
 
