@@ -43,8 +43,9 @@ parentheses); t is the squared loss's target (seed 002's y, renamed: y is a laye
 
 
 def layer_name(key: str) -> str:
-    """"s^{2}" -> "s^{(2)}": the layer index in parentheses, so that it is not read as a square."""
-    return re.sub(r"\^\{(\d+)\}", r"^{(\1)}", key)
+    """"s^{2}" -> "s^{(2)}", "W^{m}" -> "W^{(m)}": the layer index (a number or a letter) in parentheses, so
+    that it is not read as a power."""
+    return re.sub(r"\^\{(\d+|[A-Za-z])\}", r"^{(\1)}", key)
 
 
 @dataclass(frozen=True)
