@@ -188,14 +188,14 @@ class XI(Function):
 
 
 REST = Symbol(r"\rho")  # the squares of every other parameter (other layers): constant in W and b
-p, q, a, b = (_integer(name) for name in "pqab")
+p, q, a, c = (_integer(name) for name in "pqac")  # c, not b: b is the bias
 
 
 def objective(parameter: str):
     """f = (1/2C)(sum of squares of W and b + rho) + (1/l) sum_i xi_i; for a partial derivative with respect
     to one entry, the other entries are constants, so xi_i is written as a function of i and that entry."""
     entry = WEIGHT[p, q] if parameter == "W" else BIAS[p]
-    squares = Sum(WEIGHT[a, b] ** 2, (a, 1, D_OUT), (b, 1, D_IN)) + Sum(BIAS[a] ** 2, (a, 1, D_OUT)) + REST
+    squares = Sum(WEIGHT[a, c] ** 2, (a, 1, D_OUT), (c, 1, D_IN)) + Sum(BIAS[a] ** 2, (a, 1, D_OUT)) + REST
     return squares / (2 * C) + Sum(XI(i, entry), (i, 1, SAMPLES)) / SAMPLES, entry
 
 
@@ -210,7 +210,7 @@ def objective_proof(parameter: str = "W", closed_form=objective_closed_form) -> 
     ranges = {p: (1, D_OUT), q: (1, D_IN)} if parameter == "W" else {p: (1, D_OUT)}
     reference = diff(f, entry)
     if parameter == "W":
-        squares = Sum(2 * WEIGHT[a, b] * KroneckerDelta(a, p) * KroneckerDelta(b, q), (a, 1, D_OUT), (b, 1, D_IN))
+        squares = Sum(2 * WEIGHT[a, c] * KroneckerDelta(a, p) * KroneckerDelta(c, q), (a, 1, D_OUT), (c, 1, D_IN))
     else:
         squares = Sum(2 * BIAS[a] * KroneckerDelta(a, p), (a, 1, D_OUT))
     rows = (
