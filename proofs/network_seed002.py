@@ -136,9 +136,9 @@ def _counterexamples(average, silu) -> tuple:
         para("One 2 × 2 window with ReLU and average pooling, upstream value 1, vec column-major. The two "
                 "inputs"),
         *rows,
-        para("have the same Z but different gradients (5) ("
-                + ("they differ" if differs else "they agree") + "), so no formula in Z alone can give both; "
-                "seed 002's (6) gives ", Math(average["S"]["(6)"], source),
+        para(("have the same Z but different gradients (5), so no formula in Z alone can give both; " if differs
+              else "were meant to have the same Z and different gradients (5), but the check did NOT find that; ")
+             + "seed 002's (6) gives ", Math(average["S"]["(6)"], source),
                 " for both, right for S' and wrong for S. Average pooling is not a selection: condition (i) fails."),
     ))
     silu_ok = silu["same_Z"] and silu["differ"] and silu["first_selected"]
