@@ -214,7 +214,7 @@ _DILATED = "Dilated upstream gradient"
 def _layer_section() -> Section:
     n, o, u, v = general.n, general.o, general.u, general.v
     equation_source = Source("seed", "seed 003, multi-channel form y = sum_i x_i * w_i (cross-correlation); "
-                                     "seed 004 (3) S = W phi(pad(Z)) + b 1^T")
+                                     "seed 004's display (3), first line: S = W phi(pad(Z)) + b 1^T")
     sizes = Source("definition", "the numeric rule output_size run on symbols")
     outputs = tuple(
         Equation(out, conv_rules.output_size(size, kernel, general.STRIDE, general.PAD, general.DIL), "", sizes)
@@ -596,7 +596,8 @@ def _seed003_section(e) -> Section:
         Aligned(tuple(Equation(lhs, Verbatim(latex(row) + "^{T}"), "", names)
                       for lhs, row in ((x, e.x.T), (y, greek.T), (gy, e.grad_output.T)))),
         _t("with ", Verbatim(r"G_{uv}"), " the seed’s ", Derivative(L, Symbol("alpha")), ", …, ",
-           Derivative(L, Symbol("kappa")), ". The order in which a flattened image lists its pixels is a free "
+           Derivative(L, Symbol("kappa")), ", that is, G is ", Derivative(L, Symbol("Y")), " for ", Symbol("Y"),
+           ", the output ", y, " arranged as a 3 × 3 image. The order in which a flattened image lists its pixels is a free "
            "choice, provided the forward pass and its gradients use the same one: this document flattens row by "
            "row, as seed 003 lists a, b, c first; network.pdf flattens seed 002’s image column by column (the "
            "vec that its pooling matrix multiplies). Names: the seed’s kernel vector ", kv, " and its matrix ", q,
@@ -743,8 +744,10 @@ def _elementwise_lemma() -> Theorem:
     x, y = IndexedBase("x"), IndexedBase("y")
     return Theorem("lemma", "Seed 003: the element-wise case", (
         _t("If ", Math(Verbatim(f"{latex(y[j])} = {latex(conv_matrix.phi(x[j]))}"), seed), " for ",
-           Verbatim(rf"j = 1, \ldots, {latex(rule.size)}"), ", with ", Verbatim(r"\varphi"),
-           " any differentiable function of one variable, then for every ", Verbatim(rf"i \le {latex(rule.size)}")),
+           Verbatim(rf"j = 1, \ldots, {latex(rule.size)}"), ", with ", Verbatim(r"\sigma"),
+           " any differentiable function of one variable (seed 003 writes it ", Verbatim(r"\phi"), "; here it is ",
+           Verbatim(r"\sigma"), ", the activation's letter in network.pdf, because ", Verbatim(r"\phi"),
+           " is seed 004's im2col in the next section), then for every ", Verbatim(rf"i \le {latex(rule.size)}")),
         Equation(rule.entry, rule.closed, "", source),
     ), (
         _steps(rule.entry, (
@@ -752,7 +755,7 @@ def _elementwise_lemma() -> Theorem:
             (rule.differentiated, "derivative of the scalar equations", source),
             (rule.closed, "sifting", source),
         )),
-        _t("The size ", rule.size, " and the function ", Verbatim(r"\varphi"), " are symbols, so this holds for "
+        _t("The size ", rule.size, " and the function ", Verbatim(r"\sigma"), " are symbols, so this holds for "
            "every size and every differentiable activation; tanh and the sigmoid are instances, and ReLU away "
            "from 0 (at 0 these documents use the convention ", Verbatim(r"\operatorname{relu}'(0) = 0"), ")."
            + ("" if rule.holds else " NOT PROVED: the normal forms differ.")),
@@ -821,7 +824,8 @@ def _seed004_section(checks, fc_case) -> Section:
                 Equation(Symbol(r"\operatorname{pad}(Z)"), _mat(MatMul(p_pad, Vec(z))), "", seed[3]),
                 Equation(phi, _mat(MatMul(p_phi, Vec(MatrixSymbol(r"\operatorname{pad}(Z)", 2, 2)))),
                          _t("column ", Symbol("k"), ": the patch that output position ", Symbol("k"), " reads (im2col)"), seed[3]),
-                Equation(Symbol("S"), InOrder(MatMul(w, phi), MatMul(b, Transpose(one))), "seed 004 (3)", seed[3]),
+                Equation(Symbol("S"), InOrder(MatMul(w, phi), MatMul(b, Transpose(one))),
+                         "seed 004's display (3), first line", seed[3]),
             )),
             _t(p_pad, " and ", p_phi, " are the Jacobians of the layer's own pad2d and im2col, applied to symbols; "
                "both are 0/1 matrices, ", p_phi, " with a single 1 per row. For a 2 × 2 image, a 2 × 2 kernel and "
@@ -842,20 +846,21 @@ def _seed004_section(checks, fc_case) -> Section:
         )),
     ]
     u_vec, v_vec = IndexedBase("u"), IndexedBase("v")
-    a_mat, u_col, c_col = MatrixSymbol("A", 3, 2), MatrixSymbol("u", 2, 1), MatrixSymbol("c", 3, 1)
+    # R of size m x l: A is seed 003's 9 x 9 matrix in section 5 and n is a sample index and image size
+    a_mat, u_col, c_col = MatrixSymbol("R", 3, 2), MatrixSymbol("u", 2, 1), MatrixSymbol("c", 3, 1)
     i, j, m_size = Symbol("i", integer=True), Symbol("j", integer=True), Symbol("m", integer=True, positive=True)
-    a = IndexedBase("A")
+    a = IndexedBase("R")
     lemma_seed = Source("seed", "seed 003, Y = WX + b: (dL/dX)^T = W^T (dL/dY)^T, by dL = dL/dY dY and dY = W dX")
     blocks.append(Theorem("lemma", _LINEAR, (
         _t("If ", Verbatim(latex(InOrder(MatMul(a_mat, u_col), c_col)).join(("v = ", ""))), " with ", a_mat,
-           " of size ", Verbatim(r"m \times n"), " and ", c_col, " not depending on ", u_col, ", then ",
+           " of size ", Verbatim(r"m \times \ell"), " and ", c_col, " not depending on ", u_col, ", then ",
            Verbatim(latex(_d("u")) + " = " + latex(MatMul(Transpose(a_mat), _d("v")))), "."),
     ), (
         _steps(Derivative(L, u_vec[j]), (
             (Sum(Derivative(L, v_vec[i]) * Derivative(v_vec[i], u_vec[j]), (i, 1, m_size)), "chain rule", lemma_seed),
-            (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), _t("differentiate ", Verbatim("v = A u + c")),
+            (Sum(Derivative(L, v_vec[i]) * a[i, j], (i, 1, m_size)), _t("differentiate ", Verbatim("v = R u + c")),
              lemma_seed),
-            (Indexed(IndexedBase(r"\left(A^{T} \frac{\partial L}{\partial v}\right)"), j),
+            (Indexed(IndexedBase(r"\left(R^{T} \frac{\partial L}{\partial v}\right)"), j),
              _t("entry ", j, " of a transposed matrix times a vector"), lemma_seed),
         )),
     )))

@@ -158,22 +158,23 @@ def update_checks(example: Seed003Example) -> dict:
 
 # ---------------------------------------------------------------------- seed 003's element-wise case
 
-class phi(Function):  # noqa: N801 (printed as the seed's phi)
-    """An abstract differentiable scalar function (seed 003's element-wise phi), printed as phi; its
-    derivative is ``phi_prime``, printed as phi'."""
+class phi(Function):  # noqa: N801 (seed 003's name)
+    """An abstract differentiable scalar function (seed 003's element-wise phi), printed as sigma, the
+    activation's letter in network.pdf (conv2d.pdf's phi is seed 004's im2col); its derivative is
+    ``phi_prime``, printed as sigma'."""
 
     def fdiff(self, argindex=1):
         return phi_prime(self.args[0])
 
     def _latex(self, printer, exp=None):
-        return r"\varphi\left(" + printer._print(self.args[0]) + r"\right)"
+        return r"\sigma\left(" + printer._print(self.args[0]) + r"\right)"
 
 
 class phi_prime(Function):  # noqa: N801
-    """phi' of ``phi``, printed as phi'(x)."""
+    """phi' of ``phi``, printed as sigma'(x)."""
 
     def _latex(self, printer, exp=None):
-        return r"\varphi'\left(" + printer._print(self.args[0]) + r"\right)"
+        return r"\sigma'\left(" + printer._print(self.args[0]) + r"\right)"
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def test_elementwise_rule_holds_for_an_abstract_phi():
     assert rule.holds
     assert rule.size.is_Symbol  # a symbolic size m, not a concrete one
     tex = render(Document("t", (Section("s", (conv_proof._elementwise_lemma(),)),)))
-    assert r"\varphi'\left({x}_{i}\right)" in tex and "Function" not in tex and "phi_prime" not in tex
+    assert r"\sigma'\left({x}_{i}\right)" in tex and "Function" not in tex and "phi_prime" not in tex
 
 
 @pytest.mark.parametrize("wrong", ["phi instead of phi'", "phi' at y", "index j left free", "doubled"])
