@@ -13,6 +13,8 @@ FC layer's sizes as the notation sheet's D_in, D_out).
 
 from __future__ import annotations
 
+import re
+
 from sympy import (
     Basic,
     Determinant,
@@ -318,8 +320,8 @@ def _named_rules_derivation(proof, renaming=None) -> Derivation:
             k = Symbol("k", integer=True, positive=True)
             x = MatrixSymbol("X", k, k)
             formula = Equals(MatMul(x, Adjugate(x)), MatMul(Det(x), SizedIdentity(k)))
-            return Text.of("adjugate: ", Math(formula, Source("definition", "the adjugate (Laplace expansion)")),
-                           " (Laplace expansion)")
+            source = Source("definition", "the adjugate (Laplace expansion)")
+            return Text.of("adjugate: ", Math(formula, source), " for ", Math(InSpace(x, k, k), source))
         return rule
 
     return Derivation(_shown(proof.left_entry, renaming),
@@ -580,6 +582,12 @@ def _equals_identity(expression, a, b, n, m) -> bool:
     return (explicit - eye(n * m)).applyfunc(simplify) == Matrix.zeros(n * m, n * m)
 
 
+def inverse_pairs_math() -> Math:
+    """(n, m) in {(1, 2), ...}: the sizes at which ``inverse_corollary`` evaluates each line."""
+    return Math(Verbatim(r"(n, m) \in \{" + ", ".join(f"({n_}, {m_})" for n_, m_ in INVERSE_CHECK_SIZES) + r"\}"),
+                Source("definition", "sizes of the concrete check of the inverse"))
+
+
 def inverse_corollary() -> Theorem:
     """Corollary: (A ⊗ B)^{-1} = A^{-1} ⊗ B^{-1} for invertible A (n × n) and B (m × m), straight from the
     mixed-product lemma: (A ⊗ B)(A^{-1} ⊗ B^{-1}) = AA^{-1} ⊗ BB^{-1} = I_n ⊗ I_m = I_nm. General sizes: the
@@ -597,8 +605,7 @@ def inverse_corollary() -> Theorem:
                                   for line in [start_] + [step for step, _ in steps_])
     n, m = Symbol("n", integer=True, positive=True), Symbol("m", integer=True, positive=True)
     a, b, start, steps = inverse_steps(n, m)
-    pairs = Math(Verbatim(r"(n, m) \in \{" + ", ".join(f"({n_}, {m_})" for n_, m_ in INVERSE_CHECK_SIZES) + r"\}"),
-                 Source("definition", "sizes of the concrete check of the inverse"))
+    pairs = inverse_pairs_math()
     holds = bool(proof.holds is True and checked)
     source = Source("check", "the rules applied at symbolic n, m, and each line evaluated exactly at the listed "
                              "(n, m)", holds)
@@ -719,8 +726,10 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
     proof_source = Source("check", f"{claim.seed_ref}: general sizes", general.holds is True)
     where = Source("definition", f"the operands of {equations.title}")
     shapes = ["Let "]
-    for number, symbol in enumerate(symbols[key] for key in ("x", "weight")):
-        shapes += [" and " if number else "", Math(_shown(InSpace(symbol, symbol.rows, symbol.cols), renaming), where)]
+    declared = ("x", "weight", "bias") if claim.key == SEED004_JACOBIAN else ("x", "weight")  # s = W z + b uses b
+    for number, symbol in enumerate(symbols[key] for key in declared):
+        joint = (" and " if number == len(declared) - 1 else ", ") if number else ""
+        shapes += [joint, Math(_shown(InSpace(symbol, symbol.rows, symbol.cols), renaming), where)]
     row, col = entry_position(general)
     bound = [variable for summation in general.left_entry.atoms(Sum) for variable in summation.variables]
     renaming = {**renaming, **{variable: Symbol(f"t_{number + 1}", integer=True)  # the seed's m is also a size
@@ -743,7 +752,8 @@ def _jacobian_theorem(claim, small, general, sizes) -> Theorem:
     )
     statement = Equation(_shown(jacobian, renaming), _shown(claimed, renaming), "", source)
     title = jacobian_title(claim)
-    layout = equations.title[0].lower() + equations.title[1:]
+    # a Jacobian of the layer's output involves no loss: the layout's "summed loss" is not part of this statement
+    layout = re.sub(r", (summed|averaged) loss", "", equations.title[0].lower() + equations.title[1:])
     letters: list = []
     if claim.key == SEED004_JACOBIAN:
         seed004 = Source("seed", "seed 004 (8), (9)")
@@ -907,8 +917,9 @@ CHAIN_RULE_TITLE = "The FC weight gradient by the chain rule (seed 002 (1) throu
 
 # --- the document -------------------------------------------------------------------------------------
 
-def _definitions() -> Section:
-    """The entry rules every index proof uses, written by the engine's own entry function."""
+def _definitions(identity_rows=(), jacobians=()) -> Section:
+    """The entry rules every index proof uses, written by the engine's own entry function, and what was checked
+    at concrete sizes (``checked_sizes_parts``)."""
     i1, i2, j1, j2 = (Symbol(name, integer=True) for name in ("i_1", "i_2", "j_1", "j_2"))
     m, n, p, q = (Symbol(name, integer=True, positive=True) for name in "mnpq")
     from gradproof.symbolic.engine.kron import Vec
@@ -941,10 +952,49 @@ def _definitions() -> Section:
         "(sums flattened by linearity, Kronecker deltas removed by sifting, finite sums interchanged and their "
         "indices renamed in a fixed order), and read back to the same entry of the right side. The inverse, the "
         "adjugate and the determinant have no entry rule; they are proved by chains of named rules, each rule applied "
-        "to the line before. Each identity is also checked exactly at every size up to 4: with a distinct symbol in "
-        "every entry, or, for the largest determinants, by a probabilistic identity test in exact integer arithmetic "
-        "(the theorem says where). A false claim is refuted by a counterexample.")
+        "to the line before. ", *checked_sizes_parts(identity_rows, jacobians),
+        " A false claim is refuted by a counterexample.")
     return Section("Definitions and method", (kron_def, vec_def, method))
+
+
+def checked_sizes_parts(identity_rows, jacobians) -> list:
+    """What was checked at concrete sizes, read from the run's evidence: the identities' sweeps (their largest
+    size, and which results used the probabilistic test), the inverse at ``INVERSE_CHECK_SIZES`` (the sizes
+    ``inverse_corollary`` evaluates at), and each Jacobian (and the chain-rule corollary) at the sizes its
+    check ran at. ``identity_rows``: (kind, title, row) of each identity block; ``jacobians``: (claim, small)."""
+    from gradproof.proofs.fc_display import sizes_math
+
+    def refs(items) -> list:
+        parts: list = []
+        for number, item in enumerate(items):
+            last = ", and " if len(items) > 2 else " and "
+            parts += [(last if number == len(items) - 1 else ", ") if number else "", item]
+        return parts
+
+    full = [row.sweep.results and len(row.sweep.results) == max(max(r.sizes.values()) for r in row.sweep.results)
+            ** len(row.claim.dimensions()) for _, _, row in identity_rows]
+    largest = {max(max(r.sizes.values()) for r in row.sweep.results) for _, _, row in identity_rows}
+    random = [ref(kind, title) for kind, title, row in identity_rows if row.sweep.count(RANDOM_INTEGERS)]
+    parts: list = []
+    if all(full) and len(largest) == 1:
+        (top,) = largest
+        parts += [f"Each identity is also checked exactly with each of its sizes from 1 to {top}, with a distinct "
+                  "symbol in every entry"]
+        if random:
+            parts += [", except the largest determinants of ", *refs(random), ", checked by a probabilistic identity "
+                      "test in exact integer arithmetic"]
+        parts.append(". ")
+    else:
+        parts.append("Each identity is also checked exactly at the sizes its result states. ")
+    parts += ["The other results are checked at fewer sizes: ", ref("corollary", INVERSE_TITLE), " at ",
+              inverse_pairs_math()]
+    for claim, small in jacobians:
+        titles = [ref("theorem", jacobian_title(claim))]
+        if claim.key == SEED004_JACOBIAN:
+            titles.append(ref("corollary", CHAIN_RULE_TITLE))
+        parts += ["; ", *refs(titles), " at ", *sizes_math(claim.equations, small.sizes)]
+    parts.append(".")
+    return parts
 
 
 def kron_document(run):
@@ -961,9 +1011,12 @@ def kron_document(run):
         if claim.key == SEED004_JACOBIAN:  # seed 002 (1) right after the Jacobian it chains through
             jacobians.append(chain_rule_corollary(rows["fc_weight_gradient_vector_form"], claim,
                                                   bool(small.holds and general.holds), run.sizes))
+    identity_rows = [("lemma", _block_title(rows[LEMMA_KEY].claim), rows[LEMMA_KEY])]
+    identity_rows += [("theorem", _block_title(claim), rows[claim.key])
+                      for claim in (*KRON_IDENTITIES, *VECTOR_FORM_IDENTITIES) if claim.key != LEMMA_KEY]
     sections = [
         notation_section(),
-        _definitions(),
+        _definitions(identity_rows, [(claim, small) for claim, small, _ in evidence["jacobians"]]),
         Section("The mixed-product property and the inverse", (lemma, inverse_corollary())),
         Section("Kronecker and vec identities (seed 004, Matrix Cookbook)", theorems),
         Section("A false claim, refuted", (_false_claim_example(evidence["false_claim"]),)),
