@@ -41,15 +41,42 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 def parse_sizes(text: str) -> dict[str, int]:
     """'batch=2,in=3' -> {'batch': 2, 'in': 3}; raises argparse.ArgumentTypeError on bad input."""
-    sizes = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        role, _, value = item.partition("=")
+    sizes = named_sizes(text)
+    for role in sizes:
         if role not in SIZE_ROLES:
             raise argparse.ArgumentTypeError(f"unknown size {role!r}; sizes are {', '.join(SIZE_ROLES)}")
-        if not value.isdigit() or int(value) < 1:
-            raise argparse.ArgumentTypeError(f"size {role} must be an integer >= 1, got {value!r}")
-        sizes[role] = int(value)
     return sizes
+
+
+def named_sizes(text: str) -> dict[str, int]:
+    """--sizes of derive/prove: 'N=3,D=2' -> {'N': 3, 'D': 2}, each NAME=INT with INT >= 1. Which names are
+    valid depends on the target: a built-in target's roles (``parse_sizes``), a layer file's size names
+    (``layer_command``, which names the valid ones)."""
+    sizes = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = (part.strip() for part in item.partition("="))
+        if not name.isidentifier():
+            raise argparse.ArgumentTypeError(f"expected NAME=INT such as batch=2 or N=3, got {item!r}")
+        if not value.isdigit() or int(value) < 1:
+            raise argparse.ArgumentTypeError(f"size {name} must be an integer >= 1, got {value!r}")
+        if name in sizes:
+            raise argparse.ArgumentTypeError(f"expected each size once, got {name} twice in {text!r}")
+        sizes[name] = int(value)
+    return sizes
+
+
+def _target_sizes(sizes: dict[str, int]) -> dict[str, int]:
+    """The --sizes of a built-in target (fc, kron, conv2d, network): roles only."""
+    try:
+        return parse_sizes(",".join(f"{name}={value}" for name, value in sizes.items()))
+    except argparse.ArgumentTypeError as error:
+        raise InvalidInput(f"--sizes: {error}") from None
+
+
+def _no_sizes_for_builtin_layer(name: str, sizes: dict) -> None:
+    if sizes:
+        raise InvalidInput(f"--sizes: the built-in layer {name} is checked at its own sizes; expected no --sizes, "
+                           f"got {', '.join(f'{k}={v}' for k, v in sizes.items())} (write a layer file to choose sizes)")
 
 
 def target_name(text: str) -> str:
@@ -87,11 +114,12 @@ def command_list(args) -> int:
 
 def command_derive(args) -> int:
     if layer_command.is_layer_file(args.target):
-        return EXIT_OK if layer_command.derive_file(args.target) else EXIT_FAILED
+        return EXIT_OK if layer_command.derive_file(args.target, sizes=args.sizes or None) else EXIT_FAILED
     if builtin_command.is_builtin(args.target):
+        _no_sizes_for_builtin_layer(args.target, args.sizes)
         return EXIT_OK if builtin_command.derive_builtin(args.target) else EXIT_FAILED
     target = target_named(args.target)
-    sizes = {**target.default_sizes, **args.sizes}
+    sizes = {**target.default_sizes, **_target_sizes(args.sizes)}
     derivation = target.derive(sizes)
     rows = []
     for result in derivation.rules:
@@ -124,16 +152,20 @@ def command_prove(args) -> int:
     if files:
         if len(files) != len(args.targets):
             raise InvalidInput(f"prove: give either layer files (or built-in layers) or targets, got {args.targets}")
+        for name in files:
+            if builtin_command.is_builtin(name):
+                _no_sizes_for_builtin_layer(name, args.sizes)
         results = [builtin_command.prove_builtin(name, args.out, args.pdf, write_document)
                    if builtin_command.is_builtin(name) else layer_command.prove_file(name, args.out, args.pdf,
-                                                                                     write_document)
+                                                                                     write_document,
+                                                                                     sizes=args.sizes or None)
                    for name in files]
         return EXIT_OK if all(results) else EXIT_FAILED
     staging = staging_directory(args.out)
     keep, failed = [], False
     try:
         for target in _targets(args.targets):
-            sizes = {**target.default_sizes, **args.sizes}
+            sizes = {**target.default_sizes, **_target_sizes(args.sizes)}
             tex, pdf, error = write_proof(target, staging, sizes, args.pdf)
             keep += [name for name in (tex, pdf) if name]
             if args.pdf and not pdf:
@@ -215,9 +247,9 @@ def command_verify(args) -> int:
             holds, document = _verify_gradient(args, operands, scalars)
         else:
             holds, document = _verify_identity(args, operands, scalars)
-    except NotSupported as error:
-        print(f"gradproof: not decided, not supported: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except NotSupported as error:  # valid input the engine cannot evaluate: not decided, which does not pass
+        print(f"gradproof: not decided: not supported by the checker: {error}", file=sys.stderr)
+        return EXIT_FAILED
     if args.out:
         for path in write_document(document, args.out, "claim", args.pdf):
             print(f"wrote {path}")
@@ -349,13 +381,14 @@ def build_parser() -> argparse.ArgumentParser:
     derive = add("derive", "derive a target's gradients from scalar equations and verify them", command_derive)
     derive.add_argument("target", type=target_name,
                         help=f"one of: {', '.join(TARGET_NAMES)}, or a layer file FILE.py (runs its Python)")
-    derive.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)
+    layer_sizes_help = sizes_help + "; for a layer file its own size names, e.g. N=3,D=2"
+    derive.add_argument("--sizes", type=named_sizes, default={}, help=layer_sizes_help)
     prove = add("prove", "write LaTeX proofs (and PDFs with --pdf)", command_prove)
     prove.add_argument("targets", nargs="*", type=target_name, metavar="TARGET",
                        help=f"targets (default: all): {', '.join(TARGET_NAMES)}, or layer files FILE.py[:Class] (runs their Python)")
     prove.add_argument("--out", type=Path, default=Path("proofs-out"), help="output directory")
     prove.add_argument("--pdf", action="store_true", help="compile each proof with latexmk")
-    prove.add_argument("--sizes", type=parse_sizes, default={}, help=sizes_help)
+    prove.add_argument("--sizes", type=named_sizes, default={}, help=layer_sizes_help)
     check = add("check", "finite-difference cross-checks of the numeric layers", command_check)
     check.add_argument("targets", nargs="*", type=target_name, metavar="TARGET",
                        help=f"targets (default: all): {', '.join(TARGET_NAMES)}, or layer files FILE.py[:Class] (runs their Python)")
