@@ -82,7 +82,7 @@ def test_network_proof_states_property_one_non_vacuously(require_tex, tmp_path):
     tex = render(network_document(run_target(target_named("network"), numeric=False)))
     assert r"\mathbb{I}\left[\operatorname{relu}\left(t\right)\right] &= \mathbb{I}\left[t\right]" in tex
     assert "for every one" in tex and "FAILS" not in tex
-    assert "have the same Z but different gradients (5), so" in tex and "did NOT find" not in tex
+    assert "have the same $Z$ but different gradients (5), so" in tex and "did NOT find" not in tex
     path = tmp_path / "network.tex"
     path.write_text(tex)
     assert compile_pdf(path).read_bytes().startswith(b"%PDF")
