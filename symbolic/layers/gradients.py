@@ -98,8 +98,16 @@ class ConcreteGradients:
 
 @dataclass(frozen=True)
 class ClaimVerdict:
-    """One claim's three verdicts: exact at ``sizes`` (``concrete``: True/False/None with ``detail``) and
-    for general sizes (``general``: a ``GeneralProof``, False only with the concrete counterexample)."""
+    """One claim's three verdicts: at ``sizes`` (``concrete``: True/False/None with ``detail``) and for
+    general sizes (``general``: a ``GeneralProof``, False only with the concrete counterexample).
+
+    ``holds`` is the claim's verdict as a Python caller should read it: True only for a proof for every
+    size (the claim holds at ``sizes`` and ``general.holds`` is True), False when it is refuted (a
+    counterexample at ``sizes`` or a refuted general proof), None otherwise: a claim right at the sizes
+    checked while the general verdict is not decided is **not decided** (a missing transpose is invisible
+    at N = 1). ``holds_at_sizes`` (= ``concrete``) is "holds at the sizes checked" alone; a
+    ``second_sizes.SettledVerdict`` (what every CLI path uses) also answers True after exact checks at a
+    second size assignment, and says so."""
 
     name: str
     sizes: dict
@@ -110,9 +118,16 @@ class ClaimVerdict:
 
     @property
     def holds(self) -> bool | None:
+        """True only for a proof for every size; False refuted; None not decided (see the class docstring)."""
         if self.concrete is False or self.general.holds is False:
             return False
-        return True if self.concrete and self.general.holds is not False else None
+        return True if self.concrete is True and self.general.holds is True else None
+
+    @property
+    def holds_at_sizes(self) -> bool | None:
+        """The verdict at ``sizes`` only (exact, or probabilistic on the program route: ``detail`` says which);
+        True here is no statement about any other size."""
+        return self.concrete
 
 
 def entry_indices(shape: tuple, sizes: dict) -> list[tuple[int, ...]]:

@@ -115,7 +115,9 @@ class SecondCheck:
 class SettledVerdict(ClaimVerdict):
     """A ``ClaimVerdict`` with the check at the second sizes (``second``, None when it was not needed: the
     general verdict decided, or the claim refuted at the first sizes). ``holds`` is True only when the claim
-    holds at the first sizes and either for general sizes or exactly at the second sizes."""
+    holds at the first sizes and either for general sizes (``proved_for_every_size``) or exactly at the
+    second sizes (``held_at_two_sizes``: evidence, not a proof for every size; the CLI's answer line says
+    which, and exits 0 for both). A plain ``ClaimVerdict.holds`` is True only for the proof."""
 
     second: SecondCheck | None = None
 
@@ -128,6 +130,17 @@ class SettledVerdict(ClaimVerdict):
         if self.general.holds is True or (self.second is not None and self.second.holds is True):
             return True
         return None
+
+    @property
+    def proved_for_every_size(self) -> bool:
+        """An index-notation proof for every size (and the claim holds at the check sizes)."""
+        return self.concrete is True and self.general.holds is True
+
+    @property
+    def held_at_two_sizes(self) -> bool:
+        """Not proved in general, but exact at the check sizes and at the second sizes."""
+        return (self.concrete is True and self.general.holds is None and self.second is not None
+                and self.second.holds is True)
 
 
 def _concrete_results(layer: Layer, gradients, names: list[str], seed: int) -> dict:
