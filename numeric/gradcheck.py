@@ -88,13 +88,30 @@ class CheckReport:
     """Why the report is not decided when no single entry is to blame (``BLIND``: the resolution is 1 or
     more, so an error as large as the gradient itself could not have been seen)."""
 
-    def row(self) -> tuple[str, ...]:
+    scale: float | None = None
+    """max|g|: the largest magnitude over both compared arrays, the unit of ``resolution`` (None: not recorded)."""
+
+    @property
+    def error_of_scale(self) -> float | None:
+        """The largest absolute error divided by max|g| (``scale``): the same unit as ``resolution``, so an
+        "ok" always has error_of_scale <= resolution. ``max_rel_error`` is per entry (|a - n| / max(|a|, |n|)),
+        another unit: a small entry's relative error can exceed the resolution while its absolute error
+        is within the allowed error (attack3 4e: "max rel 1.00e-09: ok (could not see below 2.0e-10)")."""
+        if self.scale is None:
+            return None
+        return self.max_abs_error / self.scale if self.scale > 0 else self.max_abs_error
+
+    def status(self, unit: str = "") -> str:
+        """"ok", "NOT DECIDED" or "MISMATCH" with its notes; ``unit`` follows the resolution (" x max|g|")."""
+        return self.row(unit)[-1]
+
+    def row(self, unit: str = "") -> tuple[str, ...]:
         """The report as table cells (name, method, evals, max abs, max rel, worst, status); the status
-        states the resolution: "ok (could not see below 2.1e-09)"."""
+        states the resolution: "ok (could not see below 2.1e-09)" (relative to max|g|; ``unit`` names it)."""
         status = "ok" if self.passed else "NOT DECIDED" if self.undecided_only else "MISMATCH"
         notes = []
         if self.resolution is not None:
-            notes.append(f"could not see below {self.resolution:.1e}")
+            notes.append(f"could not see below {self.resolution:.1e}{unit}")
         if self.kinks:
             notes.append(f"{self.kinks} at a kink, not counted")
         if self.decided_by_complex:
@@ -264,7 +281,7 @@ def compare(name, analytic, numeric, *, method, evaluations, rtol=DEFAULT_RTOL, 
     return _not_blind(CheckReport(
         name=name, method=method, evaluations=evaluations, max_abs_error=float(abs_error.max(initial=0.0)),
         max_rel_error=float(rel_error.max(initial=0.0)), worst_index=tuple(int(i) for i in worst),
-        passed=bool(not np.any(failing)), resolution=resolution))
+        passed=bool(not np.any(failing)), resolution=resolution, scale=scale))
 
 
 def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, extra=None, wrt=""):
@@ -292,7 +309,8 @@ def judge(name, analytic, numeric, allowed, *, method, evaluations, kinks=None, 
         max_abs_error=float(np.where(kinks, 0.0, abs_error).max(initial=0.0)),
         max_rel_error=float(np.where(kinks, 0.0, rel_error).max(initial=0.0)),
         worst_index=tuple(int(i) for i in np.unravel_index(int(np.argmax(counted)), abs_error.shape)),
-        passed=bool(not np.any(counted > 1.0)), kinks=int(kinks.sum()), wrt=wrt, resolution=resolution)
+        passed=bool(not np.any(counted > 1.0)), kinks=int(kinks.sum()), wrt=wrt, resolution=resolution,
+        scale=scale)
     # every entry at a kink: each was compared with a one-sided slope (error_model), none by the resolution
     return report if kinks.size and kinks.all() and not broken.any() else _not_blind(report)
 

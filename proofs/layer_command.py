@@ -153,10 +153,22 @@ def print_verdicts(layer: Layer, verdicts, *, seed: int = 0) -> bool:
     return all(v.holds is True for v in verdicts)
 
 
+def report_line(report) -> str:
+    """One check as a line; its error and its resolution in the same unit, max|g| (the largest entry of the
+    compared gradients), with the per-entry relative error beside it: "max error 1.0e-09 x max|g| (largest
+    entry-relative error 1.0e-09): ok (could not see below 2.0e-10 x max|g|)" cannot be read as passing an
+    error above what the check can see."""
+    cells = report.row()
+    error = report.error_of_scale
+    if error is None or report.resolution is None:
+        return f"  {cells[0]}: {cells[1]}, {cells[2]} evaluations, max rel {cells[4]}: {cells[6]}"
+    return (f"  {cells[0]}: {cells[1]}, {cells[2]} evaluations, max error {error:.1e} x max|g| (largest "
+            f"entry-relative error {report.max_rel_error:.1e}): {report.status(' x max|g|')}")
+
+
 def print_reports(reports) -> bool:
     for report in reports:
-        cells = report.row()
-        print(f"  {cells[0]}: {cells[1]}, {cells[2]} evaluations, max rel {cells[4]}: {cells[6]}")
+        print(report_line(report))
     return all(report.passed for report in reports)
 
 
@@ -172,9 +184,37 @@ def check_file(text: str, seed: int = 0, method: str | None = None, sizes: dict 
         raise InvalidInput(f"--seed: expected an integer >= 0, got {seed}")
     layer, cls = load(text)
     _, reports = run_layer(layer, cls, seed=seed, method=method, sizes=sizes)
-    print(f"layer {layer.name}: numeric checks (one per input and parameter"
-          + (f"; {cls.__name__} two ways" if cls else "") + ")")
+    print(check_header(layer, cls, reports, seed, layer_sizes(layer, sizes)))
     return print_reports(reports)
+
+
+ROW_KINDS = (
+    ("(generated", "the NumPy forward and backward generated from the derivation; backward vs finite differences "
+                   "of that forward"),
+    ("(claim = derived, numeric)", "each claimed closed form evaluated at the same point vs the derived gradient "
+                                   "(gradproof derive proves the claims)"),
+    ("(finite differences)", "{cls}.backward vs finite differences of {cls}.forward"),
+    ("(= derived)", "{cls}.backward vs the derived gradient at the same point"),
+    ("(= generated forward)", "{cls}.forward vs the generated forward at the same point"),
+    ("(= derived, at the kinks)", "{cls}.backward vs the derived gradient at points exactly on the kinks (x = 0 "
+                                  "of a relu, a tie of a max), where a random point never lies"),
+)
+
+
+def check_header(layer: Layer, cls, reports, seed: int, sizes: dict) -> str:
+    """What ``check FILE.py`` compared: the sizes, the point, the unit, and one line per kind of row present."""
+    lines = [f"layer {layer.name}: numeric checks at sizes {sizes_text(sizes)}, one per input and parameter, "
+             f"at one random point (standard normal, seed {seed}) unless a row says otherwise; errors and "
+             "resolutions in units of max|g|, the largest entry of the compared gradients"]
+    names = [r.name for r in reports]
+    for marker, text in ROW_KINDS:
+        if any(marker in name for name in names):
+            lines.append(f"  rows {marker if marker.endswith(')') else marker + ')'}: "
+                         f"{text.format(cls=cls.__name__ if cls else 'the class')}")
+    if any("float32" in r.method for r in reports):
+        lines.append(f"  {cls.__name__} computes in float32: its rows are compared at float32 rounding (64 eps32 "
+                     "= 7.6e-06 relative), without finite differences")
+    return "\n".join(lines)
 
 
 def prove_file(text: str, out: Path, pdf: bool, write_document, seed: int = 0, sizes: dict | None = None) -> bool:

@@ -23,19 +23,27 @@ code is ``InvalidInput`` naming the method, the argument, the expected and the a
 
 from __future__ import annotations
 
+import random
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
-from sympy import Indexed, Symbol, lambdify
+from sympy import Indexed, Rational, Symbol, lambdify, sympify
 
 from gradproof.numeric.gradcheck import ArgumentModified, CheckReport, check_array, compare, guarded
 from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.layers.description import Layer
-from gradproof.symbolic.layers.gradients import ConcreteGradients, concrete_gradients, written_out
+from gradproof.symbolic.layers.gradients import (
+    ConcreteGradients,
+    concrete_gradients,
+    kink_boundaries,
+    unstated_at,
+    written_out,
+)
 from gradproof.symbolic.layers.graph import LayerGraph, lambdified
 
-__all__ = ["GeneratedLayer", "check_generated", "check_user_class", "generate", "random_point"]
+__all__ = ["GeneratedLayer", "check_generated", "check_user_class", "generate", "random_point", "random_point_text"]
 
 
 def _plain(symbol) -> Symbol:
@@ -165,7 +173,17 @@ def check_generated(generated: GeneratedLayer, *, seed: int = 0, method: str | N
 
         reports.append(check_array(f"{generated.layer.name} d/d{name} {what}", loss, point[name],
                                    analytic[name], method=method, wrt=name))
-    return reports + claims
+    return [_at_random_point(r, seed) for r in reports + claims]
+
+
+def _at_random_point(report: CheckReport, seed: int) -> CheckReport:
+    """``report`` whose method says where it was checked: one standard-normal point drawn with ``seed`` (such
+    a point never lies on a kink: ``check_user_class`` adds the kinks' boundary points)."""
+    return replace(report, method=f"{report.method}, {random_point_text(seed)}")
+
+
+def random_point_text(seed: int) -> str:
+    return f"at one random point (standard normal, seed {seed})"
 
 
 def _claimed(layer: Layer) -> list:
@@ -388,6 +406,116 @@ def check_user_class(generated: GeneratedLayer, cls, *, seed: int = 0, method: s
                                        method="equals the derived gradient at the same point (float64 rounding)",
                                        evaluations=1, rtol=SAME_FORMULA_RTOL,
                                        atol=SAME_FORMULA_RTOL * scale if scale > 0 else SAME_FORMULA_RTOL), wrt=name))
+    reports = [_at_random_point(r, seed) for r in reports]
+    return reports + _kink_reports(generated, user, title, seed, upstream)
+
+
+KINK_POINTS = 6
+"""At most this many boundary points per class check (each single kink boundary, then all at once)."""
+
+
+def _dyadic_point(symbols: list, seed: int) -> dict:
+    """A point of small dyadic rationals k/4 (exact in float32 and float64), k in +-1..+-12."""
+    rng = random.Random(seed)
+    return {s: Rational(rng.choice([-1, 1]) * rng.randint(1, 12), 4) for s in symbols}
+
+
+def _exact_float(value) -> bool:
+    """``value`` (a Rational) is exactly a float32 (so a tie stays a tie in the class's arithmetic)."""
+    value = Fraction(int(value.p), int(value.q))
+    return value.denominator & (value.denominator - 1) == 0 and value.denominator <= 2 ** 10 and abs(value) < 2 ** 12
+
+
+def _kink_points(generated: GeneratedLayer, seed: int) -> list[tuple[dict, str]]:
+    """(float arrays, the boundaries they lie on) for points exactly on the kinks of the derived gradients and
+    the outputs (``gradients.kink_boundaries``: x[1] = 0 of a relu, x[1] = x[2] of a max), each boundary alone
+    and then all of them at once; only points whose every entry is an exact float (the tie is a tie in float)."""
+    gradients = generated.gradients
+    if not isinstance(gradients, ConcreteGradients):
+        return []
+    expressions = [e for name in generated.shapes for e in gradients.derived[name]]
+    expressions += [value for rows in gradients.outputs.values() for _, value in rows]
+    symbols = [symbol for name in generated.shapes for _, symbol in gradients.entries[name]]
+    boundaries = [b for b, _ in kink_boundaries(expressions) if sympify(b).free_symbols]
+    known = set(symbols)
+    boundaries = [b for b in boundaries if (b.atoms(Indexed) | (b.free_symbols - {a for e in b.atoms(Indexed)
+                                                                                  for a in e.free_symbols})) <= known]
+    groups = [[b] for b in boundaries] + ([boundaries] if len(boundaries) > 1 else [])
+    points = []
+    for n, group in enumerate(groups):
+        if len(points) == KINK_POINTS - 1 and group is not groups[-1]:
+            continue
+        point, moved = _dyadic_point(symbols, seed + 101 + n), set()
+        for boundary in group:
+            free = [v for v in sorted(boundary.atoms(Indexed) | boundary.free_symbols, key=str)
+                    if v in known and v not in moved and boundary.diff(v) != 0]
+            if not free:
+                point = None
+                break
+            v = free[0]
+            coefficient = boundary.diff(v)
+            point[v] = -(boundary - coefficient * v).xreplace({k: w for k, w in point.items() if k != v}) / coefficient
+            moved.add(v)
+        if point is None or any(not (value.is_Rational and _exact_float(value)) for value in point.values()):
+            continue
+        if any(b.xreplace(point) != 0 for b in group):
+            continue
+        arrays = {name: np.array([float(point[s]) for _, s in gradients.entries[name]], dtype=float).reshape(shape)
+                  for name, shape in generated.shapes.items()}
+        points.append((point, arrays, group))
+        if len(points) >= KINK_POINTS:
+            break
+    return points
+
+
+def _kink_reports(generated: GeneratedLayer, user: _UserLayer, title: str, seed: int, upstream: dict) -> list:
+    """One report per input and parameter: the class's backward equals the derived gradient at points exactly
+    on the kinks (``_kink_points``), where a random point never lies. The description fixes the derivative
+    there when the kink is a condition it states (relu'(0) = 0): a difference is a MISMATCH. Where the derived
+    value is SymPy's Heaviside(0) = 1/2 (the derivative of Max, Min, Abs: ``gradients.UNSTATED``) the
+    description states no convention: such entries are compared but a difference there is NOT DECIDED."""
+    points = _kink_points(generated, seed)
+    if not points:
+        return []
+    gradients = generated.gradients
+    actual = {name: [] for name in generated.shapes}
+    expected = {name: [] for name in generated.shapes}
+    unstated = {name: [] for name in generated.shapes}
+    for point, arrays, _ in points:
+        params = {k: v for k, v in arrays.items() if k in user.param_names}
+        with user.params_at(params):
+            user.outputs(arrays)
+            grads = user.gradients(upstream)
+        derived = generated.backward(arrays, upstream)
+        for name in generated.shapes:
+            actual[name].append(np.asarray(grads[name], dtype=float))
+            expected[name].append(np.asarray(derived[name], dtype=float))
+            unstated[name].append(np.array([bool(unstated_at([e], point)) for e in gradients.derived[name]],
+                                           dtype=bool).reshape(generated.shapes[name]))
+    singles = [f"{group[0]} = 0" for _, _, group in points if len(group) == 1]
+    together = [group for _, _, group in points if len(group) > 1]
+    on = ", ".join(singles[:3]) + (", ..." if len(singles) > 3 else "") + (" each alone" if singles else "")
+    if together:
+        on += (" and " if singles else "") + f"all {len(together[0])} at once"
+    reports = []
+    for name in generated.shapes:
+        a, e, loose = (np.stack(v) for v in (actual[name], expected[name], unstated[name]))
+        rtol = FLOAT32_RTOL if user.float32 else SAME_FORMULA_RTOL
+        scale = float(np.abs(e).max(initial=0.0))
+        atol = rtol * scale if scale > 0 else rtol
+        stated = compare(f"{title} d/d{name} (= derived, at the kinks)", np.where(loose, e, a), e,
+                         method=f"equals the derived gradient at {len(points)} point{'s' if len(points) > 1 else ''} "
+                                f"exactly on the kinks ({on}; seed {seed}), "
+                                + ("float32 rounding" if user.float32 else "float64 rounding"),
+                         evaluations=len(points), rtol=rtol, atol=atol)
+        report = replace(stated, wrt=name)
+        differing = loose & (np.abs(a - e) > atol + rtol * np.abs(e))
+        if report.passed and differing.any():
+            report = replace(report, passed=False, undecided_only=True, reason=(
+                f"{int(differing.sum())} entr{'ies' if differing.sum() > 1 else 'y'} differ where the derived value "
+                "is SymPy's Heaviside(0) = 1/2 (the derivative of a Max, Min or Abs at a tie): the description "
+                "states no convention there; write relu or a Piecewise to state one"))
+        reports.append(report)
     return reports
 
 

@@ -192,25 +192,196 @@ def _random_point(expressions, seed: int) -> dict:
     return {atom: Rational(rng.randint(-9, 9) or 1, rng.randint(2, 7)) for atom in sorted(atoms, key=str)}
 
 
+STATED, UNSTATED = "stated", "unstated"
+"""A kink's convention: **stated** by the description (a ``Piecewise`` condition: ``relu``, ``step``, ``padded``
+or the user's own; at the boundary the derivative is the one of the branch the condition selects there, so
+relu'(0) = 0), or **unstated** (``Heaviside``, ``sign``, ``DiracDelta``: what SymPy's derivative of ``Max``,
+``Min`` or ``Abs`` gives; Heaviside(0) = 1/2 is SymPy's choice, not the user's)."""
+BOUNDARY_POINTS = 8
+"""At most this many boundary points per entry (each single boundary, then all stated ones together)."""
+
+
+def _variables(expr) -> list:
+    expr = sympify(expr)
+    entries = expr.atoms(Indexed)
+    inside = {a for e in entries for a in e.free_symbols}
+    return sorted(entries | (expr.free_symbols - inside), key=str)
+
+
+def kink_boundaries(expressions) -> list[tuple[object, str]]:
+    """(b, STATED or UNSTATED) for each boundary b = 0 of a kink in ``expressions`` that is linear with
+    rational coefficients in the entries (x[1], x[1] - x[2], x[2] + alpha): a ``Piecewise`` condition's
+    relation (lhs - rhs), or the argument of ``Heaviside``, ``sign``, ``DiracDelta``. The other kinks (a
+    boundary x[1]^2 = x[2]) are not searched: their points are not rational in general."""
+    from sympy import DiracDelta, Heaviside, Piecewise, Poly, PolynomialError, sign
+    from sympy.core.relational import Relational
+    found: dict = {}
+    for expr in expressions:
+        expr = sympify(expr)
+        for piecewise in expr.atoms(Piecewise):
+            for _, condition in piecewise.args:
+                for relation in getattr(condition, "atoms", lambda *_: set())(Relational):
+                    found.setdefault(relation.lhs - relation.rhs, STATED)
+        for atom in expr.atoms(Heaviside, sign, DiracDelta):
+            found.setdefault(atom.args[0], UNSTATED)
+    linear: dict = {}
+    for boundary, kind in found.items():
+        variables = _variables(boundary)
+        if not variables:
+            continue
+        try:
+            poly = Poly(boundary, *variables)
+        except PolynomialError:
+            continue
+        if poly.total_degree() == 1 and all(c.is_Rational for c in poly.coeffs()):
+            # one boundary, however written: x[1] - x[2], x[2] - x[1] and 2 x[1] - 2 x[2] are x[1] - x[2]
+            canonical = expand(boundary / boundary.diff(variables[0]))
+            if linear.get(canonical) != STATED:
+                linear[canonical] = kind
+    return sorted(linear.items(), key=lambda item: (item[1] != STATED, str(item[0])))
+
+
+def _on_boundaries(point: dict, boundaries: list) -> dict | None:
+    """``point`` moved onto every boundary of ``boundaries`` (each solved for one entry not yet moved, the
+    first by name with a non-zero coefficient); None when some boundary has no such entry left."""
+    point, moved = dict(point), set()
+    for boundary in boundaries:
+        variables = [v for v in _variables(boundary) if v not in moved and boundary.diff(v) != 0]
+        if not variables:
+            return None
+        v = variables[0]
+        coefficient = boundary.diff(v)
+        rest = (boundary - coefficient * v).xreplace({k: value for k, value in point.items() if k != v})
+        point[v] = -rest / coefficient
+        moved.add(v)
+    if any(sympify(b).xreplace(point) != 0 for b in boundaries):
+        return None
+    return point
+
+
+def boundary_points(expressions, seed: int) -> list[tuple[dict, list]]:
+    """(rational point, the boundaries it lies on) for each kink boundary of ``expressions``
+    (``kink_boundaries``), then for all stated boundaries at once; at most BOUNDARY_POINTS."""
+    boundaries = kink_boundaries(expressions)
+    stated = [b for b, kind in boundaries if kind == STATED]
+    groups = [[b] for b, _ in boundaries] + ([stated] if len(stated) > 1 else [])
+    points = []
+    for n, group in enumerate(groups[:BOUNDARY_POINTS]):
+        point = _on_boundaries(_random_point(expressions, seed + 1 + n), group)
+        if point is not None:
+            points.append((point, group))
+    return points
+
+
+def unstated_at(expressions, point: dict) -> list:
+    """The ``Heaviside``/``sign``/``DiracDelta`` atoms of ``expressions`` whose argument is 0 at ``point``:
+    there the value is SymPy's convention (Heaviside(0) = 1/2), not one the description states."""
+    from sympy import DiracDelta, Heaviside, sign
+    atoms = set().union(*(sympify(e).atoms(Heaviside, sign, DiracDelta) for e in expressions))
+    return sorted((a for a in atoms if sympify(a.args[0]).xreplace(point) == 0), key=str)
+
+
+_RANGE_TEXT = {"Heaviside": "any value in [0, 1]", "sign": "any value in [-1, 1]"}
+
+
+def _differ_for_every_value(derived, claimed, point: dict, unstated: list) -> bool:
+    """True when derived - claimed at ``point`` is non-zero for every value of its one unstated atom at 0
+    (Heaviside(0) in [0, 1], sign(0) in [-1, 1]: the one-sided limits and every convex choice between them),
+    so the refutation does not rest on SymPy's Heaviside(0) = 1/2. False (not decided) for several atoms or
+    a DiracDelta."""
+    from sympy import Interval, solveset
+    if len(unstated) != 1 or unstated[0].func.__name__ not in _RANGE_TEXT:
+        return False
+    atom = unstated[0]
+    h = Dummy("h", real=True)
+    low = -1 if atom.func.__name__ == "sign" else 0
+    difference = (sympify(derived) - sympify(claimed)).xreplace({atom: h}).subs(point)
+    if difference.has(Indexed) or difference.free_symbols - {h}:
+        return False
+    try:
+        roots = solveset(difference, h, Interval(low, 1))
+    except (NotImplementedError, TypeError, ValueError):
+        return False
+    return roots == S.EmptySet
+
+
+def _values_at(derived, claimed, point):
+    """(exact derived, exact claimed, differ) at ``point``; differ None when a value is not a finite real."""
+    exact = [sympify(side).subs(point) for side in (derived, claimed)]
+    if any(value.is_finite is not True or value.is_real is False for value in exact):
+        return exact, None
+    if all(value.is_Rational for value in exact):
+        return exact, exact[0] != exact[1]
+    left, right = (value.evalf(POINT_DIGITS) for value in exact)
+    return exact, bool(abs(left - right) > 10 ** (5 - POINT_DIGITS) * max(1, abs(left), abs(right)))
+
+
+def _where(index, derived, claimed, point, exact) -> Mismatch:
+    shown = tuple(value if value.is_Rational else value.evalf(15) for value in exact)
+    return Mismatch(index, derived, claimed, point={str(k): v for k, v in point.items()}, values=shown)
+
+
+def _decide_entry(name: str, derived, claimed, index, seed: int):
+    """(holds False or None, detail, mismatch) of one entry whose difference did not cancel: a random rational
+    point, then the kinks' boundary points (``boundary_points``). A difference at a boundary refutes only
+    where every kink on it has a stated convention (``unstated_at`` is empty): a true counterexample under
+    the description's own convention. One where the value is SymPy's Heaviside(0) = 1/2 is reported, not
+    counted."""
+    point = _random_point([derived, claimed], seed)
+    exact, differ = _values_at(derived, claimed, point)
+    where = _where(index, derived, claimed, point, exact)
+    if differ:
+        return False, f"d L/d {name}: {where.describe()}", where
+    notes, tried = [], 0
+    for at, group in boundary_points([derived, claimed], seed):
+        exact, differ = _values_at(derived, claimed, at)
+        if differ is None:
+            continue
+        tried += 1
+        if not differ:
+            continue
+        on = ", ".join(f"{b} = 0" for b in group)
+        unstated = unstated_at([derived, claimed], at)
+        found = _where(index, derived, claimed, at, exact)
+        if not unstated:
+            return False, (f"d L/d {name}: {found.describe()} (a kink: the point lies on {on}, where the "
+                           "description's own condition fixes the derivative, e.g. relu'(0) = 0)"), found
+        if _differ_for_every_value(derived, claimed, at, unstated):
+            atom = unstated[0]
+            return False, (f"d L/d {name}: {found.describe()} (a kink: the point lies on {on}; they differ for "
+                           f"every value {atom.func.__name__}(0) could take, {_RANGE_TEXT[atom.func.__name__]}, "
+                           "not only SymPy's)"), found
+        notes.append(f"at a point on {on} they differ ({found.describe()}), but there the derived value uses "
+                     f"{', '.join(str(u) for u in unstated)} at 0, SymPy's convention (Heaviside(0) = 1/2), which "
+                     "the description does not state: write relu(x) or a Piecewise to state one")
+    detail = (f"not decided: entry {index} of derived - claimed does not expand or cancel to 0, yet the two agree "
+              f"to {POINT_DIGITS - 5} digits at a random rational point"
+              + (f" and exactly at {tried} point{'s' if tried != 1 else ''} on its kinks' boundaries" if tried else ""))
+    if notes:
+        detail += "; " + "; ".join(notes)
+    return None, detail, where
+
+
 def compare_concrete(name: str, derived: list, claimed: list, indices: list, *, seed: int = 0):
-    """(holds, detail, mismatch): exact comparison by ``first_mismatch``; a non-vanishing difference is
-    evaluated at a rational point, where a difference is a counterexample and none leaves it undecided."""
+    """(holds, detail, mismatch): exact comparison by ``first_mismatch``; an entry whose difference does not
+    cancel is evaluated at a rational point and at points on its kinks' boundaries (``_decide_entry``), where
+    a difference is a counterexample and none leaves it undecided. Every entry that does not cancel is tried
+    before answering "not decided" (the first may be undecided where a later one is refuted)."""
     mismatch = first_mismatch(Matrix(derived), Matrix(claimed), vanishes=_vanishes)
     if mismatch is None:
         return True, EXACT_ZERO, None
     if mismatch.index is None:
         return False, mismatch.describe(), mismatch
-    row = mismatch.index[0] - 1
-    point = _random_point([derived[row], claimed[row]], seed)
-    exact = [sympify(side).subs(point) for side in (derived[row], claimed[row])]
-    left, right = (value.evalf(POINT_DIGITS) for value in exact)
-    shown = tuple(value if value.is_Rational else value.evalf(15) for value in exact)
-    where = Mismatch(indices[row], mismatch.left, mismatch.right, point={str(k): v for k, v in point.items()},
-                     values=shown)
-    if abs(left - right) > 10 ** (5 - POINT_DIGITS) * max(1, abs(left), abs(right)):
-        return False, f"d L/d {name}: {where.describe()}", where
-    return None, (f"not decided: entry {indices[row]} of derived - claimed does not expand or cancel to 0, yet the "
-                  f"two agree to {POINT_DIGITS - 5} digits at a random rational point"), where
+    start = mismatch.index[0] - 1
+    undecided = None
+    for row in range(start, len(derived)):
+        if row != start and _vanishes(sympify(derived[row]) - sympify(claimed[row])):
+            continue
+        outcome = _decide_entry(name, derived[row], claimed[row], indices[row], seed)
+        if outcome[0] is False:
+            return outcome
+        undecided = undecided or outcome
+    return undecided
 
 
 def generic_indices(layer: Layer, variable) -> tuple[Symbol, ...]:

@@ -1,9 +1,10 @@
 """Issue 16, trust items: a claim right only at its check sizes is not "holds" from Python, and claims
 wrong only at a kink (relu'(0) = 1) are refuted at a boundary point under the description's convention."""
 
+from sympy import Heaviside, Max, Piecewise, Rational
 
-from gradproof.symbolic.layers.description import Layer, Sum, indices, sizes, tensor
-from gradproof.symbolic.layers.gradients import verify_claims
+from gradproof.symbolic.layers.description import Layer, Sum, indices, relu, sizes, step, tensor
+from gradproof.symbolic.layers.gradients import compare_concrete, verify_claims
 from gradproof.symbolic.layers.second_sizes import settle
 
 (N,) = sizes("N")
@@ -32,3 +33,53 @@ def test_a_proved_claim_holds_and_says_so():
     assert verdict.holds is True and verdict.general.holds is True
     (settled,) = settle(made, [verdict])
     assert settled.holds is True and settled.proved_for_every_size and settled.second is None
+
+
+def _one(claim, output=None, at=3):
+    made = Layer("relu", inputs=(x,), outputs={y[i]: output if output is not None else relu(x[i])}, upstream={y: g},
+                 claims={x[i]: claim}, at={N: at})
+    (verdict,) = verify_claims(made)
+    return verdict
+
+
+def test_relu_prime_0_claimed_1_is_refuted_at_the_kink_under_the_descriptions_convention():
+    # attack3 w09: relu'(0) = 1 claimed; at every random point the two agree, at x[1] = 0 they do not
+    verdict = _one(Piecewise((g[i], x[i] >= 0), (0, True)))
+    assert verdict.concrete is False and verdict.general.holds is False
+    point = {str(k): v for k, v in verdict.mismatch.point.items()}
+    assert point["x[1]"] == 0 and "a kink" in verdict.detail
+    derived, claimed = verdict.mismatch.values
+    assert derived == 0 and claimed == point["g[1]"] != 0  # relu'(0) = 0 (the description), claimed 1
+
+
+def test_the_right_convention_at_the_kink_still_holds():
+    verdict = _one(g[i] * step(x[i]))
+    assert verdict.concrete is True
+    # the same convention written as a Piecewise that does not cancel against the derived form: at x[1] = 0
+    # both are 0, so the boundary point refutes nothing (not decided, never refuted)
+    verdict = _one(Piecewise((g[i], x[i] > 0), (0, True)))
+    assert verdict.concrete is not False and "on its kinks' boundaries" in verdict.detail
+
+
+def test_an_unstated_convention_is_not_decided_never_refuted():
+    # attack3 w16: Max(x, 0) has no stated convention at 0 (SymPy's Heaviside(0) = 1/2); relu'(0) = 0 claimed
+    verdict = _one(g[i] * step(x[i]), output=Max(x[i], 0))
+    assert verdict.concrete is None and "does not state" in verdict.detail
+    # and a claim right for SOME value of Heaviside(0) in [0, 1] is not refuted either
+    verdict = _one(Piecewise((g[i], x[i] >= 0), (0, True)), output=Max(x[i], 0))
+    assert verdict.concrete is None
+
+
+def test_an_unstated_convention_wrong_for_every_value_is_refuted():
+    verdict = _one(Piecewise((2 * g[i], x[i] >= 0), (0, True)) - Piecewise((g[i], x[i] > 0), (0, True)),
+                   output=Max(x[i], 0))
+    assert verdict.concrete is False and "every value Heaviside(0) could take" in verdict.detail
+
+
+def test_a_later_entry_is_tried_when_the_first_is_not_decided():
+    # entry 1 differs only through Heaviside(0) (not decided), entry 2 by relu'(0) = 1 (refuted)
+    derived = [Heaviside(x[1]) * g[1], Piecewise((g[2], x[2] > 0), (0, True))]
+    claimed = [Piecewise((g[1], x[1] > 0), (0, True)), Piecewise((g[2], x[2] >= 0), (0, True))]
+    holds, detail, mismatch = compare_concrete("x", derived, claimed, [(1,), (2,)])
+    assert holds is False and mismatch.index == (2,)
+    assert Rational(0) == mismatch.point["x[2]"]
