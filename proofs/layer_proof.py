@@ -192,11 +192,17 @@ def _sizes(sizes: dict) -> str:
 
 
 def _numeric_section(reports) -> Section:
-    lines = [Text.of(f"{r.name}: {r.method}, {r.evaluations} evaluations, largest relative error "
-                     f"{r.max_rel_error:.1e}: {r.row()[-1]}.") for r in reports]
-    intro = Text.of("The NumPy forward and backward generated from the derived expressions, at the check sizes and a "
-                    "random point, against finite differences of the forward, entry by entry (and the user's own "
-                    "NumPy class, if given).")
+    unit = " of the largest gradient entry"
+    lines = [Text.of(f"{r.name}: {r.method}, {r.evaluations} evaluations, largest error "
+                     + (f"{r.error_of_scale:.1e}{unit} (largest entry-relative error {r.max_rel_error:.1e}): "
+                        f"{r.status(unit)}." if r.error_of_scale is not None and r.resolution is not None
+                        else f"relative to each entry {r.max_rel_error:.1e}: {r.status()}.")) for r in reports]
+    intro = Text.of("The NumPy forward and backward generated from the derived expressions, at the check sizes and "
+                    "one random point, against finite differences of the forward, entry by entry; each claimed "
+                    "closed form evaluated at the same point against the derived gradient; and the user's own "
+                    "NumPy class, if given, against finite differences of its forward, against the derived "
+                    "gradient at the same point and at points exactly on the kinks. Errors and resolutions are "
+                    "fractions of the largest gradient entry.")
     return Section("Numeric checks", (intro, *lines))
 
 
