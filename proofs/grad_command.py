@@ -84,17 +84,42 @@ def displayed_steps(derivation) -> list[dict]:
     return steps
 
 
+DOMAIN_NOTES = {
+    "sqrt": "every entry of {arg} is > 0 (sqrt is real and differentiable only there)",
+    "log": "every entry of {arg} is > 0 (log is real only there)",
+}
+"""Entrywise functions defined (as real functions, with a derivative) only on part of the line."""
+
+
 def conditions_of(expression) -> tuple[str, ...]:
-    """Where a function with a kink (abs, sign, relu) makes the result valid only away from 0."""
+    """Where a function with a kink (abs, sign, relu) makes the result valid only away from 0, and where sqrt
+    or log needs a positive argument."""
     found = []
     for node in expression.atoms(ElementwiseApplyFunction):
         if function_name(node) in KINKED:
             found.append(f"no entry of {to_text(node.expr)} is 0 ({function_name(node)} has no derivative at 0)")
+        elif function_name(node) in DOMAIN_NOTES:
+            found.append(DOMAIN_NOTES[function_name(node)].format(arg=to_text(node.expr)))
     for function in ("Abs", "sign", "relu", "indicator"):
         for node in expression.find(lambda e, f=function: type(e).__name__ == f and not e.is_Matrix
                                     and not any(isinstance(s, Dummy) for s in e.free_symbols)):
             found.append(f"{to_text(node.args[0])} != 0 ({to_text(node)} has no derivative at 0)")
     return tuple(dict.fromkeys(found))
+
+
+CONSTANT_AWAY_FROM_0 = ("sign", "indicator")
+"""Entrywise functions whose derivative is 0 wherever it exists (every argument entry nonzero)."""
+
+
+def _only_inside_constant_functions(expression, wrt) -> tuple[list[str], bool]:
+    """(the ``CONSTANT_AWAY_FROM_0`` functions applied to something with ``wrt``, whether every appearance of
+    ``wrt`` is inside one of them: sum(sign(x)), whose differential is 0)."""
+    found, hidden = [], expression
+    for node in expression.atoms(ElementwiseApplyFunction):
+        if function_name(node) in CONSTANT_AWAY_FROM_0 and node.has(wrt):
+            found.append(function_name(node))
+            hidden = hidden.xreplace({node: node.expr * 0})
+    return sorted(set(found)), bool(found) and not hidden.has(wrt)
 
 
 def _refuse_kinks_at_zero(expression):
@@ -136,7 +161,20 @@ def derive_checked(operands, scalar_names, text: str, wrt: str, sizes, hessian_o
                            "not a scalar; its first derivative is the vec-Jacobian (drop --hessian)")
     kind = "hessian" if hessian_of else "jacobian" if is_matrix else "gradient"
     derive = {"gradient": gradient, "jacobian": jacobian, "hessian": hessian}[kind]
-    derivation = derive(expression, matrices[wrt])
+    try:
+        derivation = derive(expression, matrices[wrt])
+    except NotSupported:
+        constant, only = _only_inside_constant_functions(expression, matrices[wrt])
+        if only:
+            raise NotSupported(
+                f"{text}: {matrices[wrt]} appears only inside {', '.join(constant)}, which is constant away from 0: "
+                f"the {kind} is 0 where no entry of the argument is 0 (and does not exist at 0); gradproof grad "
+                "derives and checks nonzero differentials only, so it does not display this one") from None
+        if constant:
+            raise NotSupported(
+                f"{text}: the differential of {', '.join(constant)}(...) is 0 where no entry of its argument is 0, "
+                "and the read-off of gradproof grad does not drop such a zero term yet") from None
+        raise
     sizes = dict(sizes) if sizes else default_sizes(operands, kind)
     used = {name: m for name, m in matrices.items() if expression.has(m)}  # the checks cost grows with entries
     used_dims = {name: d for name, d in dims.items() if any(d in m.shape for m in used.values())}

@@ -113,6 +113,12 @@ def _general_text(proof) -> str:
     return proof.reason
 
 
+def _exact(verdict) -> bool:
+    """The check at these sizes wrote every entry out (exact); the program route (``route`` "program") and a
+    probabilistic detail are labelled "at these sizes", whatever the verdict (attack3 4e)."""
+    return getattr(verdict, "route", "written out") == "written out" and not verdict.detail.startswith("probabilistic")
+
+
 def summary(verdict) -> str:
     """The one-line answer for a claim: what holds where, and what is not decided."""
     at = sizes_text(verdict.sizes)
@@ -139,10 +145,10 @@ def print_verdicts(layer: Layer, verdicts, *, seed: int = 0) -> bool:
     claimed = {v.name for v in verdicts}
     for verdict in verdicts:
         print(f"dL/d{verdict.name}:")
-        label = "at these sizes" if verdict.detail.startswith("probabilistic") else "exact at these sizes"
+        label = "exact at these sizes" if _exact(verdict) else "at these sizes"
         print(f"  {label}: {VERDICT[verdict.concrete]} ({verdict.detail})")
         if verdict.second is not None and verdict.second.sizes is not None and verdict.second.holds is not None:
-            label = "at" if verdict.second.detail.startswith("probabilistic") else "exact at"
+            label = "exact at" if _exact(verdict.second) else "at"
             print(f"  {label} second sizes {sizes_text(verdict.second.sizes)}: {VERDICT[verdict.second.holds]} "
                   f"({verdict.second.detail})")
         print(f"  general sizes: {_general_text(verdict.general)}")

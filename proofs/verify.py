@@ -243,7 +243,7 @@ def counterexample_text(counterexample) -> str:
     """A gradient counterexample: sizes, entry (from 1), both entries, and their values at a rational point."""
     c = counterexample
     values = (c.derived_value, c.claimed_value)
-    head = f"sizes {c.sizes}, entry {c.index}"
+    head = f"sizes {readable_sizes(c.sizes)}, entry {c.index}"
     if c.derived is c.derived_value and _is_number(c.derived):  # only values were computed, at c.point
         return f"{head}\n  " + witness_text(c.derived, c.claimed, c.point, values)
     return f"{head}: derived {c.derived}, claimed {c.claimed}\n  " + witness_text(c.derived, c.claimed, c.point,

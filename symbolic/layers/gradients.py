@@ -115,6 +115,10 @@ class ClaimVerdict:
     detail: str
     mismatch: Mismatch | None
     general: GeneralProof
+    route: str = "written out"
+    """How ``concrete`` was decided: "written out" (every entry, exact) or "program" (``symbolic.layers.graph``:
+    random integer points, a probabilistic holds; a refutation there is a rational point where interval
+    arithmetic separates the two values). Labels say "exact at these sizes" only for the written-out route."""
 
     @property
     def holds(self) -> bool | None:
@@ -605,7 +609,8 @@ def verify_claims(layer: Layer, gradients=None, *, seed: int = 0) -> list[ClaimV
         holds, detail, mismatch = results[name]
         general = general_verdict(layer, name, variable, written_out=holds is not False)
         found = f"sizes {_sizes_text(gradients.sizes)}, {detail}" if holds is False else None
-        verdicts.append(ClaimVerdict(name, gradients.sizes, holds, detail, mismatch, refute(general, found)))
+        verdicts.append(ClaimVerdict(name, gradients.sizes, holds, detail, mismatch, refute(general, found),
+                                     "program" if isinstance(gradients, LayerGraph) else "written out"))
     return verdicts
 
 

@@ -109,6 +109,8 @@ class SecondCheck:
     holds: bool | None
     detail: str
     mismatch: object = None
+    route: str = "written out"
+    """As ``ClaimVerdict.route``: "written out" (exact) or "program" (at random integer points)."""
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,10 @@ def settle(layer: Layer, verdicts: list, *, seed: int = 0) -> list[SettledVerdic
                                                      f"{cost(layer, sizes)} operations, above MAX_OPERATIONS = "
                                                      f"{MAX_OPERATIONS}") for name in pending}
         else:
-            results = _concrete_results(layer, concrete_derivation(layer, sizes), pending, seed)
-            second = {name: SecondCheck(sizes, *results[name]) for name in pending}
+            derivation = concrete_derivation(layer, sizes)
+            route = "program" if isinstance(derivation, LayerGraph) else "written out"
+            results = _concrete_results(layer, derivation, pending, seed)
+            second = {name: SecondCheck(sizes, *results[name], route=route) for name in pending}
     settled = []
     for verdict in verdicts:
         fields = {f.name: getattr(verdict, f.name) for f in dataclasses.fields(ClaimVerdict)}
