@@ -485,7 +485,20 @@ def _check_all(name, scalar_of_input, scalar_with_param, x, params, analytic, me
     return reports
 
 
-class ArgumentModified(ValueError):
+class CheckerContractError(ValueError):
+    """The code under check broke the checker's contract, so no verdict about its gradient is given: it wrote
+    into an array it was handed (``ArgumentModified``), its backward returned the wrong number of gradients or
+    a gradient of the wrong shape, or its ``grads`` lack a parameter. This is not a MISMATCH (a wrong gradient
+    gets a report), and not bad arguments to the checker (those stay plain ``ValueError``). A subclass of
+    ``ValueError``, so ``except ValueError`` written before it existed still catches it; library callers that
+    want to tell "the layer broke the contract" from "I called the checker wrongly" catch this class.
+
+    >>> issubclass(ArgumentModified, CheckerContractError) and issubclass(CheckerContractError, ValueError)
+    True
+    """
+
+
+class ArgumentModified(CheckerContractError):
     """User code wrote into an array it was handed read-only (an input, the upstream gradient, a
     parameter during forward or backward). The check hands user code copies and computes every reference
     from the pristine originals, so such a write cannot fool it; it is still reported, as an error, because
@@ -594,32 +607,32 @@ def layer_inputs(x, where: str) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]
 
 def input_gradients(layer, upstream, inputs, names, where: str) -> tuple[np.ndarray, ...]:
     """``layer.backward(upstream)`` (on a copy of ``upstream``: an in-place write raises ``ArgumentModified``)
-    as one gradient per input, each checked to have its input's shape."""
+    as one gradient per input, each checked to have its input's shape (``CheckerContractError`` otherwise)."""
     gradients = guarded(layer, "backward", upstream, where=where)
     if len(inputs) > 1:
         if not isinstance(gradients, (tuple, list)) or len(gradients) != len(inputs):
             got = f"a {type(gradients).__name__} of {len(gradients)}" if isinstance(gradients, (tuple, list)) else (
                 f"one {type(gradients).__name__}")
-            raise ValueError(f"{where}: backward must return one gradient per input ({len(inputs)}), got {got}")
+            raise CheckerContractError(f"{where}: backward must return one gradient per input ({len(inputs)}), got {got}")
     else:
         gradients = (gradients,)
     for name, array, gradient in zip(names, inputs, gradients):
         if np.shape(gradient) != array.shape:
-            raise ValueError(f"{where}: the gradient for {name} must have its shape {array.shape}, "
+            raise CheckerContractError(f"{where}: the gradient for {name} must have its shape {array.shape}, "
                              f"got {np.shape(gradient)}")
     return tuple(np.array(gradient) for gradient in gradients)
 
 
 def parameter_gradients(owner, where: str) -> dict:
-    """A copy of ``owner.grads`` after a backward, with one gradient per parameter (``ValueError`` naming
-    the missing keys otherwise)."""
+    """A copy of ``owner.grads`` after a backward, with one gradient per parameter (``CheckerContractError``, a
+    ``ValueError``, naming the missing keys otherwise)."""
     grads = getattr(owner, "grads", None)
     if not isinstance(grads, dict):
-        raise ValueError(f"{where}: after backward, {type(owner).__name__}.grads must be a dict with a gradient "
+        raise CheckerContractError(f"{where}: after backward, {type(owner).__name__}.grads must be a dict with a gradient "
                          f"for every parameter {list(owner.params)}, got {type(grads).__name__}")
     missing = [key for key in owner.params if key not in grads]
     if missing:
-        raise ValueError(f"{where}: after backward, {type(owner).__name__}.grads must hold a gradient for every "
+        raise CheckerContractError(f"{where}: after backward, {type(owner).__name__}.grads must hold a gradient for every "
                          f"parameter {list(owner.params)}; missing {missing}, got keys {list(grads)}")
     return {key: np.array(value, copy=True) for key, value in grads.items()}
 
