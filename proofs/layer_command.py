@@ -199,6 +199,8 @@ ROW_KINDS = (
                    "of that forward"),
     ("(claim = derived, numeric)", "each claimed closed form evaluated at the same point vs the derived gradient "
                                    "(gradproof derive proves the claims)"),
+    ("(claim = derived, at the kinks)", "the same at points exactly on the kinks (x = 0 of a relu, a tie of a "
+                                        "max), where a random point never lies"),
     ("(finite differences)", "{cls}.backward vs finite differences of {cls}.forward"),
     ("(= derived)", "{cls}.backward vs the derived gradient at the same point"),
     ("(= generated forward)", "{cls}.forward vs the generated forward at the same point"),

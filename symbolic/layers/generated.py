@@ -163,7 +163,7 @@ def check_generated(generated: GeneratedLayer, *, seed: int = 0, method: str | N
     upstream = random_point(generated.output_shapes, rng)
     method = method or ("complex" if _complex_ok(generated.forward, point) else "central")
     analytic = generated.backward(point, upstream)
-    claims = _claim_reports(generated, point, upstream, analytic)
+    claims = _claim_reports(generated, point, upstream, analytic, seed)
     what = "(generated)" if claims or not _claimed(generated.layer) else (
         "(generated from the derivation; the claims are verified by gradproof derive)")
     reports = []
@@ -173,7 +173,7 @@ def check_generated(generated: GeneratedLayer, *, seed: int = 0, method: str | N
 
         reports.append(check_array(f"{generated.layer.name} d/d{name} {what}", loss, point[name],
                                    analytic[name], method=method, wrt=name))
-    return [_at_random_point(r, seed) for r in reports + claims]
+    return [r if "at the kinks" in r.name else _at_random_point(r, seed) for r in reports + claims]
 
 
 def _at_random_point(report: CheckReport, seed: int) -> CheckReport:
@@ -190,7 +190,15 @@ def _claimed(layer: Layer) -> list:
     return [(name, variable) for name, variable in layer.variables() if layer.claim_of(variable) is not None]
 
 
-def _claim_reports(generated: GeneratedLayer, point: dict, upstream: dict, derived: dict) -> list:
+def _plain_map(generated: GeneratedLayer) -> dict:
+    """Each entry symbol (x[1], g[2]) -> its plain lambdify argument (x_1, g_2)."""
+    gradients = generated.gradients
+    inputs = [symbol for name in generated.shapes for _, symbol in gradients.entries[name]]
+    upstream_symbols = [g for name in generated.output_shapes for g in gradients.upstream[name]]
+    return {symbol: _plain(symbol) for symbol in inputs + upstream_symbols}
+
+
+def _claim_reports(generated: GeneratedLayer, point: dict, upstream: dict, derived: dict, seed: int = 0) -> list:
     """One report per claimed closed form: its written-out entries (``gradients.written_out``, as
     ``verify_claims`` compares them exactly) evaluated numerically at ``point`` and ``upstream`` and
     compared with the generated backward at float64 rounding (SAME_FORMULA_RTOL). Empty for a layer on the
@@ -228,7 +236,34 @@ def _claim_reports(generated: GeneratedLayer, point: dict, upstream: dict, deriv
                                        method="the claimed closed form at the same point (float64 rounding)",
                                        evaluations=1, rtol=SAME_FORMULA_RTOL,
                                        atol=SAME_FORMULA_RTOL * scale if scale > 0 else SAME_FORMULA_RTOL), wrt=name))
+        kinks = _claim_at_kinks(generated, name, entries, arguments, upstream, seed)
+        if kinks is not None:
+            reports.append(kinks)
     return reports
+
+
+def _claim_at_kinks(generated: GeneratedLayer, name: str, entries: list, arguments: list, upstream: dict,
+                    seed: int):
+    """The claim's entries against the derived gradient at points exactly on the kinks of both (``_kink_points``);
+    None when there are none. As ``gradproof derive`` (``gradients.compare_concrete``) a difference is a MISMATCH
+    only where the description states the convention (relu'(0) = 0)."""
+    unplain = {v: k for k, v in _plain_map(generated).items()}
+    exact_entries = [e.xreplace(unplain) for e in entries]
+    points = _kink_points(generated, seed, extra=exact_entries)
+    if not points:
+        return None
+    function = lambdify(arguments, entries, modules="numpy")
+    gradients = generated.gradients
+    actual, expected, loose = [], [], []
+    for point, arrays, _ in points:
+        values = [*generated._flat(arrays, generated.shapes), *generated._flat(upstream, generated.output_shapes)]
+        with np.errstate(all="ignore"):
+            actual.append(np.array(function(*values), dtype=float).reshape(generated.shapes[name]))
+        expected.append(np.asarray(generated.backward(arrays, upstream)[name], dtype=float))
+        loose.append(np.array([bool(unstated_at([d, c], point)) for d, c in zip(gradients.derived[name], exact_entries)],
+                              dtype=bool).reshape(generated.shapes[name]))
+    return _kink_report(f"{generated.layer.name} d/d{name} (claim = derived, at the kinks)", name, points, actual,
+                        expected, loose, seed, "the claimed closed form", False)
 
 
 SAME_FORMULA_RTOL = 1e-10
@@ -426,7 +461,7 @@ def _exact_float(value) -> bool:
     return value.denominator & (value.denominator - 1) == 0 and value.denominator <= 2 ** 10 and abs(value) < 2 ** 12
 
 
-def _kink_points(generated: GeneratedLayer, seed: int) -> list[tuple[dict, str]]:
+def _kink_points(generated: GeneratedLayer, seed: int, extra=()) -> list[tuple[dict, dict, list]]:
     """(float arrays, the boundaries they lie on) for points exactly on the kinks of the derived gradients and
     the outputs (``gradients.kink_boundaries``: x[1] = 0 of a relu, x[1] = x[2] of a max), each boundary alone
     and then all of them at once; only points whose every entry is an exact float (the tie is a tie in float)."""
@@ -434,7 +469,7 @@ def _kink_points(generated: GeneratedLayer, seed: int) -> list[tuple[dict, str]]
     if not isinstance(gradients, ConcreteGradients):
         return []
     expressions = [e for name in generated.shapes for e in gradients.derived[name]]
-    expressions += [value for rows in gradients.outputs.values() for _, value in rows]
+    expressions += [value for rows in gradients.outputs.values() for _, value in rows] + list(extra)
     symbols = [symbol for name in generated.shapes for _, symbol in gradients.entries[name]]
     boundaries = [b for b, _ in kink_boundaries(expressions) if sympify(b).free_symbols]
     known = set(symbols)
@@ -492,31 +527,36 @@ def _kink_reports(generated: GeneratedLayer, user: _UserLayer, title: str, seed:
             expected[name].append(np.asarray(derived[name], dtype=float))
             unstated[name].append(np.array([bool(unstated_at([e], point)) for e in gradients.derived[name]],
                                            dtype=bool).reshape(generated.shapes[name]))
+    return [_kink_report(f"{title} d/d{name} (= derived, at the kinks)", name, points, actual[name], expected[name],
+                         unstated[name], seed, f"{title}.backward", user.float32) for name in generated.shapes]
+
+
+def _kink_report(title: str, name: str, points: list, actual: list, expected: list, loose: list, seed: int,
+                 what: str, float32: bool) -> CheckReport:
+    """``actual`` vs ``expected`` (one array per kink point) at float64 (or float32) rounding; entries in ``loose``
+    (the derived value is SymPy's Heaviside(0) = 1/2) that differ make it NOT DECIDED, never a MISMATCH."""
     singles = [f"{group[0]} = 0" for _, _, group in points if len(group) == 1]
     together = [group for _, _, group in points if len(group) > 1]
     on = ", ".join(singles[:3]) + (", ..." if len(singles) > 3 else "") + (" each alone" if singles else "")
     if together:
         on += (" and " if singles else "") + f"all {len(together[0])} at once"
-    reports = []
-    for name in generated.shapes:
-        a, e, loose = (np.stack(v) for v in (actual[name], expected[name], unstated[name]))
-        rtol = FLOAT32_RTOL if user.float32 else SAME_FORMULA_RTOL
-        scale = float(np.abs(e).max(initial=0.0))
-        atol = rtol * scale if scale > 0 else rtol
-        stated = compare(f"{title} d/d{name} (= derived, at the kinks)", np.where(loose, e, a), e,
-                         method=f"equals the derived gradient at {len(points)} point{'s' if len(points) > 1 else ''} "
-                                f"exactly on the kinks ({on}; seed {seed}), "
-                                + ("float32 rounding" if user.float32 else "float64 rounding"),
-                         evaluations=len(points), rtol=rtol, atol=atol)
-        report = replace(stated, wrt=name)
-        differing = loose & (np.abs(a - e) > atol + rtol * np.abs(e))
-        if report.passed and differing.any():
-            report = replace(report, passed=False, undecided_only=True, reason=(
-                f"{int(differing.sum())} entr{'ies' if differing.sum() > 1 else 'y'} differ where the derived value "
-                "is SymPy's Heaviside(0) = 1/2 (the derivative of a Max, Min or Abs at a tie): the description "
-                "states no convention there; write relu or a Piecewise to state one"))
-        reports.append(report)
-    return reports
+    a, e, loose = (np.stack(v) for v in (actual, expected, loose))
+    rtol = FLOAT32_RTOL if float32 else SAME_FORMULA_RTOL
+    scale = float(np.abs(e).max(initial=0.0))
+    atol = rtol * scale if scale > 0 else rtol
+    report = replace(compare(title, np.where(loose, e, a), e,
+                             method=f"{what} equals the derived gradient at {len(points)} point"
+                                    f"{'s' if len(points) > 1 else ''} exactly on the kinks ({on}; seed {seed}), "
+                                    + ("float32 rounding" if float32 else "float64 rounding"),
+                             evaluations=len(points), rtol=rtol, atol=atol), wrt=name)
+    with np.errstate(invalid="ignore"):
+        differing = loose & ~(np.abs(a - e) <= atol + rtol * np.abs(e))
+    if report.passed and differing.any():
+        report = replace(report, passed=False, undecided_only=True, reason=(
+            f"{int(differing.sum())} entr{'ies' if differing.sum() > 1 else 'y'} differ where the derived value "
+            "is SymPy's Heaviside(0) = 1/2 (the derivative of a Max, Min or Abs at a tie): the description "
+            "states no convention there; write relu or a Piecewise to state one"))
+    return report
 
 
 def _float32_compare(title: str, actual, expected, what: str, wrt: str):

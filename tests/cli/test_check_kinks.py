@@ -93,3 +93,13 @@ def test_error_and_resolution_are_printed_in_the_same_unit():
     assert report.error_of_scale <= report.resolution
     assert f"max error {report.error_of_scale:.1e} x max|g|" in line
     assert f"could not see below {report.resolution:.1e} x max|g|" in line
+
+
+def test_check_file_evaluates_a_claim_at_the_kinks_too(tmp_path, capsys):
+    # attack3 w09 through check FILE.py: relu'(0) = 1 claimed; at the random point the claim row is ok
+    claim = RELU.replace("upstream={y: g},", "upstream={y: g}, claims={x[i]: Piecewise((g[i], x[i] >= 0), (0, True))},")
+    path = tmp_path / "layer.py"
+    path.write_text(HEAD + "from sympy import Piecewise\n" + claim)
+    code, out = cli.main(["check", str(path)]), capsys.readouterr().out
+    kink = next(line for line in out.splitlines() if "(claim = derived, at the kinks):" in line and "evaluations" in line)
+    assert code == 1 and "MISMATCH" in kink
