@@ -15,6 +15,13 @@ sqrt and rational operations do; a kink branches on the real part), else central
 derived gradient ("claim = derived, numeric"), so ``gradproof check FILE.py`` reports on the claims and not
 only on the code generated from the derivation (a large layer on the program route has no written-out claim
 entries: its rows say the claims are verified by ``gradproof derive``).
+Every row checked at the random point says so ("at one random point (standard normal, seed S)"): such a
+point never lies on a kink. So the claims and the user's class are also compared with the derived gradient at
+points exactly on the kinks (``_kink_points``: each linear boundary of a ``Piecewise`` condition or of a
+``Heaviside``/``sign`` argument, x[1] = 0 or x[1] = x[2], alone and all at once, at small dyadic rationals
+exact in float32 and float64). Where the description states the convention (relu'(0) = 0, a ``Piecewise``)
+a difference there is a MISMATCH; where the derived value is SymPy's Heaviside(0) = 1/2 (the derivative
+of ``Max``), a difference is NOT DECIDED: the description states no convention at a tie.
 ``check_user_class`` checks a user's own NumPy layer the same way and against the derived gradients; the
 class is handed copies of every array (``numeric.gradcheck.guarded``), and an in-place write, a contract
 violation (constructor arguments, no ``params``, a missing or misshapen gradient) or an exception in its

@@ -19,8 +19,12 @@ Two derivations start from the same equations:
   ``concrete_gradients``: every entry written out at the sizes ``layer.at``, each output entry
   differentiated by the variables it contains. A claim is compared entry by entry by the engine's one
   comparator (``engine.verdict.first_mismatch``) with exact vanishing tests (expand, cancel); an entry
-  whose difference is not shown to vanish is evaluated at a random rational point to 30 digits: a
-  difference there is a counterexample (does not hold), none is "not decided". For a larger layer whose
+  whose difference is not shown to vanish is evaluated at a random rational point to 30 digits, and then at
+  rational points exactly on its kinks (``boundary_points``: x[1] = 0 of a relu, x[1] = x[2] of a max), which
+  a random point never hits: a difference is a counterexample (does not hold) where the description states
+  the convention there (a ``Piecewise``: relu'(0) = 0), or where it holds for every value Heaviside(0) or
+  sign(0) could take; a difference resting on SymPy's Heaviside(0) = 1/2 alone, or none, is "not decided".
+  For a larger layer whose
   equations are rational in the entries and exp values, ``symbolic.layers.graph``: each entry its own
   equation, the chain rule through the intermediates, derived - claimed at random integer points with
   exp(u) as independent variables: "holds" is probabilistic with its Schwartz-Zippel bound, "does not
