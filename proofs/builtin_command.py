@@ -39,7 +39,7 @@ def check_builtin(name: str, seed: int = 0, method: str | None = None) -> bool:
     """The generated NumPy backward of the description against finite differences, per input and parameter."""
     layer = builtin_named(name).layer
     _, reports = layer_command.run_layer(layer, seed=seed, method=method)
-    print(f"layer {layer.name}: numeric checks (one per input and parameter)")
+    print(layer_command.check_header(layer, None, reports, seed, layer_command.layer_sizes(layer, None)))
     return layer_command.print_reports(reports)
 
 

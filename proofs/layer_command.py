@@ -165,10 +165,11 @@ def report_line(report) -> str:
     entry-relative error 1.0e-09): ok (could not see below 2.0e-10 x max|g|)" cannot be read as passing an
     error above what the check can see."""
     cells = report.row()
+    evaluations = f"{cells[2]} evaluation{'' if report.evaluations == 1 else 's'}"
     error = report.error_of_scale
     if error is None or report.resolution is None:
-        return f"  {cells[0]}: {cells[1]}, {cells[2]} evaluations, max rel {cells[4]}: {cells[6]}"
-    return (f"  {cells[0]}: {cells[1]}, {cells[2]} evaluations, max error {error:.1e} x max|g| (largest "
+        return f"  {cells[0]}: {cells[1]}, {evaluations}, max rel {cells[4]}: {cells[6]}"
+    return (f"  {cells[0]}: {cells[1]}, {evaluations}, max error {error:.1e} x max|g| (largest "
             f"entry-relative error {report.max_rel_error:.1e}): {report.status(' x max|g|')}")
 
 

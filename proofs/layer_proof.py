@@ -193,7 +193,7 @@ def _sizes(sizes: dict) -> str:
 
 def _numeric_section(reports) -> Section:
     unit = " of the largest gradient entry"
-    lines = [Text.of(f"{r.name}: {r.method}, {r.evaluations} evaluations, largest error "
+    lines = [Text.of(f"{r.name}: {r.method}, {r.evaluations} evaluation{'' if r.evaluations == 1 else 's'}, largest error "
                      + (f"{r.error_of_scale:.1e}{unit} (largest entry-relative error {r.max_rel_error:.1e}): "
                         f"{r.status(unit)}." if r.error_of_scale is not None and r.resolution is not None
                         else f"relative to each entry {r.max_rel_error:.1e}: {r.status()}.")) for r in reports]
