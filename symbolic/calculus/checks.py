@@ -220,8 +220,14 @@ def _numeric(expression, result, wrt, concrete, scalars, seed, kind) -> Check:
         projected = "" if projection is None else f" of a random projection u^T vec({'F' if kind == 'jacobian' else 'grad f'})"
         report = check_array(label, scalar, values[wrt], analytic, wrt=wrt.name)
         cells = report.row()
-        detail = (f"{cells[1]}, float64, {cells[2]} evaluations, max abs error {cells[3]}, max rel error {cells[4]}, "
-                  f"worst entry {tuple(i + 1 for i in report.worst_index)}: {cells[6]}")
+        worst = tuple(i + 1 for i in report.worst_index)
+        if report.error_of_scale is None or report.resolution is None:
+            detail = (f"{cells[1]}, float64, {cells[2]} evaluations, max abs error {cells[3]}, max rel error {cells[4]}, "
+                      f"worst entry {worst}: {cells[6]}")
+        else:  # error and resolution in one unit, max|g| (numeric.gradcheck.CheckReport.error_of_scale)
+            detail = (f"{cells[1]}, float64, {cells[2]} evaluations, max error {report.error_of_scale:.1e} x max|g| "
+                      f"(largest entry-relative error {report.max_rel_error:.1e}), worst entry {worst}: "
+                      f"{report.status(' x max|g|')}")
         status = HOLDS if report.passed else UNDECIDED if report.undecided_only else FAILS  # blind: not a failure
         return Check(f"finite differences{projected}", status, detail)
     return Check("finite differences", UNDECIDED, "the expression is not finite at any of 21 random points (normal "

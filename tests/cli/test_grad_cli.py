@@ -95,3 +95,17 @@ def test_out_pdf_writes_the_derivation_as_a_proof(tmp_path, capsys):
     tex = (tmp_path / "grad.tex").read_text()
     assert r"\nabla_{X} f" in tex and "X^{-T}" in tex and "log-determinant" in tex
     assert (tmp_path / "grad.pdf").stat().st_size > 0
+
+
+def test_the_finite_difference_line_prints_error_and_resolution_in_one_unit(capsys):
+    # attack3 4e: "max rel error 8.68e-10 ... ok (could not see below 4.2e-10)" read as passing an error above
+    # what the check can see; the error now shares the resolution's unit, max|g|, and never exceeds it on an ok
+    import re
+
+    status, out, _ = run(["grad", "--shape", "X=n,n", "--shape", "A=n,n", "--shape", "B=n,n", "--wrt", "X",
+                          "tr(A*X*B*X.T)"], capsys)
+    line = next(line for line in out.splitlines() if "finite differences: holds" in line)
+    match = re.search(r"max error (\S+) x max\|g\| \(largest entry-relative error \S+\).*could not see below (\S+) "
+                      r"x max\|g\|\)", line)
+    assert status == 0 and match, line
+    assert float(match.group(1)) <= float(match.group(2))
