@@ -13,8 +13,8 @@ from gradproof.proofs.results import IdentityResult, Statement, Statements
 from gradproof.symbolic.engine.derive import matrix_form_mismatch
 from gradproof.symbolic.engine.identities import IdentityClaim, prove_general, sweep
 from gradproof.symbolic.engine.rule import Verdict
-from gradproof.symbolic.layers import conv
-from gradproof.symbolic.layers.table import rules_for
+from gradproof.symbolic.layers import conv, verify
+from gradproof.symbolic.layers.table import rule_named, rules_for
 from gradproof.symbolic.seeds.conv_matrix import elementwise_rule, seed003_example, update_checks
 from gradproof.symbolic.seeds.conv_vector_form import fc_special_case, seed004_check
 from gradproof.symbolic.seeds.kron_identities import FALSE_CLAIM, KRON_IDENTITIES
@@ -178,18 +178,26 @@ def network_statements(sizes: Mapping[str, int]):
 
 
 def _general_by_rule(proofs) -> dict:
-    """The rule table's pooling, cross-entropy and objective rules, proved for every size by network.pdf's
-    theorems of this run: holds only when every proof it rests on holds; otherwise not decided (a failed
-    general proof is no counterexample; the rule's concrete checks decide refutation)."""
+    """The rule table's pooling, cross-entropy and objective rules for every size: network.pdf's theorems of
+    this run, and for pooling and cross-entropy also the description engine's general-size proof of the
+    built-in description's claim (``verify.pool_general`` at each pooling geometry, ``verify.cross_entropy_general``).
+    Combined by ``verify.both_general``: holds only when both hold; a refutation from either refutes; otherwise
+    not decided (a failed network.pdf proof is no counterexample; the rule's concrete checks decide refutation)."""
     def verdict(names, how):
         if all(proofs[name].holds for name in names):
             return Verdict(True, f"index notation at symbolic sizes, {how} (network.pdf)")
         return Verdict(None, f"not decided: the general-size proof ({how}) did not go through")
 
+    def combined(names, how, engine):
+        return verify.both_general(verdict(names, how), engine, "network.pdf", "description engine")
+
     return {
-        "maxpool2d.input": verdict(("lemma", "max"), "any window, stride, padding and selection"),
-        "avgpool2d.input": verdict(("lemma", "average"), "any window, stride and padding"),
-        "cross_entropy.logits": verdict(("cross_entropy",), "any batch size N and number of classes K"),
+        "maxpool2d.input": combined(("lemma", "max"), "any window, stride, padding and selection",
+                                    verify.pool_general(rule_named("maxpool2d.input"))),
+        "avgpool2d.input": combined(("lemma", "average"), "any window, stride and padding",
+                                    verify.pool_general(rule_named("avgpool2d.input"))),
+        "cross_entropy.logits": combined(("cross_entropy",),
+                                         "any batch size N and number of classes K", verify.cross_entropy_general()),
         "objective.theta": verdict(("objective_W", "objective_b"), "any number of samples l"),
     }
 

@@ -136,9 +136,7 @@ def test_conv2d_description_with_stride_padding_dilation_matches_the_numeric_rul
     at = description.layer.concrete_sizes()
     gradients = concrete_gradients(description.layer, at)
     for rule in layers_for("conv2d")[0].rules:
-        # conv_rule_operands reads verify.CONV_DESCRIPTION_GEOMETRY; pass this geometry's keyword arguments
-        operands, extra = verify.conv_rule_operands(rule.wrt, description, at)
-        extra = {**extra, **dict(zip(("stride", "padding", "dilation"), geometry))} if extra else extra
+        operands, extra = verify.conv_rule_operands(rule.wrt, description, at, geometry)
         _, (holds, detail) = verify.description_check(description, at, rule.wrt, rule.numeric_rule, operands,
                                                       gradients=gradients, extra=extra, check_claim=False)
         assert holds is True, (rule.name, detail)
@@ -151,7 +149,7 @@ def test_conv2d_description_with_stride_padding_dilation_matches_the_numeric_rul
 def test_conv2d_description_refuses_a_flipped_kernel_gradient():
     description = builtin.conv2d(2, 1, 2)
     at = description.layer.concrete_sizes()
-    operands, extra = verify.conv_rule_operands("weight", description, at)
+    operands, extra = verify.conv_rule_operands("weight", description, at, (2, 1, 2))
 
     def rotated(grad_output, x, **geometry):  # convolution instead of cross-correlation: dW rotated by 180 degrees
         return conv_rules.conv2d_grad_weight(grad_output, x, **geometry)[:, :, ::-1, ::-1]
@@ -227,8 +225,9 @@ def test_planted_pooling_and_flatten_faults_are_refused_by_the_description_engin
         return pool_rules.avgpool_grad_input(grad_output, input_shape, kernel, stride, padding)  # ignores the argmax
 
     rule = dataclasses.replace(pooling.rules[0], numeric_rule=averaged_over_taps)
-    _, _, (holds, _) = verify._pool_description_check(rule)
-    assert holds is False
+    checks = verify.pool_engine_checks(rule)
+    assert [check.numeric[rule.name][0] for check in checks] == [False] * len(checks)
+    assert verify._engine_numeric(rule, checks, verify.POOL_LABEL).holds is False
 
     def fortran_order(grad_output, input_shape):  # vec's column stacking where torch.flatten is row-major
         return grad_output.reshape(input_shape, order="F")
