@@ -38,7 +38,6 @@ from sympy import (
     Indexed,
     IndexedBase,
     MatrixSymbol,
-    Mod,
     OneMatrix,
     Piecewise,
     Symbol,
@@ -378,14 +377,18 @@ def maxpool2d(kernel: int = 2, stride: int = 2, padding: int = 0) -> Builtin:
 def _flatten() -> Builtin:
     """Flatten, C order as torch.flatten(x, 1): y[n, f] = x[n, c, h, w] with f = (c - 1) n_H n_W + (h - 1) n_W + w.
 
-    The output index is decoded by integer division (floor) and remainder (Mod); claim: dx[n, c, h, w] is
-    the entry of G at the same flat position."""
+    Written in the encoding direction, y[n, f] = sum_{c, h, w} x[n, c, h, w] [f = (c - 1) n_H n_W + (h - 1) n_W + w]
+    (exactly one term is 1: the mixed-radix digits (c, h, w) of f - 1 are unique), so the index algebra
+    applies: the derived dx[n, c, h, w] is a sum over f of g[n, f] [f = ...], which ``verify.sift_in_range``
+    sifts (the flat index lies in 1..C n_H n_W). Claim: dx[n, c, h, w] is the entry of G at the same flat
+    position. (The decode direction, x[n, floor((f - 1)/(n_H n_W)) + 1, ...], is the same map; its floor and Mod
+    are outside the index algebra.)"""
     Nb, C, nH, nW = sizes("N C n_H n_W")
     n, f, c, h, w = indices("n f c h w")
     X, Y, G = tensor("X", Nb, C, nH, nW), tensor("Y", Nb, C * nH * nW), tensor("G", Nb, C * nH * nW)
-    source = X[n, floor((f - 1) / (nH * nW)) + 1, Mod(floor((f - 1) / nW), nH) + 1, Mod(f - 1, nW) + 1]
-    layer = Layer("flatten", inputs=(X,), outputs={Y[n, f]: source}, upstream={Y: G},
-                  claims={X[n, c, h, w]: G[n, (c - 1) * nH * nW + (h - 1) * nW + w]},
+    flat = (c - 1) * nH * nW + (h - 1) * nW + w
+    layer = Layer("flatten", inputs=(X,), outputs={Y[n, f]: Sum(X[n, c, h, w] * _equal(f, flat), (c, C), (h, nH), (w, nW))},
+                  upstream={Y: G}, claims={X[n, c, h, w]: G[n, flat]},
                   at={Nb: 2, C: 2, nH: 2, nW: 3}, title="Flatten (C order)", reference="seed 004's vec; torch.flatten",
                   conventions="Flatten keeps the batch and lists each sample's entries channel by channel, row by row.")
     return Builtin(layer, {"input": X, "grad_output": G, "output": Y})

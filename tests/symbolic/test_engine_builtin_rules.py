@@ -130,3 +130,43 @@ def test_both_general_needs_both_and_a_refutation_refutes():
     assert verify.both_general(yes, maybe, "one", "two").holds is None
     assert verify.both_general(maybe, no, "one", "two").holds is False
     assert verify.both_general(no, yes, "one", "two").detail == "one: b"
+
+
+# ------------------------------------------------------------------------------------------------ flatten
+
+def test_flatten_holds_for_every_size_through_the_flat_index_sift():
+    entry = _entry("network", "flatten")
+    (rule,) = entry.verify(entry, {}).values()
+    assert rule.concrete.holds is True and rule.numeric.holds is True
+    assert rule.general.holds is True and verify.FLAT_INDEX_SIFT in rule.general.evidence.rules
+    assert (2, 2, 2, 3) in rule.concrete.evidence["shapes"]
+
+
+def test_the_flat_index_sift_needs_the_index_inside_the_sums_range():
+    from sympy import Function, KroneckerDelta
+    from sympy import Sum as SympySum
+
+    from gradproof.symbolic.layers.description import sizes
+
+    M, = sizes("M")
+    k, p = indices("k p")
+    F = Function("F")
+    inside = SympySum(KroneckerDelta(k, p) * F(k), (k, 1, M))
+    assert verify.sift_in_range(inside, {p: (1, M)}) == F(p)
+    for beyond in (p + 1, p - 1, 2 * p, -p + M + 2):  # reaches M + 1, 0, 2M, M + 1: no sifting
+        shifted = SympySum(KroneckerDelta(k, beyond) * F(k), (k, 1, M))
+        assert verify.sift_in_range(shifted, {p: (1, M)}) == shifted, beyond
+
+
+def test_a_wrong_flat_index_decode_is_refuted(monkeypatch):
+    # the column-major (Fortran, seed 004's vec) order claimed where torch.flatten is row-major
+    description = builtin.FLATTEN
+    (key, _), = description.layer.claims.items()
+    n, c, h, w = key.indices
+    channels, height, _ = description.layer.inputs[0].shape[1:]
+    G = description.operands["grad_output"]
+    fortran = G[n, c + (h - 1) * channels + (w - 1) * channels * height]
+    monkeypatch.setattr(builtin, "FLATTEN", _with_claim(description, key, fortran))
+    entry = _entry("network", "flatten")
+    (rule,) = entry.verify(entry, {}).values()
+    assert rule.concrete.holds is False and rule.general.holds is False

@@ -80,10 +80,27 @@ WRONG_RULES = [
 
 @pytest.mark.parametrize("target, module, function, rule_name", WRONG_RULES, ids=[w[3] for w in WRONG_RULES])
 def test_a_wrong_numeric_rule_is_refused_by_the_derivation(monkeypatch, target, module, function, rule_name):
-    monkeypatch.setattr(module, function, _scaled(getattr(module, function)))
+    # planted in the module (what the seeds' own equations call) and in the rule table's entry (what the
+    # description engine runs on symbols): the rule's numeric verdict, or its concrete one where the seeds'
+    # equations compare the numeric rule (the conv and pooling grids, the objective), must turn False
+    import dataclasses
+
+    from gradproof.proofs import targets
+
+    wrong = _scaled(getattr(module, function))
+    monkeypatch.setattr(module, function, wrong)
+    honest_layers = targets.layers_for
+
+    def planted(name):
+        return tuple(dataclasses.replace(layer, rules=tuple(
+            dataclasses.replace(rule, numeric_rule=wrong) if rule.name == rule_name else rule for rule in layer.rules))
+            for layer in honest_layers(name))
+
+    monkeypatch.setattr(targets, "layers_for", planted)
     run = run_target(target_named(target), numeric=False)
     result = run.rule(rule_name)
-    assert result.concrete_ok is False and not result.ok and not run.derivation.ok, result.concrete_text
+    assert False in (result.concrete_ok, result.numeric_ok), result.concrete_text
+    assert not result.ok and not run.derivation.ok
 
 
 def test_a_wrong_sgd_step_is_refused(monkeypatch):
