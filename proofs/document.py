@@ -194,6 +194,48 @@ class Theorem:
             raise ValueError(f"Theorem kind: expected one of {sorted(_THEOREM_KINDS)}, got {self.kind!r}")
 
 
+class Title(str):
+    """A heading (a section's or a numbered block's title) with formulas in it: ``Title.of("SiLU: ", Math(S,
+    source), " must be stored")``. ``render`` prints its strings escaped and its formulas as math (a matrix name
+    is never set upright in a heading). It IS a string, its plain reading, by which ``ref``, ``refs`` and
+    ``theorem_numbers`` name its block like any title: ``text`` ("SiLU: S must be stored"), or by default its
+    parts with each formula as ``$latex$``."""
+
+    parts: tuple
+
+    def __new__(cls, parts, text: str | None = None):
+        parts = tuple(parts)
+        for part in parts:
+            if not isinstance(part, (str, Math)):
+                raise TypeError(f"Title part: expected a string or a Math formula, got {type(part).__name__}")
+        if text is None:
+            text = "".join(f"${latex(part.value)}$" if isinstance(part, Math) else part for part in parts)
+        title = super().__new__(cls, text)
+        title.parts = parts
+        return title
+
+    @classmethod
+    def of(cls, *parts, text: str | None = None) -> Title:
+        return cls(parts, text)
+
+    def __reduce__(self):
+        return Title, (self.parts, str(self))
+
+
+def title_latex(title: str) -> str:
+    """A heading as LaTeX: a plain title escaped, a ``Title``'s formulas as math."""
+    if isinstance(title, Title):
+        return "".join(f"${latex(part.value)}$" if isinstance(part, Math) else escape(part) for part in title.parts)
+    return escape(title)
+
+
+def _title_formulas(title: str, where: str):
+    """The formulas of a ``Title``, for the provenance walker."""
+    for part in getattr(title, "parts", ()):
+        if isinstance(part, Math):
+            yield where, latex(part.value), part.source
+
+
 @dataclass(frozen=True)
 class Section:
     title: str
@@ -227,6 +269,68 @@ def ref(kind: str, title: str) -> str:
     return _REF.format(kind=kind, title=title)
 
 
+_REFS = "\x00refs:{kind}:{titles}\x00"
+_REFS_PATTERN = re.compile("\x00refs:([a-z]+):([^\x00]*)\x00")
+_PLURALS = {"lemma": "Lemmas", "theorem": "Theorems", "corollary": "Corollaries", "definition": "Definitions",
+            "example": "Examples"}
+
+
+def refs(kind: str, *titles: str) -> str:
+    """A reference to several numbered blocks of one kind: ``render`` replaces it by "Theorems 3–5" (a run of
+    consecutive numbers), "Theorems 3 and 5", "Theorems 2–4 and 7" (numbers in increasing order), or "Theorem 3"
+    for one title. Each title must name a block of this kind, as for ``ref``."""
+    if not titles:
+        raise ValueError("refs: expected at least one title, got none")
+    if len(set(titles)) != len(titles):
+        raise ValueError(f"refs: expected distinct titles, got {list(titles)!r}")
+    return _REFS.format(kind=kind, titles="\x01".join(titles))
+
+
+def _number_of(numbers: dict, kind: str, title: str) -> int:
+    if title not in numbers:
+        raise ValueError(f"reference: expected the title of a numbered block, got {title!r}")
+    if numbers[title][0] != kind:
+        raise ValueError(f"reference to {title!r}: expected a {kind}, the block is a {numbers[title][0]}")
+    return numbers[title][1]
+
+
+def _runs(numbers: list[int]) -> list[str]:
+    """[3, 4, 5, 7] -> ["3–5", "7"]; two consecutive numbers stay two ("3", "4")."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    out: list[str] = []
+    for run in runs:
+        out += [f"{run[0]}–{run[-1]}"] if len(run) > 2 else [str(n) for n in run]
+    return out
+
+
+def references_resolved(value, numbers: dict):
+    """``value`` (a string, a block, a document, any dataclass or tuple of them) with every ``ref`` and ``refs``
+    marker replaced by "Kind n" / "Kinds m–n", numbered by ``numbers`` (``theorem_numbers`` of the document
+    the references point into). A title that names no block, or a block of another kind, is an error."""
+
+    def text(string: str) -> str:
+        def one(match):
+            kind, title = match.group(1), match.group(2)
+            return f"{kind.capitalize()} {_number_of(numbers, kind, title)}"
+
+        def several(match):
+            kind, titles = match.group(1), match.group(2).split("\x01")
+            if len(titles) == 1:
+                return f"{kind.capitalize()} {_number_of(numbers, kind, titles[0])}"
+            runs = _runs([_number_of(numbers, kind, title) for title in titles])
+            listed = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
+            return f"{_PLURALS[kind]} {listed}"
+
+        return _REFS_PATTERN.sub(several, _REF_PATTERN.sub(one, string))
+
+    return _map_strings(value, text)
+
+
 def theorem_numbers(document: Document) -> dict:
     """title -> (kind, number), as amsthm numbers the blocks: one shared counter for theorem, lemma,
     corollary, definition and example, in block order (nested sections included)."""
@@ -247,23 +351,11 @@ def theorem_numbers(document: Document) -> dict:
 
 
 def number_references(document: Document) -> Document:
-    """``document`` with every ``ref(kind, title)`` replaced by "Kind n". A title that names no block, or a
+    """``document`` with every ``ref(kind, title)`` replaced by "Kind n" (and every ``refs`` by "Kinds m–n"). A title that names no block, or a
     block of another kind, is an error naming both."""
     if not _has_reference(document):
         return document
-    numbers = theorem_numbers(document)
-
-    def text(value: str) -> str:
-        def one(match):
-            kind, title = match.group(1), match.group(2)
-            if title not in numbers:
-                raise ValueError(f"reference: expected the title of a numbered block, got {title!r}")
-            if numbers[title][0] != kind:
-                raise ValueError(f"reference to {title!r}: expected a {kind}, the block is a {numbers[title][0]}")
-            return f"{kind.capitalize()} {numbers[title][1]}"
-        return _REF_PATTERN.sub(one, value)
-
-    return _map_strings(document, text)
+    return references_resolved(document, theorem_numbers(document))
 
 
 def _map_strings(value, text):
@@ -310,12 +402,14 @@ def displayed_formulas(document: Document):
                     yield title, f"{latex(block.lhs)} = {latex(rhs)}", source
                     yield from _justification_formulas(why, title)
             elif isinstance(block, Theorem):
+                yield from _title_formulas(block.title, f"{title}: {block.title}")
                 yield from walk(block.statement + block.proof, f"{title}: {block.title}")
             elif hasattr(block, "formulas"):  # a custom block (a figure, a row of matrices) lists its own
                 for text, source in block.formulas():
                     yield title, text, source
 
     for section in document.sections:
+        yield from _title_formulas(section.title, section.title)
         yield from walk(section.blocks, section.title)
 
 
@@ -394,7 +488,9 @@ def _render_block(block) -> str:
         env = _THEOREM_KINDS[block.kind]
         # blocks apart by a blank line, as at the top level: two Text blocks are two paragraphs
         inner = "\n".join(_render_block(b) for b in block.statement)
-        text = f"\\begin{{{env}}}[{escape(block.title)}]\n{inner}\\end{{{env}}}\n"
+        # a title with formulas in braces: a ']' inside a formula would end amsthm's optional argument
+        heading = f"{{{title_latex(block.title)}}}" if isinstance(block.title, Title) else title_latex(block.title)
+        text = f"\\begin{{{env}}}[{heading}]\n{inner}\\end{{{env}}}\n"
         if block.proof:
             text += "\\begin{proof}\n" + "\n".join(_render_block(b) for b in block.proof) + "\\end{proof}\n"
         return text
@@ -426,7 +522,7 @@ def render(document: Document) -> str:
     document = number_references(document)
     body = []
     for section in document.sections:
-        body.append(f"\\{_HEADINGS[section.level]}{{{escape(section.title)}}}\n")
+        body.append(f"\\{_HEADINGS[section.level]}{{{title_latex(section.title)}}}\n")
         body.extend(_render_block(block) for block in section.blocks)
     return (
         _PREAMBLE.replace("GEOMETRY", "margin=1.8cm,landscape" if document.landscape else "margin=1.6cm")
