@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sympy import Derivative, Eq, Expr, IndexedBase, MatrixSymbol, OneMatrix, Symbol
 
-from gradproof.proofs.document import Math, Source, Text, Verbatim, ref
+from gradproof.proofs.document import Math, Source, Text, Title, Verbatim, latex, ref, refs
 from gradproof.symbolic.engine.derive import J
 from gradproof.symbolic.layers import fc
 
@@ -23,6 +23,13 @@ class Between(Expr):
     def _latex(self, printer):
         low, index, high = (printer._print(arg) for arg in self.args)
         return rf"{low} \le {index} \le {high}"
+
+
+class Position(Expr):
+    """(p, q): an entry's indices in parentheses, as the prose writes a position (display only)."""
+
+    def _latex(self, printer):
+        return "(" + ", ".join(printer._print(arg) for arg in self.args) + ")"
 
 
 def size_symbol(name: str) -> Symbol:
@@ -58,15 +65,20 @@ def cite(key: str) -> str:
 
 
 def corollary_title(name: str) -> str:
-    """A seed layout's corollary title: its presentation's title, with "(in, out)" as words."""
+    """A seed layout's corollary title: its presentation's title, its weight shape "(in, out)" written as the
+    notation sheet writes it, the formula D_in x D_out (a ``Title``: printed as math; its plain reading, "...,
+    weight of shape D_in × D_out, ...", is the string ``cite`` and ``theorem_numbers`` name the block by)."""
     equations = {eqs.name: eqs for eqs in (fc.LINEAR_SEED000, fc.LINEAR_SEED001_SUM, fc.LINEAR_SEED001_MEAN)}[name]
-    return equations.title.replace("(in, out)", "in by out")
+    if "(in, out)" not in equations.title:
+        return equations.title
+    before, after = equations.title.split("(in, out)")
+    shape = Verbatim(latex(DISPLAY_SIZES["in"]) + r" \times " + latex(DISPLAY_SIZES["out"]))
+    return Title.of(before, Math(shape, NOTATION), after, text=f"{before}D_in × D_out{after}")
 
 
 def linear_theorems() -> str:
-    """"Theorem 2, Theorem 3 and Theorem 4": the three Linear theorems, each a numbered reference."""
-    weight, bias, x = (cite(key) for key in ("linear.weight", "linear.bias", "linear.input"))
-    return f"{weight}, {bias} and {x}"
+    """"Theorems 2–4": the three Linear theorems as one reference (``refs``), numbered at render time."""
+    return refs("theorem", *(TITLES[key] for key in ("linear.weight", "linear.bias", "linear.input")))
 
 
 LOSS_OUTPUT = fc.SQUARED_LOSS.entry_functions()[fc.SQUARED_LOSS.output.key]()  # its output: the loss L itself

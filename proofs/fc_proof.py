@@ -14,7 +14,18 @@ D_out). The worked examples and seed 002's network section are built in ``proofs
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, Function, HadamardProduct, KroneckerDelta, MatMul, MatrixSymbol, Sum, Symbol, Trace
+from sympy import (
+    Derivative,
+    Eq,
+    Function,
+    HadamardProduct,
+    KroneckerDelta,
+    MatMul,
+    MatrixSymbol,
+    Sum,
+    Symbol,
+    Trace,
+)
 
 from gradproof.proofs import fc_checks, fc_examples
 from gradproof.proofs.document import (
@@ -36,6 +47,7 @@ from gradproof.proofs.fc_display import (
     NOTATION,
     TITLES,
     Between,
+    Position,
     cite,
     corollary_title,
     gradient,
@@ -84,16 +96,19 @@ class _Proved:
                         self.entry.holds is True)
         return self.shown(fc_checks.displayed_entry(self.proof, self.closed)), self.entry_words(), source
 
-    def entry_words(self) -> str:
-        """"entry (p, q) of the matrix product", "entry p of the matrix-vector product", ... for the last step."""
-        indices = self.proof.rows + self.proof.cols
-        which = "entry (p, q)" if len(indices) == 2 else "entry p"
+    def entry_words(self) -> Text:
+        """"entry (p, q) of the matrix product", "entry p of the matrix-vector product", ... for the last step;
+        the entry's indices are the proof's own free indices, printed as math (italic, as in the display)."""
+        indices = tuple(self.proof.rows) + tuple(self.proof.cols)
+        which = Math(Position(*indices) if len(indices) > 1 else indices[0], NOTATION)
         if isinstance(self.closed, MatMul):
             vector = self.closed.shape[1] == 1 and len(indices) == 1
-            return f"{which} of the {'matrix-vector' if vector else 'matrix'} product"
-        if isinstance(self.closed, HadamardProduct):
-            return f"{which} of the entrywise product"
-        return f"{which} of the {'vector' if len(indices) == 1 else 'matrix'}"
+            what = f" of the {'matrix-vector' if vector else 'matrix'} product"
+        elif isinstance(self.closed, HadamardProduct):
+            what = " of the entrywise product"
+        else:
+            what = f" of the {'vector' if len(indices) == 1 else 'matrix'}"
+        return Text.of("entry ", which, what)
 
     def range_text(self) -> list:
         parts = ["For every entry, "]

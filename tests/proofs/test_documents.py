@@ -43,7 +43,7 @@ def test_fc_proof_contains_each_rule_closed_form_in_every_layout(fc_tex):
 
 def test_fc_proof_names_its_rules_and_reports_no_failure(fc_tex):
     for step in ("chain rule", "upstream gradient", "differentiate the scalar equation", SIFTING,
-                 "entry (p, q) of the matrix product", "entry p of the matrix-vector product"):
+                 "entry $(p, q)$ of the matrix product", "entry $p$ of the matrix-vector product"):
         assert step in fc_tex
     assert _failures_reported(fc_tex) == []
 
