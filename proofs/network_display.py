@@ -19,6 +19,7 @@ from gradproof.proofs.document import (
     SideBySide,
     Source,
     Text,
+    Title,
     Verbatim,
     paragraph,
 )
@@ -65,6 +66,18 @@ def prose(text: str) -> list:
             return Math(Verbatim(piece.replace("×", r"\times")), NOTATION)
         return piece
     return [piece_of(piece) for piece in SYMBOL_SPLIT.split(text) if piece]
+
+
+def heading(text: str) -> str:
+    """A section's or a numbered block's title with its symbol letters as formulas, by the prose's rule
+    ("SiLU: S must be stored" prints S as math): a ``Title`` whose plain reading is ``text``, so references to
+    the block by its title still name it; a title without symbols stays a plain string."""
+    if isinstance(text, Title):
+        return text
+    parts = prose(text)
+    if not any(isinstance(part, Math) for part in parts):
+        return text
+    return Title(parts, text)
 
 
 def para(*parts) -> Text:

@@ -11,6 +11,7 @@ input equation, or a definition; a check that fails leaves its formulas without 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 
 from sympy import (
@@ -40,6 +41,7 @@ from gradproof.proofs.network_display import (
     d_of,
     derivation_rows,
     display_row,
+    heading,
     instances_text,
     para,
     steps,
@@ -388,8 +390,17 @@ def network_document(run) -> Document:
     """The network proof from one run of the ``network`` target."""
     evidence = run.statements.evidence
     proofs = evidence["general"]  # the same run's checks as report.md's rows (proofs.statements)
-    return Document("gradproof: pooling, losses, the objective and seed 002's theorem", (
-        notation_section(), _pooling_section(run, proofs), theorem_section(evidence, proofs),
-        _loss_section(run, proofs),
-    ), landscape=False)
+    sections = (notation_section(), _pooling_section(run, proofs), theorem_section(evidence, proofs),
+                _loss_section(run, proofs))
+    return Document("gradproof: pooling, losses, the objective and seed 002's theorem",
+                    tuple(_with_headings(section) for section in sections), landscape=False)
+
+
+def _with_headings(section: Section) -> Section:
+    """``section`` with its title and its numbered blocks' titles as headings (``network_display.heading``): a
+    symbol letter in a title ("when S need not be stored") is set as math, as in the prose; each title keeps its
+    plain reading, so the references to the blocks are unchanged."""
+    blocks = tuple(dataclasses.replace(block, title=heading(block.title)) if isinstance(block, Theorem) else block
+                   for block in section.blocks)
+    return dataclasses.replace(section, title=heading(section.title), blocks=blocks)
 

@@ -80,7 +80,7 @@ def test_theta_is_a_formula_and_sympy_is_not_in_the_update_sentence(tex):
 
 def test_sigma_is_only_the_generic_activation(tex):
     """Item 16: SiLU and tanh have their own names; sigma is the activation of seed 002's theorem."""
-    silu = tex.split(r"\begin{example}[SiLU")[1].split(r"\section")[0]
+    silu = tex.split(r"\begin{example}[{SiLU")[1].split(r"\section")[0]  # a heading with $S$ is braced
     assert r"\operatorname{silu}" in silu and r"\tanh'" in silu
     assert r"\sigma'" not in silu and silu.count(r"\sigma") == 1  # "Let the activation sigma be SiLU"
 
@@ -158,7 +158,11 @@ def render_blocks(*blocks):
 
 def test_references_resolve_in_the_seed002_section(document):
     tex = " ".join(render(document).split())
-    assert "\x00" not in tex and network_seed002.COROLLARY in tex
+    from gradproof.proofs.document import title_latex
+    from gradproof.proofs.network_display import heading
+
+    # the corollary's heading as printed: its S is a formula
+    assert "\x00" not in tex and title_latex(heading(network_seed002.COROLLARY)) in tex
 
 
 def test_third_read_wording(tex):
