@@ -48,8 +48,10 @@ from gradproof.proofs.document import (
     Source,
     Text,
     Theorem,
+    Title,
     Verbatim,
     ref,
+    refs,
 )
 from gradproof.proofs.fc_display import DISPLAY_SIZES
 from gradproof.proofs.notation import notation_section
@@ -295,9 +297,22 @@ def _ranges_text(proof, ranges, renaming) -> Text:
     return Text.of(*parts, ":")
 
 
+_NAMED_IDENTITY = re.compile(r"vec\(([A-Z]+)\)")
+"""An identity named by its left side in a seed reference: "the vec(AXB) identity" is the claim ``vec_AXB``."""
+
+
 def _block_title(claim) -> str:
-    """The title of an identity's numbered block, as ``ref`` names it."""
-    return f"{_title(claim.key)} ({claim.seed_ref})"
+    """The title of an identity's numbered block, as ``ref`` names it. An identity named in it by its left side
+    ("the vec(AXB) identity") prints that side as a formula, the claim's own (a ``Title`` whose plain reading
+    is the title)."""
+    plain = f"{_title(claim.key)} ({claim.seed_ref})"
+    match = _NAMED_IDENTITY.search(plain)
+    named = match and next((c for c in KRON_IDENTITIES if c.key == f"vec_{match.group(1)}"), None)
+    if named is None:
+        return plain
+    _, _, lhs, _ = build(named)
+    side = Math(lhs, Source("definition", f"the left side of the identity {named.key} ({named.seed_ref})"))
+    return Title.of(plain[:match.start()], side, plain[match.end():], text=plain)
 
 
 def _lemma_ref() -> str:
@@ -917,9 +932,9 @@ CHAIN_RULE_TITLE = "The FC weight gradient by the chain rule (seed 002 (1) throu
 
 # --- the document -------------------------------------------------------------------------------------
 
-def _definitions(identity_rows=(), jacobians=()) -> Section:
+def _definitions(checked=()) -> Section:
     """The entry rules every index proof uses, written by the engine's own entry function, and what was checked
-    at concrete sizes (``checked_sizes_parts``)."""
+    at concrete sizes (``checked``: the parts of ``checked_sizes``)."""
     i1, i2, j1, j2 = (Symbol(name, integer=True) for name in ("i_1", "i_2", "j_1", "j_2"))
     m, n, p, q = (Symbol(name, integer=True, positive=True) for name in "mnpq")
     from gradproof.symbolic.engine.kron import Vec
@@ -952,49 +967,81 @@ def _definitions(identity_rows=(), jacobians=()) -> Section:
         "(sums flattened by linearity, Kronecker deltas removed by sifting, finite sums interchanged and their "
         "indices renamed in a fixed order), and read back to the same entry of the right side. The inverse, the "
         "adjugate and the determinant have no entry rule; they are proved by chains of named rules, each rule applied "
-        "to the line before. ", *checked_sizes_parts(identity_rows, jacobians),
+        "to the line before. ", *checked,
         " A false claim is refuted by a counterexample.")
     return Section("Definitions and method", (kron_def, vec_def, method))
 
 
-def checked_sizes_parts(identity_rows, jacobians) -> list:
-    """What was checked at concrete sizes, read from the run's evidence: the identities' sweeps (their largest
-    size, and which results used the probabilistic test), the inverse at ``INVERSE_CHECK_SIZES`` (the sizes
-    ``inverse_corollary`` evaluates at), and each Jacobian (and the chain-rule corollary) at the sizes its
-    check ran at. ``identity_rows``: (kind, title, row) of each identity block; ``jacobians``: (claim, small)."""
-    from gradproof.proofs.fc_display import sizes_math
+def _listed(items) -> list:
+    """"a", "a and b", "a, b, and c" as parts."""
+    parts: list = []
+    for number, item in enumerate(items):
+        last = ", and " if len(items) > 2 else " and "
+        parts += [(last if number == len(items) - 1 else ", ") if number else "", item]
+    return parts
 
-    def refs(items) -> list:
-        parts: list = []
-        for number, item in enumerate(items):
-            last = ", and " if len(items) > 2 else " and "
-            parts += [(last if number == len(items) - 1 else ", ") if number else "", item]
-        return parts
+
+def _references(blocks, apart: str | None = None) -> list:
+    """(kind, title) pairs as references, one ``refs`` per kind in order of first appearance, the kinds listed
+    ("Theorem 18 and Corollary 19") or, with ``apart``, separated by it ("Lemma 3, Theorems 5–13 and 15–17":
+    a kind's own list may already say "and")."""
+    kinds: dict = {}
+    for kind, title in blocks:
+        kinds.setdefault(kind, []).append(title)
+    references = [refs(kind, *titles) for kind, titles in kinds.items()]
+    if apart is None:
+        return _listed(references)
+    return [apart.join(references)]
+
+
+def checked_sizes_parts(identity_rows, jacobians) -> list:
+    """What was checked at concrete sizes, read from the run's evidence: the identities' sweeps (which blocks,
+    their largest size, and which results used the probabilistic test), the inverse at ``INVERSE_CHECK_SIZES``
+    (the sizes ``inverse_corollary`` evaluates at), and each Jacobian (and the chain-rule corollary) at the sizes
+    its check ran at. ``identity_rows``: (kind, title, row) of each identity block; ``jacobians``: (claim,
+    small). Parts of a paragraph: strings with ``ref``/``refs`` markers, and ``Math``."""
+    from gradproof.proofs.fc_display import sizes_math
 
     full = [row.sweep.results and len(row.sweep.results) == max(max(r.sizes.values()) for r in row.sweep.results)
             ** len(row.claim.dimensions()) for _, _, row in identity_rows]
     largest = {max(max(r.sizes.values()) for r in row.sweep.results) for _, _, row in identity_rows}
-    random = [ref(kind, title) for kind, title, row in identity_rows if row.sweep.count(RANDOM_INTEGERS)]
+    random = [(kind, title) for kind, title, row in identity_rows if row.sweep.count(RANDOM_INTEGERS)]
+    identities = _references(((kind, title) for kind, title, _ in identity_rows), apart=", ")
     parts: list = []
-    if all(full) and len(largest) == 1:
+    if identity_rows and all(full) and len(largest) == 1:
         (top,) = largest
-        parts += [f"Each identity is also checked exactly with each of its sizes from 1 to {top}, with a distinct "
-                  "symbol in every entry"]
+        parts += ["The identities (", *identities, f") are also checked exactly with each of their sizes from 1 to "
+                  f"{top}, with a distinct symbol in every entry"]
         if random:
-            parts += [", except the largest determinants of ", *refs(random), ", checked by a probabilistic identity "
-                      "test in exact integer arithmetic"]
+            parts += [", except the largest determinants of ", *_references(random, apart=", "), ", checked by a probabilistic "
+                      "identity test in exact integer arithmetic"]
         parts.append(". ")
-    else:
-        parts.append("Each identity is also checked exactly at the sizes its result states. ")
+    elif identity_rows:
+        parts += ["The identities (", *identities, ") are also checked exactly at the sizes each result states. "]
     parts += ["The other results are checked at fewer sizes: ", ref("corollary", INVERSE_TITLE), " at ",
               inverse_pairs_math()]
     for claim, small in jacobians:
-        titles = [ref("theorem", jacobian_title(claim))]
+        titles = [("theorem", jacobian_title(claim))]
         if claim.key == SEED004_JACOBIAN:
-            titles.append(ref("corollary", CHAIN_RULE_TITLE))
-        parts += ["; ", *refs(titles), " at ", *sizes_math(claim.equations, small.sizes)]
+            titles.append(("corollary", CHAIN_RULE_TITLE))
+        parts += ["; ", *_references(titles), " at ", *sizes_math(claim.equations, small.sizes)]
     parts.append(".")
     return parts
+
+
+def _identity_rows(rows) -> list:
+    """(kind, title, row) of each identity block of kron.pdf, in block order: the mixed-product lemma first."""
+    identity_rows = [("lemma", _block_title(rows[LEMMA_KEY].claim), rows[LEMMA_KEY])]
+    return identity_rows + [("theorem", _block_title(claim), rows[claim.key])
+                            for claim in (*KRON_IDENTITIES, *VECTOR_FORM_IDENTITIES) if claim.key != LEMMA_KEY]
+
+
+def checked_sizes(run) -> list:
+    """``checked_sizes_parts`` of a run of the ``kron`` target: the sentence kron.pdf's section 2 prints (its
+    references point into ``kron_document(run)``); report.md states the same sentence."""
+    rows = {row.claim.key: row for row in run.statements.rows}
+    return checked_sizes_parts(_identity_rows(rows),
+                               [(claim, small) for claim, small, _ in run.statements.evidence["jacobians"]])
 
 
 def kron_document(run):
@@ -1011,12 +1058,9 @@ def kron_document(run):
         if claim.key == SEED004_JACOBIAN:  # seed 002 (1) right after the Jacobian it chains through
             jacobians.append(chain_rule_corollary(rows["fc_weight_gradient_vector_form"], claim,
                                                   bool(small.holds and general.holds), run.sizes))
-    identity_rows = [("lemma", _block_title(rows[LEMMA_KEY].claim), rows[LEMMA_KEY])]
-    identity_rows += [("theorem", _block_title(claim), rows[claim.key])
-                      for claim in (*KRON_IDENTITIES, *VECTOR_FORM_IDENTITIES) if claim.key != LEMMA_KEY]
     sections = [
         notation_section(),
-        _definitions(identity_rows, [(claim, small) for claim, small, _ in evidence["jacobians"]]),
+        _definitions(checked_sizes(run)),
         Section("The mixed-product property and the inverse", (lemma, inverse_corollary())),
         Section("Kronecker and vec identities (seed 004, Matrix Cookbook)", theorems),
         Section("A false claim, refuted", (_false_claim_example(evidence["false_claim"]),)),

@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gradproof.proofs import kron_proof
 from gradproof.proofs.compile import (
     TEX_INSTALL_HINT,
     LatexError,
@@ -19,7 +20,7 @@ from gradproof.proofs.compile import (
     staging_directory,
     tex_available,
 )
-from gradproof.proofs.document import render
+from gradproof.proofs.document import Document, Math, Text, latex, references_resolved, render, theorem_numbers
 from gradproof.proofs.results import RuleResult
 from gradproof.proofs.targets import TARGETS, Target, TargetRun, run_target
 
@@ -30,6 +31,8 @@ class TargetOutcome:
     tex: str
     pdf: str | None = None
     pdf_error: str | None = None
+    document: Document | None = None
+    """The proof document written from ``run`` (built again from the run when not given)."""
 
     target = property(lambda self: self.run.target)
     derivation = property(lambda self: self.run.derivation)
@@ -91,16 +94,41 @@ INTRODUCTION = [
     "Each gradient rule of the rule table is derived from its scalar equations by the chain rule and compared",
     "exactly with its closed form (concrete sizes, every layout of the seeds), proved for general sizes in index",
     "notation where the index algebra applies, compared symbol for symbol with its numeric implementation, and",
-    "cross-checked by finite differences in float64 on the numeric layers. Each identity is checked exactly for",
-    "every size with each dimension from 1 to 4 and proved for general sizes where the index algebra applies.",
+    "cross-checked by finite differences in float64 on the numeric layers. Each identity is proved for general",
+    "sizes where the index algebra applies, and checked exactly at concrete sizes (below, per target, as its",
+    "proof document states them).",
     "Verdicts: holds, DOES NOT HOLD (with a counterexample), not decided / not attempted (with the reason).",
     "",
 ]
 
+CHECKED_SIZES = {"kron": kron_proof.checked_sizes}
+"""Target name -> the sentence of its proof document saying what was checked at which sizes, from a run (parts
+with references into that document): report.md states the same sentence, read from the same run."""
+
+
+def markdown(parts) -> str:
+    """Paragraph parts (strings, ``Math``) as markdown: each formula as inline ``$LaTeX$``."""
+    return "".join(f"${latex(part.value)}$" if isinstance(part, Math) else part for part in parts)
+
+
+def _checked_sizes_lines(outcome: AllOutcome) -> list[str]:
+    """Per target with identities, what was checked at which sizes: its document's sentence, its references
+    numbered as in that document."""
+    lines = []
+    for target_outcome in outcome.targets:
+        checked = CHECKED_SIZES.get(target_outcome.target.name)
+        if checked is None:
+            continue
+        run = target_outcome.run
+        document = target_outcome.document or run.target.document(run)
+        sentence = references_resolved(Text.of(*checked(run)), theorem_numbers(document))
+        lines.append(f"- {run.target.name} (numbers of {run.target.name}.pdf): {markdown(sentence.parts)}")
+    return ["Checked at concrete sizes:", "", *lines, ""] if lines else []
+
 
 def report_markdown(outcome: AllOutcome) -> str:
     """One row per rule or identity, then the composite checks, every finite-difference report, the proofs."""
-    lines = INTRODUCTION + [
+    lines = INTRODUCTION + _checked_sizes_lines(outcome) + [
         "| target | rule or identity | seeds | derivation (concrete) | general sizes | numeric rule = closed form "
         "| finite differences | max abs error | max rel error |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -129,10 +157,12 @@ def report_markdown(outcome: AllOutcome) -> str:
     return "\n".join(lines)
 
 
-def write_run_proof(run: TargetRun, staging: Path, want_pdf: bool) -> tuple[str, str | None, str | None]:
-    """Write ``<target>.tex`` for one run into ``staging`` and compile it; return (tex, pdf or None, error)."""
+def write_run_proof(run: TargetRun, staging: Path, want_pdf: bool,
+                    document: Document | None = None) -> tuple[str, str | None, str | None]:
+    """Write ``<target>.tex`` for one run (its ``document``, built from the run when not given) into ``staging``
+    and compile it; return (tex, pdf or None, error)."""
     tex_path = staging / f"{run.target.name}.tex"
-    tex_path.write_text(render(run.target.document(run)), encoding="utf-8")
+    tex_path.write_text(render(document or run.target.document(run)), encoding="utf-8")
     if not want_pdf:
         return tex_path.name, None, "not requested"
     if not tex_available():
@@ -159,8 +189,9 @@ def run_all(out: Path, *, sizes_override: dict | None = None, want_pdf: bool = T
             progress(f"[{target.name}] deriving, proving and cross-checking ...")
             run = run_target(target, sizes_override, seed=seed)
             progress(f"[{target.name}] writing the proof document ...")
-            tex, pdf, error = write_run_proof(run, staging, want_pdf)
-            outcome.targets.append(TargetOutcome(run, tex, pdf, error))
+            document = target.document(run)
+            tex, pdf, error = write_run_proof(run, staging, want_pdf, document)
+            outcome.targets.append(TargetOutcome(run, tex, pdf, error, document))
             keep += [name for name in (tex, pdf) if name]
         (staging / "report.md").write_text(report_markdown(outcome), encoding="utf-8")
     except BaseException:
