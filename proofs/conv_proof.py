@@ -55,6 +55,7 @@ from gradproof.proofs.document import (
     number_references,
     paragraph,
     ref,
+    refs,
 )
 from gradproof.proofs.figures import BandFigure, KernelFlipFigure
 from gradproof.proofs.notation import notation_section
@@ -228,7 +229,8 @@ def _layer_section() -> Section:
            " is ", _shape(general.O, general.C, general.K_H, general.K_W), ", the bias ", Symbol("b"), " has ",
            general.O, " entries and the output ", Symbol("Y"), " is ",
            _shape(general.N, general.O, general.H_OUT, general.W_OUT), "; zero padding ", general.PAD, ", stride ",
-           general.STRIDE, ", dilation ", general.DIL, "; indices from 1. The upstream gradient ",
+           general.STRIDE, ", dilation ", general.DIL, "; indices from 1. The sample index ", n, " runs from 1 to ",
+           general.N, " (", general.H, " and ", general.W, " are the image's sizes, not this index). The upstream gradient ",
            _m(Verbatim(r"G = \partial L / \partial Y")), " has the shape of ", Symbol("Y"), "."),
         Theorem("definition", _LAYER, (
             Text.of("Each output entry is"),
@@ -832,13 +834,14 @@ def _seed004_section(checks, fc_case) -> Section:
                "padding 1 (", p_phi, " is 36 × 16 there, each row picking one entry of the padded 4 × 4 image):"),
             Equation(Transpose(MatrixSymbol(r"P_{\mathrm{pad}}", 16, 4)), Dotted(tiny.p_pad.T), "", operators),
         )),
-        Text.of("The vec chain follows from (3) by seed 004's Kronecker identities"),
+        Text.of("The vec chain follows from seed 004's (3), first line, by seed 004's Kronecker identities (from here "
+                "on, a number in parentheses is a display of seed 004)"),
         Aligned((Equation(Vec(MatMul(a_m, b_m)), MatMul(KroneckerProduct(MatrixSymbol(r"\mathcal{I}", 3, 3), a_m), Vec(b_m)),
                           "seed 004 (6)", Source("seed", "seed 004 (6)")),
                  Equation(Vec(MatMul(a_m, b_m)), MatMul(KroneckerProduct(Transpose(b_m), MatrixSymbol(r"\mathcal{I}", 2, 2)),
                                                          Vec(a_m)), "seed 004 (7)", Source("seed", "seed 004 (7)")))),
         _steps(Vec(MatrixSymbol("S", c_out, positions)), (
-            (InOrder(Vec(MatMul(w, phi)), Vec(MatMul(b, one.T))), "(3); vec is linear", seed[3]),
+            (InOrder(Vec(MatMul(w, phi)), Vec(MatMul(b, one.T))), "seed 004's (3); vec is linear", seed[3]),
             (InOrder(MatMul(KroneckerProduct(ident_pos, w), Vec(phi)), bias_term),
              _t("(6) with ", Verbatim("A = W"), "; (7) with ", Verbatim("A = b"), ": seed 004 (4)"), form[4]),
             (InOrder(MatMul(KroneckerProduct(Transpose(phi), ident_out), Vec(w)), bias_term),
@@ -918,8 +921,8 @@ def _seed004_section(checks, fc_case) -> Section:
         + (") against the previous step and, for the last, against the chain rule applied to the scalar equations: "
            + ("every step holds." if not failed else "FAILS: " + "; ".join(failed) + ".")
            + " The matrices ", p_pad, " and ", p_phi, " depend on the sizes, so no single matrix identity covers "
-           "every size; the general statement is " + ref("theorem", _TITLES["input"]) + ", " + ref("theorem", _TITLES["weight"])
-           + " and " + ref("theorem", _TITLES["bias"]) + ". The FC layer is the "
+           "every size; the general statements are " + refs("theorem", _TITLES["input"], _TITLES["weight"], _TITLES["bias"])
+           + ". The FC layer is the "
            "special case of a 1 × 1 image and kernel, checked exactly: ")
         + tuple(fc_parts) + (".",))))
     return Section("Seed 004: the vector form with padding and patch matrices", tuple(blocks))
