@@ -12,6 +12,8 @@ the index algebra applies, for general sizes). The rule table (``symbolic.layers
 * the **claims** of a description with a rule-table closed form are that closed form's generic entry,
   ``(G^T X)_pq = sum_i g_ip x_iq`` (``engine.indexed.matrix_entry``), so the matrix expression the proof
   documents print and the index claim the description engine verifies are one object;
+* the **claims** of Conv2d, pooling, Flatten and softmax cross-entropy decide those rules' verdicts in the
+  rule table (``symbolic.layers.verify``): the rule table has no separate closed form for them;
 * ``symbol_arrays`` lays the description's entries out as NumPy object arrays, so a numeric rule run on
   them can be compared exactly with the description engine's derived gradient (``symbolic.layers.verify``).
 
@@ -288,9 +290,10 @@ def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
     db_o = sum_{n,p,q} g_nopq; dW_ocuv = sum_{n,p,q} g_nopq x_pad[n, c, s(p-1)+d(u-1)+1-P, ...] (seed 003's
     correlation of the padded input with G); dX_ncae = sum g_nopq w_ocuv [a = s(p-1)+d(u-1)+1-P][e = ...]
     (seed 004's P_pad^T P_phi^T: each output position sends G back to the input entries it read; [.] is 1 when
-    its two sides are equal, else 0). The rule
-    table's closed forms for Conv2d are the numeric rules, compared with the derived gradients in
-    ``verify.verify_conv``. Seed 003, seed 004.
+    its two sides are equal, else 0). These claims decide the rule table's Conv2d verdicts
+    (``verify.verify_conv``, at ``verify.CONV_GEOMETRIES``): exact at each geometry's sizes, for every size at
+    each geometry, and with ``conv_general``'s proof at symbolic geometry; the numeric rules are compared
+    with the derived gradients there. Seed 003, seed 004.
     """
     for name, value, low in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)):
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
@@ -333,7 +336,8 @@ def _pool(kind: str, kernel: int, stride: int, padding: int) -> Builtin:
     (count_include_pad=True: the padding counts as 0); max: the same sum weighted by A[n, c, p, q, u, v],
     the one-hot matrix of each window's argmax, which the forward pass computes on numbers and hands in
     as data (seed 002's P_pool); for a fixed A the layer is linear in x, so dx is P_pool^T G.
-    Claims: dx[n, c, a, e] = sum over the windows and taps that read (a, e) of G (times 1/k^2, or A).
+    Claims: dx[n, c, a, e] = sum over the windows and taps that read (a, e) of G (times 1/k^2, or A); they
+    decide the rule table's pooling verdicts (``verify.verify_pooling``, at ``verify.POOL_GEOMETRIES``).
     """
     name = f"{kind}pool2d_k{kernel}_s{stride}_p{padding}"
     _pool_geometry(name, kernel, stride, padding)

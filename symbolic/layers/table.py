@@ -1,22 +1,32 @@
 """The rule table: every gradient rule of every layer, once (DESIGN.md section 2).
 
 ``LAYERS`` is an explicit tuple of ``LayerEntry`` records, one per layer; each holds its gradient
-rules and the function that derives and verifies them from the layer's scalar equations
-(``gradproof.symbolic.layers.verify``). Each ``GradientRule`` gives its seed reference, its numeric
-function (``gradproof.numeric.rules``), the finite-difference cases that exercise that function
-(``gradproof.numeric.cases``, picked by gradient key) and its closed form: for the FC rules a SymPy
-matrix expression of the canonical (PyTorch-layout) operands, written once in
-``gradproof.symbolic.layers.builtin`` next to the built-in layer description whose claim is its
-generic entry, evaluated on the scalar equations of every layout of the seeds
-(``gradproof.symbolic.layers.fc``, read from those descriptions); for the other layers the numeric
-function itself, run on symbols. The FC rules are decided, in every layout, by the description engine
-(``symbolic.layers.gradients``) that users' layers go through (``symbolic.layers.presentations``); ``verify``
-also compares softmax cross-entropy's, pooling's and Conv2d's numeric rules with it. The
-derivations, the general-size proofs, the report, the numeric cross-checks and the proof documents
-all loop over this table.
+rules and the function that derives and verifies them (``gradproof.symbolic.layers.verify``). Each
+``GradientRule`` gives its seed reference, its numeric function (``gradproof.numeric.rules``), the
+finite-difference cases that exercise that function (``gradproof.numeric.cases``, picked by gradient key)
+and, for the FC rules, its closed form: a SymPy matrix expression of the canonical (PyTorch-layout)
+operands, written once in ``gradproof.symbolic.layers.builtin`` next to the built-in layer description
+whose claim is its generic entry.
 
-Adding a layer means adding one ``LayerEntry`` here (its scalar equations and numeric rules live in
-their own modules).
+Every rule but the objective's is decided by the description engine users' layers go through
+(``symbolic.layers.gradients``), from the layer descriptions shipped with the toolkit
+(``symbolic.layers.builtin``): Linear, ReLU and the squared loss in every layout of the seeds
+(``symbolic.layers.presentations``); Conv2d at several strides, paddings and dilations (``builtin.conv2d``;
+its general verdict also needs ``conv_general``'s symbolic-geometry proof); max and average pooling at
+several kernels, strides and paddings; Flatten; softmax cross-entropy. Their claims give the concrete and
+general verdicts; each numeric rule, run on the description's symbols, is compared with the derived
+gradient. The seeds' own symengine equations of Conv2d and pooling remain as labelled extra checks
+(``verify`` says what each covers).
+
+``objective.theta`` and ``sgd.step`` stay outside the description language: seed 004's objective is
+f(theta) = |theta|^2/(2C) + (1/l) sum_i xi_i(theta) with the per-sample losses xi_i unknown functions of
+theta (any network), and a description has no unknown functions (its equations are explicit in its
+entries); ``verify.verify_objective`` derives them with SymPy's unknown functions instead, and network.pdf
+proves them for every number of samples l.
+
+The derivations, the general-size proofs, the report, the numeric cross-checks and the proof documents
+all loop over this table. Adding a layer means adding one ``LayerEntry`` here (its description in
+``builtin``, its numeric rules in ``numeric.rules``).
 """
 
 from __future__ import annotations

@@ -1,25 +1,35 @@
 """How each layer entry of the rule table is derived and verified: one function per kind of equations.
 
-Each function takes a ``LayerEntry`` and the sizes of the run and returns ``{rule name: RuleVerdicts}``:
+Each function takes a ``LayerEntry`` and the sizes of the run and returns ``{rule name: RuleVerdicts}``. Every
+rule except the objective's is decided by the description engine users' layers go through
+(``symbolic.layers.gradients``: chain rule entry by entry, claims exact at sizes, index notation for every size),
+from the built-in layer descriptions (``symbolic.layers.builtin``):
 
 * ``verify_presentations`` (the FC rules): in every layout (PyTorch's batch, seed 000's columns, seed 001's
-  rows summed or averaged) the rule's closed form is the claim of a layer description, decided by the
-  description engine users' layers go through (``presentations.verify_presentation``): exact at the given
-  sizes and for symbolic sizes in index notation; the numeric rule, run on symbols, is compared with the
-  closed form.
-* ``verify_conv``: every output's scalar equation over a grid of geometries (stride, padding, dilation)
-  by the local chain rule against the numeric rules run on symbols, plus the general-size index proofs.
-* ``verify_pooling``, ``verify_flatten_layer``, ``verify_cross_entropy``, ``verify_objective``: concrete sizes,
-  against the numeric rules run on symbols; general sizes are not attempted (the verdict says so).
+  rows summed or averaged) the rule's closed form is the claim of a layer description
+  (``presentations.verify_presentation``): exact at the given sizes and for symbolic sizes; the numeric rule,
+  run on symbols, is compared with the closed form and with the derived gradient (``description_check``).
+* ``verify_conv``: ``builtin.conv2d``'s claims at each of ``CONV_GEOMETRIES`` (stride, padding, dilation):
+  concrete = exact at each geometry's sizes; general = the engine's proof at each geometry AND
+  ``conv_general``'s proof at symbolic stride, padding, dilation and kernel (``both_general``: either
+  refutes); numeric = each numeric rule on the description's symbols == the derived gradient. Extra check,
+  labelled as such: ``conv``'s own symengine equations (seed 004's matrices are built from them) over the
+  208 geometries of ``conv.geometry_grid``.
+* ``verify_pooling``: the same for max and average pooling at ``POOL_GEOMETRIES`` (kernel, stride, padding);
+  a run combines the general verdict with network.pdf's proofs (``proofs.statements._general_by_rule``,
+  through ``pool_general``); extra check: ``pooling.pooling_grid``'s 25 configurations (batch 2, kernel 4,
+  padding 2, the numeric forward).
+* ``verify_cross_entropy``: ``builtin.CROSS_ENTROPY``'s claim (P - T)/N, exact at N = K = 3 and for every N, K.
+* ``verify_flatten_layer``: ``builtin.FLATTEN``'s claim, exact at its sizes and for every size (the index
+  algebra finished by ``sift_in_range``, an exact rule for a flat index inside its sum's range).
+* ``verify_objective``: seed 004's objective and seed 003's step, SymPy at 3 parameters and 2 samples against
+  the numeric rules on symbols; general sizes not attempted here (network.pdf proves them for every l). They
+  stay outside the description language: their losses xi_i(theta) are unknown functions of theta, which a
+  description cannot state (``symbolic.layers.table``).
 
-For the rules whose closed form is the numeric function itself, "numeric rule = closed form" holds by
-construction and the verdict says that, rather than comparing a function with itself.
-
-The same rules also go through the engine users' layers go through (``symbolic.layers.gradients``), from
-the built-in layer descriptions (``symbolic.layers.builtin``): ``description_check`` derives every
-gradient of a description at the run's sizes, verifies its claims (for the FC rules, the generic entry
-of the rule's closed form) and compares the numeric rule, run on the description's symbols, with the
-derived gradient exactly. A failure there refutes the rule's concrete (claim) or numeric verdict.
+A failure anywhere refutes: a claim refuted at one geometry makes the concrete verdict False (and the general
+one, ``gradients.verify_claims`` refutes its proof); a numeric rule differing from a derived gradient makes the
+numeric verdict False; a failing extra check refutes the concrete and numeric verdicts.
 """
 
 from __future__ import annotations
@@ -396,13 +406,14 @@ def verify_conv(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVe
 
 POOL_GEOMETRIES: tuple[tuple[tuple[int, int, int], dict], ...] = (
     ((2, 2, 0), {}),  # 4 x 5 image, 2 channels: the rows tile, the last column is left out (the floor)
-    ((3, 2, 1), {"C": 1}),  # overlapping windows, padding 1, the last row left out
-    ((2, 1, 0), {"C": 1, "n_W": 3}),  # stride 1: interior entries in four windows
+    ((2, 1, 0), {"C": 1, "n_W": 3}),  # stride 1, overlapping windows: interior entries in four windows
     ((3, 3, 1), {"C": 1}),  # stride 3, padding 1, the last column left out
 )
 """(kernel, stride, padding) of the description-engine checks of pooling, with the sizes changed from
 ``builtin._pool``'s (N = 1, C = 2, n_H = 4, n_W = 5): kernel 2-3, stride 1-3, padding 0-1, overlapping and
-non-tiling windows."""
+non-tiling windows. Three geometries (about 1 s each for max and average together); overlapping windows with
+padding are in the extra check (``pooling.pooling_grid``: kernel 2 stride 1 padding 1, kernel 3 stride 2
+padding 1, ...)."""
 
 POOL_LABEL = "(k, s, P)"
 
@@ -466,8 +477,8 @@ def verify_pooling(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, Rul
 
     Extra check (``pooling.pooling_grid``, 25 configurations): ``symbolic.layers.pooling``'s own symengine
     equations differentiated == the numeric rule, and the numeric forward == those equations. It covers what
-    the four engine geometries do not: batch 2, kernel 4, padding 2, 7 x 6 and 6 x 8 images, and the numeric
-    forward rule. A failure there refutes the concrete and the numeric verdict."""
+    the three engine geometries do not: batch 2, kernel 4, padding 2, 7 x 6 and 6 x 8 images, and the numeric
+    forward rule, overlapping windows with padding. A failure there refutes the concrete and the numeric verdict."""
     grid = list(pooling_grid())
     outcomes = {"maxpool2d.input": tuple(zip(grid, (verify_maxpool(*config) for config in grid))),
                 "avgpool2d.input": tuple(zip(grid, (verify_avgpool(*config) for config in grid)))}
