@@ -183,13 +183,13 @@ def _general_by_rule(proofs) -> dict:
     built-in description's claim (``verify.pool_general`` at each pooling geometry, ``verify.cross_entropy_general``).
     Combined by ``verify.both_general``: holds only when both hold; a refutation from either refutes; otherwise
     not decided (a failed network.pdf proof is no counterexample; the rule's concrete checks decide refutation)."""
-    def verdict(names, how):
+    def verdict(names, how, where=" (network.pdf)"):
         if all(proofs[name].holds for name in names):
-            return Verdict(True, f"index notation at symbolic sizes, {how} (network.pdf)")
+            return Verdict(True, f"index notation at symbolic sizes, {how}{where}")
         return Verdict(None, f"not decided: the general-size proof ({how}) did not go through")
 
     def combined(names, how, engine):
-        return verify.both_general(verdict(names, how), engine, "network.pdf", "description engine")
+        return verify.both_general(verdict(names, how, ""), engine, "network.pdf", "description engine")
 
     return {
         "maxpool2d.input": combined(("lemma", "max"), "any window, stride, padding and selection",

@@ -170,3 +170,18 @@ def test_a_wrong_flat_index_decode_is_refuted(monkeypatch):
     entry = _entry("network", "flatten")
     (rule,) = entry.verify(entry, {}).values()
     assert rule.concrete.holds is False and rule.general.holds is False
+
+
+def test_a_run_with_a_cross_entropy_claim_without_one_over_n_fails(monkeypatch):
+    # through run_target, as `gradproof derive network` runs it: the statements' general verdict (network.pdf
+    # combined with the engine's) replaces the table's, so it is "not decided" rather than refuted there;
+    # the concrete verdict refutes, and the rule and the run fail
+    from gradproof.proofs.targets import run_target, target_named
+
+    description = builtin.CROSS_ENTROPY
+    (key, body), = description.layer.claims.items()
+    monkeypatch.setattr(builtin, "CROSS_ENTROPY", _with_claim(description, key, body * description.layer.inputs[0].shape[0]))
+    run = run_target(target_named("network"), numeric=False)
+    result = run.rule("cross_entropy.logits")
+    assert result.concrete_ok is False and result.general_ok is not True
+    assert not result.ok and not run.derivation.ok
