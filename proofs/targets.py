@@ -114,7 +114,8 @@ def run_target(target: Target, sizes: Mapping[str, int] | None = None, *, seed: 
         for rule in layer.rules:
             covered = _rule_reports(rule, reports) if numeric else None
             rule_verdicts = verdicts[rule.name]
-            if rule.name in statements.general_by_rule:  # proved for every size by a statement of this run
+            if rule.name in statements.general_by_rule and rule_verdicts.general.holds is not False:
+                # proved for every size by a statement of this run; a refutation by the rule table stays
                 rule_verdicts = dataclasses.replace(rule_verdicts, general=statements.general_by_rule[rule.name])
             results.append(RuleResult(rule, rule_verdicts, covered))
     return TargetRun(target, sizes, tuple(results), statements, tuple(reports.values_flat()), numeric)

@@ -383,7 +383,7 @@ def _flatten() -> Builtin:
 
     Written in the encoding direction, y[n, f] = sum_{c, h, w} x[n, c, h, w] [f = (c - 1) n_H n_W + (h - 1) n_W + w]
     (exactly one term is 1: the mixed-radix digits (c, h, w) of f - 1 are unique), so the index algebra
-    applies: the derived dx[n, c, h, w] is a sum over f of g[n, f] [f = ...], which ``verify.sift_in_range``
+    applies: the derived dx[n, c, h, w] is a sum over f of g[n, f] [f = ...], which ``indicators.sift_in_range``
     sifts (the flat index lies in 1..C n_H n_W). Claim: dx[n, c, h, w] is the entry of G at the same flat
     position. (The decode direction, x[n, floor((f - 1)/(n_H n_W)) + 1, ...], is the same map; its floor and Mod
     are outside the index algebra.)"""

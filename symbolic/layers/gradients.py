@@ -73,7 +73,12 @@ from gradproof.symbolic.layers.graph import (
     schwartz_zippel,
     summed_out,
 )
-from gradproof.symbolic.layers.indicators import ONE_TERM_AND_INDICATOR, as_products, tidy
+from gradproof.symbolic.layers.indicators import (
+    ONE_TERM_AND_INDICATOR,
+    as_products,
+    finish_by_flat_index_sift,
+    tidy,
+)
 
 __all__ = ["ClaimVerdict", "ConcreteGradients", "compare_concrete", "concrete_derivation", "concrete_gradients",
            "entry_indices", "general_gradient", "general_gradient_through", "general_verdict",
@@ -562,7 +567,7 @@ def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = Tr
                                      right_entry=right,
                                      right_steps=((tidied, ONE_TERM_AND_INDICATOR),) if tidied != right else (),
                                      rules=(CHAIN_RULE, step, NORMAL_FORM), wrt=name)
-            proof = decide(statement)
+            proof = finish_by_flat_index_sift(decide(statement))
         except (OutsideIndexAlgebra, TypeError, ValueError, NotImplementedError, RecursionError) as error:
             proof = GeneralProof(subject, None, f"not decided: no index-notation argument: {error}")
         if proof.holds:

@@ -19,11 +19,18 @@ product of factors that are 1 where it holds and 0 elsewhere (``as_products``):
   (a free index of the entry, or a summation index in its sum's limits; ``_in_range``): an image entry
   X[p_1, p_2, p_3, p_4] with 1 <= p_3 <= n_H lies inside the image.
 
+``finish_by_flat_index_sift`` finishes a general proof the normal forms leave undecided with one more exact
+identity: sum_{k=lo}^{hi} [k = e] F(k) = F(e) when the flat index e (affine in the entry's indices, with
+non-negative slopes) lies in lo..hi for every index in range (``sift_in_range``; Flatten's
+f = (c - 1) n_H n_W + (h - 1) n_W + w).
+
 Every rule is an equality for every value of every symbol, so a proof through them is a proof.
 Matrix Cookbook section 1 (index notation); seed 002 (I[s]); PyTorch's zero padding.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from sympy import (
     And,
@@ -193,3 +200,79 @@ def tidy(expr, ranges: dict | None = None):
 
 TIDY_PASSES = 8
 """At most this many passes of ``tidy`` (each an exact rewriting; two suffice for the built-in layers)."""
+
+
+FLAT_INDEX_SIFT = ("sifting over the flat index: it lies in its sum's range for every index in range (its least "
+                   "value, at the lower ends, is at least the sum's lower limit; its greatest is at most the upper)")
+
+
+def sift_in_range(expr, ranges: Mapping):
+    """sum_{k=lo}^{hi} [k = e] F(k) -> F(e), when the range check below is exact; ``expr`` unchanged otherwise.
+
+    A narrowly scoped exact rule for a flat index (Flatten's f = (c - 1) n_H n_W + (h - 1) n_W + w): the sum is
+    one ``Sum`` over a single variable k of a product holding ``KroneckerDelta(k, e)``; e is free of k and
+    affine in the indices of ``ranges`` (index -> (low, high)) with coefficients SymPy knows to be
+    non-negative (products of positive sizes), so e is least at every index's low end and greatest at its
+    high end; e(low ends) - lo and hi - e(high ends) must expand to non-negative numbers or to
+    polynomials in the sizes with non-negative coefficients. Then exactly one k of the range equals e.
+    """
+    from sympy import KroneckerDelta, Mul, Poly, Sum, expand
+
+    if not isinstance(expr, Sum) or len(expr.limits) != 1:
+        return expr
+    k, low, high = expr.limits[0]
+    deltas = [factor for factor in Mul.make_args(expr.function)
+              if isinstance(factor, KroneckerDelta) and k in factor.free_symbols]
+    if len(deltas) != 1:
+        return expr
+    first, second = deltas[0].args
+    target = second if first == k else first if second == k else None
+    if target is None or k in target.free_symbols:
+        return expr
+    indices_ = [index for index in ranges if index in target.free_symbols]
+    try:
+        poly = Poly(target, *indices_)
+    except Exception:  # noqa: BLE001 - not a polynomial in the indices: the rule does not apply
+        return expr
+    slopes = [coefficient for monomial, coefficient in zip(poly.monoms(), poly.coeffs()) if any(monomial)]
+    if poly.total_degree() > 1 or not all(slope.is_nonnegative for slope in slopes):
+        return expr
+    least = expand(target.subs({index: ranges[index][0] for index in indices_}) - low)
+    greatest = expand(high - target.subs({index: ranges[index][1] for index in indices_}))
+    if not all(_nonnegative_polynomial(value) for value in (least, greatest)):
+        return expr
+    body = Mul(*[factor for factor in Mul.make_args(expr.function) if factor is not deltas[0]])
+    return body.xreplace({k: target})
+
+
+def _nonnegative_polynomial(value) -> bool:
+    """An expanded expression that is a number >= 0 or a sum of terms each a non-negative number times sizes."""
+    from sympy import Add, Mul
+    for term in Add.make_args(value):
+        coefficient, rest = term.as_coeff_Mul()
+        if coefficient < 0 or not all(getattr(factor, "is_positive", False) for factor in Mul.make_args(rest)
+                                      if factor != 1):
+            return False
+    return True
+
+
+def finish_by_flat_index_sift(proof):
+    """A general proof the index algebra left undecided, finished by ``sift_in_range`` when its normal forms
+    differ only by a flat index's sum (Flatten's claim, or a user's layer that reshapes): the sifted left
+    side's normal form must equal the right side's (exact, ``engine.indexed.equivalent``). A proof already
+    decided, or one the rule does not finish, is returned as it is."""
+    import dataclasses
+
+    from gradproof.symbolic.engine.indexed import equivalent, normal_form
+
+    if proof.holds is not None or proof.left_normal is None:
+        return proof
+    sifted = sift_in_range(proof.left_normal, proof.ranges)
+    if sifted == proof.left_normal:
+        return proof
+    sifted = normal_form(sifted, proof.ranges)
+    if not equivalent(sifted, proof.right_normal):
+        return proof
+    return dataclasses.replace(proof, holds=True, reason="", left_normal=sifted,
+                               left_steps=proof.left_steps + ((sifted, FLAT_INDEX_SIFT),),
+                               rules=proof.rules + (FLAT_INDEX_SIFT,))

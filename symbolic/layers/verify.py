@@ -21,7 +21,7 @@ from the built-in layer descriptions (``symbolic.layers.builtin``):
   padding 2, the numeric forward).
 * ``verify_cross_entropy``: ``builtin.CROSS_ENTROPY``'s claim (P - T)/N, exact at N = K = 3 and for every N, K.
 * ``verify_flatten_layer``: ``builtin.FLATTEN``'s claim, exact at its sizes and for every size (the index
-  algebra finished by ``sift_in_range``, an exact rule for a flat index inside its sum's range).
+  algebra finished by ``indicators.sift_in_range``, an exact rule for a flat index inside its sum's range).
 * ``verify_objective``: seed 004's objective and seed 003's step, SymPy at 3 parameters and 2 samples against
   the numeric rules on symbols; general sizes not attempted here (network.pdf proves them for every l). They
   stay outside the description language: their losses xi_i(theta) are unknown functions of theta, which a
@@ -501,87 +501,10 @@ def verify_pooling(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, Rul
 
 FLATTEN_SHAPES = ((1, 2, 3, 2), (2, 3, 2, 2))
 
-FLAT_INDEX_SIFT = ("sifting over the flat index: it lies in its sum's range for every index in range (its least "
-                   "value, at the lower ends, is at least the sum's lower limit; its greatest is at most the upper)")
-
-
-def sift_in_range(expr, ranges: Mapping):
-    """sum_{k=lo}^{hi} [k = e] F(k) -> F(e), when the range check below is exact; ``expr`` unchanged otherwise.
-
-    A narrowly scoped exact rule for a flat index (Flatten's f = (c - 1) n_H n_W + (h - 1) n_W + w): the sum is
-    one ``Sum`` over a single variable k of a product holding ``KroneckerDelta(k, e)``; e is free of k and
-    affine in the indices of ``ranges`` (index -> (low, high)) with coefficients SymPy knows to be
-    non-negative (products of positive sizes), so e is least at every index's low end and greatest at its
-    high end; e(low ends) - lo and hi - e(high ends) must expand to non-negative numbers or to
-    polynomials in the sizes with non-negative coefficients. Then exactly one k of the range equals e.
-    """
-    from sympy import KroneckerDelta, Mul, Poly, Sum, expand
-
-    if not isinstance(expr, Sum) or len(expr.limits) != 1:
-        return expr
-    k, low, high = expr.limits[0]
-    deltas = [factor for factor in Mul.make_args(expr.function)
-              if isinstance(factor, KroneckerDelta) and k in factor.free_symbols]
-    if len(deltas) != 1:
-        return expr
-    first, second = deltas[0].args
-    target = second if first == k else first if second == k else None
-    if target is None or k in target.free_symbols:
-        return expr
-    indices_ = [index for index in ranges if index in target.free_symbols]
-    try:
-        poly = Poly(target, *indices_)
-    except Exception:  # noqa: BLE001 - not a polynomial in the indices: the rule does not apply
-        return expr
-    slopes = [coefficient for monomial, coefficient in zip(poly.monoms(), poly.coeffs()) if any(monomial)]
-    if poly.total_degree() > 1 or not all(slope.is_nonnegative for slope in slopes):
-        return expr
-    least = expand(target.subs({index: ranges[index][0] for index in indices_}) - low)
-    greatest = expand(high - target.subs({index: ranges[index][1] for index in indices_}))
-    if not all(_nonnegative_polynomial(value) for value in (least, greatest)):
-        return expr
-    body = Mul(*[factor for factor in Mul.make_args(expr.function) if factor is not deltas[0]])
-    return body.xreplace({k: target})
-
-
-def _nonnegative_polynomial(value) -> bool:
-    """An expanded expression that is a number >= 0 or a sum of terms each a non-negative number times sizes."""
-    from sympy import Add, Mul
-    for term in Add.make_args(value):
-        coefficient, rest = term.as_coeff_Mul()
-        if coefficient < 0 or not all(getattr(factor, "is_positive", False) for factor in Mul.make_args(rest)
-                                      if factor != 1):
-            return False
-    return True
-
-
-def flatten_general(claim) -> object:
-    """The engine's general proof of Flatten's claim, finished by ``sift_in_range`` when its normal forms differ
-    only by the flat index's sum: the sifted left side's normal form must equal the right side's (exact,
-    ``engine.indexed.equivalent``). A proof the engine decided, or one the rule does not finish, is returned
-    as it is."""
-    import dataclasses
-
-    from gradproof.symbolic.engine.indexed import equivalent, normal_form
-
-    proof = claim.general
-    if proof.holds is not None or proof.left_normal is None:
-        return proof
-    sifted = sift_in_range(proof.left_normal, proof.ranges)
-    if sifted == proof.left_normal:
-        return proof
-    sifted = normal_form(sifted, proof.ranges)
-    if not equivalent(sifted, proof.right_normal):
-        return proof
-    return dataclasses.replace(proof, holds=True, reason="", left_normal=sifted,
-                               left_steps=proof.left_steps + ((sifted, FLAT_INDEX_SIFT),),
-                               rules=proof.rules + (FLAT_INDEX_SIFT,))
-
-
 def verify_flatten_layer(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, RuleVerdicts]:
     """Flatten decided by the description engine from ``builtin.FLATTEN``'s claim dX[n, c, h, w] =
     G[n, (c - 1) n_H n_W + (h - 1) n_W + w]: exact at its sizes (concrete), for every size by the index algebra
-    finished by ``sift_in_range`` (general, ``flatten_general``), and the numeric rule on the description's
+    finished by ``indicators.sift_in_range`` (general, in the engine's ``general_verdict``), and the numeric rule on the description's
     symbols == the derived gradient (numeric). Extra check: ``pooling.verify_flatten``'s own symengine
     equations at ``FLATTEN_SHAPES`` (derived == inverse reshape, numeric forward == equations); a failure
     there refutes the concrete and numeric verdicts. The concrete evidence carries every shape checked."""
@@ -606,9 +529,9 @@ def verify_flatten_layer(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[st
         if failed is not None:
             concrete = Verdict(False, f"extra check: the inverse reshape differs for shape {failed}", evidence)
             numeric = numeric if numeric.holds is False else Verdict(False, concrete.detail)
-        proof = flatten_general(claim)
+        proof = claim.general  # the engine finishes it by indicators.finish_by_flat_index_sift
         general = (Verdict(True, "every N, C, n_H, n_W: index notation, sifting over the flat index "
-                                 "(verify.sift_in_range)", proof) if proof.holds is True
+                                 "(indicators.sift_in_range)", proof) if proof.holds is True
                    else Verdict(proof.holds, proof.reason if proof.holds is False else f"not decided: {proof.reason}",
                                 proof))
         verdicts[rule.name] = RuleVerdicts(concrete, general, numeric)

@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from gradproof.symbolic.layers import builtin, verify
+from gradproof.symbolic.layers import builtin, indicators, verify
 from gradproof.symbolic.layers.description import Sum, indices
 from gradproof.symbolic.layers.table import layers_for
 
@@ -138,7 +138,7 @@ def test_flatten_holds_for_every_size_through_the_flat_index_sift():
     entry = _entry("network", "flatten")
     (rule,) = entry.verify(entry, {}).values()
     assert rule.concrete.holds is True and rule.numeric.holds is True
-    assert rule.general.holds is True and verify.FLAT_INDEX_SIFT in rule.general.evidence.rules
+    assert rule.general.holds is True and indicators.FLAT_INDEX_SIFT in rule.general.evidence.rules
     assert (2, 2, 2, 3) in rule.concrete.evidence["shapes"]
 
 
@@ -152,10 +152,10 @@ def test_the_flat_index_sift_needs_the_index_inside_the_sums_range():
     k, p = indices("k p")
     F = Function("F")
     inside = SympySum(KroneckerDelta(k, p) * F(k), (k, 1, M))
-    assert verify.sift_in_range(inside, {p: (1, M)}) == F(p)
+    assert indicators.sift_in_range(inside, {p: (1, M)}) == F(p)
     for beyond in (p + 1, p - 1, 2 * p, -p + M + 2):  # reaches M + 1, 0, 2M, M + 1: no sifting
         shifted = SympySum(KroneckerDelta(k, beyond) * F(k), (k, 1, M))
-        assert verify.sift_in_range(shifted, {p: (1, M)}) == shifted, beyond
+        assert indicators.sift_in_range(shifted, {p: (1, M)}) == shifted, beyond
 
 
 def test_a_wrong_flat_index_decode_is_refuted(monkeypatch):
@@ -174,8 +174,8 @@ def test_a_wrong_flat_index_decode_is_refuted(monkeypatch):
 
 def test_a_run_with_a_cross_entropy_claim_without_one_over_n_fails(monkeypatch):
     # through run_target, as `gradproof derive network` runs it: the statements' general verdict (network.pdf
-    # combined with the engine's) replaces the table's, so it is "not decided" rather than refuted there;
-    # the concrete verdict refutes, and the rule and the run fail
+    # combined with the engine's) replaces the table's only where the table did not refute: the refutation
+    # stays in the general column too, the concrete verdict refutes, and the rule and the run fail
     from gradproof.proofs.targets import run_target, target_named
 
     description = builtin.CROSS_ENTROPY
@@ -183,5 +183,5 @@ def test_a_run_with_a_cross_entropy_claim_without_one_over_n_fails(monkeypatch):
     monkeypatch.setattr(builtin, "CROSS_ENTROPY", _with_claim(description, key, body * description.layer.inputs[0].shape[0]))
     run = run_target(target_named("network"), numeric=False)
     result = run.rule("cross_entropy.logits")
-    assert result.concrete_ok is False and result.general_ok is not True
+    assert result.concrete_ok is False and result.verdicts.general.holds is False
     assert not result.ok and not run.derivation.ok
