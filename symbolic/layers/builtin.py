@@ -52,7 +52,8 @@ from gradproof.symbolic.engine.errors import InvalidInput
 from gradproof.symbolic.engine.indexed import matrix_entry
 from gradproof.symbolic.layers.description import Layer, Sum, exp, indices, log, padded, relu, sizes, step, tensor
 
-__all__ = ["BUILTINS", "BUILTIN_NAMES", "Builtin", "CROSS_ENTROPY", "FLATTEN", "LINEAR", "LINEAR_SEED000", "LINEAR_SEED001", "RELU",
+__all__ = ["BUILTINS", "BUILTIN_NAMES", "Builtin", "CROSS_ENTROPY", "FLATTEN", "LINEAR", "LINEAR_SEED000", "LINEAR_SEED001",
+           "OBJECTIVE", "RELU",
            "SQUARED_LOSS", "avgpool2d", "builtin_named", "conv2d", "equation_of", "for_presentation", "maxpool2d",
            "symbol_arrays"]
 
@@ -398,6 +399,37 @@ def _flatten() -> Builtin:
     return Builtin(layer, {"input": X, "grad_output": G, "output": Y})
 
 
+def _objective() -> Builtin:
+    """Seed 004's regularized objective (1), (2), its per-sample loss a Linear layer's squared error:
+
+        f = (1/(2 lambda)) (sum_{k,j} W_kj^2 + sum_k b_k^2) + (1/l) sum_{i=1}^{l} xi_i,
+        xi_i = sum_k (Y_ik - T_ik)^2,  Y_ik = sum_j W_kj X_ij + b_k;
+
+    claims: df/dW_pq = W_pq / lambda + (1/l) sum_i 2 (Y_ip - T_ip) X_iq and df/db_p = b_p / lambda + (1/l)
+    sum_i 2 (Y_ip - T_ip), i.e. theta / lambda plus the mean of the per-sample gradients (seed 004 writes the
+    regularization constant C; C counts channels on the notation sheet, so it is lambda here, as in
+    network.pdf). The rule table's objective.theta is the generic form (any per-sample losses, unknown
+    functions of theta, ``losses.objective_check``); this description is the instance the engine decides for
+    every l, D_in, D_out."""
+    L_, M, N = sizes("l D_in D_out")  # L_: the sample count l (ruff E741)
+    i, j, k, o, p, q = indices("i j k o p q")
+    X, T, lam = tensor("X", L_, M), tensor("T", L_, N), tensor("lambda", 1)
+    W, b, Y = tensor("W", N, M), tensor("b", N), tensor("Y", L_, N)
+    f, G = tensor("f", 1), tensor("G_f", 1)
+    layer = Layer("objective", inputs=(X, T, lam), parameters=(W, b),
+                  intermediates={Y[i, k]: Sum(W[k, j] * X[i, j], (j, M)) + b[k]},
+                  outputs={f[o]: (Sum(W[k, j] ** 2, (k, N), (j, M)) + Sum(b[k] ** 2, (k, N))) / (2 * lam[1])
+                           + Sum((Y[i, k] - T[i, k]) ** 2, (i, L_), (k, N)) / L_},
+                  upstream={f: G},
+                  claims={W[p, q]: G[1] * (W[p, q] / lam[1] + Sum(2 * (Y[i, p] - T[i, p]) * X[i, q], (i, L_)) / L_),
+                          b[p]: G[1] * (b[p] / lam[1] + Sum(2 * (Y[i, p] - T[i, p]), (i, L_)) / L_)},
+                  at={L_: 2, M: 2, N: 2}, title="Seed 004's regularized objective, a Linear layer's squared error",
+                  reference="seed 004 (1), (2)",
+                  conventions="lambda is seed 004's regularization constant C (C counts channels on the notation "
+                              "sheet); the objective is the loss itself, so its upstream gradient is 1.")
+    return Builtin(layer, {"weight": W, "bias": b, "x": X, "target": T, "objective": f}, None, loss=True)
+
+
 LINEAR = _linear_torch()
 LINEAR_SEED000 = _linear_seed000()
 LINEAR_SEED001 = _linear_seed001()
@@ -405,9 +437,10 @@ RELU = _relu()
 SQUARED_LOSS = _squared_loss()
 CROSS_ENTROPY = _cross_entropy()
 FLATTEN = _flatten()
+OBJECTIVE = _objective()
 
 BUILTINS: tuple[Builtin, ...] = (LINEAR, LINEAR_SEED000, LINEAR_SEED001, RELU, SQUARED_LOSS, CROSS_ENTROPY, FLATTEN,
-                                  conv2d(), avgpool2d(), maxpool2d())
+                                  OBJECTIVE, conv2d(), avgpool2d(), maxpool2d())
 _PATTERNS = {r"conv2d_s(\d+)_p(\d+)_d(\d+)": conv2d, r"avgpool2d_k(\d+)_s(\d+)_p(\d+)": avgpool2d,
              r"maxpool2d_k(\d+)_s(\d+)_p(\d+)": maxpool2d}
 

@@ -185,3 +185,18 @@ def test_a_run_with_a_cross_entropy_claim_without_one_over_n_fails(monkeypatch):
     result = run.rule("cross_entropy.logits")
     assert result.concrete_ok is False and result.verdicts.general.holds is False
     assert not result.ok and not run.derivation.ok
+
+
+def test_the_objective_is_decided_by_the_engine_and_a_claim_without_one_over_l_is_refused(monkeypatch):
+    # seed 004 (1): df/dW = W/lambda + mean data gradient; the engine's instance (a Linear layer's squared error)
+    entry = _entry("network", "objective")
+    honest = entry.verify(entry, {})["objective.theta"]
+    assert honest.concrete.holds is True and "description engine" in honest.concrete.detail
+    assert honest.general.holds is True and "every l, D_in, D_out" in honest.general.detail
+    description = builtin.OBJECTIVE
+    W = description.operands["weight"]
+    key = next(k for k in description.layer.claims if k.base == W)
+    samples = description.layer.inputs[0].shape[0]
+    monkeypatch.setattr(builtin, "OBJECTIVE", _with_claim(description, key, description.layer.claims[key] * samples))
+    wrong = entry.verify(entry, {})["objective.theta"]
+    assert wrong.concrete.holds is False and wrong.general.holds is False
