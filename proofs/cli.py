@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -124,7 +125,7 @@ def command_derive(args) -> int:
     rows = []
     for result in derivation.rules:
         rows.extend(_derive_rows(result))
-    print(f"sizes: {sizes}")
+    print(f"sizes: {sizes_text(sizes)}")
     print(_table(rows, ("rule or identity", "layout or source", "statement", "concrete sizes", "general sizes")))
     for label, holds, detail in derivation.extras:
         print(f"{label}: {'holds' if holds else 'FAILS'} ({detail})")
@@ -449,6 +450,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except LatexError as error:
         print(f"gradproof: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:  # the reader closed stdout (gradproof ... | head): stop quietly, no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILED
 
 
