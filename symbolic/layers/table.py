@@ -8,21 +8,22 @@ and, for the FC rules, its closed form: a SymPy matrix expression of the canonic
 operands, written once in ``gradproof.symbolic.layers.builtin`` next to the built-in layer description
 whose claim is its generic entry.
 
-Every rule but the objective's is decided by the description engine users' layers go through
+Every gradient rule is decided by the description engine users' layers go through
 (``symbolic.layers.gradients``), from the layer descriptions shipped with the toolkit
 (``symbolic.layers.builtin``): Linear, ReLU and the squared loss in every layout of the seeds
 (``symbolic.layers.presentations``); Conv2d at several strides, paddings and dilations (``builtin.conv2d``;
 its general verdict also needs ``conv_general``'s symbolic-geometry proof); max and average pooling at
-several kernels, strides and paddings; Flatten; softmax cross-entropy. Their claims give the concrete and
+several kernels, strides and paddings; Flatten; softmax cross-entropy; seed 004's objective with a Linear
+layer's squared error per sample (``builtin.OBJECTIVE``). Their claims give the concrete and
 general verdicts; each numeric rule, run on the description's symbols, is compared with the derived
 gradient. The seeds' own symengine equations of Conv2d and pooling remain as labelled extra checks
 (``verify`` says what each covers).
 
-``objective.theta`` and ``sgd.step`` stay outside the description language: seed 004's objective is
-f(theta) = |theta|^2/(2C) + (1/l) sum_i xi_i(theta) with the per-sample losses xi_i unknown functions of
-theta (any network), and a description has no unknown functions (its equations are explicit in its
-entries); ``verify.verify_objective`` derives them with SymPy's unknown functions instead, and network.pdf
-proves them for every number of samples l.
+Seed 004's objective in general, f(theta) = |theta|^2/(2C) + (1/l) sum_i xi_i(theta) with the per-sample
+losses xi_i unknown functions of theta (any network), is beyond the description language (a description has
+no unknown functions: its equations are explicit in its entries); ``verify.verify_objective`` checks that
+form with SymPy's unknown functions beside the engine's instance, and network.pdf proves it for every number
+of samples l. ``sgd.step`` (M_new = M_old - mu df/dM) is a definition, not a gradient: SymPy at 3 parameters.
 
 The derivations, the general-size proofs, the report, the numeric cross-checks and the proof documents
 all loop over this table. Adding a layer means adding one ``LayerEntry`` here (its description in

@@ -1,7 +1,7 @@
 """How each layer entry of the rule table is derived and verified: one function per kind of equations.
 
 Each function takes a ``LayerEntry`` and the sizes of the run and returns ``{rule name: RuleVerdicts}``. Every
-rule except the objective's is decided by the description engine users' layers go through
+gradient rule is decided by the description engine users' layers go through
 (``symbolic.layers.gradients``: chain rule entry by entry, claims exact at sizes, index notation for every size),
 from the built-in layer descriptions (``symbolic.layers.builtin``):
 
@@ -22,10 +22,10 @@ from the built-in layer descriptions (``symbolic.layers.builtin``):
 * ``verify_cross_entropy``: ``builtin.CROSS_ENTROPY``'s claim (P - T)/N, exact at N = K = 3 and for every N, K.
 * ``verify_flatten_layer``: ``builtin.FLATTEN``'s claim, exact at its sizes and for every size (the index
   algebra finished by ``indicators.sift_in_range``, an exact rule for a flat index inside its sum's range).
-* ``verify_objective``: seed 004's objective and seed 003's step, SymPy at 3 parameters and 2 samples against
-  the numeric rules on symbols; general sizes not attempted here (network.pdf proves them for every l). They
-  stay outside the description language: their losses xi_i(theta) are unknown functions of theta, which a
-  description cannot state (``symbolic.layers.table``).
+* ``verify_objective``: seed 004's objective: ``builtin.OBJECTIVE``'s claims (a Linear layer's squared error
+  per sample), exact at its sizes and for every l, D_in, D_out, AND the generic form (losses xi_i(theta)
+  unknown functions of theta, which a description cannot state) by SymPy at 3 parameters and 2 samples against
+  the numeric rule on symbols; seed 003's step (a definition, not a gradient) by SymPy at 3 parameters.
 
 A failure anywhere refutes: a claim refuted at one geometry makes the concrete verdict False (and the general
 one, ``gradients.verify_claims`` refutes its proof); a numeric rule differing from a derived gradient makes the
