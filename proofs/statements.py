@@ -179,8 +179,8 @@ def network_statements(sizes: Mapping[str, int]):
 
 def _general_by_rule(proofs) -> dict:
     """The rule table's pooling, cross-entropy and objective rules for every size: network.pdf's theorems of
-    this run, and for pooling and cross-entropy also the description engine's general-size proof of the
-    built-in description's claim (``verify.pool_general`` at each pooling geometry, ``verify.cross_entropy_general``).
+    this run, and also the description engine's general-size proof of the built-in description's claim
+    (``verify.pool_general`` at each pooling geometry, ``verify.cross_entropy_general``, ``verify.objective_general``).
     Combined by ``verify.both_general``: holds only when both hold; a refutation from either refutes; otherwise
     not decided (a failed network.pdf proof is no counterexample; the rule's concrete checks decide refutation)."""
     def verdict(names, how, where=" (network.pdf)"):
@@ -198,7 +198,8 @@ def _general_by_rule(proofs) -> dict:
                                     verify.pool_general(rule_named("avgpool2d.input"))),
         "cross_entropy.logits": combined(("cross_entropy",),
                                          "any batch size N and number of classes K", verify.cross_entropy_general()),
-        "objective.theta": verdict(("objective_W", "objective_b"), "any number of samples l"),
+        "objective.theta": combined(("objective_W", "objective_b"), "any number of samples l",
+                                    verify.objective_general()),
     }
 
 

@@ -575,6 +575,21 @@ def cross_entropy_general() -> Verdict:
 CROSS_ENTROPY_EVERY = "every batch size N and number of classes K"
 
 
+def objective_general() -> Verdict:
+    """The description engine's general-size verdict of ``builtin.OBJECTIVE``'s claims dW, db alone: what
+    ``proofs.statements._general_by_rule`` combines with network.pdf's proofs of seed 004 (1), (2)."""
+    layer = builtin.OBJECTIVE.layer
+    proofs = [general_verdict(layer, name, variable) for name, variable in (("W", layer.parameters[0]),
+                                                                           ("b", layer.parameters[1]))]
+    undecided = next((proof for proof in proofs if proof.holds is not True), None)
+    if undecided is None:
+        return Verdict(True, f"{OBJECTIVE_EVERY}, by the description engine's index notation", tuple(proofs))
+    return Verdict(None, f"not decided: {undecided.reason}", tuple(proofs))
+
+
+OBJECTIVE_EVERY = "every l, D_in, D_out (per-sample loss a Linear layer's squared error)"
+
+
 def _claim_general(claim, every: str) -> Verdict:
     """A ``ClaimVerdict``'s general-size verdict as the rule table's: proved for ``every`` size, refuted, or not
     decided (the engine's reason)."""
@@ -619,7 +634,7 @@ def verify_objective(entry: LayerEntry, sizes: Mapping[str, int]) -> dict[str, R
         elif engine_general:
             general = Verdict(None, f"not decided: {where}: {engine_general[0].general.reason}")
         else:
-            general = Verdict(True, "every l, D_in, D_out (per-sample loss a Linear layer's squared error), by the "
-                                    "description engine's index notation", tuple(claim.general for claim in claims))
+            general = Verdict(True, f"{OBJECTIVE_EVERY}, by the description engine's index notation",
+                              tuple(claim.general for claim in claims))
         verdicts[rule.name] = RuleVerdicts(concrete, general, BY_CONSTRUCTION)
     return verdicts
