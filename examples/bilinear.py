@@ -1,7 +1,5 @@
 """A bilinear layer y_k = sum_ij x1_i W_kij x2_j + b_k: equations, claimed gradients, a NumPy class.
-
-Run: python examples/bilinear.py  (or gradproof derive|prove|check examples/bilinear.py[:Bilinear]).
-"""
+Run: python examples/bilinear.py  (or gradproof derive|prove|check examples/bilinear.py[:Bilinear])."""
 import sys
 
 import numpy as np

@@ -76,3 +76,9 @@ def test_the_three_verbs_on_the_bilinear_example(tmp_path, capsys):
     assert "Bilinear d/dW (finite differences)" in out and "bilinear d/dx2 (generated)" in out
     assert cli.main(["prove", bilinear, "--out", str(tmp_path)]) == 0
     assert (tmp_path / "bilinear.tex").is_file()
+
+
+def test_the_bilinear_example_is_under_40_lines():
+    # issue 16's target: a new layer costs its scalar equations, its claimed closed forms (and a NumPy class)
+    lines = (ROOT / "examples" / "bilinear.py").read_text(encoding="utf-8").splitlines()
+    assert len(lines) < 40, len(lines)
