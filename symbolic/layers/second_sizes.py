@@ -3,9 +3,9 @@
 A claim checked exactly at one size assignment can hold there by accident: a missing transpose is
 invisible when M = N, a missing 1/N when N = 1, a sum's limit M written for N when M = N. When the
 general-size verdict (index notation) is "not decided", the claim is therefore also checked exactly at a
-**second assignment** (``second_sizes``) in which every size is at least 2 and all sizes are distinct:
-the integers 2, 3, 4, ... given to the sizes in the order of their check values (so a kernel smaller
-than its image stays smaller), improved by exchanging two sizes while that lowers the cost, among
+**second assignment** (``second_sizes``) in which every size is at least 2, all sizes are distinct and
+every size differs from its check value: the integers s, s + 1, ... given to the sizes in the order of
+their check values (so a kernel smaller than its image stays smaller), s the least that changes them all, improved by exchanging two sizes while that lowers the cost, among
 assignments where every tensor dimension is a positive integer. A claim that fails there is refuted with
 that counterexample; one that holds "holds exactly at sizes A and at sizes B; general sizes not
 decided". Two exact checks are not a proof for every size: the text says so.
@@ -23,7 +23,7 @@ import dataclasses
 import itertools
 from dataclasses import dataclass
 
-from sympy import sympify
+from sympy import Indexed, sympify
 
 from gradproof.symbolic.engine.errors import InvalidInput, NotSupported
 from gradproof.symbolic.engine.general import refute
@@ -76,15 +76,51 @@ def _valid(layer: Layer, sizes: dict) -> bool:
     return True
 
 
+def index_constants(layer: Layer) -> int:
+    """The largest integer the layer's equations and claims compare an index or a size with (0 if none): an
+    integer argument of ``KroneckerDelta``, ``Min``, ``Max``, a relation or an index, a ``Sum`` limit, or an
+    integer term of a sum holding an index or a size (``N - 3``). A claim can be wrong only where a size
+    passes such a constant (``KroneckerDelta(i, 4)``, ``Min(N, 3)``, ``(N - 2)(N - 3)``: attack4), so the
+    second assignment puts every size above it (``second_sizes``). Exponents and coefficients free of
+    indices and sizes (x**2, 1/3) are not counted."""
+    from sympy import Add, Integer, KroneckerDelta, Max, Min, Sum
+    from sympy.core.relational import Relational
+
+    bodies = [sympify(body) for body in layer.claims.values()]
+    bodies += [d.body for d in layer.output_definitions() + layer.intermediate_definitions()]
+    symbols = set(layer.size_symbols())
+    largest = 0
+
+    def integers(args):
+        return [abs(int(a)) for a in args if isinstance(a, Integer)]
+
+    for body in bodies:
+        for node in sympify(body).atoms(KroneckerDelta, Min, Max, Relational, Indexed):
+            largest = max([largest, *integers(node.args if not isinstance(node, Indexed) else node.indices)])
+        for node in sympify(body).atoms(Sum):
+            largest = max([largest, *integers(v for limit in node.limits for v in limit[1:])])
+        for node in sympify(body).find(Add):
+            if node.free_symbols & symbols or any(getattr(a, "is_integer", False) and a.is_Symbol
+                                                   for a in node.free_symbols):
+                largest = max([largest, *integers(node.args)])
+    return largest
+
+
 def second_sizes(layer: Layer, first: dict) -> dict | None:
-    """A second assignment: every size >= 2, all distinct, not ``first``, every dimension positive; the
-    integers 2, 3, ... in the order of the sizes' values in ``first`` (then 3, 4, ... if that is ``first``),
-    then pairs exchanged while the cost drops. None when no such assignment keeps every dimension positive."""
+    """A second assignment: every size >= 2 and above ``index_constants``, all distinct, EVERY size different
+    from its value in ``first``
+    (a claim wrong only where one size grows is not passed by keeping that size: attack5 1b), every dimension
+    positive; the integers s, s + 1, ... in the order of the sizes' values in ``first``, for the least s >= 2
+    that changes every size, then pairs exchanged while the cost drops. None when no such assignment keeps
+    every dimension positive."""
     order = sorted(first, key=lambda symbol: first[symbol])  # stable: ties keep the layer's order
-    for shift in (2, 3):
-        start = {symbol: shift + n for n, symbol in enumerate(order)}
-        if start != dict(first):
-            break
+
+    def changes_every_size(candidate: dict) -> bool:
+        return all(candidate[symbol] != first[symbol] for symbol in first)
+
+    shift = max(2, index_constants(layer) + 1)
+    while not changes_every_size(start := {symbol: shift + n for n, symbol in enumerate(order)}):
+        shift += 1
     best = start if _valid(layer, start) else None
     best_cost = cost(layer, best) if best else None
     improved = True
@@ -93,7 +129,7 @@ def second_sizes(layer: Layer, first: dict) -> dict | None:
         for a, b in itertools.combinations(order, 2):
             candidate = dict(best or start)
             candidate[a], candidate[b] = candidate[b], candidate[a]
-            if candidate == dict(first) or not _valid(layer, candidate):
+            if not changes_every_size(candidate) or not _valid(layer, candidate):
                 continue
             candidate_cost = cost(layer, candidate)
             if best is None or candidate_cost < best_cost:

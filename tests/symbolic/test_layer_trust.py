@@ -100,8 +100,26 @@ def test_second_sizes_are_distinct_at_least_2_and_keep_dimensions_positive():
     w = tensor("w", M, K)
     v = tensor("v", M)
     made = Layer("m", inputs=(w,), outputs={v[i]: Sum(w[i, j], (j, K))}, upstream={v: tensor("h", M)}, at={M: 2, K: 2})
-    second = second_sizes(made, made.concrete_sizes())
-    assert sorted(second.values()) == [2, 3] and second != made.concrete_sizes()
+    first = made.concrete_sizes()
+    second = second_sizes(made, first)
+    # every size changes (attack5 1b: a size kept at its check value hid a claim wrong only where it grows)
+    assert sorted(second.values()) == [3, 4] and all(second[size] != first[size] for size in first)
+
+
+def test_second_sizes_pass_every_integer_the_claims_compare_an_index_or_a_size_with():
+    # attack4: right at N = 2 and N = 3, wrong from N = 4 (a delta at 4, (N - 2)(N - 3), Max(N - 3, 0))
+    from sympy import KroneckerDelta, Max
+
+    (n,) = sizes("N")
+    x_, y_, g_ = tensor("x", n), tensor("y", n), tensor("g", n)
+    claims = (2 * g_[i] + KroneckerDelta(i, 4) * g_[i], 2 * g_[i] + (n - 2) * (n - 3) * g_[i],
+              2 * g_[i] * (1 + Max(n - 3, 0)))
+    for claim in claims:
+        made = Layer("ident", inputs=(x_,), outputs={y_[i]: 2 * x_[i]}, upstream={y_: g_}, claims={x_[i]: claim},
+                     at={n: 2})
+        assert second_sizes(made, made.concrete_sizes())[n] >= 4
+        (settled,) = settle(made, verify_claims(made))
+        assert settled.holds is False, claim
 
 
 def test_sizes_above_the_cost_limit_are_refused_up_front():
