@@ -452,7 +452,7 @@ def check_user_class(generated: GeneratedLayer, cls, *, seed: int = 0, method: s
     return reports + _kink_reports(generated, user, title, seed, upstream)
 
 
-KINK_POINTS = 6
+KINK_POINTS = 12
 """At most this many boundary points per class check (each single kink boundary, then all at once)."""
 
 
@@ -484,10 +484,14 @@ def _kink_points(generated: GeneratedLayer, seed: int, extra=()) -> list[tuple[d
                                                                                   for a in e.free_symbols})) <= known]
     groups = [[b] for b in boundaries] + ([boundaries] if len(boundaries) > 1 else [])
     points = []
-    for n, group in enumerate(groups):
+    drawn = [(n, group, variant) for n, group in enumerate(groups) for variant in range(3)]
+    for n, group, variant in drawn:
         if len(points) == KINK_POINTS - 1 and group is not groups[-1]:
             continue
-        point, moved = _dyadic_point(symbols, seed + 101 + n), set()
+        # the other entries as drawn, all positive, all negative: a kink hidden by another factor at one point
+        # (relu(a) [b >= 0] on b = 0 with a < 0) shows at another (attack5 1a)
+        base = _dyadic_point(symbols, seed + 101 + n)
+        point, moved = {k: (v, abs(v), -abs(v))[variant] for k, v in base.items()}, set()
         for boundary in group:
             free = [v for v in sorted(boundary.atoms(Indexed) | boundary.free_symbols, key=str)
                     if v in known and v not in moved and boundary.diff(v) != 0]
@@ -500,7 +504,7 @@ def _kink_points(generated: GeneratedLayer, seed: int, extra=()) -> list[tuple[d
             moved.add(v)
         if point is None or any(not (value.is_Rational and _exact_float(value)) for value in point.values()):
             continue
-        if any(b.xreplace(point) != 0 for b in group):
+        if any(b.xreplace(point) != 0 for b in group) or any(point == seen for seen, _, _ in points):
             continue
         arrays = {name: np.array([float(point[s]) for _, s in gradients.entries[name]], dtype=float).reshape(shape)
                   for name, shape in generated.shapes.items()}
@@ -542,7 +546,7 @@ def _kink_report(title: str, name: str, points: list, actual: list, expected: li
                  what: str, float32: bool) -> CheckReport:
     """``actual`` vs ``expected`` (one array per kink point) at float64 (or float32) rounding; entries in ``loose``
     (the derived value is SymPy's Heaviside(0) = 1/2) that differ make it NOT DECIDED, never a MISMATCH."""
-    singles = [f"{group[0]} = 0" for _, _, group in points if len(group) == 1]
+    singles = list(dict.fromkeys(f"{group[0]} = 0" for _, _, group in points if len(group) == 1))
     together = [group for _, _, group in points if len(group) > 1]
     on = ", ".join(singles[:3]) + (", ..." if len(singles) > 3 else "") + (" each alone" if singles else "")
     if together:

@@ -274,15 +274,20 @@ def _on_boundaries(point: dict, boundaries: list) -> dict | None:
 
 def boundary_points(expressions, seed: int) -> list[tuple[dict, list]]:
     """(rational point, the boundaries it lies on) for each kink boundary of ``expressions``
-    (``kink_boundaries``), then for all stated boundaries at once; at most BOUNDARY_POINTS."""
+    (``kink_boundaries``), then for all stated boundaries at once; at most BOUNDARY_POINTS groups, each at up
+    to three points (the other entries random, all positive, all negative)."""
     boundaries = kink_boundaries(expressions)
     stated = [b for b, kind in boundaries if kind == STATED]
     groups = [[b] for b, _ in boundaries] + ([stated] if len(stated) > 1 else [])
     points = []
     for n, group in enumerate(groups[:BOUNDARY_POINTS]):
-        point = _on_boundaries(_random_point(expressions, seed + 1 + n), group)
-        if point is not None:
-            points.append((point, group))
+        base = _random_point(expressions, seed + 1 + n)
+        # the other entries as drawn, all positive, all negative: a kink hidden by another factor at one
+        # (relu(a) [b >= 0] on b = 0 with a < 0) shows at another (attack5 1a)
+        for variant in (base, {k: abs(v) for k, v in base.items()}, {k: -abs(v) for k, v in base.items()}):
+            point = _on_boundaries(variant, group)
+            if point is not None and all(point != seen for seen, _ in points):
+                points.append((point, group))
     return points
 
 

@@ -105,3 +105,33 @@ def test_check_file_evaluates_a_claim_at_the_kinks_too(tmp_path, capsys):
     code, out = cli.main(["check", str(path)]), capsys.readouterr().out
     kink = next(line for line in out.splitlines() if "(claim = derived, at the kinks):" in line and " evaluation" in line)
     assert code == 1 and "MISMATCH" in kink
+
+
+PRODUCT = ("import numpy as np\n"
+           "from sympy import Piecewise\n"
+           "from gradproof.symbolic.layers.description import Layer, indices, relu, sizes, tensor\n"
+           "(N,) = sizes('N'); (i,) = indices('i')\n"
+           "a, b, y, g = tensor('a', N), tensor('b', N), tensor('y', N), tensor('g', N)\n"
+           "L = Layer('prod', inputs=(a, b), outputs={y[i]: relu(a[i]) * relu(b[i])}, upstream={y: g},\n"
+           "          claims={b[i]: g[i] * relu(a[i]) * Piecewise((1, b[i] >= 0), (0, True))}, at={N: 3})\n"
+           "class WrongB:\n"
+           "    def __init__(self):\n"
+           "        self.params = {}\n"
+           "    def forward(self, a, b):\n"
+           "        self.a, self.b = a, b\n"
+           "        return np.maximum(a, 0) * np.maximum(b, 0)\n"
+           "    def backward(self, g):\n"
+           "        return {'a': g * (self.a > 0) * np.maximum(self.b, 0), 'b': g * (self.b >= 0) * np.maximum(self.a, 0)}\n")
+
+
+def test_a_kink_hidden_by_another_relu_at_one_point_is_found_at_another(tmp_path, capsys):
+    # attack5 1a: on b = 0 with a < 0, relu(a) = 0 hid relu'(0) = 1; the kink points now also take the other
+    # entries all positive and all negative
+    path = tmp_path / "prod.py"
+    path.write_text(PRODUCT)
+    code = cli.main(["check", f"{path}:WrongB"])
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "WrongB d/db (= derived, at the kinks):" in line)
+    assert code == 1 and "MISMATCH" in line
+    assert cli.main(["derive", str(path)]) == 1
+    assert "DOES NOT HOLD" in capsys.readouterr().out
