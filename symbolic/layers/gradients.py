@@ -563,6 +563,9 @@ def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = Tr
             else:
                 target, chain, differentiated, ranges = general_gradient(layer, variable)
                 step = DIFFERENTIATE
+            # a sum of zeros is 0 (the derivative of a term free of the variable): shown as 0, not as sum 0
+            differentiated = differentiated.replace(lambda e: isinstance(e, Sum) and e.function == 0,
+                                                    lambda e: S.Zero)
             p = tuple(target.indices) if isinstance(target, Indexed) else ()
             right = _expand_except(layer, body.xreplace(dict(zip(key, p))), through)
             tidied = tidy(right, ranges)
