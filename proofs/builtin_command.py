@@ -32,6 +32,7 @@ def is_builtin(text: str) -> bool:
 def derive_builtin(name: str, seed: int = 0) -> bool:
     """Every gradient derived, every claim verified; True when none is refuted or undecided."""
     layer = builtin_named(name).layer
+    layer_command.layer_sizes(layer)  # its check sizes must fit the geometry (every dimension >= 1)
     return layer_command.print_verdicts(layer, verify_claims(layer, seed=seed))
 
 

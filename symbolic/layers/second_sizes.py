@@ -56,9 +56,17 @@ def cost(layer: Layer, sizes: dict) -> int:
 
 
 def check_cost(layer: Layer, sizes: dict | None = None) -> None:
-    """Raise ``InvalidInput`` when the checks at ``sizes`` (default ``layer.at``) would cost more than
-    ``MAX_OPERATIONS``: the sizes, the estimate and the limit are named."""
+    """Raise ``InvalidInput`` when a tensor dimension at ``sizes`` (default ``layer.at``) is not an integer >= 1,
+    or the checks there would cost more than ``MAX_OPERATIONS``: the sizes, the dimension or the estimate and
+    the limit are named."""
     sizes = dict(sizes or layer.concrete_sizes())
+    for base in layer.tensors():  # an empty tensor makes every claim about it vacuously true (attack5 4a)
+        for dim in base.shape:
+            value = sympify(dim).subs(sizes)
+            if not value.is_Integer or value < 1:
+                raise InvalidInput(f"layer {layer.name}: at sizes {sizes_text(sizes)} the dimension {dim} of "
+                                   f"{base.label} is {value}; every dimension must be an integer >= 1 (a claim about "
+                                   "an empty tensor would hold vacuously): give larger sizes")
     estimate = cost(layer, sizes)
     if estimate > MAX_OPERATIONS:
         raise InvalidInput(f"layer {layer.name}: sizes {sizes_text(sizes)}: the written-out outputs have about "

@@ -50,3 +50,11 @@ def test_an_unknown_name_or_a_mix_of_targets_and_layers_is_bad_input(argv, capsy
     assert code == 2
     err = capsys.readouterr().err
     assert "built-in layer" in err or "either layer files" in err
+
+
+@pytest.mark.parametrize("name", ["maxpool2d_k9_s1_p0", "conv2d_s1_p0_d5"])
+def test_a_geometry_whose_output_is_empty_at_the_check_sizes_is_bad_input(name, capsys):
+    # attack5 4a: a (n_H - 8) x (n_W - 8) output at n_H = 4 made every claim hold vacuously, "for every size"
+    assert cli.main(["derive", name]) == 2
+    err = capsys.readouterr().err
+    assert "every dimension must be an integer >= 1" in err and "holds" not in err
