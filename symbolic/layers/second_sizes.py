@@ -60,13 +60,12 @@ def check_cost(layer: Layer, sizes: dict | None = None) -> None:
     or the checks there would cost more than ``MAX_OPERATIONS``: the sizes, the dimension or the estimate and
     the limit are named."""
     sizes = dict(sizes or layer.concrete_sizes())
-    for base in layer.tensors():  # an empty tensor makes every claim about it vacuously true (attack5 4a)
-        for dim in base.shape:
-            value = sympify(dim).subs(sizes)
-            if not value.is_Integer or value < 1:
-                raise InvalidInput(f"layer {layer.name}: at sizes {sizes_text(sizes)} the dimension {dim} of "
-                                   f"{base.label} is {value}; every dimension must be an integer >= 1 (a claim about "
-                                   "an empty tensor would hold vacuously): give larger sizes")
+    bad = _bad_dimension(layer, sizes)  # an empty tensor makes every claim about it vacuously true (attack5 4a)
+    if bad is not None:
+        base, dim, value = bad
+        raise InvalidInput(f"layer {layer.name}: at sizes {sizes_text(sizes)} the dimension {dim} of {base.label} is "
+                           f"{value}; every dimension must be an integer >= 1 (a claim about an empty tensor would "
+                           "hold vacuously): give larger sizes")
     estimate = cost(layer, sizes)
     if estimate > MAX_OPERATIONS:
         raise InvalidInput(f"layer {layer.name}: sizes {sizes_text(sizes)}: the written-out outputs have about "
@@ -74,14 +73,19 @@ def check_cost(layer: Layer, sizes: dict | None = None) -> None:
                            f"{MAX_OPERATIONS} (the exact checks grow faster than the entries); give smaller sizes")
 
 
-def _valid(layer: Layer, sizes: dict) -> bool:
-    """Every dimension of every tensor is an integer >= 1 at ``sizes``."""
+def _bad_dimension(layer: Layer, sizes: dict):
+    """(tensor, dimension, value) of the first tensor dimension that is not an integer >= 1 at ``sizes``, or None."""
     for base in layer.tensors():
         for dim in base.shape:
             value = sympify(dim).subs(sizes)
             if not value.is_Integer or value < 1:
-                return False
-    return True
+                return base, dim, value
+    return None
+
+
+def _valid(layer: Layer, sizes: dict) -> bool:
+    """Every dimension of every tensor is an integer >= 1 at ``sizes``."""
+    return _bad_dimension(layer, sizes) is None
 
 
 def index_constants(layer: Layer) -> int:
