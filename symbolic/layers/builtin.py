@@ -195,13 +195,18 @@ def _shapes(operands) -> dict:
 
 # --- the descriptions ------------------------------------------------------------------------------
 
+def _rule_layer(name: str, **parts) -> Layer:
+    """A description whose claims are the rule table's closed forms (``Layer.rule_claims``)."""
+    return Layer(name, rule_claims=True, **parts)
+
+
 def _linear_torch() -> Builtin:
     B, M, N = sizes("N D_in D_out")  # the notation sheet's batch, D_in, D_out (fc.LINEAR_TORCH: roles batch, in, out)
     i, j, k = indices("i j k")
     X, W, b, Y, G = tensor("X", B, M), tensor("W", N, M), tensor("b", N), tensor("Y", B, N), tensor("G", B, N)
     operands = {"x": X, "weight": W, "bias": b, "grad_output": G}
     claims = _claims(operands, _shapes(operands), _LINEAR_CLOSED_FORMS)
-    layer = Layer("linear", inputs=(X,), parameters=(W, b),
+    layer = _rule_layer("linear", inputs=(X,), parameters=(W, b),
                   outputs={Y[i, j]: Sum(X[i, k] * W[j, k], (k, M)) + b[j]}, upstream={Y: G}, claims=claims,
                   at={B: 2, M: 3, N: 2}, title="The Linear layer (PyTorch layout, a batch)",
                   reference="seed 000, seed 001, seed 002 (1)-(3), in PyTorch's layout",
@@ -216,7 +221,7 @@ def _linear_seed000() -> Builtin:
     x, W, b, y, g = tensor("x", M), tensor("W", N, M), tensor("b", N), tensor("y", N), tensor("g", N)
     operands = {"x": x, "weight": W, "bias": b, "grad_output": g}
     claims = _claims(operands, _shapes(operands), _in_layout(seed000_canonical, {"x"}))
-    layer = Layer("linear_column", inputs=(x,), parameters=(W, b),
+    layer = _rule_layer("linear_column", inputs=(x,), parameters=(W, b),
                   outputs={y[n]: Sum(W[n, m] * x[m], (m, M)) + b[n]}, upstream={y: g}, claims=claims, at={M: 3, N: 2},
                   title="The Linear layer, one sample as a column (seed 000)", reference="seed 000")
     return Builtin(layer, {**operands, "y": y}, "linear.seed000", roles={"in": M, "out": N})
@@ -228,7 +233,7 @@ def _linear_seed001() -> Builtin:
     X, W, b, Y, D = tensor("X", N, m), tensor("W", m, n), tensor("b", n), tensor("Y", N, n), tensor("D", N, n)
     operands = {"x": X, "weight": W, "bias": b, "grad_output": D}
     claims = _claims(operands, _shapes(operands), _in_layout(seed001_canonical, {"weight"}))
-    layer = Layer("linear_rows", inputs=(X,), parameters=(W, b),
+    layer = _rule_layer("linear_rows", inputs=(X,), parameters=(W, b),
                   outputs={Y[i, j]: Sum(X[i, k] * W[k, j], (k, m)) + b[j]}, upstream={Y: D}, claims=claims,
                   at={N: 2, m: 3, n: 2}, title="The Linear layer, samples as rows (seed 001, summed loss)",
                   reference="seed 001")
@@ -241,7 +246,7 @@ def _relu() -> Builtin:
     S, Z, G = tensor("S", B, F), tensor("Z", B, F), tensor("G", B, F)
     operands = {"pre_activation": S, "grad_output": G, "mask": lambda r, c: step(S[r, c])}
     claims = _claims(operands, {**_shapes(operands), "mask": S.shape}, {"pre_activation": relu_input_closed_form})
-    layer = Layer("relu", inputs=(S,), outputs={Z[i, j]: relu(S[i, j])}, upstream={Z: G}, claims=claims,
+    layer = _rule_layer("relu", inputs=(S,), outputs={Z[i, j]: relu(S[i, j])}, upstream={Z: G}, claims=claims,
                   at={B: 2, F: 2}, title="ReLU, entry by entry", reference="seed 001; seed 002 (4)",
                   conventions="ReLU keeps a positive entry and sets the others to 0; its derivative is taken as 0 "
                               "at the kink 0, as PyTorch does.")
@@ -254,7 +259,7 @@ def _squared_loss() -> Builtin:
     Zp, Yt, xi, G = tensor("Z", B, N), tensor("Y", B, N), tensor("xi", 1), tensor("G_xi", 1)
     operands = {"prediction": Zp, "target": Yt}
     claims = _claims(operands, _shapes(operands), {"prediction": squared_loss_closed_form}, scale=G[1])
-    layer = Layer("squared_loss", inputs=(Zp, Yt), outputs={xi[o]: Sum((Zp[i, j] - Yt[i, j]) ** 2, (j, N), (i, B))},
+    layer = _rule_layer("squared_loss", inputs=(Zp, Yt), outputs={xi[o]: Sum((Zp[i, j] - Yt[i, j]) ** 2, (j, N), (i, B))},
                   upstream={xi: G}, claims=claims, at={B: 2, N: 2}, title="The squared loss, summed over the batch",
                   reference="seed 002", conventions="The output is the loss itself, so its upstream gradient is 1 when the loss is the objective.")
     return Builtin(layer, {**operands, "loss": xi}, "squared_loss", loss=True, roles={"batch": B, "out": N})
@@ -264,7 +269,7 @@ def _cross_entropy() -> Builtin:
     B, C = sizes("N K")  # batch, classes (C counts channels on the notation sheet)
     i, c, e, o, p, q = indices("i c e o p q")
     Z, T, P, xi, G = tensor("Z", B, C), tensor("T", B, C), tensor("P", B, C), tensor("xi", 1), tensor("G_xi", 1)
-    layer = Layer("cross_entropy", inputs=(Z, T),
+    layer = _rule_layer("cross_entropy", inputs=(Z, T),
                   intermediates={P[i, c]: exp(Z[i, c]) / Sum(exp(Z[i, e]), (e, C))},
                   outputs={xi[o]: Sum(log(Sum(exp(Z[i, c]), (c, C))) - Sum(T[i, c] * Z[i, c], (c, C)), (i, B)) / B},
                   upstream={xi: G}, claims={Z[p, q]: G[1] * (P[p, q] - T[p, q]) / B}, at={B: 3, C: 3},
@@ -312,7 +317,7 @@ def conv2d(stride: int = 1, padding: int = 0, dilation: int = 1) -> Builtin:
               W[o, c, u, v]: Sum(G[n, o, p, q] * tap, (n, Nb), (p, oH), (q, oW)),
               X[n, c, a, e]: Sum(G[n, o, p, q] * W[o, c, u, v] * _equal(a, row) * _equal(e, col),
                                  (o, Co), (u, Kh), (v, Kw), (p, oH), (q, oW))}
-    layer = Layer(f"conv2d_s{s}_p{P}_d{d}", inputs=(X,), parameters=(W, b),
+    layer = _rule_layer(f"conv2d_s{s}_p{P}_d{d}", inputs=(X,), parameters=(W, b),
                   outputs={Y[n, o, p, q]: Sum(W[o, c, u, v] * tap, (c, C), (u, Kh), (v, Kw)) + b[o]}, upstream={Y: G},
                   claims=claims,
                   at={Nb: 1, C: 2, Co: 2, nH: 4, nW: 3, Kh: 2, Kw: 2},
@@ -362,7 +367,7 @@ def _pool(kind: str, kernel: int, stride: int, padding: int) -> Builtin:
         inputs, note = (X, A), ("A holds, window by window, 1 at the argmax and 0 elsewhere: the nonlinear "
                                 "piece, computed in the forward pass and handed in as data.")
         operands["selection"] = A
-    layer = Layer(name, inputs=inputs, outputs=outputs, upstream={Y: G}, claims=claims,
+    layer = _rule_layer(name, inputs=inputs, outputs=outputs, upstream={Y: G}, claims=claims,
                   at={Nb: 1, C: 2, nH: 4, nW: 5}, title=f"{'Average' if kind == 'avg' else 'Max'} pooling, "
                   f"kernel {k}, stride {s}, padding {P}", reference="seed 002 (P_pool); PyTorch pooling",
                   conventions=note)
@@ -392,7 +397,7 @@ def _flatten() -> Builtin:
     n, f, c, h, w = indices("n f c h w")
     X, Y, G = tensor("X", Nb, C, nH, nW), tensor("Y", Nb, C * nH * nW), tensor("G", Nb, C * nH * nW)
     flat = (c - 1) * nH * nW + (h - 1) * nW + w
-    layer = Layer("flatten", inputs=(X,), outputs={Y[n, f]: Sum(X[n, c, h, w] * _equal(f, flat), (c, C), (h, nH), (w, nW))},
+    layer = _rule_layer("flatten", inputs=(X,), outputs={Y[n, f]: Sum(X[n, c, h, w] * _equal(f, flat), (c, C), (h, nH), (w, nW))},
                   upstream={Y: G}, claims={X[n, c, h, w]: G[n, flat]},
                   at={Nb: 2, C: 2, nH: 2, nW: 3}, title="Flatten (C order)", reference="seed 004's vec; torch.flatten",
                   conventions="Flatten keeps the batch and lists each sample's entries channel by channel, row by row.")
@@ -416,7 +421,7 @@ def _objective() -> Builtin:
     X, T, lam = tensor("X", L_, M), tensor("T", L_, N), tensor("lambda", 1)
     W, b, Y = tensor("W", N, M), tensor("b", N), tensor("Y", L_, N)
     f, G = tensor("f", 1), tensor("G_f", 1)
-    layer = Layer("objective", inputs=(X, T, lam), parameters=(W, b),
+    layer = _rule_layer("objective", inputs=(X, T, lam), parameters=(W, b),
                   intermediates={Y[i, k]: Sum(W[k, j] * X[i, j], (j, M)) + b[k]},
                   outputs={f[o]: (Sum(W[k, j] ** 2, (k, N), (j, M)) + Sum(b[k] ** 2, (k, N))) / (2 * lam[1])
                            + Sum((Y[i, k] - T[i, k]) ** 2, (i, L_), (k, N)) / L_},

@@ -174,6 +174,10 @@ class Layer:
     title: str = ""
     reference: str = "user layer"
     conventions: str = ""
+    rule_claims: bool = False
+    """True for the built-in descriptions, whose claims are the rule table's closed forms: there a claim
+    reading outside its tensor (a closed form of the wrong shape) is a wrong rule, refuted by the exact check;
+    a user's claim reading outside (G[k + 1] at k = K) is refused as bad input."""
 
     def __post_init__(self):
         object.__setattr__(self, "inputs", tuple(self.inputs))
@@ -271,8 +275,8 @@ def _validate(layer: Layer) -> None:
     Beyond the types and shapes: each output and upstream gradient is a tensor of its own (not an input,
     a parameter or another output's); one claim per input or parameter; a tensor's claim key is an entry;
     every free index of a right side is an index of its left side; an index offset stays inside its
-    tensor's range at the check sizes in an equation (zero padding goes through ``padded``; a claim that reads
-    outside is a wrong claim, refuted); no floating-point constant
+    tensor's range at the check sizes in an equation or a claim (zero padding goes through ``padded``); no
+    floating-point constant
     (0.3333333333333333 is not 1/3: an exact comparison needs ``Rational(1, 3)``)."""
     names = [str(name) for name, _ in layer.variables()]
     for variable in layer.inputs + layer.parameters:
@@ -370,8 +374,11 @@ def _check_body(layer: Layer, kind: str, entry, body) -> None:
     if free:
         raise InvalidInput(f"{where}: index {', '.join(map(str, free))} is free on the right but not on the left; "
                            f"expected only the left side's indices {list(left)} (sum the others with Sum)")
-    if kind != "claims":  # a claim reading outside a tensor is a wrong claim: refuted, not refused
-        _check_ranges(layer, where, body, {index: (1, dim) for index, dim in zip(entry.indices, entry.base.shape)})
+    # a claim too: an entry outside its tensor (G[k + 1] at k = K) has no value; the user means zero padding
+    # (write padded) or has an off-by-one, and either way a counterexample naming G[K + 1] would mislead
+    if kind != "claims" or not layer.rule_claims:
+        ranges = {index: (1, dim) for index, dim in zip(entry.indices, entry.base.shape)} if left else {}
+        _check_ranges(layer, where, body, ranges)
 
 
 def _check_ranges(layer: Layer, where: str, expr, ranges: dict) -> None:

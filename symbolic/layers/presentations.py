@@ -103,7 +103,7 @@ def description_of(equations: LayerEquations, wrt: str, closed_form, at: dict | 
                   parameters=tuple(v for k, v in tensors.items() if k not in _differentiable(equations)),
                   outputs={Y[index or (Symbol("o", integer=True),)]: body}, upstream={Y: G}, claims={key: claim},
                   at=sizes or {size: 2 for size in equations.sizes.values()}, title=equations.title,
-                  reference=equations.seed_ref)
+                  reference=equations.seed_ref, rule_claims=True)
     return _Translation(layer, equations, wrt, G, tensors)
 
 
