@@ -109,6 +109,9 @@ def run_layer(layer: Layer, cls=None, *, seed: int = 0, method: str | None = Non
 
 def _general_text(proof) -> str:
     if proof.holds is True:
+        from gradproof.symbolic.layers.gradients import SAME_CASES
+        if SAME_CASES in (proof.rules or ()):
+            return "holds (index notation: normal forms agree once their case splits are folded into one)"
         return "holds (index notation: normal forms agree)"
     return proof.reason
 

@@ -40,9 +40,11 @@ from dataclasses import dataclass
 from sympy import (
     Derivative,
     Dummy,
+    Heaviside,
     Indexed,
     IndexedBase,
     Matrix,
+    Piecewise,
     Rational,
     S,
     Sum,
@@ -50,8 +52,10 @@ from sympy import (
     cancel,
     exp,
     expand,
+    piecewise_fold,
     sympify,
     together,
+    true,
 )
 
 from gradproof.symbolic.engine.errors import NotSupported, OutsideIndexAlgebra
@@ -195,7 +199,31 @@ def _vanishes(value) -> bool:
     if value == 0:
         return True
     generic = {atom: Dummy("E") for atom in value.atoms(exp)}
-    return cancel(together(value.xreplace(generic))) == 0 or cancel(expand(value.rewrite(exp))) == 0
+    return (cancel(together(value.xreplace(generic))) == 0 or cancel(expand(value.rewrite(exp))) == 0
+            or _vanishes_in_every_case(value))
+
+
+PIECEWISE_FOLD_LIMIT = 6
+"""At most this many distinct conditional pieces are folded into one case split (2^n cases at worst)."""
+
+
+def _vanishes_in_every_case(value) -> bool:
+    """Exactly 0 in every case of its conditions: the ``Piecewise`` pieces (and each ``Heaviside(x, 0)`` or
+    ``Heaviside(x, 1)``, whose value at 0 is stated) folded into one case split (``piecewise_fold``), each
+    case's value cancelling to 0, with a last case that covers the rest. Decides the same step written two
+    ways: Piecewise((1, x > 0), (0, True)) and Heaviside(x, 0), or [x > 0] g and Piecewise((0, x <= 0), (g, True)).
+    Heaviside(x) (SymPy's default value 1/2 at 0) is left alone: the description states no value there."""
+    stated = {h: h.rewrite(Piecewise) for h in value.atoms(Heaviside) if h.args[1:] and h.args[1] != S.Half}
+    value = value.xreplace(stated)
+    pieces = value.atoms(Piecewise)
+    if not pieces or len(pieces) > PIECEWISE_FOLD_LIMIT:
+        return False
+    folded = piecewise_fold(value)
+    if not isinstance(folded, Piecewise):
+        return folded.has(Piecewise) is False and cancel(expand(folded)) == 0
+    if folded.args[-1][1] is not true:
+        return False
+    return all(not case.has(Piecewise) and cancel(expand(case)) == 0 for case, _ in folded.args)
 
 
 def _random_point(expressions, seed: int) -> dict:
@@ -293,9 +321,13 @@ def boundary_points(expressions, seed: int) -> list[tuple[dict, list]]:
 
 def unstated_at(expressions, point: dict) -> list:
     """The ``Heaviside``/``sign``/``DiracDelta`` atoms of ``expressions`` whose argument is 0 at ``point``:
-    there the value is SymPy's convention (Heaviside(0) = 1/2), not one the description states."""
+    there the value is SymPy's convention (Heaviside(0) = 1/2), not one the description states. A
+    ``Heaviside(x, H0)`` with a value at 0 other than SymPy's default 1/2 written out is stated, not listed."""
     from sympy import DiracDelta, Heaviside, sign
     atoms = set().union(*(sympify(e).atoms(Heaviside, sign, DiracDelta) for e in expressions))
+    # Heaviside(x, 0) and Heaviside(x, 1) state their value at 0; Heaviside(x) is Heaviside(x, 1/2), SymPy's
+    # default and what its derivative of Max gives
+    atoms = {a for a in atoms if not (isinstance(a, Heaviside) and a.args[1:] and a.args[1] != S.Half)}
     return sorted((a for a in atoms if sympify(a.args[0]).xreplace(point) == 0), key=str)
 
 
@@ -321,6 +353,20 @@ def _differ_for_every_value(derived, claimed, point: dict, unstated: list) -> bo
     except (NotImplementedError, TypeError, ValueError):
         return False
     return roots == S.EmptySet
+
+
+def _unstated_sides(derived, point: dict) -> str:
+    """Which side's value at ``point`` is SymPy's convention, not stated: the derived gradient's (the
+    description states no convention at a Max's tie) or, when the derived value is fixed by the description,
+    the claim's (a Heaviside(x) the user wrote, SymPy's Heaviside(0) = 1/2)."""
+    mine = unstated_at([derived], point)
+    if mine:
+        return (f"there the derived value uses {', '.join(str(u) for u in mine)} at 0, SymPy's convention "
+                "(Heaviside(0) = 1/2), which the description does not state: write relu(x) or a Piecewise to "
+                "state one")
+    return ("there the derived value is fixed by the description's own condition, while the claim's value uses "
+            "SymPy's Heaviside(0) = 1/2 (or sign(0) = 0), which the claim does not state: write Heaviside(x, 0) "
+            "or Heaviside(x, 1) in the claim to state the value meant at 0")
 
 
 def _values_at(derived, claimed, point):
@@ -369,9 +415,8 @@ def _decide_entry(name: str, derived, claimed, index, seed: int):
             return False, (f"d L/d {name}: {found.describe()} (a kink: the point lies on {on}; they differ for "
                            f"every value {atom.func.__name__}(0) could take, {_RANGE_TEXT[atom.func.__name__]}, "
                            "not only SymPy's)"), found
-        notes.append(f"at a point on {on} they differ ({found.describe()}), but there the derived value uses "
-                     f"{', '.join(str(u) for u in unstated)} at 0, SymPy's convention (Heaviside(0) = 1/2), which "
-                     "the description does not state: write relu(x) or a Piecewise to state one")
+        if not any(note.startswith(f"at a point on {on} ") for note in notes):  # one note per boundary
+            notes.append(f"at a point on {on} they differ ({found.describe()}), but " + _unstated_sides(derived, at))
     detail = (f"not decided: entry {index} of derived - claimed does not expand or cancel to 0, yet the two agree "
               f"to {POINT_DIGITS - 5} digits at a random rational point"
               + (f" and exactly at {tried} point{'s' if tried != 1 else ''} on its kinks' boundaries" if tried else ""))
@@ -575,12 +620,38 @@ def general_verdict(layer: Layer, name: str, variable, *, written_out: bool = Tr
                                      right_entry=right,
                                      right_steps=((tidied, ONE_TERM_AND_INDICATOR),) if tidied != right else (),
                                      rules=(CHAIN_RULE, step, NORMAL_FORM), wrt=name)
-            proof = finish_by_flat_index_sift(decide(statement))
+            proof = _finish_by_cases(finish_by_flat_index_sift(decide(statement)))
         except (OutsideIndexAlgebra, TypeError, ValueError, NotImplementedError, RecursionError) as error:
             proof = GeneralProof(subject, None, f"not decided: no index-notation argument: {error}")
         if proof.holds:
             return proof
     return proof
+
+
+SAME_CASES = "the same function in every case of its conditions (the case splits folded into one)"
+
+
+def _finish_by_cases(proof):
+    """A general proof the index algebra left undecided because the two normal forms write one case split
+    differently (I[x_p > 0] g_p and Piecewise((0, x_p <= 0), (g_p, True))): with no sum left on either side,
+    their difference, the engine's indicator I[s] and relu(s) written as the Piecewise they are, is 0 in every
+    case (``_vanishes_in_every_case``, exact for symbolic indices), and the right normal form becomes the left
+    chain's last step."""
+    import dataclasses
+
+    if proof.holds is not None or proof.left_normal is None or proof.right_normal is None:
+        return proof
+    if proof.left_normal.has(Sum) or proof.right_normal.has(Sum):
+        return proof
+    from gradproof.symbolic.engine.functions import indicator, relu
+    difference = sympify(proof.left_normal - proof.right_normal).replace(
+        lambda e: isinstance(e, indicator), lambda e: Piecewise((1, e.args[0] > 0), (0, True))).replace(
+        lambda e: isinstance(e, relu), lambda e: Piecewise((e.args[0], e.args[0] > 0), (0, True)))
+    if not _vanishes_in_every_case(difference):
+        return proof
+    return dataclasses.replace(proof, holds=True, reason="", left_normal=proof.right_normal,
+                               left_steps=proof.left_steps + ((proof.right_normal, SAME_CASES),),
+                               rules=proof.rules + (SAME_CASES,))
 
 
 WRITTEN_OUT_LIMIT = 400
