@@ -442,14 +442,17 @@ def schwartz_zippel(graph: LayerGraph, names: list[str], *, seed: int = 0) -> di
                 index = next((k for k, (d, c) in enumerate(pairs) if d != c), None)
                 if index is not None:
                     refuted[name] = index
+    graph_has_exp = any(sympify(body).has(exp) for _, body in graph.program + graph.backward) or any(
+        sympify(value).has(exp) for values in claimed.values() for value in values)
     verdicts = {}
     for name in names:
         if name in refuted:
             verdicts[name] = _refute(graph, name, claimed[name], refuted[name], seed)
             continue
         trials_n, bound = trials_for(degree[name], divisor_degree)
-        evidence = Evidence(PROBABILISTIC, "derived - claimed at random integer points, the chain rule through the "
-                            "intermediates, each exp(u) an independent variable", degree[name], SAMPLE_SIZE,
+        method = ("derived - claimed at random integer points, the chain rule through the intermediates"
+                  + (", each exp(u) an independent variable" if graph_has_exp else ""))
+        evidence = Evidence(PROBABILISTIC, method, degree[name], SAMPLE_SIZE,
                             divisor_degree, accepted, (Fraction(degree[name], SAMPLE_SIZE - divisor_degree))
                             ** accepted)
         verdicts[name] = GraphVerdict(True, evidence.describe(), None, evidence)

@@ -73,6 +73,7 @@ def test_a_max_tie_is_not_decided_never_ok_for_a_class_giving_both_the_gradient(
     kink = next(line for line in out.splitlines() if "(= derived, at the kinks):" in line and " evaluation" in line)
     assert code == 1 and "NOT DECIDED" in kink and "Heaviside(0) = 1/2" in kink
     assert "u[1] - u[2] = 0" in kink
+    assert "the max error leaves out the entries at a tie" in kink  # attack5: "max error 0" beside NOT DECIDED
 
 
 def test_every_check_line_says_where_it_was_checked_and_the_header_names_each_kind_of_row(tmp_path, capsys):
