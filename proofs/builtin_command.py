@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gradproof.proofs import layer_command
 from gradproof.symbolic.layers.builtin import BUILTIN_NAMES, builtin_named
-from gradproof.symbolic.layers.gradients import verify_claims
+from gradproof.symbolic.layers.gradients import concrete_gradients, verify_claims
 
 __all__ = ["check_builtin", "derive_builtin", "is_builtin", "prove_builtin"]
 
@@ -29,11 +29,14 @@ def is_builtin(text: str) -> bool:
     return text in BUILTIN_NAMES or any(re.fullmatch(pattern, text) for pattern in GEOMETRIES)
 
 
-def derive_builtin(name: str, seed: int = 0) -> bool:
-    """Every gradient derived, every claim verified; True when none is refuted or undecided."""
+def derive_builtin(name: str, seed: int = 0, sizes: dict | None = None) -> bool:
+    """Every gradient derived, every claim verified (at the layer's own check sizes, with ``sizes``: size name ->
+    int applied, as for a layer file: a large kernel needs a larger image); True when none is refuted or
+    undecided."""
     layer = builtin_named(name).layer
-    layer_command.layer_sizes(layer)  # its check sizes must fit the geometry (every dimension >= 1)
-    return layer_command.print_verdicts(layer, verify_claims(layer, seed=seed))
+    at = layer_command.layer_sizes(layer, sizes)  # the check sizes must fit the geometry (every dimension >= 1)
+    return layer_command.print_verdicts(layer, verify_claims(layer, concrete_gradients(layer, at), seed=seed),
+                                        seed=seed)
 
 
 def check_builtin(name: str, seed: int = 0, method: str | None = None) -> bool:
@@ -44,12 +47,12 @@ def check_builtin(name: str, seed: int = 0, method: str | None = None) -> bool:
     return layer_command.print_reports(reports)
 
 
-def prove_builtin(name: str, out: Path, pdf: bool, write_document, seed: int = 0) -> bool:
-    """Derive, verify, check and write ``<layer name>.tex`` (and .pdf) into ``out``."""
+def prove_builtin(name: str, out: Path, pdf: bool, write_document, seed: int = 0, sizes: dict | None = None) -> bool:
+    """Derive, verify, check and write ``<layer name>.tex`` (and .pdf) into ``out`` (``sizes`` as for derive)."""
     from gradproof.proofs.layer_proof import layer_document
 
     layer = builtin_named(name).layer
-    verdicts, reports = layer_command.run_layer(layer, seed=seed)
+    verdicts, reports = layer_command.run_layer(layer, seed=seed, sizes=sizes)
     ok = layer_command.print_verdicts(layer, verdicts)
     ok = layer_command.print_reports(reports) and ok
     for path in write_document(layer_document(layer, verdicts, reports), out, layer.name, pdf):

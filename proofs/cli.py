@@ -74,12 +74,6 @@ def _target_sizes(sizes: dict[str, int]) -> dict[str, int]:
         raise InvalidInput(f"--sizes: {error}") from None
 
 
-def _no_sizes_for_builtin_layer(name: str, sizes: dict) -> None:
-    if sizes:
-        raise InvalidInput(f"--sizes: the built-in layer {name} is checked at its own sizes; expected no --sizes, "
-                           f"got {', '.join(f'{k}={v}' for k, v in sizes.items())} (write a layer file to choose sizes)")
-
-
 def target_name(text: str) -> str:
     """Validate a target name or a layer file (FILE.py[:Class]); an unknown one lists the valid targets."""
     if text not in TARGET_NAMES and not layer_command.is_layer_file(text) and not builtin_command.is_builtin(text):
@@ -117,8 +111,7 @@ def command_derive(args) -> int:
     if layer_command.is_layer_file(args.target):
         return EXIT_OK if layer_command.derive_file(args.target, sizes=args.sizes or None) else EXIT_FAILED
     if builtin_command.is_builtin(args.target):
-        _no_sizes_for_builtin_layer(args.target, args.sizes)
-        return EXIT_OK if builtin_command.derive_builtin(args.target) else EXIT_FAILED
+        return EXIT_OK if builtin_command.derive_builtin(args.target, sizes=args.sizes or None) else EXIT_FAILED
     target = target_named(args.target)
     sizes = {**target.default_sizes, **_target_sizes(args.sizes)}
     derivation = target.derive(sizes)
@@ -153,10 +146,7 @@ def command_prove(args) -> int:
     if files:
         if len(files) != len(args.targets):
             raise InvalidInput(f"prove: give either layer files (or built-in layers) or targets, got {args.targets}")
-        for name in files:
-            if builtin_command.is_builtin(name):
-                _no_sizes_for_builtin_layer(name, args.sizes)
-        results = [builtin_command.prove_builtin(name, args.out, args.pdf, write_document)
+        results = [builtin_command.prove_builtin(name, args.out, args.pdf, write_document, sizes=args.sizes or None)
                    if builtin_command.is_builtin(name) else layer_command.prove_file(name, args.out, args.pdf,
                                                                                      write_document,
                                                                                      sizes=args.sizes or None)

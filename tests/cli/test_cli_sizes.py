@@ -30,6 +30,12 @@ def test_a_built_in_target_still_takes_roles_only(capsys):
     assert "unknown size 'N'" in capsys.readouterr().err
 
 
-def test_a_built_in_layer_refuses_sizes_rather_than_ignoring_them(capsys):
-    assert cli.main(["derive", "relu", "--sizes", "N=3"]) == 2
-    assert "expected no --sizes, got N=3" in capsys.readouterr().err
+def test_a_built_in_layer_takes_its_own_size_names(capsys):
+    # attack5: a geometry too large for a built-in's check sizes was refused, and built-ins took no --sizes
+    assert cli.main(["derive", "relu", "--sizes", "Q=3"]) == 2
+    assert "unknown size 'Q'" in capsys.readouterr().err
+    assert cli.main(["derive", "avgpool2d_k5_s1_p0"]) == 2
+    assert "give larger sizes" in capsys.readouterr().err
+    assert cli.main(["derive", "avgpool2d_k5_s1_p0", "--sizes", "n_H=5,n_W=6,C=1"]) == 0
+    out = capsys.readouterr().out
+    assert "sizes N=1, C=1, n_H=5, n_W=6" in out and "answer: holds for every size" in out
