@@ -166,6 +166,12 @@ def finite_difference_cells(fd_report) -> list[tuple[str, str]]:
     """(label, value) pairs of a CheckReport row, its worst entry counted from 1."""
     _, _, evaluations, max_abs, max_rel, _, status = fd_report.row()
     worst = tuple(i + 1 for i in fd_report.worst_index)
+    if fd_report.error_of_scale is not None and fd_report.resolution is not None:
+        # error and resolution in one unit, max|g|, as check and grad print them (an "ok (could not see below
+        # 1.0e-05)" beside an absolute error left the reader to guess the resolution's unit)
+        return [("evaluations", evaluations), ("max error (x max|g|)", f"{fd_report.error_of_scale:.1e}"),
+                ("max entry-relative error", f"{fd_report.max_rel_error:.1e}"), ("worst entry", str(worst)),
+                ("status", fd_report.status(" x max|g|"))]
     return [("evaluations", evaluations), ("max abs error", max_abs), ("max rel error", max_rel),
             ("worst entry", str(worst)), ("status", status)]
 

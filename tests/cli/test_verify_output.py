@@ -17,10 +17,11 @@ def test_the_finite_difference_row_has_labelled_columns_and_counts_from_1(capsys
     lines = capsys.readouterr().out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("finite differences at a random point"))
     labels, values = lines[header + 1], lines[header + 2]
-    for label in ("evaluations", "max abs error", "max rel error", "worst entry", "status"):
+    for label in ("evaluations", "max error (x max|g|)", "max entry-relative error", "worst entry", "status"):
         assert label in labels
+    # the resolution in the error's unit (it printed "ok (could not see below 1.0e-05)" beside an absolute error)
     assert "(1, 1)" in values and values.split("(1, 1)")[1].split() == ["ok", "(could", "not", "see", "below",
-                                                                         "1.0e-05)"]
+                                                                         "1.0e-05", "x", "max|g|)"]
 
 
 def test_the_worst_finite_difference_entry_is_printed_from_1():
