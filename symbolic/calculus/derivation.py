@@ -36,6 +36,8 @@ from gradproof.symbolic.language.printer import to_latex, to_text
 ONE_BY_ONE = "a 1 x 1 matrix is its trace"
 DISTRIBUTE = "linearity: df as a sum of terms c tr(L)"
 SUM = "sum of the terms: df = tr(G^T dX)"
+ZERO_TERM = ("a zero term dropped: tr(0) = 0 (the differential of a function constant away from 0, such as sign, "
+             "where no entry of its argument is 0)")
 READ_OFF = "read off: df = tr(G^T dX) for every dX gives the gradient G (denominator layout)"
 TIDY = "canonical form: like terms merged, transposes distributed"
 VEC_READ_OFF = "read off: d vec F = J d vec X for every dX gives the vec-Jacobian J"
@@ -158,6 +160,10 @@ def gradient(expression, wrt: MatrixSymbol) -> Derivation:
     steps += rules
     dwrt = differential_symbol(wrt)
     terms = gradient_terms(df, dwrt)
+    kept = Add(*(term for term in Add.make_args(df) if term.has(dwrt)))
+    if kept != df:  # gradient_terms dropped the zero terms (linear_terms): shown as a step of its own
+        steps.append(Step(ZERO_TERM, df, kept))
+        df = kept
     forms = [coefficient * Trace(linear) for coefficient, linear, _, _ in terms]
     if len(forms) > 1 and Add(*forms) != df:
         steps.append(Step(DISTRIBUTE, df, Add(*forms)))

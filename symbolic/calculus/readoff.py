@@ -51,6 +51,9 @@ def linear_terms(expr, dwrt):
     """The terms (c, L) of a scalar ``expr`` = sum c tr(L), linear in ``dwrt``."""
     terms = []
     for term in Add.make_args(expr):
+        if not term.has(dwrt) and _is_zero(term):
+            # the differential of a function constant away from 0 (sign, indicator): tr(0 ...), dropped
+            continue
         factors = Mul.make_args(term)
         linear = [f for f in factors if f.has(dwrt)]
         if len(linear) != 1 or not isinstance(linear[0], Trace | Add):
@@ -61,6 +64,15 @@ def linear_terms(expr, dwrt):
         else:
             terms.append((coefficient, linear[0].arg))
     return terms
+
+
+def _is_zero(term) -> bool:
+    """``term`` is exactly 0: SymPy evaluates it to 0 (tr(0 ones(1)) = 0, a ZeroMatrix inside a trace)."""
+    try:
+        value = term.doit()
+    except (TypeError, ValueError, NotImplementedError):
+        return False
+    return value == 0 or getattr(value, "is_ZeroMatrix", False)
 
 
 def pull_back(linear, seed, dwrt, rules_used: list):

@@ -25,6 +25,22 @@ def test_grad_of_sum_sign_says_why_not_an_internal_term(capsys):
     assert "tr(0*ones(1))" not in err
 
 
+def test_a_zero_term_of_sign_is_dropped_as_a_step_of_its_own(capsys):
+    # attack5: sum(sign(x)) + x.T*x was "not supported" (the read-off did not drop the zero term)
+    assert cli.main(["grad", "--shape", "x=n,1", "--sizes", "n=3", "--wrt", "x", "sum(sign(x)) + x.T*x"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("grad_x f = 2*x") and "[a zero term dropped: tr(0) = 0" in out
+    assert "valid where no entry of x is 0" in out
+
+
+def test_a_hessian_through_sign_and_abs_passes_its_exact_check(capsys):
+    # d^2/dx^2 of |x| is 2 DiracDelta(x) for SymPy: 0 where the result is stated to hold (no entry 0)
+    for expression in ("sum(sign(x)) + x.T*x", "sum(abs(x)) + x.T*x"):
+        assert cli.main(["grad", "--shape", "x=n,1", "--sizes", "n=3", "--hessian", "--wrt", "x", expression]) == 0
+        out = capsys.readouterr().out
+        assert "= 2*eye(n)" in out.splitlines()[0] and "exact at sizes n=3: holds" in out, out
+
+
 def test_sqrt_and_log_print_where_they_are_valid(capsys):
     for expression, function in (("sum(sqrt(x))", "sqrt"), ("sum(log(x))", "log")):
         assert cli.main(["grad", "--shape", "x=n,1", "--wrt", "x", expression]) == 0
