@@ -502,6 +502,7 @@ def _render_block(block) -> str:
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[GEOMETRY]{geometry}
 \usepackage{amsmath,amssymb,amsthm}
+\usepackage{longtable,array}
 \newtheorem{theorem}{Theorem}
 \newtheorem{lemma}[theorem]{Lemma}
 \newtheorem{corollary}[theorem]{Corollary}

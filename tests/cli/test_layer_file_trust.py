@@ -84,5 +84,6 @@ def test_the_proof_document_states_the_second_sizes_and_the_verdict(tmp_path):
     layer, _ = layer_command.load(write(tmp_path, body))
     verdicts, reports = layer_command.run_layer(layer)
     tex = render(layer_document(layer, verdicts, reports))
-    assert "At the second sizes N = 2 (every size at least 2, all distinct): DOES NOT HOLD" in tex
-    assert "Verdict: DOES NOT HOLD (counterexample at sizes N = 2)." in tex
+    assert "At the second sizes $N = 2$ (each size changed, at least 2): DOES NOT HOLD" in tex
+    assert "Answer: DOES NOT HOLD (counterexample at sizes N = 2). This claim is not stated as a theorem." in tex
+    assert "\\begin{theorem}" not in tex  # a refuted claim is never typeset as a theorem
