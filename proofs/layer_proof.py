@@ -42,6 +42,10 @@ class BrokenChain:
     source: object = None
 
     def to_latex(self) -> str:
+        return "{\\small\n\\begin{align*}\n" + " \\\\\n".join(self.rows()) + "\n\\end{align*}}\n"
+
+    def rows(self) -> list[str]:
+        """The display's align rows (``BrokenEquations`` stacks several chains in one display)."""
         rows, left = [], latex(self.lhs)
         if _width(self.lhs) > LINE // 2:  # a long left side (a claimed closed form) gets lines of its own
             lines = [text for text, _ in _broken(self.lhs)]
@@ -54,6 +58,17 @@ class BrokenChain:
             tags = [""] * (len(lines) - 1) + [tag]  # on the step's last line
             rows.append(f"{left if n == 0 else ''} &= {lines[0]} {tags[0]}".rstrip())
             rows.extend(rf"& \quad {line} {tags[k + 1]}".rstrip() for k, line in enumerate(lines[1:]))
+        return rows
+
+
+@dataclass(frozen=True)
+class BrokenEquations:
+    """Several ``BrokenChain`` equations aligned in ONE display (a layer's scalar equations)."""
+
+    chains: tuple
+
+    def to_latex(self) -> str:
+        rows = [row for chain in self.chains for row in chain.rows()]
         return "{\\small\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}}\n"
 
 
@@ -263,10 +278,11 @@ def _notation_section(layer, display) -> Section:
         G = layer.upstream_of(d.base)
         uppers += ([", "] if uppers else []) + [Math(Eq(display.shown(G[d.indices]), Derivative(
             Symbol("L"), display.shown(d.entry))))]
+    first = display.math(layer.variables()[0][1]).value
     blocks.append(Text.of(Math(Symbol("L")), " is the loss and ", *uppers, " the upstream gradient, with the shape "
                           "of the output. Gradients are in denominator layout: ", Math(_Verbatim(
-                              r"\partial L / \partial W")), " has the shape of ", Math(Symbol("W")), ", entry by "
-                          "entry."))
+                              rf"\partial L / \partial {latex(first)}")), " has the shape of ", Math(first),
+                          ", entry by entry."))
     if any(_DIGITS.match(name) for name, _ in layer.variables()):
         blocks.append(Text.of("A name ending in digits carries them as a superscript in parentheses: ",
                               Math(Symbol("x^{(1)}")), " is the layer's x1, and ", Math(Symbol("x^{(1)}_{i}")),
@@ -287,7 +303,7 @@ def _definition(layer, display) -> Theorem:
                   for d in layer.output_definitions()]
     intro = Text.of(f"{layer.title}" + (f" ({layer.reference})" if layer.reference != "user layer" else "")
                     + ": for every entry of the output,")
-    return Theorem("definition", DEFINITION, (intro, *equations))
+    return Theorem("definition", DEFINITION, (intro, BrokenEquations(tuple(equations))))
 
 
 def _verdict_words(detail: str, holds) -> str:
