@@ -430,9 +430,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXPRESSION_OPTIONS = ("--claim", "--equals")
+"""Options whose value is an expression: a value starting with a minus sign (-inv(X).T) is the value, not an option."""
+
+
+def _expression_values_joined(argv: list[str]) -> list[str]:
+    """``--claim -A`` as ``--claim=-A``: argparse reads a value starting with '-' as an option and answered
+    "expected one argument" for a claimed gradient with a leading minus (Cookbook (63): -X^-T A^T X^-T)."""
+    joined, skip = [], False
+    for n, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        following = argv[n + 1] if n + 1 < len(argv) else ""
+        if arg in EXPRESSION_OPTIONS and following.startswith("-") and not following.startswith("--"):
+            joined.append(f"{arg}={following}")
+            skip = True
+        else:
+            joined.append(arg)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_expression_values_joined(list(sys.argv[1:] if argv is None else argv)))
     try:
         return args.function(args)
     except (OutputError, InvalidInput) as error:

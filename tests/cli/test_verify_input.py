@@ -138,3 +138,13 @@ def test_a_construct_the_engine_cannot_evaluate_is_not_a_traceback(capsys):
     assert code in (0, 1)
     if code == 1:
         assert "not decided: not supported" in capsys.readouterr().err
+
+
+def test_a_claim_with_a_leading_minus_is_a_value_not_an_option(capsys):
+    # Cookbook (63): d tr(X^-1 A)/dX = -(X^-1 A X^-1)^T; argparse read "-(...)" as an option ("expected one argument")
+    code = cli.main(["verify", "--shape", "X=n,n", "--shape", "A=n,n", "--sizes", "n=2", "--wrt", "X",
+                     "--claim", "-(inv(X)*A*inv(X)).T", "tr(inv(X)*A)"])
+    assert code == 0 and capsys.readouterr().out.startswith("HOLDS at sizes n = 2")
+    code = cli.main(["verify", "--shape", "X=n,n", "--shape", "A=n,n", "--sizes", "n=2", "--wrt", "X",
+                     "--claim", "-(inv(X)*A*inv(X))", "tr(inv(X)*A)"])
+    assert code == 1 and "DOES NOT HOLD" in capsys.readouterr().out
