@@ -10,7 +10,7 @@ z, y, g = tensor("z", N), tensor("y", N), tensor("g", N)
 softmax = Layer(
     "softmax", inputs=(z,), outputs={y[i]: exp(z[i]) / Sum(exp(z[j]), (j, N))}, upstream={y: g},
     claims={z[i]: y[i] * g[i] - y[i] * Sum(y[j] * g[j], (j, N))},  # ((diag(y) - y y^T) g)_i
-    at={N: 4}, reference="seed 003 (softmax with cross-entropy)")
+    at={N: 4}, reference="issue 16: dz = (diag(y) - y y^T) g")
 
 if __name__ == "__main__":
     from gradproof.proofs.layer_command import run_example

@@ -132,7 +132,10 @@ def summary(verdict) -> str:
     if verdict.general.holds is True and verdict.concrete is True:
         return "holds for every size"
     if second is not None and second.holds is True:
-        return f"holds exactly at sizes {at} and at sizes {sizes_text(second.sizes)}; general sizes not decided"
+        first = "exactly " if _exact(verdict) else ""
+        then = "at" if _exact(second) and _exact(verdict) else "exactly at" if _exact(second) else \
+            "with probability (Schwartz-Zippel, bound above) at"
+        return f"holds {first}at sizes {at} and {then} sizes {sizes_text(second.sizes)}; general sizes not decided"
     if verdict.concrete is True:
         why = f" ({second.detail})" if second is not None else ""
         return f"NOT DECIDED: holds at sizes {at} only; general sizes not decided{why}"

@@ -237,7 +237,8 @@ def _shape_math(display: _Display, variable) -> Math:
     label = display.shown(variable.label if hasattr(variable, "label") else variable)
     if not shape:
         return Math(_Verbatim(rf"{latex(label)} \in \mathbb{{R}}"))
-    dims = r" \times ".join(latex(display.shown(d)) for d in shape)
+    dims = r" \times ".join(latex(display.shown(d)) if not isinstance(d, Add) else
+                             rf"\left({latex(display.shown(d))}\right)" for d in shape)
     return Math(_Verbatim(rf"{latex(label)} \in \mathbb{{R}}^{{{dims}}}"))
 
 
@@ -381,13 +382,14 @@ def _claim_block(layer, display, verdict):
         blocks += _concrete_paragraphs(display, verdict)
         return Theorem("theorem", title, (Text.of("For every value of the sizes,"), statement_eq), tuple(blocks))
     answer = summary(verdict)
-    blocks = [Text.of("Claimed (", ref("definition", DEFINITION), "):"), statement_eq]
+    blocks = [Text.of("The layer file claims, for the layer of ", ref("definition", DEFINITION), ":"), statement_eq]
     if proof.holds is False:
         blocks.append(Text.of(f"General sizes: does not hold: {proof.reason}."))
     else:
         blocks.append(Text.of(f"General sizes: {proof.reason or 'not decided'}."))
     blocks += _concrete_paragraphs(display, verdict)
-    blocks.append(Text.of(f"Answer: {answer}. This claim is not stated as a theorem."))
+    blocks.append(Text.of(f"Answer: {answer}. This claim is not stated as a theorem: it is not proved for every "
+                          "size."))
     heading = Title.of(*title.parts, " (claimed: " + ("does not hold" if verdict.holds is False else
                                                     "holds at the sizes checked, not proved for every size"
                                                     if verdict.concrete is True else "not decided") + ")")
@@ -412,6 +414,9 @@ class NumericTable:
 
 _KINDS = {
     "generated": "generated backward vs finite differences of the generated forward",
+    "generated from the derivation; the claims are verified by gradproof derive":
+        "generated backward vs finite differences of the generated forward (the claims are proved in the "
+        "theorems above, not evaluated numerically in this run)",
     "claim = derived, numeric": "the claimed closed form vs the derived gradient",
     "finite differences": "the class's backward vs finite differences of its forward",
     "= derived": "the class's backward vs the derived gradient",
@@ -437,16 +442,19 @@ def _numeric_row(display, layer, report) -> list[str]:
 
 
 def _numeric_section(layer, display, reports) -> Section:
+    kinds = list(dict.fromkeys(_kind_of(r) for r in reports))
+    said = [_KINDS.get(kind, kind) for kind in kinds]
     intro = Text.of("At the check sizes and one random point (standard normal entries), unless the method says "
-                    "otherwise. Each row compares one gradient one way: the NumPy backward generated from the "
-                    "derived expressions against finite differences of the generated forward (complex step where "
-                    "the forward allows it), each claimed closed form against the derived gradient, and, for a "
-                    "layer file with a NumPy class, the class's backward against finite differences of its "
-                    "forward, against the derived gradient at the same point and at points exactly on the kinks. "
-                    "Max error and resolution are fractions of max|g|, the largest entry of the compared "
+                    "otherwise. Each row compares one gradient one way; the rows of this run: " + "; ".join(said)
+                    + ". Max error and resolution are fractions of max|g|, the largest entry of the compared "
                     "gradients: an error below the resolution could not have been seen (* marks an "
                     "entry-relative error where no scale was recorded).")
     return Section("Numeric checks", (intro, NumericTable([_numeric_row(display, layer, r) for r in reports])))
+
+
+def _kind_of(report) -> str:
+    match = re.search(r"\(([^()]*)\)$", report.name)
+    return match.group(1) if match else ""
 
 
 def layer_document(layer, verdicts, reports) -> Document:
@@ -457,9 +465,14 @@ def layer_document(layer, verdicts, reports) -> Document:
     claims = [_claim_block(layer, display, v) for v in verdicts]
     theorems = [b for b in claims if isinstance(b, Theorem)]
     others = [b for b in claims if not isinstance(b, Theorem)]
+    refuted = [v for v in verdicts if v.holds is False]
+    unproved = [v for v, block in zip(verdicts, claims) if v.holds is not False and not isinstance(block, Theorem)]
+    status = (f" Of {len(verdicts)} claim{'s' if len(verdicts) != 1 else ''}: {len(theorems)} proved for every size"
+              + (f", {len(refuted)} refuted" if refuted else "") + (f", {len(unproved)} not proved for every size"
+                                                                    if unproved else "") + ".")
     intro = Text.of("Each gradient is derived entry by entry from the scalar equations by the chain rule and compared "
                     "with the claimed closed form for every value of the sizes (index notation, normal forms), "
-                    "exactly at the check sizes, and numerically (the last section).")
+                    "exactly at the check sizes, and numerically (the last section)." + status)
     sections = [_notation_section(layer, display),
                 Section("The layer and its gradients", (intro, definition, *theorems))]
     sections += others

@@ -85,5 +85,5 @@ def test_the_proof_document_states_the_second_sizes_and_the_verdict(tmp_path):
     verdicts, reports = layer_command.run_layer(layer)
     tex = render(layer_document(layer, verdicts, reports))
     assert "At the second sizes $N = 2$ (each size changed, at least 2): DOES NOT HOLD" in tex
-    assert "Answer: DOES NOT HOLD (counterexample at sizes N = 2). This claim is not stated as a theorem." in tex
+    assert "Answer: DOES NOT HOLD (counterexample at sizes N = 2). This claim is not stated as a theorem: it is not proved for every size." in tex
     assert "\\begin{theorem}" not in tex  # a refuted claim is never typeset as a theorem

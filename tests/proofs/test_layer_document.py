@@ -66,4 +66,26 @@ def test_a_refuted_claim_is_stated_as_a_claim_not_a_theorem(tmp_path, wrong):
     *_, document = _document(str(path))
     tex = render(document)
     assert tex.count("\\begin{theorem}") == 3  # x1, x2, W; b is refuted
-    assert "(claimed: does not hold)" in tex and "This claim is not stated as a theorem." in tex
+    assert "(claimed: does not hold)" in tex and "This claim is not stated as a theorem" in tex
+    # said up front, not only on the last page (read6: the first pages looked like the correct document's)
+    assert "Of 4 claims: 3 proved for every size, 1 refuted." in tex
+
+
+def test_the_numeric_section_describes_only_the_rows_it_has():
+    # read6: the paragraph promised class rows and kink rows a prove run without a class does not have
+    *_, reports, document = _document(next(p for p in EXAMPLES if p.endswith("bilinear.py")))
+    tex = render(document)
+    assert "the class's backward" not in tex
+    assert "the rows of this run: generated backward vs finite differences of the generated forward; the claimed " \
+           "closed form vs the derived gradient." in tex
+
+
+def test_a_probabilistic_second_check_is_not_called_exact(capsys):
+    # read6: "holds exactly at ... and at sizes C = 3, ..." where the second check was Schwartz-Zippel
+    from gradproof.proofs import cli
+
+    cli.main(["derive", next(p for p in EXAMPLES if p.endswith("depthwise_conv2d.py"))])
+    answers = [line for line in capsys.readouterr().out.splitlines() if "general sizes not decided" in line]
+    assert answers and all("with probability (Schwartz-Zippel, bound above) at sizes" in a for a in answers
+                           if "probabilistic" in a or "with probability" in a)
+    assert any("with probability" in a for a in answers)
