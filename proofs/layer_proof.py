@@ -18,25 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Add, Derivative, Eq, Indexed, IndexedBase, Mul, Pow, Sum, Symbol, sympify, true
+from sympy import Add, Derivative, Eq, Indexed, Mul, Pow, Sum, Symbol, sympify, true
 from sympy.printing.latex import LatexPrinter
 
-from gradproof.proofs import document
-from gradproof.proofs.document import Document, Section, Source, Text, Theorem, Title, escape, latex, ref
+from gradproof.proofs.document import Document, Math, Section, Text, Theorem, Title, escape, latex, ref
 from gradproof.symbolic.engine.indexed import NORMAL_FORM
 
 __all__ = ["BrokenChain", "layer_document"]
-
-NAMES = Source("definition", "the layer description: its names, shapes, sizes and indices (notation section)")
-EQUATIONS = Source("definition", "the layer's scalar equations, as the layer description states them")
-SIZES = Source("definition", "the sizes of the exact check")
-COUNTEREXAMPLE = Source("check", "the engine's counterexample: the first entry where the derived and the claimed "
-                        "gradients differ, both values computed exactly")
-
-
-def Math(value, source: Source = NAMES) -> document.Math:  # noqa: N802 (document.Math with this module's default)
-    """An inline formula; by default a name, shape, size or index of the layer description (``NAMES``)."""
-    return document.Math(value, source)
 
 LINE = 48
 """The width of a display line of a ``BrokenChain``, in characters of typeset formula (``_width``): a portrait
@@ -55,11 +43,6 @@ class BrokenChain:
 
     def to_latex(self) -> str:
         return "{\\small\n\\begin{align*}\n" + " \\\\\n".join(self.rows()) + "\n\\end{align*}}\n"
-
-    def formulas(self):
-        """(latex, source) of each step, for the provenance walker (``document.displayed_formulas``)."""
-        for rhs, _ in self.steps:
-            yield f"{latex(self.lhs)} = {latex(rhs)}", self.source
 
     def rows(self) -> list[str]:
         """The display's align rows (``BrokenEquations`` stacks several chains in one display)."""
@@ -83,10 +66,6 @@ class BrokenEquations:
     """Several ``BrokenChain`` equations aligned in ONE display (a layer's scalar equations)."""
 
     chains: tuple
-
-    def formulas(self):
-        for chain in self.chains:
-            yield from chain.formulas()
 
     def to_latex(self) -> str:
         rows = [row for chain in self.chains for row in chain.rows()]
@@ -306,12 +285,9 @@ def _notation_section(layer, display) -> Section:
                               rf"\partial L / \partial {latex(first)}")), " has the shape of ", Math(first),
                           ", entry by entry."))
     if any(_DIGITS.match(name) for name, _ in layer.variables()):
-        digits = next(v for name, v in layer.variables() if _DIGITS.match(name))
-        digits = digits.label if hasattr(digits, "label") else digits
-        first_entry = display.shown(IndexedBase(digits)[Symbol("i")])
-        blocks.append(Text.of("A name ending in digits carries them as a superscript in parentheses (",
-                              Math(display.shown(digits)), "), so that ", Math(first_entry), " is the entry ",
-                              Math(Symbol("i")), " of ", Math(display.shown(digits)), ", never a matrix entry."))
+        blocks.append(Text.of("A name ending in digits carries them as a superscript in parentheses: ",
+                              Math(Symbol("x^{(1)}")), " is the layer's x1, and ", Math(Symbol("x^{(1)}_{i}")),
+                              " its entry i."))
     if display.padding_used:
         blocks.append(Text.of("A bar marks zero padding: ", Math(_Verbatim(r"\bar{X}_{i,j}")), " is ",
                               Math(_Verbatim(r"X_{i,j}")), " where every index lies in its range (1 to the size) "
@@ -322,9 +298,9 @@ def _notation_section(layer, display) -> Section:
 
 
 def _definition(layer, display) -> Theorem:
-    equations = [BrokenChain(display.shown(d.entry), ((display.shown(d.body), "intermediate"),), EQUATIONS)
+    equations = [BrokenChain(display.shown(d.entry), ((display.shown(d.body), "intermediate"),))
                  for d in layer.intermediate_definitions()]
-    equations += [BrokenChain(display.shown(d.entry), ((display.shown(d.body), "scalar equation"),), EQUATIONS)
+    equations += [BrokenChain(display.shown(d.entry), ((display.shown(d.body), "scalar equation"),))
                   for d in layer.output_definitions()]
     intro = Text.of(f"{layer.title}" + (f" ({layer.reference})" if layer.reference != "user layer" else "")
                     + ": for every entry of the output,")
@@ -339,79 +315,21 @@ def _verdict_words(detail: str, holds) -> str:
 def _at_sizes(display, sizes: dict) -> list:
     parts = []
     for n, (k, v) in enumerate(sizes.items()):
-        parts += ([", "] if n else []) + [Math(Eq(display.shown(k), v, evaluate=False), SIZES)]
+        parts += ([", "] if n else []) + [Math(Eq(display.shown(k), v, evaluate=False))]
     return parts
 
 
-def _concrete_paragraphs(display, verdict, variable=None) -> list:
-    """The verdict at the check sizes (and at the second sizes when there was a second check); a counterexample
-    as formulas (``_counterexample``), not the engine's one-line text."""
-    shown = _counterexample(display, variable, verdict.mismatch, verdict.sizes) \
-        if verdict.concrete is False and variable is not None else None
-    words = _verdict_words(verdict.detail, verdict.concrete)
-    blocks = [Text.of("At ", *_at_sizes(display, verdict.sizes), f": {words}"
-                      + (", by the counterexample below." if shown else f" ({verdict.detail})."))]
-    blocks += [shown] if shown else []
+def _concrete_paragraphs(display, verdict) -> list:
+    blocks = [Text.of("At ", *_at_sizes(display, verdict.sizes), ": "
+                      f"{_verdict_words(verdict.detail, verdict.concrete)} ({verdict.detail}).")]
     second = getattr(verdict, "second", None)
     if second is not None:  # the general verdict was not decided: a second size assignment (second_sizes)
         if second.sizes is not None and second.holds is not None:
-            shown = _counterexample(display, variable, second.mismatch, second.sizes) \
-                if second.holds is False and variable is not None else None
             blocks.append(Text.of("At the second sizes ", *_at_sizes(display, second.sizes), " (each size changed, "
-                                  f"at least 2): {_verdict_words(second.detail, second.holds)}"
-                                  + (", by the counterexample below." if shown else f" ({second.detail}).")))
-            blocks += [shown] if shown else []
+                                  f"at least 2): {_verdict_words(second.detail, second.holds)} ({second.detail})."))
         else:
             blocks.append(Text.of(f"Second sizes: {second.detail}."))
     return blocks
-
-
-_READ = re.compile(r"^([A-Za-z_]\w*)\[([\d, ]+)\]$")
-
-
-def _point_name(display, name: str):
-    """An entry of the engine's rational point ('G[1]', 'x1[2, 3]', 'alpha') as the displayed entry."""
-    from sympy import IndexedBase
-
-    match = _READ.match(name.strip())
-    base = match.group(1) if match else name.strip()
-    label = next((s for s in display.names if s.name == base), Symbol(base))
-    if not match:
-        return display.shown(label)
-    return display.shown(IndexedBase(label)[tuple(int(n) for n in match.group(2).split(","))])
-
-
-def _counterexample(display, variable, mismatch, sizes):
-    """The engine's ``Mismatch`` (``symbolic.engine.verdict``: the first entry, from 1, where the derived and the
-    claimed gradients differ, both values, and the rational point that separates them) as formulas; None when
-    there is no mismatch to show (the verdict's text is printed instead)."""
-    if mismatch is None:
-        return None
-    label = variable.label if hasattr(variable, "label") else variable
-    at = _at_sizes(display, sizes)
-    if mismatch.index is None:
-        if not mismatch.shapes:
-            return None
-        shapes = [Math(_Verbatim(r" \times ".join(str(n) for n in shape) or "1"), COUNTEREXAMPLE)
-                  for shape in mismatch.shapes]
-        return Text.of("Counterexample: at ", *at, " the derived gradient has the shape ", shapes[0],
-                       " and the claimed closed form the shape ", shapes[1], ".")
-    entry = Indexed(label, *mismatch.index) if mismatch.index else label
-    gradient = Derivative(Symbol("L"), display.shown(entry))
-    parts = ["Counterexample: at ", *at, " the entry ", Math(gradient), " (indices from 1) derived from ",
-             ref("definition", DEFINITION), " is ", Math(display.shown(mismatch.left), COUNTEREXAMPLE),
-             " and the claimed closed form gives ", Math(display.shown(mismatch.right), COUNTEREXAMPLE)]
-    if mismatch.point:
-        point = [piece for n, (name, value) in enumerate(mismatch.point.items())
-                 for piece in ([", "] if n else []) + [Math(Eq(_point_name(display, name), sympify(value),
-                                                              evaluate=False), COUNTEREXAMPLE)]]
-        parts += ["; at the rational point ", *point]
-        if mismatch.values:
-            parts += [" they are ", Math(sympify(mismatch.values[0]), COUNTEREXAMPLE), " and ",
-                      Math(sympify(mismatch.values[1]), COUNTEREXAMPLE)]
-        else:
-            parts += [" they differ"]
-    return Text.of(*parts, ".")
 
 
 def _claim_title(display, variable) -> Title:
@@ -430,20 +348,10 @@ def _claim_block(layer, display, verdict):
     rename = _free_index_names(proof, key, [s for s, _ in shown_steps] + [proof.right_entry, proof.right_normal]) \
         if proof.holds is True else {}
     target = Indexed(variable, *key) if key else variable
-    name = f"the gradient with respect to {verdict.name}"
-    proved = proof.holds is True and verdict.concrete is True
-    if proved:
-        claimed = Source("check", f"{name}: general-size proof (normal forms agree) and exact at the check sizes")
-    elif verdict.holds is False:
-        claimed = Source("check", f"{name}: refuted by a counterexample (the claim as the layer file states it)")
-    else:
-        claimed = Source("definition", f"{name}: the claim as the layer file states it, with its verdicts")
     statement_eq = BrokenChain(display.shown(Derivative(Symbol("L"), target)),
-                               ((display.shown(body), "claimed closed form"),), claimed)
-    derived = Source("check", f"{name}: the general-size derivation, each step made by the engine "
-                     "(symbolic.layers.gradients.general_verdict), its normal form equal to the claim's")
+                               ((display.shown(body), "claimed closed form"),))
     title = _claim_title(display, variable)
-    if proved:
+    if proof.holds is True and verdict.concrete is True:
         shown = [(display.shown(s, rename), why) for s, why in shown_steps]
         entry = display.shown(proof.left_entry.variables[0], rename) if isinstance(proof.left_entry, Derivative) \
             else None
@@ -463,10 +371,10 @@ def _claim_block(layer, display, verdict):
                                   "to the entry times the entry's own derivative (from its scalar equation), summed "
                                   "over the entries. An identity that holds for every value of these symbols holds "
                                   "at their values."))
-        blocks.append(BrokenChain(display.shown(proof.left_entry, rename), tuple(shown), derived))
+        blocks.append(BrokenChain(display.shown(proof.left_entry, rename), tuple(shown)))
         blocks.append(Text.of("and the claimed closed form, written out, has the normal form"))
         blocks.append(BrokenChain(display.shown(proof.right_entry, rename),
-                                  ((display.shown(proof.right_normal, rename), NORMAL_FORM),), derived))
+                                  ((display.shown(proof.right_normal, rename), NORMAL_FORM),)))
         blocks.append(Text.of("The two normal forms are the same expression up to the names of their summation "
                               "indices (a normal form names them in order of appearance, so that equal expressions "
                               "print alike; the chain rule's sum over the output entries is the one whose index "
@@ -475,14 +383,11 @@ def _claim_block(layer, display, verdict):
         return Theorem("theorem", title, (Text.of("For every value of the sizes,"), statement_eq), tuple(blocks))
     answer = summary(verdict)
     blocks = [Text.of("The layer file claims, for the layer of ", ref("definition", DEFINITION), ":"), statement_eq]
-    if proof.holds is False and verdict.concrete is False and verdict.mismatch is not None \
-            and proof.reason.startswith("refuted by a concrete counterexample"):
-        blocks.append(Text.of("General sizes: does not hold, refuted by the counterexample at the check sizes."))
-    elif proof.holds is False:
+    if proof.holds is False:
         blocks.append(Text.of(f"General sizes: does not hold: {proof.reason}."))
     else:
         blocks.append(Text.of(f"General sizes: {proof.reason or 'not decided'}."))
-    blocks += _concrete_paragraphs(display, verdict, variable)
+    blocks += _concrete_paragraphs(display, verdict)
     blocks.append(Text.of(f"Answer: {answer}. This claim is not stated as a theorem: it is not proved for every "
                           "size."))
     heading = Title.of(*title.parts, " (claimed: " + ("does not hold" if verdict.holds is False else
@@ -496,12 +401,6 @@ class NumericTable:
 
     def __init__(self, rows):
         self.rows = rows
-
-    def formulas(self):
-        """The gradient column's names (formulas of the notation section), for the provenance walker."""
-        for cells in self.rows:
-            if cells[0].startswith("$"):
-                yield cells[0].strip("$"), NAMES
 
     def to_latex(self) -> str:
         header = r"gradient & compared & method & evals & max err. & resolution & verdict \\ \hline"
